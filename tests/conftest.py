@@ -1,0 +1,164 @@
+"""Fixtures: one app and schema per test session (built by the real migrations), a clean
+database for every test, a client, factories and a sign-in helper.
+
+SQLite by default; PostgreSQL when TEST_DATABASE_URL is set. Under pytest-xdist every
+worker gets its own database.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from itertools import count
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from trainingapp import clock, create_app
+from trainingapp.config import TestConfig
+from trainingapp.extensions import db
+
+PASSWORD = "correct-horse-42"
+_serial = count(1)
+
+
+def _database_url(tmp_root: Path) -> str:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_root / f'test-{worker}.sqlite3'}"
+    from trainingapp.database import normalise_url
+    url = make_url(normalise_url(url))
+    if worker == "main":
+        return url.render_as_string(hide_password=False)
+    name = f"{url.database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def app():
+    tmp_root = Path(tempfile.mkdtemp(prefix="trainingapp-tests-"))
+    application = create_app({
+        "SQLALCHEMY_DATABASE_URI": _database_url(tmp_root),
+        **{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()
+           if k != "SQLALCHEMY_DATABASE_URI"},
+    })
+    application.instance_path = str(tmp_root / "instance")
+    Path(application.instance_path).mkdir(parents=True, exist_ok=True)
+    with application.app_context():
+        db.drop_all()
+        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+        from flask_migrate import upgrade
+        upgrade()
+        db.session.remove()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _wipe():
+    """Empty every table, children first, so each test starts from nothing."""
+    db.session.rollback()
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request):
+    if "app" not in request.fixturenames:
+        yield
+        return
+    application = request.getfixturevalue("app")
+    with application.app_context():
+        _wipe()
+    clock.reset()
+    from trainingapp.extensions import limiter
+    limiter.reset()
+    yield
+    clock.reset()
+    with application.app_context():
+        db.session.remove()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for tests that call services or query directly."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Factory:
+    """Small builders for departments and people; each commits so the app sees it."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def department(self, name=None, parent=None, code=None):
+        from trainingapp.accounts.models import Department
+        with self.app.app_context():
+            department = Department(name=name or f"部门{next(_serial)}",
+                                    parent_id=getattr(parent, "id", parent), code=code)
+            db.session.add(department)
+            db.session.commit()
+            db.session.refresh(department)
+            db.session.expunge(department)
+            return department
+
+    def user(self, login=None, *, role="cadre", department=None, category="staff", name=None,
+             password=PASSWORD, must_change=False, status="active", post=""):
+        from trainingapp.accounts.models import User
+        department = department or self.department()
+        with self.app.app_context():
+            person = User(login=login or f"u{next(_serial):05d}", name=name or f"人员{next(_serial)}",
+                          department_id=getattr(department, "id", department), category=category,
+                          role=role, status=status, post=post)
+            person.set_password(password, must_change=must_change)
+            db.session.add(person)
+            db.session.commit()
+            db.session.refresh(person)
+            db.session.expunge(person)
+            return person
+
+
+@pytest.fixture
+def make(app):
+    return Factory(app)
+
+
+def login(client, user_or_login, password=PASSWORD, follow=False):
+    """Sign in through the real login form."""
+    name = getattr(user_or_login, "login", user_or_login)
+    return client.post("/login", data={"login": name, "password": password}, follow_redirects=follow)
+
+
+@pytest.fixture
+def as_role(app, make):
+    """A client signed in as a new person of the given role: as_role("admin")."""
+    def build(role, **kwargs):
+        person = make.user(role=role, **kwargs)
+        test_client = app.test_client()
+        response = login(test_client, person)
+        assert response.status_code == 302, response.data[:500]
+        test_client.user = person
+        return test_client
+    return build

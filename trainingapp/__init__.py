@@ -1,0 +1,72 @@
+"""trainingapp: legal training and exam platform for local governments."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from .config import Config
+from .database import configure_sqlite, normalise_url, sqlite_uri
+from .extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, CLI and error pages."""
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH", str(ROOT / "instance")),
+                instance_relative_config=True, template_folder=str(ROOT / "templates"))
+    app.config.from_object(Config)
+    if test_config:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _stable_secret_key(Path(app.instance_path))
+    uri = app.config.get("SQLALCHEMY_DATABASE_URI") or sqlite_uri(app.instance_path)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_url(uri)
+
+    _init_extensions(app)
+    import_models()
+    _register_blueprints(app)
+    from . import cli, errors, i18n, web
+    i18n.init_app(app)
+    errors.init_app(app)
+    web.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _stable_secret_key(instance: Path) -> str:
+    """Generated once into instance/, so sessions survive restarts without configuration."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts import bp as accounts_bp
+    from .accounts.admin import bp as accounts_admin_bp
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(accounts_admin_bp)
+
+
+def import_models() -> None:
+    """Import every model module so the metadata (and Alembic) sees all tables."""
+    from . import staged  # noqa: F401
+    from .accounts import audit, models  # noqa: F401

@@ -1,0 +1,6 @@
+"""Accounts: people, roles, departments, sign-in and rosters."""
+from flask import Blueprint
+
+bp = Blueprint("accounts", __name__)
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,89 @@
+"""`flask --app run users import FILE [--dry-run]` and `users create-admin LOGIN`."""
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from ..extensions import db
+from ..tabular import TableError, read_table, to_xlsx
+from . import services
+from .models import Department, User
+from .passwords import generate_password, password_problems
+from .permissions import department_tree
+
+
+@click.group(help="Manage people and rosters.")
+def users():
+    pass
+
+
+def _print_plan(plan):
+    click.echo(f"create: {len(plan.creates)}  update: {len(plan.updates)}  unchanged: {len(plan.unchanged)}  "
+               f"errors: {len(plan.errors)}")
+    for extra in plan.extra_columns:
+        click.echo(f"ignored column: {extra}")
+    for error in plan.errors:
+        click.echo(str(error))
+
+
+@users.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and print what would change; change nothing.")
+@click.option("--passwords-out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write generated initial passwords (.xlsx). Default: next to FILE.")
+@with_appcontext
+def import_users(file, dry_run, passwords_out):
+    """Import a roster FILE (.xlsx, .xls, .csv); exit 0 only when the file is clean."""
+    from flask import current_app
+    try:
+        frame = read_table(file.read_bytes(), file.name, max_rows=current_app.config["ROSTER_MAX_ROWS"])
+        admin = db.session.scalar(select(User).where(User.role == "admin").order_by(User.id))
+        if admin is None:
+            raise click.ClickException("Create an administrator first: flask --app run users create-admin LOGIN")
+        tree = department_tree()
+        if dry_run:
+            plan, generated = services.preview_roster(admin, frame, tree, None), []
+        else:
+            plan, generated = services.import_roster(admin, frame, tree, None, filename=file.name)
+    except TableError as error:
+        click.echo(f"error: {error.message}", err=True)
+        sys.exit(1)
+    _print_plan(plan)
+    if not plan.ok:
+        click.echo("nothing was imported" if not dry_run else "the file has errors")
+        sys.exit(1)
+    if generated:
+        import pandas as pd
+        target = passwords_out or file.with_name(file.stem + "-initial-passwords.xlsx")
+        target.write_bytes(to_xlsx({"初始密码": pd.DataFrame(generated, columns=["姓名", "账号", "初始密码"])}))
+        click.echo(f"generated initial passwords written to {target}")
+
+
+@users.command("create-admin")
+@click.argument("login")
+@click.option("--name", default="管理员", show_default=True)
+@click.option("--password", help="Initial password (changed at first sign-in). Default: generated and printed.")
+@with_appcontext
+def create_admin(login, name, password):
+    """Create an administrator (in the first top-level department, created if none exists)."""
+    login = login.strip().lower()
+    if db.session.scalar(select(User).where(User.login == login)):
+        raise click.ClickException(f"{login} already exists")
+    if password:
+        problems = password_problems(password, login)
+        if problems:
+            raise click.ClickException("password " + "; ".join(problems))
+    department = db.session.scalar(select(Department).where(Department.parent_id.is_(None))
+                                   .order_by(Department.position, Department.id))
+    if department is None:
+        department = Department(name="本单位")
+        db.session.add(department)
+        db.session.flush()
+    password = password or generate_password()
+    person = User(login=login, name=name, department_id=department.id, category="staff", role="admin")
+    person.set_password(password, must_change=True)
+    db.session.add(person)
+    db.session.commit()
+    click.echo(f"administrator {login} created; initial password: {password} (change it at first sign-in)")

@@ -1,0 +1,222 @@
+"""Use cases of accounts and departments: one public function per action, one commit each."""
+from __future__ import annotations
+
+import pandas as pd
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from werkzeug.security import generate_password_hash
+
+from ..clock import now
+from ..extensions import db
+from . import audit
+from .models import Department, User
+from .passwords import generate_password, password_problems
+from .roster import ExistingPerson, RosterPlan, plan_roster
+from .tree import DepartmentTree
+
+
+class ServiceError(Exception):
+    """A refusal to show the person as it is (already translated or lazily translatable)."""
+
+
+# --- passwords and sign-in -------------------------------------------------------------
+
+def _hash(password: str, *, initial: bool) -> str:
+    method = current_app.config["INITIAL_PASSWORD_HASH_METHOD" if initial else "PASSWORD_HASH_METHOD"]
+    return generate_password_hash(password, method=method)
+
+
+def authenticate(login: str, password: str) -> User | None:
+    """The active person with this login and password, or None; audit-logged either way."""
+    login = (login or "").strip().lower()
+    user = db.session.scalar(select(User).where(User.login == login))
+    if user is None or not user.check_password(password) or not user.is_active:
+        audit.record("login.failure", actor=user, subject=login)
+        db.session.commit()
+        return None
+    audit.record("login.success", actor=user, subject=login)
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Check the current password and the rules, store the new one, end other sessions."""
+    if not user.check_password(current):
+        raise ServiceError(_l("The current password is wrong."))
+    problems = password_problems(new, user.login)
+    if problems:
+        raise ServiceError(_l("The new password %(problems)s.", problems="; ".join(problems)))
+    if user.check_password(new):
+        raise ServiceError(_l("The new password must differ from the current one."))
+    user.password_hash = _hash(new, initial=False)
+    user.must_change_password = False
+    user.session_version += 1
+    audit.record("password.change", actor=user, subject=user.login)
+    db.session.commit()
+
+
+def reset_password(actor: User, person: User) -> str:
+    """Give the person a new random password to change at next login; returns it (shown once)."""
+    password = generate_password()
+    person.password_hash = _hash(password, initial=True)
+    person.must_change_password = True
+    person.session_version += 1
+    audit.record("password.reset", actor=actor, subject=person.login)
+    db.session.commit()
+    return password
+
+
+def set_language(user: User | None, language: str) -> None:
+    if user is not None and getattr(user, "is_authenticated", False):
+        user.language = language
+        db.session.commit()
+
+
+# --- people ----------------------------------------------------------------------------
+
+def save_person(actor: User, person: User | None, *, login: str, name: str, department_id: int,
+                category: str, post: str, role: str, status: str) -> tuple[User, str | None]:
+    """Create (person None) or update a person; a new person gets a random initial password.
+
+    Returns the person and the initial password to show once (None for updates).
+    """
+    login = login.strip().lower()
+    clash = db.session.scalar(select(User.id).where(User.login == login))
+    if clash is not None and (person is None or clash != person.id):
+        raise ServiceError(_l("The login %(login)s is already taken.", login=login))
+    if person is not None and person.id == actor.id and (role != person.role or status != person.status):
+        raise ServiceError(_l("You cannot change your own role or status."))
+    password = None
+    if person is None:
+        person = User(login=login)
+        password = generate_password()
+        person.password_hash = _hash(password, initial=True)
+        person.must_change_password = True
+        db.session.add(person)
+        audit.record("user.create", actor=actor, subject=login, role=role)
+    else:
+        if role != person.role:
+            audit.record("user.role", actor=actor, subject=login, old=person.role, new=role)
+        if status != person.status:
+            audit.record("user.status", actor=actor, subject=login, old=person.status, new=status)
+        if role != person.role or status != person.status:
+            person.session_version += 1  # a new role or a deactivation takes effect at once
+    person.login, person.name, person.department_id = login, name.strip(), department_id
+    person.category, person.post, person.role, person.status = category, post.strip(), role, status
+    db.session.commit()
+    return person, password
+
+
+# --- departments -------------------------------------------------------------------------
+
+def _same_parent(parent_id: int | None):
+    return Department.parent_id.is_(None) if parent_id is None else Department.parent_id == parent_id
+
+
+def _sibling_clash(name: str, parent_id: int | None, exclude: int | None = None) -> bool:
+    query = select(Department.id).where(Department.name == name, _same_parent(parent_id))
+    if exclude is not None:
+        query = query.where(Department.id != exclude)
+    return db.session.scalar(query) is not None
+
+
+def create_department(actor: User, name: str, parent_id: int | None, code: str | None = None) -> Department:
+    """A new department, its name unique among its siblings."""
+    name = name.strip()
+    if _sibling_clash(name, parent_id):
+        raise ServiceError(_l("There is already a department called %(name)s here.", name=name))
+    position = db.session.scalar(select(func.count(Department.id)).where(_same_parent(parent_id)))
+    department = Department(name=name, parent_id=parent_id, code=(code or "").strip() or None,
+                            position=position or 0)
+    db.session.add(department)
+    audit.record("department.create", actor=actor, subject=name)
+    db.session.commit()
+    return department
+
+
+def update_department(actor: User, department: Department, tree: DepartmentTree, *, name: str,
+                      parent_id: int | None, code: str | None) -> None:
+    """Rename and/or move; never into its own subtree, never beside a namesake."""
+    name = name.strip()
+    if parent_id is not None and parent_id in tree.subtree(department.id):
+        raise ServiceError(_l("A department cannot move into itself or one of its own sub-departments."))
+    if _sibling_clash(name, parent_id, exclude=department.id):
+        raise ServiceError(_l("There is already a department called %(name)s there.", name=name))
+    if parent_id != department.parent_id:
+        audit.record("department.move", actor=actor, subject=department.name,
+                     old=department.parent_id, new=parent_id)
+    department.name, department.parent_id, department.code = name, parent_id, (code or "").strip() or None
+    db.session.commit()
+
+
+def delete_department(actor: User, department: Department) -> None:
+    """Delete an empty leaf department; refuse with the reason otherwise."""
+    people = db.session.scalar(select(func.count(User.id)).where(User.department_id == department.id))
+    if people:
+        raise ServiceError(_l("%(name)s still has %(n)s people; move them first.",
+                              name=department.name, n=people))
+    if department.children:
+        raise ServiceError(_l("%(name)s still has sub-departments; move or delete them first.",
+                              name=department.name))
+    audit.record("department.delete", actor=actor, subject=department.name)
+    db.session.delete(department)
+    db.session.commit()
+
+
+# --- roster import -----------------------------------------------------------------------
+
+def _existing_people() -> dict[str, ExistingPerson]:
+    rows = db.session.execute(select(User.id, User.login, User.name, User.department_id, User.category,
+                                     User.post, User.role, User.status)).all()
+    return {r.login: ExistingPerson(*r) for r in rows}
+
+
+def preview_roster(actor: User, frame: pd.DataFrame, tree: DepartmentTree, scope: set[int] | None) -> RosterPlan:
+    """What importing this table would do, with every problem; changes nothing."""
+    return plan_roster(frame, tree, _existing_people(), scope=scope,
+                       may_assign_roles=actor.role == "admin", actor_login=actor.login)
+
+
+def import_roster(actor: User, frame: pd.DataFrame, tree: DepartmentTree, scope: set[int] | None,
+                  *, filename: str = "") -> tuple[RosterPlan, list[tuple[str, str, str]]]:
+    """Apply a roster table in one transaction, or nothing when any row has an error.
+
+    Returns the plan and the generated credentials (name, login, password) of new people
+    whose file gave no initial password, to be handed out once.
+    """
+    plan = preview_roster(actor, frame, tree, scope)
+    if not plan.ok:
+        return plan, []
+    generated = []
+    hashes: dict[str, str] = {}  # one hash per distinct initial password: a file often gives one
+    try:
+        new_people = []
+        for entry in plan.creates:
+            password = entry.password
+            if password is None:
+                password = generate_password()
+                generated.append((entry.name, entry.login, password))
+                hashed = _hash(password, initial=True)
+            else:
+                hashed = hashes.get(password) or hashes.setdefault(password, _hash(password, initial=True))
+            new_people.append(dict(login=entry.login, name=entry.name, department_id=entry.department_id,
+                                   category=entry.category, post=entry.post, role=entry.role,
+                                   status=entry.status, password_hash=hashed, must_change_password=True,
+                                   session_version=1))
+        if new_people:
+            db.session.execute(User.__table__.insert(), [
+                {**p, "created_at": now(), "updated_at": now()} for p in new_people])
+        for entry, changes in plan.updates:
+            values = {field: new for field, (_old, new) in changes.items()}
+            if "role" in changes or "status" in changes:
+                values["session_version"] = User.session_version + 1
+            values["updated_at"] = now()
+            db.session.execute(update(User).where(User.login == entry.login).values(**values))
+        audit.record("roster.import", actor=actor, subject=filename, created=len(plan.creates),
+                     updated=len(plan.updates), unchanged=len(plan.unchanged))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return plan, generated

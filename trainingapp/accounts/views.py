@@ -1,0 +1,111 @@
+"""Sign-in, sign-out, password change and language choice."""
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from ..extensions import db, login_manager
+from . import bp, services
+from .forms import ChangePasswordForm, LoginForm
+from .models import User
+
+#: Endpoints a person who must change their password can still reach.
+OPEN_DURING_PASSWORD_CHANGE = {"accounts.change_password", "accounts.logout", "accounts.set_language",
+                               "static", "bootstrap.static", "healthz"}
+
+login_manager.login_view = "accounts.login"
+login_manager.login_message = None
+login_manager.session_protection = "basic"
+
+
+@login_manager.user_loader
+def load_user(token: str):
+    """The person behind a session, only while the session's version is current."""
+    user_id, _sep, version = token.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version) or not user.is_active:
+        return None
+    return user
+
+
+@bp.before_app_request
+def require_password_change():
+    if (current_user.is_authenticated and current_user.must_change_password
+            and request.endpoint not in OPEN_DURING_PASSWORD_CHANGE):
+        if request.path.startswith("/api/"):
+            return {"error": _("Change your password first.")}, 403
+        return redirect(url_for("accounts.change_password"))
+    return None
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only local paths, so a crafted link cannot send people elsewhere after sign-in."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home"))
+    form = LoginForm(next=request.args.get("next"))
+    if form.validate_on_submit():
+        user = services.authenticate(form.login.data, form.password.data)
+        if user is None:
+            flash(_("Wrong login or password, or the account is not active."), "danger")
+        else:
+            login_user(user)
+            if user.must_change_password:
+                flash(_("Welcome! Please choose your own password before you go on."), "info")
+                return redirect(url_for("accounts.change_password"))
+            return redirect(_safe_next(form.next.data) or url_for("home"))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current.data, form.new.data)
+        except services.ServiceError as error:
+            flash(str(error.args[0]), "danger")
+        else:
+            login_user(current_user._get_current_object())  # the session version moved on: keep this session only
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("home"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/language/<code>", methods=["POST"])
+def set_language(code):
+    if code not in current_app.config["LANGUAGES"]:
+        code = current_app.config["BABEL_DEFAULT_LOCALE"]
+    services.set_language(current_user, code)
+    response = redirect(_safe_next(request.form.get("next")) or url_for("home"))
+    response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+@bp.route("/account")
+@login_required
+def profile():
+    person = db.session.scalar(select(User).where(User.id == current_user.id))
+    return render_template("accounts/profile.html", person=person)

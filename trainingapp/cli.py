@@ -1,0 +1,10 @@
+"""Command-line groups: `flask --app run users ...` and friends."""
+
+
+def init_app(app):
+    from .accounts.cli import users
+    from .demo import demo_command
+    from .i18n import translations
+    app.cli.add_command(users)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(translations)

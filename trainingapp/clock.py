@@ -1,0 +1,45 @@
+"""The one clock of the platform.
+
+Every decision about time (exam windows, deadlines, check-in windows, study credit)
+asks `now()`, never the browser and never `datetime.now()` directly, so tests can move
+time. Times are naive UTC in the database on both SQLite and PostgreSQL; pages convert
+them to the configured time zone for display.
+"""
+from datetime import datetime, timedelta, timezone
+
+_frozen_at = None
+_offset = timedelta(0)
+
+
+def now() -> datetime:
+    """The current time as naive UTC (moved or frozen in tests)."""
+    if _frozen_at is not None:
+        return _frozen_at
+    return datetime.now(timezone.utc).replace(tzinfo=None) + _offset
+
+
+def freeze(at: datetime) -> None:
+    """Stop the clock at `at` (naive UTC) until `unfreeze()`."""
+    global _frozen_at
+    _frozen_at = at
+
+
+def advance(delta: timedelta) -> None:
+    """Move the clock forward (or back) by `delta`, frozen or running."""
+    global _frozen_at, _offset
+    if _frozen_at is not None:
+        _frozen_at = _frozen_at + delta
+    else:
+        _offset = _offset + delta
+
+
+def reset() -> None:
+    """Return to real time."""
+    global _frozen_at, _offset
+    _frozen_at = None
+    _offset = timedelta(0)
+
+
+def isoformat(moment: datetime) -> str:
+    """ISO 8601 with an explicit UTC offset, for JSON."""
+    return moment.replace(tzinfo=timezone.utc).isoformat()

@@ -1,0 +1,43 @@
+"""Database engine setup that differs between SQLite and PostgreSQL."""
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def sqlite_uri(instance_path: str) -> str:
+    """The embedded default: a SQLite file in instance/."""
+    return "sqlite:///" + str(Path(instance_path) / "trainingapp.sqlite3")
+
+
+def normalise_url(url: str) -> str:
+    """Let `postgres://` and `postgresql://` URLs use psycopg 3, the driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """WAL, a busy timeout and BEGIN IMMEDIATE for SQLite.
+
+    A deferred transaction that reads and then writes gets "database is locked" at
+    once when another writer got there first, ignoring the busy timeout; taking the
+    write lock at BEGIN makes writers queue politely instead.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,54 @@
+"""Friendly error pages, and JSON errors for the API."""
+from flask import render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _page(status: int, title: str, message: str):
+    if _wants_json():
+        return {"error": message}, status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def init_app(app):
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return _page(400, _("The form has expired"),
+                     _("The page was open too long or was opened in another window. Go back, reload "
+                       "the page and try again; nothing was saved."))
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return _page(403, _("Not allowed"), _("Your account is not allowed to open this page."))
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return _page(404, _("Page not found"), _("This page does not exist or has been removed."))
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return _page(413, _("File too large"), _("The file is larger than the platform accepts. "
+                                                   "Split it into smaller files."))
+
+    @app.errorhandler(OperationalError)
+    def database_down(error):
+        db.session.rollback()
+        return _page(503, _("Temporarily unavailable"),
+                     _("The database cannot be reached right now. Please try again in a minute."))
+
+    @app.errorhandler(500)
+    def server_error(error):
+        return _page(500, _("Something went wrong"),
+                     _("An unexpected error occurred. It has been logged; please try again."))
+
+    @app.errorhandler(HTTPException)
+    def other_http(error):
+        return _page(error.code or 500, error.name, error.description or "")

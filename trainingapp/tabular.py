@@ -1,0 +1,240 @@
+"""Reading and writing the spreadsheets people really have.
+
+Every import (rosters, question banks, sign-in sheets) reads through `read_table`, and
+every export writes through `to_xlsx` / `to_csv`, so encodings, Excel's habit of turning
+cells into numbers and dates, and formula injection are handled in one place.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import PurePath
+
+import pandas as pd
+from flask_babel import lazy_gettext as _l
+
+#: Characters Excel treats as the start of a formula (ASVS 1.2.10).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: An .xlsx is a zip; refuse one that would inflate past this (a zip bomb).
+MAX_UNZIPPED_BYTES = 300 * 1024 * 1024
+MAX_COLUMNS = 200
+SPACES = " \t\r\n\u3000\u00a0\ufeff"
+
+SPREADSHEET_EXTENSIONS = {".xlsx", ".xls", ".csv"}
+
+
+class TableError(Exception):
+    """A problem with the whole file (unreadable, wrong type, a missing column)."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in one cell: spreadsheet row (header = 1), column header, message."""
+
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self):
+        where = []
+        if self.row is not None:
+            where.append(str(_l("row %(row)s", row=self.row)))
+        if self.column:
+            where.append(str(_l("column %(column)s", column=self.column)))
+        prefix = ", ".join(where)
+        return f"{prefix}: {self.message}" if prefix else str(self.message)
+
+
+def clean_cell(value) -> str:
+    """A cell as trimmed text: numbers Excel made from codes lose their `.0`, dates lose 00:00."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (pd.Timestamp, datetime)):
+        if value.time() == time(0, 0):
+            return value.strftime("%Y-%m-%d")
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M:%S") if value.second else value.strftime("%H:%M")
+    if value is pd.NaT:
+        return ""
+    text = str(value)
+    return text.strip(SPACES)
+
+
+def _decode_csv(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise TableError(_l("The file is neither UTF-8 nor GB18030 text. Save it from Excel as "
+                        "\"CSV UTF-8\" or as an .xlsx workbook."))
+
+
+def _check_xlsx(data: bytes) -> None:
+    if not data.startswith(b"PK\x03\x04"):
+        raise TableError(_l("This is not a real .xlsx workbook. Open it in Excel and save it as "
+                            "\"Excel Workbook (*.xlsx)\"."))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            inflated = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise TableError(_l("The .xlsx workbook is damaged and cannot be opened.")) from None
+    if "[Content_Types].xml" not in names:
+        raise TableError(_l("This is not a real .xlsx workbook."))
+    if inflated > MAX_UNZIPPED_BYTES:
+        raise TableError(_l("The workbook is far larger inside than a real sheet of this kind; "
+                            "it was refused."))
+
+
+def _read_frame(data: bytes, extension: str) -> pd.DataFrame:
+    if extension == ".csv":
+        text = _decode_csv(data)
+        rows = list(csv.reader(io.StringIO(text)))
+        if not rows:
+            raise TableError(_l("The file is empty."))
+        width = max(len(r) for r in rows)
+        if width > MAX_COLUMNS:
+            raise TableError(_l("The file has %(n)s columns; at most %(max)s are read.",
+                                n=width, max=MAX_COLUMNS))
+        rows = [r + [""] * (width - len(r)) for r in rows]
+        return pd.DataFrame(rows[1:], columns=rows[0], dtype=object)
+    if extension == ".xlsx":
+        _check_xlsx(data)
+        engine = "openpyxl"
+    elif extension == ".xls":
+        if not data.startswith(b"\xd0\xcf\x11\xe0"):
+            raise TableError(_l("This is not a real .xls workbook."))
+        engine = "xlrd"
+    else:
+        raise TableError(_l("Unsupported file type %(ext)s: upload .xlsx, .xls or .csv.",
+                            ext=extension or "?"))
+    try:
+        frame = pd.read_excel(io.BytesIO(data), engine=engine, dtype=object, header=0)
+    except Exception as exc:  # noqa: BLE001 - any parser failure is the file's fault
+        raise TableError(_l("The workbook cannot be read: %(reason)s", reason=str(exc)[:200])) from None
+    if frame.shape[1] > MAX_COLUMNS:
+        raise TableError(_l("The file has %(n)s columns; at most %(max)s are read.",
+                            n=frame.shape[1], max=MAX_COLUMNS))
+    return frame
+
+
+def read_table(data: bytes, filename: str, *, max_rows: int | None = None) -> pd.DataFrame:
+    """Every cell as trimmed text; the index is the spreadsheet row number (header = 1).
+
+    Entirely empty rows are dropped but keep their numbers out of the index, so an error
+    message names the row the person sees in Excel. Raises TableError for a whole-file problem.
+    """
+    extension = PurePath(filename or "").suffix.lower()
+    if not data:
+        raise TableError(_l("The file is empty."))
+    frame = _read_frame(data, extension)
+    headers = [clean_cell(h) for h in frame.columns]
+    headers = ["" if h.startswith("Unnamed:") else h for h in headers]
+    frame.columns = headers
+    frame = frame.map(clean_cell) if len(frame) else frame.astype(object)
+    frame.index = range(2, len(frame) + 2)
+    if len(frame):
+        frame = frame[(frame != "").any(axis=1)]
+    if max_rows is not None and len(frame) > max_rows:
+        raise TableError(_l("The file has %(n)s rows; at most %(max)s can be imported at once. "
+                            "Split it into smaller files.", n=len(frame), max=max_rows))
+    return frame
+
+
+def header_key(header: str) -> str:
+    """How headers compare: case, spaces and full-width parentheses do not matter."""
+    text = clean_cell(header).lower()
+    for a, b in (("（", "("), ("）", ")"), ("：", ":")):
+        text = text.replace(a, b)
+    return "".join(text.split())
+
+
+def map_columns(frame: pd.DataFrame, aliases: dict[str, list[str]],
+                required: list[str] = ()) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    """Rename known headers to canonical keys.
+
+    `aliases` maps a canonical key to the headers people write for it (the first is the
+    one named in messages). Returns the frame with canonical columns only, the header each
+    key came from (for messages) and the extra headers that were ignored. Raises
+    TableError naming the first missing required column, or a column given twice.
+    """
+    lookup = {}
+    for key, names in aliases.items():
+        for name in [key, *names]:
+            lookup[header_key(name)] = key
+    found: dict[str, str] = {}
+    extras = []
+    for header in frame.columns:
+        key = lookup.get(header_key(header))
+        if key is None:
+            if header:
+                extras.append(header)
+            continue
+        if key in found:
+            raise TableError(_l("Columns \"%(a)s\" and \"%(b)s\" mean the same thing; keep one.",
+                                a=found[key], b=header))
+        found[key] = header
+    for key in required:
+        if key not in found:
+            raise TableError(_l("The required column \"%(column)s\" is missing. The first row must "
+                                "hold the column headers.", column=aliases[key][0]))
+    selected = frame[[found[k] for k in found]].copy()
+    selected.columns = list(found)
+    return selected, found, extras
+
+
+def neutralise(value):
+    """Make a cell safe to open in Excel: text that would start a formula gets a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _safe(frame: pd.DataFrame) -> pd.DataFrame:
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralise)
+    safe.columns = [neutralise(str(c)) for c in safe.columns]
+    return safe
+
+
+def to_xlsx(sheets: dict[str, pd.DataFrame], *, widths: dict[str, int] | None = None) -> bytes:
+    """A workbook with one sheet per frame, cells neutralised, columns sized to their content."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            _safe(frame).to_excel(writer, sheet_name=name[:31], index=False)
+            sheet = writer.sheets[name[:31]]
+            for index, column in enumerate(frame.columns, start=1):
+                values = [str(column)] + [str(v) for v in frame[column].head(200)]
+                longest = max(sum(2 if ord(ch) > 127 else 1 for ch in v) for v in values)
+                letter = sheet.cell(row=1, column=index).column_letter
+                sheet.column_dimensions[letter].width = min(max(8, longest + 2), 60)
+            sheet.freeze_panes = "A2"
+    return buffer.getvalue()
+
+
+def to_csv(frame: pd.DataFrame) -> bytes:
+    """UTF-8 with BOM, so Excel on Chinese Windows opens it with the right characters."""
+    return _safe(frame).to_csv(index=False).encode("utf-8-sig")

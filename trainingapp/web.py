@@ -1,0 +1,64 @@
+"""App-wide pages and template helpers: the home page, the health check."""
+from types import SimpleNamespace
+
+from flask import current_app, render_template, url_for
+from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from .extensions import csrf, db, limiter
+
+
+def init_app(app):
+    app.add_url_rule("/", "home", home)
+    app.add_url_rule("/healthz", "healthz", healthz)
+    csrf.exempt(healthz)
+    limiter.exempt(healthz)
+    app.context_processor(_template_globals)
+    app.jinja_env.filters["datetime"] = lambda value, fmt="yyyy-MM-dd HH:mm": (
+        format_datetime(value, fmt) if value else "")
+
+
+@login_required
+def home():
+    """Each role's start page."""
+    if current_user.role in ("admin", "liaison", "trainer"):
+        return render_template("home/staff.html")
+    return render_template("home/cadre.html")
+
+
+def healthz():
+    """Liveness and database reachability, for load balancers; no sign-in needed."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        return {"status": "database unavailable"}, 503
+    return {"status": "ok"}
+
+
+EVERYONE = ("cadre", "trainer", "liaison", "admin")
+#: The main navigation: (label, endpoint, roles, other endpoints that highlight the entry).
+NAV = [
+    (_l("Home"), "home", EVERYONE, ()),
+    (_l("People"), "people.list_people", ("admin", "liaison"),
+     ("people.create_person", "people.edit_person")),
+    (_l("Roster import"), "people.upload_roster", ("admin", "liaison"),
+     ("people.preview_roster", "people.confirm_roster")),
+    (_l("Departments"), "people.list_departments", ("admin",),
+     ("people.create_department", "people.edit_department")),
+]
+
+
+def nav_items():
+    """The navigation entries the signed-in person's role may use."""
+    if not current_user.is_authenticated:
+        return []
+    return [SimpleNamespace(label=label, url=url_for(endpoint), endpoints={endpoint, *more})
+            for label, endpoint, roles, more in NAV
+            if current_user.role in roles and endpoint in current_app.view_functions]
+
+
+def _template_globals():
+    return {"languages": current_app.config["LANGUAGES"], "current_locale": str(get_locale() or "zh"),
+            "nav_items": nav_items}
