@@ -162,3 +162,91 @@ def as_role(app, make):
         test_client.user = person
         return test_client
     return build
+
+
+# --- the real browser -------------------------------------------------------------------------
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app served on a free local port in a background thread, for the browser."""
+    import threading
+
+    from werkzeug.serving import make_server
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright; skipped when absent unless REQUIRE_BROWSER=1."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"REQUIRE_BROWSER=1 but no Chromium at {CHROMIUM} (apt-get install chromium)")
+        pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium to run the browser tests")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", Path(tempfile.gettempdir()) / "trainingapp-screens"))
+
+
+class BrowserPage:
+    """A page plus the live server's address and a screenshot helper."""
+
+    def __init__(self, page, base_url):
+        self.page, self.base_url = page, base_url
+
+    def __getattr__(self, name):
+        return getattr(self.page, name)
+
+    def open(self, path):
+        return self.page.goto(self.base_url + path)
+
+    def login(self, login_name, password=PASSWORD):
+        self.open("/login")
+        self.page.fill("#login", login_name)
+        self.page.fill("#password", password)
+        self.page.click("#submit")
+        self.page.wait_for_load_state()
+
+    def shot(self, name):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+def _page(browser, live_server, **context_args):
+    context = browser.new_context(**context_args)
+    context.set_default_timeout(10_000)
+    page = BrowserPage(context.new_page(), live_server.url)
+    return context, page
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context, wrapped = _page(browser, live_server, viewport={"width": 1280, "height": 900})
+    yield wrapped
+    context.close()
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A 360 px wide phone."""
+    context, wrapped = _page(browser, live_server, viewport={"width": 360, "height": 740},
+                             device_scale_factor=2, is_mobile=True, has_touch=True)
+    yield wrapped
+    context.close()

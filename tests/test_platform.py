@@ -1,0 +1,82 @@
+"""Start-up, schema, configuration and error pages of the whole platform."""
+import subprocess
+import sys
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from trainingapp.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_migrations_build_exactly_the_models(app):
+    """The schema the tests run on was built by the migrations; it must equal the models."""
+    with app.app_context():
+        with db.engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert differences == []
+
+
+def test_run_py_help_explains_the_options():
+    result = subprocess.run([sys.executable, "run.py", "--help"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0
+    for option in ("--host", "--port", "--no-demo"):
+        assert option in result.stdout
+
+
+def test_first_start_creates_instance_database_and_demo(tmp_path):
+    """What `python run.py` does before serving, in a fresh instance folder."""
+    script = (
+        "import run, sys\n"
+        "from waitress import serve\n"
+        "import waitress\n"
+        "waitress.serve = lambda *a, **k: None\n"
+        "run.main(['--port', '5999'])\n"
+    )
+    env = {"INSTANCE_PATH": str(tmp_path / "instance"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "http://127.0.0.1:5999/" in result.stdout
+    assert "demo-pass-2026" in result.stdout and "liaison" in result.stdout
+    assert (tmp_path / "instance" / "trainingapp.sqlite3").exists()
+    assert (tmp_path / "instance" / "secret_key").exists()
+    again = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                           timeout=120, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "Demo data loaded" not in again.stdout  # loaded once only
+
+
+def test_demo_logins_work(app, client):
+    from trainingapp.demo import load_demo
+    from tests.conftest import login
+    with app.app_context():
+        assert load_demo()
+        assert not load_demo()
+    for name in ("admin", "trainer", "liaison", "cadre", "cadre01", "cadre36"):
+        fresh = app.test_client()
+        assert login(fresh, name, "demo-pass-2026").headers["Location"] == "/", name
+    assert login(app.test_client(), "cadre99", "demo-pass-2026").status_code == 200  # retired
+
+
+def test_csrf_failure_page_is_friendly(app, make):
+    person = make.user()
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        client = app.test_client()
+        response = client.post("/login", data={"login": person.login, "password": "x"})
+        assert response.status_code == 400
+        text = response.get_data(as_text=True)
+        assert "<html" in text and ("expired" in text or "过期" in text or "失效" in text)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_postgres_urls_use_psycopg3():
+    from trainingapp.database import normalise_url
+    assert normalise_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_url("sqlite:///x") == "sqlite:///x"
