@@ -51,8 +51,8 @@ def test_first_start_creates_instance_database_and_demo(tmp_path):
 
 
 def test_demo_logins_work(app, client):
-    from trainingapp.demo import load_demo
     from tests.conftest import login
+    from trainingapp.demo import load_demo
     with app.app_context():
         assert load_demo()
         assert not load_demo()
