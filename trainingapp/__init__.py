@@ -64,9 +64,12 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.admin import bp as accounts_admin_bp
     app.register_blueprint(accounts_bp)
     app.register_blueprint(accounts_admin_bp)
+    from .questionbank import bp as questionbank_bp
+    app.register_blueprint(questionbank_bp)
 
 
 def import_models() -> None:
     """Import every model module so the metadata (and Alembic) sees all tables."""
     from . import staged  # noqa: F401
     from .accounts import audit, models  # noqa: F401
+    from .questionbank import models as _questionbank  # noqa: F401

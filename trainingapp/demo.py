@@ -88,6 +88,7 @@ def load_demo() -> bool:
         return False
     load_accounts_demo()
     db.session.commit()
+    load_questionbank_demo()
     return True
 
 
@@ -103,3 +104,18 @@ def demo_command():
         click.echo(f"demo data loaded; every demo login uses the password {DEMO_PASSWORD}")
     else:
         click.echo("the database already holds people; nothing loaded")
+
+
+def load_questionbank_demo(admin_login: str = "admin") -> int:
+    """Import every sample bank in question_bank/ as the demo admin; returns the count."""
+    from pathlib import Path
+
+    from .accounts.models import User
+    from .questionbank.services import import_questions
+    admin = db.session.scalar(select(User).where(User.login == admin_login))
+    total = 0
+    for path in sorted((Path(current_app.root_path).parent / "question_bank").glob("bank_*.csv")):
+        outcome = import_questions(admin, path.read_bytes(), path.name,
+                                   max_rows=current_app.config["QUESTION_IMPORT_MAX_ROWS"])
+        total += outcome.imported
+    return total

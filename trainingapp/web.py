@@ -1,18 +1,21 @@
 """App-wide pages and template helpers: the home page, the health check."""
+from io import BytesIO
 from types import SimpleNamespace
 
-from flask import current_app, render_template, url_for
+from flask import abort, current_app, render_template, send_file, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
+from . import staged
 from .extensions import csrf, db, limiter
 
 
 def init_app(app):
     app.add_url_rule("/", "home", home)
     app.add_url_rule("/healthz", "healthz", healthz)
+    app.add_url_rule("/downloads/<token>", "one_time_download", one_time_download)
     csrf.exempt(healthz)
     limiter.exempt(healthz)
     app.context_processor(_template_globals)
@@ -26,6 +29,18 @@ def home():
     if current_user.role in ("admin", "liaison", "trainer"):
         return render_template("home/staff.html")
     return render_template("home/cadre.html")
+
+
+@login_required
+def one_time_download(token):
+    """Files made for one person once (generated passwords, rejected rows): downloadable once."""
+    found = staged.fetch(token, current_user.id, "download")
+    if found is None:
+        abort(404)
+    content, filename = found.content, found.filename
+    staged.discard(found)
+    db.session.commit()
+    return send_file(BytesIO(content), as_attachment=True, download_name=filename)
 
 
 def healthz():
@@ -45,6 +60,9 @@ NAV = [
      ("people.create_person", "people.edit_person")),
     (_l("Roster import"), "people.upload_roster", ("admin", "liaison"),
      ("people.preview_roster", "people.confirm_roster")),
+    (_l("Question bank"), "questions.list_questions", ("admin", "trainer"),
+     ("questions.create_question", "questions.edit_question", "questions.upload_questions",
+      "questions.preview_questions", "questions.confirm_questions", "questions.format_help")),
     (_l("Departments"), "people.list_departments", ("admin",),
      ("people.create_department", "people.edit_department")),
 ]

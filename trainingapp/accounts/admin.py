@@ -281,20 +281,6 @@ def _credentials_frame(generated):
     return pd.DataFrame(generated, columns=["姓名", "账号", "初始密码"])
 
 
-@bp.route("/downloads/<token>")
-@roles_required(*MANAGERS)
-def one_time_download(token):
-    """Files such as generated initial passwords: downloadable once, then gone."""
-    staged_file = staged.fetch(token, current_user.id, "download")
-    if staged_file is None:
-        abort(404)
-    content, filename = staged_file.content, staged_file.filename
-    staged.discard(staged_file)
-    db.session.commit()
-    return send_file(BytesIO(content), as_attachment=True, download_name=filename,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-
 @bp.route("/roster/export")
 @roles_required(*MANAGERS)
 def export_roster():

@@ -1,0 +1,79 @@
+"""`flask --app run questions import FILE [--dry-run] [--category NAME]` and `questions export`."""
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from ..accounts.models import User
+from ..extensions import db
+from ..tabular import TableError
+from . import services
+from .formats import EXPORT_FORMATS
+
+
+@click.group(help="Import and export question banks.")
+def questions():
+    pass
+
+
+def _print_preview(preview, imported=None):
+    new = len(preview.new) if imported is None else imported
+    click.echo(f"imported: {new}  duplicates: {len(preview.duplicates)}  rejected: {len(preview.rejected_rows)}"
+               if imported is not None else
+               f"new: {new}  duplicates: {len(preview.duplicates)}  rejected: {len(preview.rejected_rows)}")
+    for column in preview.extra_columns:
+        click.echo(f"ignored column: {column}")
+    for error in preview.errors:
+        click.echo(f"error: {error}")
+    for duplicate in preview.duplicates:
+        click.echo(f"duplicate: {duplicate}")
+
+
+@questions.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and print what would happen; import nothing.")
+@click.option("--category", help="Law category for every question of the file (overrides the column).")
+@with_appcontext
+def import_command(file, dry_run, category):
+    """Import FILE (.xlsx .xls .csv .json .gift, or .txt in GIFT or Aiken).
+
+    Exit status 0 when no row has an error (duplicates are skipped and allowed); a file with
+    errors imports nothing.
+    """
+    data = file.read_bytes()
+    limit = current_app.config["QUESTION_IMPORT_MAX_ROWS"]
+    try:
+        if dry_run:
+            preview = services.preview_import(data, file.name, max_rows=limit, category=category)
+            _print_preview(preview)
+        else:
+            actor = db.session.scalar(select(User).where(User.role == "admin").order_by(User.id))
+            if actor is None:
+                raise click.ClickException("create an administrator first: flask --app run users create-admin LOGIN")
+            outcome = services.import_questions(actor, data, file.name, max_rows=limit, category=category)
+            preview = outcome.preview
+            _print_preview(preview, outcome.imported)
+            if preview.errors:
+                click.echo("nothing was imported: fix the errors and run again")
+    except (TableError, services.ServiceError) as error:
+        click.echo(f"error: {getattr(error, 'message', None) or error.args[0]}", err=True)
+        sys.exit(1)
+    sys.exit(1 if preview.errors else 0)
+
+
+@questions.command("export")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Target file; the format follows its extension: " + ", ".join(EXPORT_FORMATS) + ".")
+@click.option("--category", help="Only this law category.")
+@with_appcontext
+def export_command(output, category):
+    """Export the bank (or one category) to a file that imports back unchanged."""
+    fmt = output.suffix.lower().lstrip(".")
+    if fmt not in EXPORT_FORMATS:
+        raise click.ClickException(f"unknown format .{fmt}: use one of " + ", ".join(EXPORT_FORMATS))
+    content, _mimetype, _ext = services.export(None, services.Filters(category=category or ""), fmt)
+    output.write_bytes(content)
+    click.echo(f"wrote {output}")

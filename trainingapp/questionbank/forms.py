@@ -1,0 +1,72 @@
+"""Forms of the question bank. Field validation is the import's own (parsing.check_fields)."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from ..accounts.forms import choices
+from .parsing import OPTION_LETTERS
+
+QTYPE_LABELS = {"single": _l("Single choice"), "multiple": _l("Multiple choice"),
+                "truefalse": _l("True/false"), "fill": _l("Fill in the blank")}
+DIFFICULTY_LABELS = {"easy": _l("Easy"), "medium": _l("Medium"), "hard": _l("Hard")}
+UPLOAD_TYPES = ["xlsx", "xls", "csv", "json", "gift", "txt"]
+
+
+class QuestionUploadForm(FlaskForm):
+    file = FileField(_l("Question file"), validators=[
+        FileRequired(_l("Choose a file first.")),
+        FileAllowed(UPLOAD_TYPES, _l("Upload .xlsx, .xls, .csv, .json, .gift or .txt (GIFT or Aiken)."))],
+        description=_l("Excel or CSV in the template's columns, JSON, or Moodle's GIFT and Aiken text formats."))
+    category = StringField(_l("Law category for every question (optional)"),
+                           validators=[Optional(), Length(max=50)],
+                           description=_l("Fills 法律法规分类 for the whole file, e.g. 行政处罚法; overrides the column."))
+    submit = SubmitField(_l("Check the file"))
+
+
+class QuestionForm(FlaskForm):
+    qtype = SelectField(_l("Type"), choices=choices(QTYPE_LABELS))
+    stem = TextAreaField(_l("Stem"), render_kw={"rows": 4},
+                         description=_l("For fill-in questions mark each blank with ____ (four underscores)."))
+    answer = StringField(_l("Answer"), description=_l(
+        "Choice: letters such as B or ABD. True/false: 对 or 错. Fill-in: blanks separated by |, "
+        "alternatives by ; (e.g. 十五日;15日|书面)."))
+    explanation = TextAreaField(_l("Explanation"), render_kw={"rows": 3})
+    points = StringField(_l("Points"), description=_l("A positive number; empty for the type's default."))
+    difficulty = SelectField(_l("Difficulty"), choices=choices(DIFFICULTY_LABELS), default="medium")
+    category = StringField(_l("Law category"), validators=[Length(max=50)], render_kw={"list": "categories"})
+    knowledge_point = StringField(_l("Knowledge point"), validators=[Length(max=100)])
+    basis = StringField(_l("Legal basis"), validators=[Length(max=200)],
+                        description=_l("e.g. 《中华人民共和国行政处罚法》第三十六条"))
+    status = SelectField(_l("Status"), choices=choices({"active": _l("Active"), "inactive": _l("Retired")}))
+    submit = SubmitField(_l("Save"))
+
+
+for _letter in OPTION_LETTERS:
+    setattr(QuestionForm, f"option_{_letter}",
+            StringField(_l("Option %(letter)s", letter=_letter), validators=[Optional(), Length(max=1000)]))
+
+
+def form_to_fields(form: QuestionForm) -> dict:
+    """The form's values in the shape parsing.check_fields takes."""
+    options = [(getattr(form, f"option_{letter}").data or "").strip() for letter in OPTION_LETTERS]
+    while options and not options[-1]:
+        options.pop()
+    return {"type": form.qtype.data, "stem": form.stem.data, "options": options, "answer": form.answer.data,
+            "explanation": form.explanation.data, "points": form.points.data, "difficulty": form.difficulty.data,
+            "category": form.category.data, "knowledge_point": form.knowledge_point.data,
+            "basis": form.basis.data, "status": form.status.data}
+
+
+def fill_form(form: QuestionForm, question) -> None:
+    """Show a stored question in the form, answers in the spreadsheet notation."""
+    from .formats import answer_notation
+    form.qtype.data, form.stem.data = question.qtype, question.stem
+    for index, text in enumerate(question.options or []):
+        getattr(form, f"option_{OPTION_LETTERS[index]}").data = text
+    form.answer.data = answer_notation(question.to_data())
+    form.explanation.data, form.points.data = question.explanation, f"{float(question.points):g}"
+    form.difficulty.data, form.category.data = question.difficulty, question.category
+    form.knowledge_point.data, form.basis.data = question.knowledge_point, question.basis
+    form.status.data = "active" if question.is_active else "inactive"

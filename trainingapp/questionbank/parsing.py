@@ -1,0 +1,638 @@
+"""The canonical question, the notations people write in spreadsheets, and row validation.
+
+Everything here is pure: no request, no database. A spreadsheet row, a JSON item and a GIFT
+question all pass through `check_fields`, so every import format applies the same rules and
+reports problems in the same words.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import PurePath
+from typing import Callable, Iterable, Mapping
+
+import pandas as pd
+from flask_babel import lazy_gettext as _l
+
+from ..tabular import (
+    FORMULA_PREFIXES,
+    SPACES,
+    SPREADSHEET_EXTENSIONS,
+    RowError,
+    TableError,
+    map_columns,
+    read_table,
+)
+
+QTYPES = ("single", "multiple", "truefalse", "fill")
+CHOICE_TYPES = ("single", "multiple")
+DEFAULT_POINTS = {"single": 2.0, "multiple": 3.0, "truefalse": 2.0, "fill": 2.0}
+DIFFICULTIES = ("easy", "medium", "hard")
+MAX_OPTIONS = 8
+OPTION_LETTERS = "ABCDEFGH"
+#: Letters past H are read only so that a ninth option is reported instead of ignored.
+_ALL_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+MAX_POINTS = Decimal(100)
+#: Longest text a field may hold (the database columns and the edit form allow no more).
+MAX_LENGTHS = {"category": 50, "knowledge_point": 100, "basis": 200, "option": 1000}
+UPLOAD_EXTENSIONS = (".xlsx", ".xls", ".csv", ".json", ".gift", ".txt")
+
+
+def _option_aliases(letter: str) -> list[str]:
+    return [f"选项{letter}", letter, f"option {letter}", f"option{letter}", f"选项{letter.lower()}"]
+
+
+QUESTION_COLUMNS: dict[str, list[str]] = {
+    "type": ["题型", "type", "题目类型"],
+    "stem": ["题干", "stem", "题目", "question"],
+    **{f"option_{letter}": _option_aliases(letter) for letter in OPTION_LETTERS},
+    "answer": ["答案", "正确答案", "answer"],
+    "explanation": ["解析", "答案解析", "explanation"],
+    "points": ["分值", "分数", "points", "score"],
+    "difficulty": ["难度", "difficulty"],
+    "category": ["法律法规分类", "分类", "category", "law"],
+    "knowledge_point": ["知识点", "knowledge_point", "knowledge point"],
+    "basis": ["依据条款", "出处", "basis", "legal basis"],
+    "status": ["状态", "status"],
+}
+REQUIRED_COLUMNS = ["type", "stem", "answer"]
+_READ_COLUMNS = {
+    **QUESTION_COLUMNS,
+    **{f"option_{letter}": _option_aliases(letter) for letter in _ALL_LETTERS[MAX_OPTIONS:]},
+}
+
+
+# --------------------------------------------------------------------------- the question
+
+@dataclass
+class QuestionData:
+    """One question as plain data, already validated and normalised."""
+
+    qtype: str
+    stem: str
+    options: list[str]
+    answer: object
+    explanation: str = ""
+    points: float | None = None
+    difficulty: str = "medium"
+    category: str = ""
+    knowledge_point: str = ""
+    basis: str = ""
+    is_active: bool = True
+
+    def __post_init__(self):
+        if self.points is None:
+            self.points = DEFAULT_POINTS.get(self.qtype, 2.0)
+        self.points = float(self.points)
+
+
+def blank_count(q: QuestionData) -> int:
+    """How many blanks a fill question has (one per answer group); 0 for other types."""
+    return len(q.answer) if q.qtype == "fill" else 0
+
+
+#: Where a blank stands in a stem: 2+ underscores (half- or full-width) or empty brackets.
+BLANK_MARKER = re.compile(r"[_＿]{2,}|[（(][ \t\u3000\u00a0]*[）)]")
+
+
+def count_blank_markers(stem: str) -> int:
+    """How many blank markers (`____`, `＿＿`, `（  ）`) the stem shows."""
+    return len(BLANK_MARKER.findall(stem or ""))
+
+
+_TRAILING = "。.？?！!：:；;，,、()（）_ "
+
+
+def _normalise_for_key(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text or "").casefold()
+    text = "".join(text.split())
+    text = re.sub(r"_{2,}|\(\)", "__", text)
+    return text.rstrip(_TRAILING)
+
+
+def dedup_text(q: QuestionData) -> str:
+    """The readable text two questions share exactly when they are the same question."""
+    options = "\x1e".join(_normalise_for_key(o) for o in q.options)
+    return f"{q.qtype}\x1f{_normalise_for_key(q.stem)}\x1f{options}"
+
+
+def dedup_key(q: QuestionData) -> str:
+    """A 64-character key equal for the same question written with other spacing or widths."""
+    return hashlib.sha256(dedup_text(q).encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------- notations
+
+def _norm(value) -> str:
+    """Lower-case, NFKC, without any whitespace: how notation words compare."""
+    text = unicodedata.normalize("NFKC", str(value)).casefold()
+    return "".join(text.split())
+
+
+_TYPE_WORDS = {
+    "single": ["单选", "单选题", "单项选择", "单项选择题", "single", "single choice"],
+    "multiple": ["多选", "多选题", "多项选择", "多项选择题", "multiple", "multiple choice"],
+    "truefalse": ["判断", "判断题", "true/false", "truefalse", "true-false", "tf"],
+    "fill": ["填空", "填空题", "fill", "fill in the blank", "blank"],
+}
+_TYPES = {_norm(word): key for key, words in _TYPE_WORDS.items() for word in words}
+_TRUE_WORDS = ["对", "正确", "√", "✓", "✔", "v", "t", "true", "是", "y", "yes", "1", "✅"]
+_FALSE_WORDS = ["错", "错误", "×", "✗", "✘", "✕", "x", "f", "false", "否", "n", "no", "0", "❌"]
+_TRUTH = {**{_norm(w): True for w in _TRUE_WORDS}, **{_norm(w): False for w in _FALSE_WORDS}}
+_DIFFICULTY_WORDS = {
+    "easy": ["易", "easy", "简单", "容易", "1"],
+    "medium": ["中", "medium", "一般", "中等", "2"],
+    "hard": ["难", "hard", "困难", "较难", "3"],
+}
+_DIFFICULTIES = {_norm(w): key for key, words in _DIFFICULTY_WORDS.items() for w in words}
+_STATUS_WORDS = {
+    True: ["启用", "active", "是", "1", "enabled", "true"],
+    False: ["停用", "inactive", "否", "0", "disabled", "false"],
+}
+_STATUSES = {_norm(w): key for key, words in _STATUS_WORDS.items() for w in words}
+
+TYPE_HELP = "单选, 多选, 判断, 填空 (single, multiple, truefalse, fill)"
+TRUTH_HELP = "对/错, 正确/错误, √/×, T/F, true/false, 是/否, Y/N, 1/0"
+DIFFICULTY_HELP = "易/中/难 (easy/medium/hard, 简单/一般/困难, 1/2/3)"
+STATUS_HELP = "启用/停用 (active/inactive, 是/否, 1/0)"
+
+
+def parse_type(text) -> str:
+    """The canonical type for any accepted spelling; ValueError naming the accepted ones."""
+    key = _TYPES.get(_norm(text))
+    if key is None:
+        raise ValueError(_l("Unknown question type \"%(value)s\"; write one of %(accepted)s.",
+                            value=_show(text), accepted=TYPE_HELP))
+    return key
+
+
+_LETTER_SEPARATORS = re.compile(r"[\s,，、;；/]+")
+
+
+def parse_choice_answer(text) -> list[str]:
+    """Sorted distinct option letters from `ABD`, `A,B,D`, `A、B、D`, `a b d`, `ＡＢＤ`…"""
+    compact = _LETTER_SEPARATORS.sub("", unicodedata.normalize("NFKC", str(text)).upper())
+    if not compact:
+        raise ValueError(_l("The answer is empty; write the letter(s) of the correct "
+                            "option(s), e.g. B or ABD."))
+    bad = sorted({ch for ch in compact if ch not in _ALL_LETTERS})
+    if bad:
+        raise ValueError(_l("Answer \"%(value)s\" is not made of option letters; write letters "
+                            "A–H such as B or ABD (separators , 、 and spaces are fine).",
+                            value=_show(text)))
+    return sorted(set(compact))
+
+
+def parse_truefalse(text) -> bool:
+    """True or False from 对/错, √/×, T/F, TRUE/FALSE, 是/否, Y/N, 1/0 and the like."""
+    value = _TRUTH.get(_norm(text))
+    if value is None:
+        raise ValueError(_l("Answer \"%(value)s\" is neither true nor false; write one of "
+                            "%(accepted)s.", value=_show(text), accepted=TRUTH_HELP))
+    return value
+
+
+_BLANK_SEPARATOR = re.compile(r"[|｜]")
+_ALTERNATIVE_SEPARATOR = re.compile(r"[;；]")
+
+
+def parse_fill_answer(text) -> list[list[str]]:
+    """Blanks split on `|`, alternatives on `;` (either width), each trimmed, empties dropped."""
+    source = str(text)
+    if not source.strip(SPACES):
+        raise ValueError(_l("The answer is empty; write the answer of each blank, blanks "
+                            "separated by | and alternatives by ; (e.g. 十五日;15日|书面)."))
+    blanks = []
+    for number, part in enumerate(_BLANK_SEPARATOR.split(source), start=1):
+        alternatives = [a.strip(SPACES) for a in _ALTERNATIVE_SEPARATOR.split(part)]
+        alternatives = [a for a in alternatives if a]
+        if not alternatives:
+            raise ValueError(_l("Blank %(n)s of the answer \"%(value)s\" is empty; every blank "
+                                "between | needs at least one accepted answer.",
+                                n=number, value=_show(text)))
+        blanks.append(alternatives)
+    return blanks
+
+
+def parse_points(value) -> float | None:
+    """None when empty, else a number > 0 and <= 100 with at most 2 decimals."""
+    if isinstance(value, bool):
+        raise ValueError(_points_message(value))
+    text = unicodedata.normalize("NFKC", str(value)).strip(SPACES)
+    if not text:
+        return None
+    try:
+        number = Decimal(text.removesuffix("分").strip())
+    except InvalidOperation:
+        raise ValueError(_points_message(value)) from None
+    if not number.is_finite() or number <= 0 or number > MAX_POINTS:
+        raise ValueError(_points_message(value))
+    if number != number.quantize(Decimal("0.01"), rounding="ROUND_DOWN"):
+        raise ValueError(_points_message(value))
+    return float(number)
+
+
+def _points_message(value):
+    return _l("Points \"%(value)s\" is not valid; write a number greater than 0 and at most 100, "
+              "with at most 2 decimals (e.g. 2 or 2.5), or leave it empty for the default.",
+              value=_show(value))
+
+
+def parse_difficulty(text) -> str:
+    """easy/medium/hard from 易/中/难, 简单/一般/困难, 1/2/3; empty means medium."""
+    if _norm(text) == "":
+        return "medium"
+    key = _DIFFICULTIES.get(_norm(text))
+    if key is None:
+        raise ValueError(_l("Unknown difficulty \"%(value)s\"; write one of %(accepted)s.",
+                            value=_show(text), accepted=DIFFICULTY_HELP))
+    return key
+
+
+def parse_status(value) -> bool:
+    """Whether the question is active: 启用/停用, active/inactive, 是/否, 1/0; empty means active."""
+    if isinstance(value, bool):
+        return value
+    if _norm(value) == "":
+        return True
+    key = _STATUSES.get(_norm(value))
+    if key is None:
+        raise ValueError(_l("Unknown status \"%(value)s\"; write one of %(accepted)s.",
+                            value=_show(value), accepted=STATUS_HELP))
+    return key
+
+
+def _show(value, limit: int = 40) -> str:
+    """A cell quoted back in a message, cut short so one bad cell cannot flood the page."""
+    text = " ".join(_CONTROL.sub("", str(value)).split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+# Surrogates cannot be encoded (JSON can smuggle them in); C0 controls break Excel files.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def clean_text(value) -> str:
+    """Text with unified line breaks, no control characters (Excel refuses them), trimmed."""
+    if value is None:
+        return ""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text).strip(SPACES)
+
+
+# --------------------------------------------------------------------------- validation
+
+#: Names where a field came from (a header, a JSON key) for messages; None when nothing fits.
+ColumnOf = Callable[[str], "str | None"]
+
+
+@dataclass
+class _Check:
+    rownum: int | None
+    column: ColumnOf
+    errors: list = field(default_factory=list)
+
+    def add(self, key: str, message) -> None:
+        self.errors.append(RowError(self.rownum, self.column(key), message))
+
+    def parse(self, key: str, parser, value):
+        try:
+            return parser(value)
+        except ValueError as exc:
+            self.add(key, exc.args[0])
+            return None
+
+
+def _text_field(check: _Check, fields: Mapping, key: str) -> str:
+    value = fields.get(key)
+    if isinstance(value, (list, dict, tuple, set)):
+        check.add(key, _l("This must be text, not a list or an object."))
+        return ""
+    text = clean_text(value)
+    _check_length(check, key, text, MAX_LENGTHS.get(key))
+    return text
+
+
+def _check_length(check: _Check, key: str, text: str, limit: int | None) -> None:
+    if limit is not None and len(text) > limit:
+        check.add(key, _l("The text has %(n)s characters; at most %(max)s are allowed here.",
+                          n=len(text), max=limit))
+
+
+def check_fields(fields: Mapping[str, object], rownum: int | None,
+                 column: ColumnOf) -> tuple[QuestionData | None, list[RowError]]:
+    """Validate one question given as loose fields; every problem is reported, not just the first.
+
+    `fields` holds type, stem, options (a list, "" for an empty slot), answer (notation text
+    or the canonical shape), explanation, points, difficulty, category, knowledge_point,
+    basis, status. `column(key)` names where a field came from (keys: the field names and
+    option_A…option_Z).
+    """
+    check = _Check(rownum, column)
+    raw_type = _text_field(check, fields, "type")
+    qtype = None
+    if not raw_type:
+        check.add("type", _l("The question type is empty; write one of %(accepted)s.",
+                             accepted=TYPE_HELP))
+    else:
+        qtype = check.parse("type", parse_type, raw_type)
+    stem = _text_field(check, fields, "stem")
+    if not stem:
+        check.add("stem", _l("The stem (the question text) is empty."))
+    options = _check_options(check, fields.get("options") or [], qtype)
+    answer = _check_answer(check, qtype, fields.get("answer"), options, stem)
+    explanation = _text_field(check, fields, "explanation")
+    points = check.parse("points", parse_points, _scalar(fields.get("points")))
+    difficulty = check.parse("difficulty", parse_difficulty, _scalar(fields.get("difficulty")))
+    category = _text_field(check, fields, "category")
+    knowledge_point = _text_field(check, fields, "knowledge_point")
+    basis = _text_field(check, fields, "basis")
+    is_active = check.parse("status", parse_status, _scalar(fields.get("status"), keep_bool=True))
+    if check.errors:
+        return None, check.errors
+    question = QuestionData(
+        qtype=qtype, stem=stem, options=[o for o in options if o] if qtype in CHOICE_TYPES else [],
+        answer=answer, explanation=explanation, points=points, difficulty=difficulty,
+        category=category, knowledge_point=knowledge_point, basis=basis, is_active=is_active)
+    return question, []
+
+
+def _scalar(value, keep_bool: bool = False):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return value if keep_bool else ("TRUE" if value else "FALSE")
+    if isinstance(value, (list, dict, tuple, set)):
+        return _show(value)
+    return value
+
+
+def _check_options(check: _Check, raw, qtype) -> list[str] | None:
+    """The option texts ("" for an empty slot); None when they are not even a list."""
+    if not isinstance(raw, (list, tuple)):
+        check.add("option_A", _l("Options must be a list of texts."))
+        return None
+    options = []
+    for index, value in enumerate(raw):
+        if isinstance(value, (list, dict, tuple, set)):
+            check.add(_option_key(index), _l("Option %(letter)s must be text.",
+                                             letter=option_letter(index)))
+            value = ""
+        options.append(clean_text(value))
+        _check_length(check, _option_key(index), options[-1], MAX_LENGTHS["option"])
+    filled = [i for i, text in enumerate(options) if text]
+    if qtype is None:
+        return options
+    if qtype not in CHOICE_TYPES:
+        if filled:
+            first = option_letter(filled[0])
+            if qtype == "truefalse":
+                message = _l("True/false questions take no options, but option %(letter)s is "
+                             "filled; clear the option columns.", letter=first)
+            else:
+                message = _l("Fill-in-the-blank questions take no options, but option %(letter)s "
+                             "is filled; clear the option columns and put the blanks in the stem.",
+                             letter=first)
+            check.add(_option_key(filled[0]), message)
+        return options
+    last = filled[-1] if filled else -1
+    for index in range(last):
+        if not options[index]:
+            check.add(_option_key(index), _l(
+                "Option %(letter)s is empty but option %(later)s is filled; fill the options "
+                "in order from A without gaps.", letter=option_letter(index),
+                later=option_letter(last)))
+    if len(filled) < 2:
+        check.add(_option_key(len(filled)), _l(
+            "A choice question needs at least 2 options (A and B); found %(n)s.", n=len(filled)))
+    if len(filled) > MAX_OPTIONS:
+        check.add(_option_key(MAX_OPTIONS), _l(
+            "A choice question has at most 8 options (A to H); found %(n)s.", n=len(filled)))
+    return options
+
+
+def option_letter(index: int) -> str:
+    """The letter of the option at a 0-based index (A, B, …); past Z a "#n" placeholder."""
+    return _ALL_LETTERS[index] if 0 <= index < len(_ALL_LETTERS) else f"#{index + 1}"
+
+
+def _option_key(index: int) -> str:
+    return f"option_{option_letter(index)}"
+
+
+def _check_answer(check: _Check, qtype, raw, options: list[str] | None, stem: str):
+    if qtype is None:
+        return None
+    if raw is None or (isinstance(raw, str) and not clean_text(raw)) or raw == []:
+        check.add("answer", _empty_answer_message(qtype))
+        return None
+    if isinstance(raw, dict) or (isinstance(raw, bool) and qtype != "truefalse"):
+        check.add("answer", _l("The answer has the wrong form for this type; see the accepted "
+                               "notations in the import instructions."))
+        return None
+    if qtype in CHOICE_TYPES:
+        return _check_choice_answer(check, qtype, raw, options)
+    if qtype == "truefalse":
+        if isinstance(raw, (list, dict, tuple)):
+            raw = _show(raw)
+        return check.parse("answer", parse_truefalse, raw)
+    return _check_fill_answer(check, raw, stem)
+
+
+def _empty_answer_message(qtype):
+    if qtype == "single":
+        return _l("The answer is empty; write the letter of the correct option, e.g. B.")
+    if qtype == "multiple":
+        return _l("The answer is empty; write the letters of the correct options, e.g. ABD.")
+    if qtype == "truefalse":
+        return _l("The answer is empty; write one of %(accepted)s.", accepted=TRUTH_HELP)
+    return _l("The answer is empty; write the answer of each blank, blanks separated by | and "
+              "alternatives by ; (e.g. 十五日;15日|书面).")
+
+
+def _check_choice_answer(check: _Check, qtype, raw, options):
+    if isinstance(raw, (list, tuple)):
+        raw = "".join(str(x) for x in raw if not isinstance(x, (list, dict, tuple)))
+    letters = check.parse("answer", parse_choice_answer, raw)
+    if letters is None:
+        return None
+    ok = True
+    for letter in letters:
+        index = _ALL_LETTERS.index(letter)
+        if options is not None and (index >= len(options) or not options[index]):
+            check.add("answer", _l("The answer names %(letter)s, but option %(letter)s is empty; "
+                                   "fill option %(letter)s or correct the answer.", letter=letter))
+            ok = False
+    if qtype == "single" and len(letters) > 1:
+        check.add("answer", _l("A single-choice question has exactly one answer, but %(letters)s "
+                               "were given; use type 多选 for several answers.",
+                               letters="".join(letters)))
+        ok = False
+    if qtype == "multiple" and len(letters) < 2:
+        check.add("answer", _l("A multiple-choice question needs at least 2 correct answers, but "
+                               "only %(letters)s was given; use type 单选 for one answer.",
+                               letters="".join(letters)))
+        ok = False
+    if not ok:
+        return None
+    return letters[0] if qtype == "single" else letters
+
+
+def _check_fill_answer(check: _Check, raw, stem: str):
+    if isinstance(raw, (list, tuple)):
+        blanks = _structured_blanks(check, raw)
+    else:
+        blanks = check.parse("answer", parse_fill_answer, raw)
+    if blanks is None:
+        return None
+    markers = count_blank_markers(stem)
+    if markers and markers != len(blanks):
+        check.add("answer", _l("The stem shows %(markers)s blank(s) (____) but the answer gives "
+                               "%(blanks)s; give one answer per blank, separated by |.",
+                               markers=markers, blanks=len(blanks)))
+        return None
+    return blanks
+
+
+def _structured_blanks(check: _Check, raw):
+    """A fill answer given as a list: each item one blank (a list of alternatives or a notation)."""
+    blanks = []
+    for number, item in enumerate(raw, start=1):
+        if isinstance(item, (list, tuple)):
+            alternatives = [clean_text(a) for a in item if not isinstance(a, (list, dict, tuple))]
+        elif isinstance(item, dict):
+            alternatives = []
+        else:
+            alternatives = [clean_text(a) for a in _ALTERNATIVE_SEPARATOR.split(str(item))]
+        alternatives = [a for a in alternatives if a]
+        if not alternatives:
+            check.add("answer", _l("Blank %(n)s of the answer has no accepted answer; give at "
+                                   "least one text for every blank.", n=number))
+            return None
+        blanks.append(alternatives)
+    return blanks
+
+
+#: A cell that tabular.neutralise (or formats.quote_quoted) protected: quotes, then a formula start.
+QUOTED_FORMULA = re.compile("^'+[" + re.escape("".join(FORMULA_PREFIXES)) + "]")
+
+
+def _unneutralise(text: str) -> str:
+    """Undo tabular.neutralise: our own exports put one quote before a would-be formula."""
+    return text[1:] if QUOTED_FORMULA.match(text) else text
+
+
+def validate_row(row: Mapping[str, str], headers: Mapping[str, str],
+                 rownum: int) -> tuple[QuestionData | None, list[RowError]]:
+    """A question, or every problem of the row, each naming the column header the file used."""
+    cells = {key: _unneutralise(str(value)) for key, value in row.items() if value is not None}
+    present = [i for i, letter in enumerate(_ALL_LETTERS) if f"option_{letter}" in cells]
+    width = max(present) + 1 if present else 0
+    fields = {key: cells.get(key, "") for key in
+              ("type", "stem", "answer", "explanation", "points", "difficulty", "category",
+               "knowledge_point", "basis", "status")}
+    fields["options"] = [cells.get(_option_key(i), "") for i in range(width)]
+
+    def column(key: str) -> str:
+        if key in headers:
+            return headers[key]
+        names = _READ_COLUMNS.get(key)
+        return names[0] if names else key
+
+    return check_fields(fields, rownum, column)
+
+
+# --------------------------------------------------------------------------- whole files
+
+@dataclass
+class ParseResult:
+    """What an upload yielded: good questions with their row numbers, and every problem found."""
+
+    questions: list[tuple[int, QuestionData]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    duplicates: list[RowError] = field(default_factory=list)
+    extra_columns: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    format: str = ""
+
+    @property
+    def counts_by_type(self) -> dict[str, int]:
+        """How many good questions of each type (canonical type keys)."""
+        return dict(Counter(q.qtype for _, q in self.questions))
+
+    @property
+    def counts_by_category(self) -> dict[str, int]:
+        """How many good questions per 法律法规分类 ("" for none given)."""
+        return dict(Counter(q.category for _, q in self.questions))
+
+
+def collect(items: Iterable[tuple[int, QuestionData | None, list[RowError]]],
+            result: ParseResult | None = None) -> ParseResult:
+    """Gather checked items into a result, setting aside later copies of the same question."""
+    result = result or ParseResult()
+    first_row: dict[str, int] = {}
+    for rownum, question, errors in items:
+        result.rows_read += 1
+        if errors or question is None:
+            result.errors.extend(errors)
+            continue
+        key = dedup_key(question)
+        if key in first_row:
+            result.duplicates.append(RowError(rownum, None, _l(
+                "The same question as row %(first)s; this copy was skipped.",
+                first=first_row[key])))
+            continue
+        first_row[key] = rownum
+        result.questions.append((rownum, question))
+    return result
+
+
+def parse_frame(frame: pd.DataFrame, headers: Mapping[str, str]) -> ParseResult:
+    """Validate every row of a mapped frame (index = spreadsheet row number)."""
+    columns = list(frame.columns)
+
+    def items():
+        # zip over columns: far quicker than to_dict/iterrows on a 20,000-row sheet
+        for rownum, *values in zip(frame.index, *(frame[c].tolist() for c in columns)):
+            question, errors = validate_row(dict(zip(columns, values)), headers, int(rownum))
+            yield int(rownum), question, errors
+
+    return _name_duplicate_column(collect(items()), headers)
+
+
+def _name_duplicate_column(result: ParseResult, headers: Mapping[str, str]) -> ParseResult:
+    stem = headers.get("stem", QUESTION_COLUMNS["stem"][0])
+    result.duplicates = [RowError(d.row, stem, d.message) for d in result.duplicates]
+    return result
+
+
+def parse_spreadsheet(data: bytes, filename: str, *, max_rows: int | None) -> ParseResult:
+    """Read an .xlsx/.xls/.csv question sheet; TableError for whole-file problems."""
+    try:
+        frame = read_table(data, filename, max_rows=max_rows)
+    except (csv.Error, UnicodeError) as exc:
+        # The CSV module refuses some hostile files (e.g. a giant field); still the file's fault.
+        raise TableError(_l("The file cannot be read: %(reason)s", reason=str(exc)[:200])) from None
+    frame, headers, extras = map_columns(frame, _READ_COLUMNS, REQUIRED_COLUMNS)
+    result = parse_frame(frame, headers)
+    result.extra_columns = extras
+    result.format = PurePath(filename).suffix.lower().lstrip(".")
+    return result
+
+
+def parse_upload(data: bytes, filename: str, *, max_rows: int) -> ParseResult:
+    """Parse any accepted upload by its extension; only TableError escapes for a bad file."""
+    extension = PurePath(filename or "").suffix.lower()
+    if extension in SPREADSHEET_EXTENSIONS:
+        return parse_spreadsheet(data, filename, max_rows=max_rows)
+    if extension in UPLOAD_EXTENSIONS:
+        from . import formats  # formats imports this module, so import it late
+
+        return formats.parse_text_upload(data, extension, max_rows=max_rows)
+    raise TableError(_l("Unsupported file type %(ext)s: upload .xlsx, .xls, .csv, .json, "
+                        ".gift or .txt (GIFT or Aiken).", ext=extension or "?"))

@@ -1,0 +1,249 @@
+"""Use cases of the question bank: preview and import files, save, retire, export."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import insert, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts import audit
+from ..clock import now
+from ..extensions import db
+from ..tabular import RowError, read_table, to_xlsx
+from .formats import export_questions
+from .models import Question, QuestionImport
+from .parsing import QuestionData, check_fields, dedup_key, parse_upload
+from .usage import usage_of
+
+_CHUNK = 500  # keys per IN (...) query: well under SQLite's variable limit
+
+
+class ServiceError(Exception):
+    """A refusal to show as it is."""
+
+
+class QuestionInvalid(Exception):
+    """The edited question has problems; `errors` names each field."""
+
+    def __init__(self, errors: list[RowError]):
+        super().__init__("invalid question")
+        self.errors = errors
+
+
+@dataclass
+class ImportPreview:
+    """What importing a file would do: errors, duplicates (in the file or the bank), new questions."""
+
+    format: str
+    errors: list[RowError]
+    duplicates: list[RowError]
+    new: list[tuple[int, QuestionData]]
+    extra_columns: list[str] = field(default_factory=list)
+    rows_read: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def rejected_rows(self) -> list[int]:
+        return sorted({e.row for e in self.errors if e.row is not None})
+
+    def counts(self, attribute: str) -> dict[str, int]:
+        counted: dict[str, int] = {}
+        for _row, question in self.new:
+            key = getattr(question, attribute)
+            counted[key] = counted.get(key, 0) + 1
+        return dict(sorted(counted.items()))
+
+
+@dataclass
+class ImportOutcome:
+    preview: ImportPreview
+    imported: int = 0
+    record: QuestionImport | None = None
+    rejected_sheet: bytes | None = None
+
+
+def existing_ids(keys: list[str]) -> dict[str, int]:
+    """dedup key -> id of questions already in the bank."""
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start:start + _CHUNK]
+        found.update(db.session.execute(select(Question.dedup_key, Question.id)
+                                        .where(Question.dedup_key.in_(chunk))).all())
+    return found
+
+
+def preview_import(data: bytes, filename: str, *, max_rows: int, category: str | None = None) -> ImportPreview:
+    """Parse and check a file against the bank; changes nothing. TableError for a bad file."""
+    result = parse_upload(data, filename, max_rows=max_rows)
+    questions = result.questions
+    if category:
+        for _row, question in questions:
+            question.category = category
+    keys = [dedup_key(q) for _row, q in questions]
+    in_bank = existing_ids(keys)
+    duplicates = list(result.duplicates)
+    new = []
+    for (row, question), key in zip(questions, keys):
+        if key in in_bank:
+            duplicates.append(RowError(row, None, str(_l("already in the bank as question #%(id)s; skipped",
+                                                         id=in_bank[key]))))
+        else:
+            new.append((row, question))
+    duplicates.sort(key=lambda e: (e.row or 0))
+    return ImportPreview(result.format, result.errors, duplicates, new, result.extra_columns, result.rows_read)
+
+
+def import_questions(actor, data: bytes, filename: str, *, max_rows: int, category: str | None = None,
+                     valid_only: bool = False) -> ImportOutcome:
+    """Import a whole file in one transaction: nothing when any row has an error, unless
+    `valid_only`, where the valid rows land and the rejected ones come back as a sheet."""
+    preview = preview_import(data, filename, max_rows=max_rows, category=category)
+    outcome = ImportOutcome(preview)
+    if preview.errors and not valid_only:
+        return outcome
+    record = QuestionImport(filename=filename[:255], format=preview.format or "", created_by_id=getattr(actor, "id", None),
+                            imported=len(preview.new), duplicates=len(preview.duplicates),
+                            rejected=len(preview.rejected_rows))
+    db.session.add(record)
+    db.session.flush()
+    stamp = now()
+    rows = [_row_values(q, record.id, actor.id, stamp) for _r, q in preview.new]
+    try:
+        if rows:
+            db.session.execute(insert(Question), rows)
+        audit.record("questions.import", actor=actor, subject=filename[:200], imported=len(rows),
+                     duplicates=len(preview.duplicates), rejected=len(preview.rejected_rows))
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceError(_l("Another import added some of these questions at the same moment; "
+                              "check the file again.")) from None
+    outcome.imported, outcome.record = len(rows), record
+    if preview.errors:
+        outcome.rejected_sheet = rejected_rows_sheet(data, filename, preview)
+    return outcome
+
+
+def _row_values(question: QuestionData, import_id, actor_id, stamp) -> dict:
+    return dict(qtype=question.qtype, stem=question.stem, options=list(question.options),
+                answer=question.answer, explanation=question.explanation, points=question.points,
+                difficulty=question.difficulty, category=question.category,
+                knowledge_point=question.knowledge_point, basis=question.basis,
+                is_active=question.is_active, dedup_key=dedup_key(question), import_id=import_id,
+                created_by_id=actor_id, created_at=stamp, updated_at=stamp)
+
+
+def rejected_rows_sheet(data: bytes, filename: str, preview: ImportPreview) -> bytes:
+    """The rows that were rejected, as they were written, with an 错误 column saying why."""
+    messages: dict[int, list[str]] = {}
+    for error in preview.errors:
+        where = f"{error.column}: " if error.column else ""
+        messages.setdefault(error.row or 0, []).append(where + str(error.message))
+    if filename.lower().endswith((".xlsx", ".xls", ".csv")):
+        frame = read_table(data, filename)
+        frame = frame.loc[[r for r in preview.rejected_rows if r in frame.index]].copy()
+        frame.insert(0, "错误", ["；".join(messages[r]) for r in frame.index])
+        frame.insert(0, "原行号", list(frame.index))
+    else:
+        frame = pd.DataFrame([(row, "；".join(found)) for row, found in sorted(messages.items())],
+                             columns=["原位置", "错误"])
+    return to_xlsx({"未导入": frame})
+
+
+# --- single questions ---------------------------------------------------------------------
+
+FIELD_LABELS = {"type": _l("Type"), "stem": _l("Stem"), "answer": _l("Answer"), "explanation": _l("Explanation"),
+                "points": _l("Points"), "difficulty": _l("Difficulty"), "category": _l("Law category"),
+                "knowledge_point": _l("Knowledge point"), "basis": _l("Legal basis"), "status": _l("Status")}
+
+
+def _label(key: str) -> str:
+    if key.startswith("option_"):
+        return str(_l("Option %(letter)s", letter=key[-1]))
+    return str(FIELD_LABELS.get(key, key))
+
+
+def save_question(actor, question: Question | None, fields: dict) -> Question:
+    """Create or update one question with the import's validation; QuestionInvalid lists problems."""
+    data, errors = check_fields(fields, None, _label)
+    if errors:
+        raise QuestionInvalid(errors)
+    key = dedup_key(data)
+    clash = db.session.scalar(select(Question.id).where(Question.dedup_key == key))
+    if clash is not None and (question is None or clash != question.id):
+        raise QuestionInvalid([RowError(None, None, str(_l(
+            "An identical question is already in the bank (question #%(id)s).", id=clash)))])
+    if question is None:
+        question = Question(created_by_id=actor.id)
+        db.session.add(question)
+    question.apply(data)
+    db.session.commit()
+    return question
+
+
+def set_active(question: Question, active: bool) -> None:
+    """Retire (停用) or reactivate: retired questions are never drawn into new papers."""
+    question.is_active = active
+    db.session.commit()
+
+
+def delete_question(question: Question) -> None:
+    """Delete a question no exam has used; a used one must be retired instead."""
+    if usage_of([question.id])[question.id].used:
+        raise ServiceError(_l("This question has been used in an exam; retire it instead of deleting it."))
+    db.session.delete(question)
+    db.session.commit()
+
+
+# --- browsing and export -------------------------------------------------------------------
+
+@dataclass
+class Filters:
+    q: str = ""
+    qtype: str = ""
+    category: str = ""
+    difficulty: str = ""
+    status: str = ""
+    import_id: int | None = None
+
+    def as_args(self) -> dict:
+        return {k: v for k, v in vars(self).items() if v not in ("", None)}
+
+
+def filtered(filters: Filters):
+    """A select of questions matching the filters, newest first."""
+    query = select(Question)
+    if filters.q:
+        words = filters.q.split()
+        query = query.where(*[or_(Question.stem.contains(w, autoescape=True),
+                                  Question.knowledge_point.contains(w, autoescape=True),
+                                  Question.basis.contains(w, autoescape=True)) for w in words])
+    if filters.qtype:
+        query = query.where(Question.qtype == filters.qtype)
+    if filters.category:
+        query = query.where(Question.category == filters.category)
+    if filters.difficulty:
+        query = query.where(Question.difficulty == filters.difficulty)
+    if filters.status in ("active", "inactive"):
+        query = query.where(Question.is_active.is_(filters.status == "active"))
+    if filters.import_id:
+        query = query.where(Question.import_id == filters.import_id)
+    return query.order_by(Question.id.desc())
+
+
+def categories() -> list[str]:
+    return [c for c in db.session.scalars(select(Question.category).distinct().order_by(Question.category)) if c]
+
+
+def export(actor, filters: Filters, fmt: str) -> tuple[bytes, str, str]:
+    """The filtered questions as a file of format xlsx/csv/json/gift (oldest first)."""
+    questions = db.session.scalars(filtered(filters).order_by(None).order_by(Question.id)).all()
+    content = export_questions([q.to_data() for q in questions], fmt)
+    audit.record("questions.export", actor=actor, subject=fmt, count=len(questions))  # actor None: CLI
+    db.session.commit()
+    return content

@@ -1,0 +1,219 @@
+"""Question bank pages for trainers and admins."""
+from io import BytesIO
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from .. import staged
+from ..accounts.forms import ConfirmForm
+from ..accounts.permissions import STAFF, roles_required
+from ..clock import now
+from ..extensions import db
+from ..tabular import TableError
+from . import bp, services
+from .formats import EXPORT_FORMATS, build_template
+from .forms import DIFFICULTY_LABELS, QTYPE_LABELS, QuestionForm, QuestionUploadForm, fill_form, form_to_fields
+from .models import Question, QuestionImport
+from .parsing import OPTION_LETTERS
+from .usage import usage_of
+
+PAGE_SIZE = 30
+
+
+def _max_rows():
+    return current_app.config["QUESTION_IMPORT_MAX_ROWS"]
+
+
+def _filters() -> services.Filters:
+    args = request.args
+    return services.Filters(q=args.get("q", "").strip(), qtype=args.get("qtype", ""),
+                            category=args.get("category", ""), difficulty=args.get("difficulty", ""),
+                            status=args.get("status", ""), import_id=args.get("import_id", type=int))
+
+
+@bp.route("")
+@roles_required(*STAFF)
+def list_questions():
+    filters = _filters()
+    query = services.filtered(filters)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    page = max(request.args.get("page", 1, type=int), 1)
+    questions = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    imports = db.session.scalars(select(QuestionImport).order_by(QuestionImport.id.desc()).limit(50)).all()
+    return render_template("questionbank/list.html", questions=questions, total=total, page=page,
+                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), filters=filters,
+                           usage=usage_of(q.id for q in questions), categories=services.categories(),
+                           imports=imports, qtypes=QTYPE_LABELS, difficulties=DIFFICULTY_LABELS,
+                           formats=EXPORT_FORMATS, letters=OPTION_LETTERS)
+
+
+def _show_errors(form, errors):
+    for error in errors:
+        flash(str(error), "danger")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def create_question():
+    form = QuestionForm()
+    if form.validate_on_submit():
+        try:
+            question = services.save_question(current_user, None, form_to_fields(form))
+        except services.QuestionInvalid as invalid:
+            _show_errors(form, invalid.errors)
+        else:
+            flash(_("Question #%(id)s added.", id=question.id), "success")
+            return redirect(url_for("questions.list_questions"))
+    return render_template("questionbank/edit.html", form=form, question=None, letters=OPTION_LETTERS,
+                           categories=services.categories())
+
+
+@bp.route("/<int:question_id>", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def edit_question(question_id):
+    question = db.session.get(Question, question_id) or abort(404)
+    form = QuestionForm()
+    if request.method == "GET":
+        fill_form(form, question)
+    elif form.validate_on_submit():
+        try:
+            services.save_question(current_user, question, form_to_fields(form))
+        except services.QuestionInvalid as invalid:
+            _show_errors(form, invalid.errors)
+        else:
+            flash(_("Question #%(id)s saved.", id=question.id), "success")
+            return redirect(request.args.get("back") or url_for("questions.list_questions"))
+    return render_template("questionbank/edit.html", form=form, question=question, letters=OPTION_LETTERS,
+                           usage=usage_of([question.id])[question.id], categories=services.categories(),
+                           confirm=ConfirmForm())
+
+
+@bp.route("/<int:question_id>/status", methods=["POST"])
+@roles_required(*STAFF)
+def toggle_question(question_id):
+    question = db.session.get(Question, question_id) or abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.set_active(question, not question.is_active)
+    flash(_("Question #%(id)s is active again.", id=question.id) if question.is_active
+          else _("Question #%(id)s is retired: it will not be drawn into new papers.", id=question.id), "success")
+    return redirect(url_for("questions.edit_question", question_id=question.id))
+
+
+@bp.route("/<int:question_id>/delete", methods=["POST"])
+@roles_required(*STAFF)
+def delete_question(question_id):
+    question = db.session.get(Question, question_id) or abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.delete_question(question)
+    except services.ServiceError as error:
+        flash(str(error.args[0]), "danger")
+        return redirect(url_for("questions.edit_question", question_id=question_id))
+    flash(_("Question #%(id)s deleted.", id=question_id), "success")
+    return redirect(url_for("questions.list_questions"))
+
+
+# --- import ---------------------------------------------------------------------------------
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def upload_questions():
+    form = QuestionUploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        content = upload.read(current_app.config["QUESTION_IMPORT_MAX_MB"] * 1024 * 1024 + 1)
+        if len(content) > current_app.config["QUESTION_IMPORT_MAX_MB"] * 1024 * 1024:
+            flash(_("The file is larger than %(n)s MB; split it into smaller files.",
+                    n=current_app.config["QUESTION_IMPORT_MAX_MB"]), "danger")
+        else:
+            token = staged.stage(current_user.id, "questions", upload.filename, content,
+                                 {"category": (form.category.data or "").strip()})
+            db.session.commit()
+            return redirect(url_for("questions.preview_questions", token=token))
+    return render_template("questionbank/upload.html", form=form)
+
+
+def _staged_upload(token):
+    staged_file = staged.fetch(token, current_user.id, "questions")
+    if staged_file is None:
+        flash(_("That upload has expired or is not yours; upload the file again."), "warning")
+    return staged_file
+
+
+@bp.route("/import/<token>")
+@roles_required(*STAFF)
+def preview_questions(token):
+    staged_file = _staged_upload(token)
+    if staged_file is None:
+        return redirect(url_for("questions.upload_questions"))
+    try:
+        preview = services.preview_import(staged_file.content, staged_file.filename, max_rows=_max_rows(),
+                                          category=staged_file.options.get("category") or None)
+    except TableError as error:
+        flash(str(error.message), "danger")
+        return redirect(url_for("questions.upload_questions"))
+    return render_template("questionbank/preview.html", preview=preview, token=token, form=ConfirmForm(),
+                           filename=staged_file.filename, qtypes=QTYPE_LABELS, difficulties=DIFFICULTY_LABELS,
+                           letters=OPTION_LETTERS)
+
+
+@bp.route("/import/<token>/confirm", methods=["POST"])
+@roles_required(*STAFF)
+def confirm_questions(token):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    staged_file = _staged_upload(token)
+    if staged_file is None:
+        return redirect(url_for("questions.upload_questions"))
+    valid_only = request.form.get("mode") == "valid_only"
+    try:
+        outcome = services.import_questions(current_user, staged_file.content, staged_file.filename,
+                                            max_rows=_max_rows(), valid_only=valid_only,
+                                            category=staged_file.options.get("category") or None)
+    except (TableError, services.ServiceError) as error:
+        flash(str(getattr(error, "message", None) or error.args[0]), "danger")
+        return redirect(url_for("questions.preview_questions", token=token))
+    if outcome.record is None:
+        flash(_("The file has problems; nothing was imported."), "danger")
+        return redirect(url_for("questions.preview_questions", token=token))
+    download = None
+    if outcome.rejected_sheet:
+        download = staged.stage(current_user.id, "download", "rejected-questions.xlsx", outcome.rejected_sheet)
+    staged.discard(staged_file)
+    db.session.commit()
+    return render_template("questionbank/done.html", outcome=outcome, download=download)
+
+
+@bp.route("/template.xlsx")
+@roles_required(*STAFF)
+def template():
+    return send_file(BytesIO(build_template()), as_attachment=True, download_name="question-template.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/format")
+@roles_required(*STAFF)
+def format_help():
+    """The import format documentation (question_bank/FORMAT.md), rendered."""
+    from pathlib import Path
+
+    import markdown
+    import nh3
+    path = Path(current_app.root_path).parent / "question_bank" / "FORMAT.md"
+    html = nh3.clean(markdown.markdown(path.read_text("utf-8"), extensions=["tables", "fenced_code"]))
+    return render_template("questionbank/format.html", html=html)
+
+
+@bp.route("/export")
+@roles_required(*STAFF)
+def export_questions():
+    fmt = request.args.get("fmt", "xlsx")
+    if fmt not in EXPORT_FORMATS:
+        abort(404)
+    content, mimetype, extension = services.export(current_user, _filters(), fmt)
+    return send_file(BytesIO(content), as_attachment=True, mimetype=mimetype,
+                     download_name=f"questions-{now():%Y%m%d-%H%M}.{extension}")
