@@ -3,9 +3,9 @@
 
 def init_app(app):
     from .accounts.cli import users
-    from .questionbank.cli import questions
     from .demo import demo_command
     from .i18n import translations
+    from .questionbank.cli import questions
     app.cli.add_command(users)
     app.cli.add_command(questions)
     app.cli.add_command(demo_command)

@@ -21,7 +21,8 @@ class QuestionUploadForm(FlaskForm):
         description=_l("Excel or CSV in the template's columns, JSON, or Moodle's GIFT and Aiken text formats."))
     category = StringField(_l("Law category for every question (optional)"),
                            validators=[Optional(), Length(max=50)],
-                           description=_l("Fills 法律法规分类 for the whole file, e.g. 行政处罚法; overrides the column."))
+                           description=_l("Fills 法律法规分类 for the whole file, e.g. 行政处罚法; "
+                                          "overrides the column."))
     submit = SubmitField(_l("Check the file"))
 
 

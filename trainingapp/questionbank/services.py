@@ -106,13 +106,14 @@ def import_questions(actor, data: bytes, filename: str, *, max_rows: int, catego
     outcome = ImportOutcome(preview)
     if preview.errors and not valid_only:
         return outcome
-    record = QuestionImport(filename=filename[:255], format=preview.format or "", created_by_id=getattr(actor, "id", None),
+    actor_id = getattr(actor, "id", None)
+    record = QuestionImport(filename=filename[:255], format=preview.format or "", created_by_id=actor_id,
                             imported=len(preview.new), duplicates=len(preview.duplicates),
                             rejected=len(preview.rejected_rows))
     db.session.add(record)
     db.session.flush()
     stamp = now()
-    rows = [_row_values(q, record.id, actor.id, stamp) for _r, q in preview.new]
+    rows = [_row_values(q, record.id, actor_id, stamp) for _r, q in preview.new]
     try:
         if rows:
             db.session.execute(insert(Question), rows)
