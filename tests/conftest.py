@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import timedelta
 from itertools import count
 from pathlib import Path
 
@@ -138,6 +139,76 @@ class Factory:
             db.session.refresh(person)
             db.session.expunge(person)
             return person
+
+
+    def question(self, qtype="single", *, category="行政处罚法", difficulty="medium", stem=None, options=None,
+                 answer=None, points=None, active=True, explanation="解析"):
+        """One question in the bank; answers default to the first option / true / one blank."""
+        from trainingapp.questionbank.models import Question
+        from trainingapp.questionbank.parsing import QuestionData
+        defaults = {"single": (["甲", "乙", "丙", "丁"], "A"), "multiple": (["甲", "乙", "丙", "丁"], ["A", "B"]),
+                    "truefalse": ([], True), "fill": ([], [["十五日", "15日"]])}
+        default_options, default_answer = defaults[qtype]
+        data = QuestionData(qtype=qtype, stem=stem or f"{qtype}题{next(_serial)}" + ("____" if qtype == "fill" else ""),
+                            options=default_options if options is None else options,
+                            answer=default_answer if answer is None else answer, points=points,
+                            difficulty=difficulty, category=category, explanation=explanation,
+                            basis="《某法》第一条", is_active=active)
+        with self.app.app_context():
+            question = Question()
+            question.apply(data)
+            db.session.add(question)
+            db.session.commit()
+            db.session.refresh(question)
+            db.session.expunge(question)
+            return question
+
+    def bank(self, counts=None, category="行政处罚法"):
+        """Several questions per type: counts like {"single": 5, "truefalse": 3}."""
+        counts = counts or {"single": 6, "multiple": 3, "truefalse": 3, "fill": 2}
+        return [self.question(qtype, category=category) for qtype, n in counts.items() for _ in range(n)]
+
+    def exam(self, creator, candidates, *, rules=None, fixed=None, opens_in=timedelta(minutes=-5),
+             lasts=timedelta(days=1), duration=30, publish=True, **settings):
+        """An exam over the bank with these people as candidates (published unless told not to).
+
+        rules: [(qtype, count, points)], default 3 single × 10 + ... built from what exists.
+        """
+        from trainingapp import clock
+        from trainingapp.accounts.models import User
+        from trainingapp.exams import authoring
+        from trainingapp.exams.models import Exam
+        with self.app.app_context():
+            actor = db.session.get(User, creator.id)
+            opens = clock.now() + opens_in
+            fields = dict(title=settings.pop("title", f"考试{next(_serial)}"), description="", year=opens.year,
+                          opens_at=opens, closes_at=opens + lasts, latest_start_at=None,
+                          duration_minutes=duration, attempts_allowed=settings.pop("attempts_allowed", 3),
+                          counting="best", pass_mark=0, excellent_mark=0, multiple_scoring="all_or_nothing",
+                          shuffle_questions=True, shuffle_options=True, review_policy="score",
+                          tab_switch_limit=None, required_credits=None, makeup_of_id=None)
+            fields.update(settings)
+            exam = authoring.save_exam(actor, None, fields)
+            if fixed is not None:
+                authoring.set_fixed_items(exam, [(getattr(q, "id", q), p) for q, p in fixed])
+            else:
+                rules = rules or [("single", 3, 10), ("truefalse", 2, 20), ("fill", 1, 30)]
+                authoring.set_rules(exam, [{"qtype": t, "category": None, "difficulty": None, "count": c,
+                                            "points": p} for t, c, p in rules])
+            from trainingapp.exams.marks import default_marks
+            exam.pass_mark, exam.excellent_mark = default_marks(exam.total_points)
+            db.session.commit()
+            ids = [getattr(c, "id", c) for c in candidates]
+            authoring.set_audience(exam, [], ids, [])
+            if publish:
+                authoring.publish(actor, exam)
+            exam_id = exam.id
+            db.session.remove()
+        with self.app.app_context():
+            exam = db.session.get(Exam, exam_id)
+            _loaded = (exam.rules, exam.fixed_items)  # load before detaching  # noqa: F841
+            db.session.expunge_all()
+            return exam
 
 
 @pytest.fixture

@@ -66,10 +66,15 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_admin_bp)
     from .questionbank import bp as questionbank_bp
     app.register_blueprint(questionbank_bp)
+    from .exams import bp as exams_bp
+    from .exams.api import bp as exams_api_bp
+    app.register_blueprint(exams_bp)
+    app.register_blueprint(exams_api_bp)
 
 
 def import_models() -> None:
     """Import every model module so the metadata (and Alembic) sees all tables."""
     from . import staged  # noqa: F401
     from .accounts import audit, models  # noqa: F401
+    from .exams import models as _exams  # noqa: F401
     from .questionbank import models as _questionbank  # noqa: F401

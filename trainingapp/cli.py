@@ -4,9 +4,11 @@
 def init_app(app):
     from .accounts.cli import users
     from .demo import demo_command
+    from .exams.cli import exams
     from .i18n import translations
     from .questionbank.cli import questions
     app.cli.add_command(users)
     app.cli.add_command(questions)
+    app.cli.add_command(exams)
     app.cli.add_command(demo_command)
     app.cli.add_command(translations)

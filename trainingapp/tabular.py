@@ -44,13 +44,14 @@ class RowError:
     message: str
 
     def __str__(self):
-        where = []
+        if self.row is not None and self.column:
+            return str(_l("row %(row)s, column %(column)s: %(message)s", row=self.row, column=self.column,
+                          message=self.message))
         if self.row is not None:
-            where.append(str(_l("row %(row)s", row=self.row)))
+            return str(_l("row %(row)s: %(message)s", row=self.row, message=self.message))
         if self.column:
-            where.append(str(_l("column %(column)s", column=self.column)))
-        prefix = ", ".join(where)
-        return f"{prefix}: {self.message}" if prefix else str(self.message)
+            return str(_l("column %(column)s: %(message)s", column=self.column, message=self.message))
+        return str(self.message)
 
 
 def clean_cell(value) -> str:

@@ -56,6 +56,10 @@ EVERYONE = ("cadre", "trainer", "liaison", "admin")
 #: The main navigation: (label, endpoint, roles, other endpoints that highlight the entry).
 NAV = [
     (_l("Home"), "home", EVERYONE, ()),
+    (_l("My exams"), "exams.my_exams", EVERYONE, ("exams.exam_rules", "exams.take", "exams.result")),
+    (_l("Exams"), "exams.list_exams", ("admin", "trainer"),
+     ("exams.create_exam", "exams.edit_exam", "exams.overview", "exams.edit_paper", "exams.edit_audience",
+      "exams.candidates", "exams.attempt_detail")),
     (_l("People"), "people.list_people", ("admin", "liaison"),
      ("people.create_person", "people.edit_person")),
     (_l("Roster import"), "people.upload_roster", ("admin", "liaison"),

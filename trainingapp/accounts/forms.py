@@ -48,7 +48,7 @@ class PersonForm(FlaskForm):
 
 
 class DepartmentForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Department name"), validators=[DataRequired(), Length(max=100)])
     code = StringField(_l("Code (optional)"), validators=[Optional(), Length(max=50)])
     parent_id = SelectField(_l("Parent department"), coerce=int)
     submit = SubmitField(_l("Save"))

@@ -20,6 +20,14 @@ login_manager.login_message = None
 login_manager.session_protection = "basic"
 
 
+@login_manager.unauthorized_handler
+def unauthorized():
+    """The API answers 401 JSON; pages send people to the sign-in form."""
+    if request.path.startswith("/api/"):
+        return {"error": _("Sign in first."), "code": "unauthenticated"}, 401
+    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+
 @login_manager.user_loader
 def load_user(token: str):
     """The person behind a session, only while the session's version is current."""

@@ -40,7 +40,7 @@ class QuestionForm(FlaskForm):
     knowledge_point = StringField(_l("Knowledge point"), validators=[Length(max=100)])
     basis = StringField(_l("Legal basis"), validators=[Length(max=200)],
                         description=_l("e.g. 《中华人民共和国行政处罚法》第三十六条"))
-    status = SelectField(_l("Status"), choices=choices({"active": _l("Active"), "inactive": _l("Retired")}))
+    status = SelectField(_l("Status"), choices=choices({"active": _l("Active"), "inactive": _l("Inactive")}))
     submit = SubmitField(_l("Save"))
 
 

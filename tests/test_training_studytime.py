@@ -1,0 +1,244 @@
+"""Server-measured study credit, course progress, yearly credits, prerequisites
+(trainingapp.training.studytime)."""
+from datetime import datetime, timedelta
+from itertools import accumulate
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trainingapp.training.studytime import (
+    CourseProgress,
+    Missing,
+    Progress,
+    course_progress,
+    credit_heartbeat,
+    credits_for_year,
+    prerequisites_missing,
+)
+
+T0 = datetime(2025, 3, 10, 1, 0, 0)
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def run(beats, *, material_seconds=3600, max_gap=90, start=None):
+    """Feed beats (seconds after T0) through credit_heartbeat; the final Progress."""
+    progress = start or Progress()
+    for second in beats:
+        progress = credit_heartbeat(progress, at(second), material_seconds=material_seconds, max_gap=max_gap)
+    return progress
+
+
+# --------------------------------------------------------------------------- credit_heartbeat
+
+CREDIT_CASES = [
+    # name, beat times (s after T0), material_seconds, expected credited seconds
+    ("first beat only starts the clock", [0], 600, 0),
+    ("normal viewing, every 30 s for 5 min", [30 * i for i in range(11)], 600, 300),
+    ("browser timers jitter a little", [0, 30.4, 60.9, 91.1, 120.2], 600, 120),
+    ("a beat 1 s later credits 1 s", [0, 1], 600, 1),
+    ("100 beats within 1 s earn at most 1 s", [i / 100 for i in range(101)], 600, 1),
+    ("100 beats within 10 s earn at most 10 s", [i / 10 for i in range(101)], 600, 10),
+    ("100 beats in the same instant earn nothing", [5] * 100, 600, 0),
+    ("a gap of exactly max_gap still counts", [0, 90], 600, 90),
+    ("a gap over max_gap credits nothing", [0, 91], 600, 0),
+    ("a long gap credits nothing, then the clock restarts", [0, 30, 3600, 3630], 600, 60),
+    ("the clock moving back credits nothing", [100, 40], 600, 0),
+    ("after the clock moved back, the same stretch is not paid twice", [0, 60, 10, 40, 70, 100], 600, 100),
+    ("capped at material_seconds", [30 * i for i in range(20)], 120, 120),
+    ("a zero-length material", [0], 0, 0),
+]
+
+
+@pytest.mark.parametrize(
+    "beats, material_seconds, expected",
+    [case[1:] for case in CREDIT_CASES],
+    ids=[case[0] for case in CREDIT_CASES],
+)
+def test_credit_heartbeat(beats, material_seconds, expected):
+    assert run(beats, material_seconds=material_seconds).credited_seconds == expected
+
+
+def test_first_beat_starts_the_clock():
+    progress = credit_heartbeat(Progress(), T0, material_seconds=600)
+    assert progress == Progress(credited_seconds=0, last_beat_at=T0, completed_at=None)
+
+
+def test_fraction_of_a_second_is_carried_not_lost():
+    # 30.6 s credits 30 and keeps 0.6 s before the anchor; the next 29.4 s pays it.
+    progress = run([0, 30.6])
+    assert (progress.credited_seconds, progress.last_beat_at) == (30, at(30))
+    assert run([0, 30.6, 60]).credited_seconds == 60
+
+
+def test_long_gap_restarts_the_clock_at_the_late_beat():
+    progress = run([0, 30, 500])
+    assert (progress.credited_seconds, progress.last_beat_at) == (30, at(500))
+
+
+def test_clock_moving_back_keeps_the_progress_unchanged():
+    before = run([0, 60])
+    assert credit_heartbeat(before, at(10), material_seconds=3600) == before
+
+
+def test_completed_at_is_set_once_when_the_cap_is_reached():
+    progress = run([0, 30, 60, 90], material_seconds=75)
+    assert progress.credited_seconds == 75
+    assert progress.completed_at == at(90)
+    later = run([120, 150, 200, 10_000], material_seconds=75, start=progress)
+    assert later.credited_seconds == 75
+    assert later.completed_at == at(90)
+
+
+def test_completed_exactly_at_the_cap():
+    progress = run([0, 30, 60], material_seconds=60)
+    assert (progress.credited_seconds, progress.completed_at) == (60, at(60))
+
+
+def test_not_completed_below_the_cap():
+    assert run([0, 30], material_seconds=60).completed_at is None
+
+
+def test_zero_length_material_completes_on_the_first_beat():
+    assert run([0], material_seconds=0).completed_at == T0
+
+
+def test_material_shortened_after_credit_keeps_the_credit_and_completes():
+    start = Progress(credited_seconds=500, last_beat_at=T0)
+    progress = credit_heartbeat(start, at(30), material_seconds=300)
+    assert progress.credited_seconds == 500
+    assert progress.completed_at == at(30)
+
+
+@pytest.mark.parametrize("kwargs", [{"material_seconds": -1}, {"material_seconds": 60, "max_gap": 0}])
+def test_credit_heartbeat_rejects_bad_parameters(kwargs):
+    with pytest.raises(ValueError):
+        credit_heartbeat(Progress(), T0, **kwargs)
+
+
+def test_progress_is_frozen():
+    with pytest.raises(AttributeError):
+        Progress().credited_seconds = 5
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    steps=st.lists(
+        st.one_of(
+            st.integers(min_value=0, max_value=2_000_000),  # a fast client, sub-second to 2 s
+            st.integers(min_value=25_000_000, max_value=35_000_000),  # the page's ~30 s beat
+            st.integers(min_value=-120_000_000, max_value=400_000_000),  # gaps and clock jumps back
+        ),
+        min_size=1,
+        max_size=80,
+    ),
+    material_seconds=st.integers(min_value=0, max_value=900),
+    max_gap=st.integers(min_value=1, max_value=300),
+)
+def test_credit_never_exceeds_wall_clock_span_or_material(steps, material_seconds, max_gap):
+    # Microsecond steps between beats: any order, repeats, clock jumps back and forth.
+    moments = list(accumulate((timedelta(microseconds=step) for step in steps), initial=T0))[1:]
+    progress = Progress()
+    previous_credit = 0
+    for moment in moments:
+        progress = credit_heartbeat(progress, moment, material_seconds=material_seconds, max_gap=max_gap)
+        assert progress.credited_seconds >= previous_credit  # credit is never taken back
+        previous_credit = progress.credited_seconds
+    span = (max(moments) - min(moments)).total_seconds()
+    assert progress.credited_seconds <= span
+    assert progress.credited_seconds <= material_seconds
+    assert (progress.completed_at is not None) == (progress.credited_seconds >= material_seconds)
+
+
+# --------------------------------------------------------------------------- course_progress
+
+MATERIALS = [(1, 600), (2, 300), (3, 100)]
+DONE = datetime(2025, 3, 1)
+
+
+@pytest.mark.parametrize(
+    "progress, expected",
+    [
+        ({}, CourseProgress(1000, 0, 0, 0, 3, False)),
+        ({1: Progress(300, T0)}, CourseProgress(1000, 300, 30, 0, 3, False)),
+        ({1: Progress(600, T0, DONE), 2: Progress(150, T0)}, CourseProgress(1000, 750, 75, 1, 3, False)),
+        # 999/1000 credited rounds down to 99 %, never up to 100 % before completion.
+        ({1: Progress(600, T0, DONE), 2: Progress(300, T0, DONE), 3: Progress(99, T0)},
+         CourseProgress(1000, 999, 99, 2, 3, False)),
+        ({1: Progress(600, T0, DONE), 2: Progress(300, T0, DONE), 3: Progress(100, T0, DONE)},
+         CourseProgress(1000, 1000, 100, 3, 3, True)),
+        # Credit beyond a material's length (it was shortened) counts only up to its length.
+        ({1: Progress(900, T0)}, CourseProgress(1000, 600, 60, 1, 3, False)),
+        # A material lengthened after completion stays completed.
+        ({1: Progress(600, T0, DONE), 2: Progress(200, T0, DONE), 3: Progress(100, T0, DONE)},
+         CourseProgress(1000, 1000, 100, 3, 3, True)),
+        # Progress on materials no longer in the course is ignored.
+        ({99: Progress(5000, T0, DONE)}, CourseProgress(1000, 0, 0, 0, 3, False)),
+    ],
+)
+def test_course_progress(progress, expected):
+    assert course_progress(MATERIALS, progress) == expected
+
+
+def test_course_without_materials_is_not_completed():
+    assert course_progress([], {}) == CourseProgress(0, 0, 0, 0, 0, False)
+
+
+def test_course_of_zero_length_materials():
+    materials = [(1, 0), (2, 0)]
+    assert course_progress(materials, {}).percent == 0
+    assert course_progress(materials, {1: Progress(0, T0, T0), 2: Progress(0, T0, T0)}).completed
+
+
+# --------------------------------------------------------------------------- credits_for_year
+
+COMPLETIONS = [
+    (1, 2.0, datetime(2024, 6, 1, 3, 0)),
+    (2, 0.1, datetime(2025, 2, 1, 3, 0)),
+    (3, 0.2, datetime(2025, 11, 30, 3, 0)),
+    (4, 1.5, None),  # not completed
+    (5, 3.0, datetime(2025, 12, 31, 20, 0)),  # 2026-01-01 04:00 in Beijing
+    (2, 0.1, datetime(2025, 5, 1, 3, 0)),  # the same course twice counts once
+]
+
+
+@pytest.mark.parametrize(
+    "year, tz, expected",
+    [
+        (2024, None, 2.0),
+        (2025, None, 3.3),
+        (2025, ZoneInfo("Asia/Shanghai"), 0.3),
+        (2026, ZoneInfo("Asia/Shanghai"), 3.0),
+        (2023, None, 0.0),
+    ],
+)
+def test_credits_for_year(year, tz, expected):
+    assert credits_for_year(COMPLETIONS, year, tz=tz) == expected
+
+
+def test_credits_for_year_sums_exactly():
+    # 0.1 + 0.2 must display as 0.3, not 0.30000000000000004.
+    assert credits_for_year([(1, 0.1, DONE), (2, 0.2, DONE)], 2025) == 0.3
+
+
+# --------------------------------------------------------------------------- prerequisites_missing
+
+
+@pytest.mark.parametrize(
+    "required_credits, earned, required_courses, completed, expected",
+    [
+        (None, 0, [], set(), []),
+        (10, 10, [], set(), []),
+        (10, 12.5, [1], {1}, []),
+        (10, 7.5, [], set(), [Missing("credits", 2.5)]),
+        (0.3, 0.1, [], set(), [Missing("credits", 0.2)]),
+        (None, 0, [1, 2, 3], {2}, [Missing("course", 1), Missing("course", 3)]),
+        (5, 0, [4, 4], set(), [Missing("credits", 5.0), Missing("course", 4)]),
+    ],
+)
+def test_prerequisites_missing(required_credits, earned, required_courses, completed, expected):
+    assert prerequisites_missing(required_credits, earned, required_courses, completed) == expected

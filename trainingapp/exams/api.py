@@ -1,0 +1,72 @@
+"""The attempt API used by the exam page (documented in docs/api.md).
+
+Session cookie plus the CSRF token in an `X-CSRFToken` header; JSON in and out; every
+refusal is a 4xx with {"error": message, "code": stable code}.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, request
+from flask_login import current_user, login_required
+
+from ..clock import isoformat, now
+from . import taking
+
+bp = Blueprint("exams_api", __name__, url_prefix="/api")
+
+
+@bp.errorhandler(taking.Refused)
+def refused(error: taking.Refused):
+    return {"error": str(error.message), "code": error.code}, error.status
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise taking.Refused("invalid", "The body must be a JSON object.", 422)
+    return body
+
+
+@bp.get("/exams")
+@login_required
+def list_exams():
+    return {"exams": [view.as_json() for view in taking.my_exams(current_user)], "server_now": isoformat(now())}
+
+
+@bp.post("/exams/<int:exam_id>/attempts")
+@login_required
+def start_attempt(exam_id):
+    attempt, created = taking.start_attempt(current_user, exam_id)
+    return taking.attempt_payload(attempt), 201 if created else 200
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+def get_attempt(attempt_id):
+    attempt = taking.own_attempt(current_user, attempt_id)
+    if attempt.status == "in_progress" and taking.is_overdue(attempt, attempt.exam):
+        taking.finalize(attempt.id, reason="deadline")
+        attempt = taking.own_attempt(current_user, attempt_id)
+    return taking.attempt_payload(attempt)
+
+
+@bp.put("/attempts/<int:attempt_id>/answers/<int:question_id>")
+@login_required
+def save_answer(attempt_id, question_id):
+    body = _body()
+    if "answer" not in body or "seq" not in body:
+        raise taking.Refused("invalid", "The body needs \"answer\" and \"seq\".", 422)
+    return taking.save_answer(current_user, attempt_id, question_id, body["answer"], body["seq"])
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@login_required
+def submit(attempt_id):
+    attempt = taking.submit_attempt(current_user, attempt_id)
+    return taking.result_payload(attempt)
+
+
+@bp.post("/attempts/<int:attempt_id>/events")
+@login_required
+def event(attempt_id):
+    body = _body()
+    return taking.record_event(current_user, attempt_id, body.get("type"))

@@ -1,0 +1,356 @@
+"""Composing, publishing and running exams (trainers and admins)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import insert, select
+
+from ..accounts import audit
+from ..accounts.models import User
+from ..accounts.permissions import department_tree
+from ..clock import now
+from ..extensions import db
+from ..questionbank.models import Question
+from . import marks
+from .drawing import PoolQuestion, Rule, check_rules, describe_rule
+from .models import Attempt, CandidateChange, Exam, ExamCandidate, ExamFixedItem, ExamRule
+from .taking import _grade, finalize_overdue
+
+
+class ServiceError(Exception):
+    """A refusal with a message for people."""
+
+
+def can_manage(user, exam: Exam) -> bool:
+    """Admins manage every exam; trainers the exams they created."""
+    return user.role == "admin" or (user.role == "trainer" and exam.created_by_id == user.id)
+
+
+# --- drafting --------------------------------------------------------------------------------
+
+EDITABLE_AFTER_PUBLISH = {"title", "description", "closes_at", "review_policy"}
+
+
+def save_exam(actor, exam: Exam | None, fields: dict) -> Exam:
+    """Create or update an exam's settings; a published exam only changes title, text,
+    closing time (later only) and review policy."""
+    creating = exam is None
+    if creating:
+        exam = Exam(created_by_id=actor.id, state="draft")
+        db.session.add(exam)
+    if exam.is_published:
+        changed = {k for k, v in fields.items() if getattr(exam, k) != v}
+        locked = changed - EDITABLE_AFTER_PUBLISH
+        if locked:
+            raise ServiceError(_l("A published exam's paper, marks and timing cannot change."))
+        if "closes_at" in changed and fields["closes_at"] < exam.closes_at:
+            raise ServiceError(_l("A published exam's window can only be extended."))
+    for key, value in fields.items():
+        setattr(exam, key, value)
+    problems = settings_problems(exam)
+    if problems:
+        db.session.rollback()
+        raise ServiceError("; ".join(str(p) for p in problems))
+    db.session.commit()
+    return exam
+
+
+def settings_problems(exam: Exam) -> list:
+    """What is wrong with the exam's settings as they stand."""
+    problems = []
+    if exam.closes_at <= exam.opens_at:
+        problems.append(_l("The exam must close after it opens."))
+    if exam.latest_start_at and not exam.opens_at <= exam.latest_start_at <= exam.closes_at:
+        problems.append(_l("The latest start must lie inside the window."))
+    if exam.duration_minutes <= 0:
+        problems.append(_l("The duration must be at least one minute."))
+    if exam.pass_mark is not None and exam.excellent_mark is not None and exam.pass_mark > exam.excellent_mark:
+        problems.append(_l("The pass mark cannot be above the excellent mark."))
+    return problems
+
+
+def set_rules(exam: Exam, rules: list[dict]) -> None:
+    """Replace the draw rules of a draft: [{qtype, category, difficulty, count, points}, ...]."""
+    _require_draft(exam)
+    old_total = exam.total_points
+    exam.rules.clear()
+    for position, rule in enumerate(rules):
+        exam.rules.append(ExamRule(position=position, **rule))
+    exam.paper_mode = "rules"
+    _rescale_default_marks(exam, old_total)
+    db.session.commit()
+
+
+def set_fixed_items(exam: Exam, items: list[tuple[int, float]]) -> None:
+    """Replace a draft's fixed paper: (question id, points) in order."""
+    _require_draft(exam)
+    if len({qid for qid, _p in items}) != len(items):
+        raise ServiceError(_l("A question appears twice on the paper."))
+    old_total = exam.total_points
+    exam.fixed_items.clear()
+    for position, (question_id, points) in enumerate(items):
+        exam.fixed_items.append(ExamFixedItem(position=position, question_id=question_id, points=points))
+    exam.paper_mode = "fixed"
+    _rescale_default_marks(exam, old_total)
+    db.session.commit()
+
+
+def _rescale_default_marks(exam: Exam, old_total: float) -> None:
+    """Marks nobody customised (60 % / 90 % of the old total) follow the new total."""
+    if (exam.pass_mark, exam.excellent_mark) == marks.default_marks(old_total) or exam.pass_mark is None:
+        exam.pass_mark, exam.excellent_mark = marks.default_marks(exam.total_points)
+
+
+def _require_draft(exam: Exam) -> None:
+    if exam.is_published:
+        raise ServiceError(_l("A published exam's paper cannot change. Fix a wrong key in the question and regrade."))
+
+
+def set_audience(exam: Exam, audience: list[dict], added: list[int], removed: list[int]) -> None:
+    """Who the exam is for, before publication: department subtrees × categories, plus people."""
+    _require_draft(exam)
+    exam.audience, exam.audience_added, exam.audience_removed = audience, sorted(set(added)), sorted(set(removed))
+    db.session.commit()
+
+
+def audience_people(exam: Exam) -> list[User]:
+    """The active people the audience names (the candidate list publication would fix)."""
+    tree = department_tree()
+    chosen: dict[int, User] = {}
+    for entry in exam.audience or []:
+        departments = tree.subtree(entry["department_id"]) if entry["department_id"] in tree.names else set()
+        query = select(User).where(User.department_id.in_(departments), User.status == "active")
+        if entry.get("categories"):
+            query = query.where(User.category.in_(entry["categories"]))
+        for person in db.session.scalars(query):
+            chosen[person.id] = person
+    if exam.makeup_of_id and not exam.audience:
+        for person in makeup_default_people(exam.makeup_of):
+            chosen[person.id] = person
+    if exam.audience_added:
+        for person in db.session.scalars(select(User).where(User.id.in_(exam.audience_added),
+                                                           User.status == "active")):
+            chosen[person.id] = person
+    for person_id in exam.audience_removed or []:
+        chosen.pop(person_id, None)
+    return sorted(chosen.values(), key=lambda p: (p.department_id, p.name))
+
+
+def makeup_default_people(main: Exam) -> list[User]:
+    """The main exam's candidates who did not pass it (and were not exempt): a make-up's default list."""
+    rows = db.session.execute(select(ExamCandidate, User).join(User, User.id == ExamCandidate.user_id)
+                              .where(ExamCandidate.exam_id == main.id, ExamCandidate.removed.is_(False),
+                                     ExamCandidate.exempt_reason.is_(None))).all()
+    scores: dict[int, list[float]] = {}
+    for user_id, score in db.session.execute(select(Attempt.user_id, Attempt.score).where(
+            Attempt.exam_id == main.id, Attempt.status != "in_progress").order_by(Attempt.number)):
+        scores.setdefault(user_id, []).append(score)
+    result = []
+    for _candidate, person in rows:
+        best = marks.counting_score(scores.get(person.id, []), main.counting)
+        if marks.grade_band(best, main.pass_mark, main.excellent_mark) in ("fail", "absent"):
+            result.append(person)
+    return result
+
+
+# --- publishing ------------------------------------------------------------------------------
+
+def _pool(exam: Exam) -> list[list]:
+    query = select(Question.id, Question.qtype, Question.category, Question.difficulty, Question.options,
+                   Question.answer).where(Question.is_active.is_(True))
+    if exam.paper_mode == "fixed":
+        query = select(Question.id, Question.qtype, Question.category, Question.difficulty, Question.options,
+                       Question.answer).where(Question.id.in_([i.question_id for i in exam.fixed_items]))
+    elif all(r.category for r in exam.rules):
+        query = query.where(Question.category.in_({r.category for r in exam.rules}))
+    return [[qid, qtype, category, difficulty, len(options or []), len(answer) if qtype == "fill" else 0]
+            for qid, qtype, category, difficulty, options, answer in db.session.execute(query)]
+
+
+def publish_problems(exam: Exam) -> tuple[list, list[list], list[User]]:
+    """Everything that stops publication, the pool snapshot and the candidates it would fix."""
+    problems = list(settings_problems(exam))
+    pool = _pool(exam)
+    if exam.paper_mode == "rules":
+        if not exam.rules:
+            problems.append(_l("The paper has no rules yet."))
+        rules = [Rule(r.qtype, r.count, float(r.points), r.category, r.difficulty) for r in exam.rules]
+        questions = [PoolQuestion(q, t, c, d, n) for q, t, c, d, n, _b in pool]
+        for shortfall in check_rules(rules, questions):
+            problems.append(_l("%(rule)s needs %(needed)s questions but the bank can guarantee only %(available)s.",
+                               rule=describe_rule(shortfall.rule_index, rules[shortfall.rule_index]),
+                               needed=shortfall.needed, available=shortfall.available))
+        pool = [row for row in pool if any(_matches(r, row) for r in rules)]
+    else:
+        if not exam.fixed_items:
+            problems.append(_l("The paper has no questions yet."))
+        active = {row[0] for row in pool}
+        inactive = [i.question_id for i in exam.fixed_items if i.question_id not in active]
+        if inactive:
+            problems.append(_l("Questions %(ids)s are missing or retired.", ids=", ".join(f"#{i}" for i in inactive)))
+    if exam.total_points and not 0 < exam.pass_mark <= exam.excellent_mark <= exam.total_points:
+        problems.append(_l("The marks must satisfy 0 < pass mark ≤ excellent mark ≤ total (%(total)s).",
+                           total=exam.total_points))
+    people = audience_people(exam)
+    if not people:
+        problems.append(_l("Nobody is a candidate yet: choose departments and staff categories."))
+    if exam.makeup_of_id and not exam.makeup_of.is_published:
+        problems.append(_l("Publish the main exam first."))
+    return problems, pool, people
+
+
+def _matches(rule: Rule, row: list) -> bool:
+    return (row[1] == rule.qtype and (rule.category is None or row[2] == rule.category)
+            and (rule.difficulty is None or row[3] == rule.difficulty))
+
+
+def publish(actor, exam: Exam) -> int:
+    """Fix the pool and the candidate list (with each person's department now) and open the exam."""
+    if exam.is_published:
+        raise ServiceError(_l("The exam is already published."))
+    problems, pool, people = publish_problems(exam)
+    if problems:
+        raise ServiceError("; ".join(str(p) for p in problems))
+    moment = now()
+    exam.pool_snapshot = pool
+    exam.state, exam.published_at = "published", moment
+    db.session.execute(insert(ExamCandidate), [
+        {"exam_id": exam.id, "user_id": p.id, "department_id": p.department_id, "category": p.category,
+         "removed": False, "extra_minutes": 0, "extra_attempts": 0, "added_at": moment} for p in people])
+    audit.record("exam.publish", actor=actor, subject=exam.title, exam_id=exam.id, candidates=len(people))
+    db.session.commit()
+    return len(people)
+
+
+# --- after publication ----------------------------------------------------------------------
+
+def _change(actor, exam: Exam, person_id: int, action: str, reason: str, value: int | None = None) -> None:
+    if not reason.strip():
+        raise ServiceError(_l("Give a reason: it is kept with the change."))
+    db.session.add(CandidateChange(exam_id=exam.id, user_id=person_id, action=action, reason=reason.strip()[:200],
+                                   value=value, changed_by_id=actor.id))
+    audit.record(f"exam.{action}", actor=actor, subject=exam.title, exam_id=exam.id, user_id=person_id,
+                 reason=reason.strip()[:200], value=value)
+
+
+def candidate(exam: Exam, person_id: int) -> ExamCandidate | None:
+    return db.session.scalar(select(ExamCandidate).where(ExamCandidate.exam_id == exam.id,
+                                                         ExamCandidate.user_id == person_id))
+
+
+def add_candidate(actor, exam: Exam, person: User, reason: str) -> None:
+    """Put someone on a published exam's list (or back on it)."""
+    _change(actor, exam, person.id, "add", reason)
+    found = candidate(exam, person.id)
+    if found is None:
+        db.session.add(ExamCandidate(exam_id=exam.id, user_id=person.id, department_id=person.department_id,
+                                     category=person.category))
+    else:
+        found.removed = False
+    db.session.commit()
+
+
+def remove_candidate(actor, exam: Exam, person_id: int, reason: str) -> None:
+    found = candidate(exam, person_id) or _missing()
+    _change(actor, exam, person_id, "remove", reason)
+    found.removed = True
+    db.session.commit()
+
+
+def set_exempt(actor, exam: Exam, person_id: int, reason: str | None, note: str = "") -> None:
+    """免考 with its reason, or back to a normal candidate (reason None)."""
+    found = candidate(exam, person_id) or _missing()
+    if reason is not None and not reason.strip():
+        raise ServiceError(_l("Give the reason for the exemption."))
+    _change(actor, exam, person_id, "exempt" if reason else "unexempt", reason or note or "—")
+    found.exempt_reason = reason.strip()[:200] if reason else None
+    db.session.commit()
+
+
+def give_extra_time(actor, exam: Exam, person_id: int, minutes: int, reason: str) -> None:
+    """More minutes for one person: their attempt in progress (if any) and later ones."""
+    if not 0 < minutes <= 600:
+        raise ServiceError(_l("Extra time is 1 to 600 minutes."))
+    found = candidate(exam, person_id) or _missing()
+    _change(actor, exam, person_id, "extra_time", reason, minutes)
+    found.extra_minutes += minutes
+    running = db.session.scalar(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == person_id,
+                                                      Attempt.status == "in_progress").with_for_update())
+    if running is not None:
+        running.deadline_at = running.deadline_at + timedelta(minutes=minutes)
+    db.session.commit()
+
+
+def give_extra_attempt(actor, exam: Exam, person_id: int, reason: str) -> None:
+    found = candidate(exam, person_id) or _missing()
+    _change(actor, exam, person_id, "extra_attempt", reason, 1)
+    found.extra_attempts += 1
+    db.session.commit()
+
+
+def _missing():
+    raise ServiceError(_l("This person is not on the candidate list."))
+
+
+def regrade(actor, exam: Exam) -> int:
+    """Recompute every finished attempt against the current answer keys; returns how many."""
+    attempts = db.session.scalars(select(Attempt).where(Attempt.exam_id == exam.id,
+                                                        Attempt.status != "in_progress")).all()
+    changed = 0
+    for attempt in attempts:
+        score, _responses = _grade(attempt)
+        if score != attempt.score:
+            changed += 1
+        attempt.score = score
+    audit.record("exam.regrade", actor=actor, subject=exam.title, exam_id=exam.id, attempts=len(attempts),
+                 changed=changed)
+    db.session.commit()
+    return len(attempts)
+
+
+# --- results for trainers -------------------------------------------------------------------
+
+@dataclass
+class CandidateRow:
+    candidate: ExamCandidate
+    person: User
+    status: str          # exempt, not_started, in_progress, submitted, auto_submitted, missed, removed
+    attempts: list[Attempt]
+    best: float | None
+    band: str
+    time_used: timedelta | None
+    tab_switches: int
+
+
+def results(exam: Exam) -> list[CandidateRow]:
+    """Every candidate with status, attempts, counting score, time used and tab switches."""
+    finalize_overdue(exam.id)
+    rows = db.session.execute(select(ExamCandidate, User).join(User, User.id == ExamCandidate.user_id)
+                              .where(ExamCandidate.exam_id == exam.id)
+                              .order_by(ExamCandidate.department_id, User.name)).all()
+    by_person: dict[int, list[Attempt]] = {}
+    for attempt in db.session.scalars(select(Attempt).where(Attempt.exam_id == exam.id).order_by(Attempt.number)):
+        by_person.setdefault(attempt.user_id, []).append(attempt)
+    moment = now()
+    table = []
+    for found, person in rows:
+        attempts = by_person.get(person.id, [])
+        finished = [a for a in attempts if a.is_finished]
+        best = marks.counting_score([a.score for a in finished], exam.counting)
+        if found.removed:
+            status = "removed"
+        elif found.is_exempt:
+            status = "exempt"
+        elif any(a.status == "in_progress" for a in attempts):
+            status = "in_progress"
+        elif finished:
+            status = finished[-1].status
+        else:
+            status = "missed" if moment >= exam.closes_at else "not_started"
+        used = sum(((a.submitted_at or moment) - a.started_at for a in attempts), timedelta()) if attempts else None
+        table.append(CandidateRow(found, person, status, attempts, best,
+                                  marks.grade_band(best, exam.pass_mark, exam.excellent_mark), used,
+                                  sum(a.tab_switches for a in attempts)))
+    return table

@@ -1,0 +1,96 @@
+"""Forms for composing and running exams."""
+from datetime import datetime, timedelta
+
+from flask_babel import get_timezone
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from ..accounts.forms import choices
+
+REVIEW_LABELS = {"score": _l("Score only, right after submitting"),
+                 "full": _l("Full review (answers, keys, explanations) after the window closes"),
+                 "never": _l("Nothing: candidates see neither score nor review")}
+COUNTING_LABELS = {"best": _l("The best attempt counts"), "last": _l("The last attempt counts")}
+SCORING_LABELS = {"all_or_nothing": _l("Multiple choice: all or nothing"),
+                  "partial": _l("Multiple choice: partial credit for a correct subset")}
+
+
+def to_utc(local: datetime | None) -> datetime | None:
+    """A time typed in the platform's time zone as naive UTC for storage."""
+    if local is None:
+        return None
+    from datetime import timezone
+    return local.replace(tzinfo=get_timezone()).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def to_local(utc: datetime | None) -> datetime | None:
+    if utc is None:
+        return None
+    from datetime import timezone
+    return utc.replace(tzinfo=timezone.utc).astimezone(get_timezone()).replace(tzinfo=None)
+
+
+class ExamForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description and rules for candidates"), render_kw={"rows": 3})
+    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(2000, 2100)])
+    opens_at = DateTimeLocalField(_l("Opens at"), validators=[InputRequired()], format="%Y-%m-%dT%H:%M")
+    closes_at = DateTimeLocalField(_l("Closes at"), validators=[InputRequired()], format="%Y-%m-%dT%H:%M")
+    latest_start_at = DateTimeLocalField(_l("Latest start (optional)"), validators=[Optional()],
+                                         format="%Y-%m-%dT%H:%M")
+    duration_minutes = IntegerField(_l("Duration (minutes)"), default=60,
+                                    validators=[InputRequired(), NumberRange(1, 600)])
+    attempts_allowed = IntegerField(_l("Attempts allowed"), default=3, validators=[InputRequired(), NumberRange(1, 20)])
+    counting = SelectField(_l("Which attempt counts"), choices=choices(COUNTING_LABELS))
+    pass_mark = DecimalField(_l("Pass mark"), places=2, validators=[Optional(), NumberRange(0)],
+                             description=_l("Empty: 60 % of the total."))
+    excellent_mark = DecimalField(_l("Excellent mark"), places=2, validators=[Optional(), NumberRange(0)],
+                                  description=_l("Empty: 90 % of the total."))
+    multiple_scoring = SelectField(_l("Scoring"), choices=choices(SCORING_LABELS))
+    shuffle_questions = BooleanField(_l("Shuffle the order of questions for each attempt"), default=True)
+    shuffle_options = BooleanField(_l("Shuffle the order of options for each attempt"), default=True)
+    review_policy = SelectField(_l("What candidates see afterwards"), choices=choices(REVIEW_LABELS))
+    tab_switch_limit = IntegerField(_l("Tab-switch limit (optional)"), validators=[Optional(), NumberRange(0, 100)],
+                                    description=_l("Leaving the exam page more often than this submits the attempt."))
+    required_credits = DecimalField(_l("Study credits required this year (optional)"), places=1,
+                                    validators=[Optional(), NumberRange(0, 1000)])
+    makeup_of_id = SelectField(_l("Make-up (补考) of"), coerce=int, validators=[Optional()])
+    submit = SubmitField(_l("Save"))
+
+    def fields_for_service(self) -> dict:
+        return {"title": self.title.data.strip(), "description": (self.description.data or "").strip(),
+                "year": self.year.data, "opens_at": to_utc(self.opens_at.data),
+                "closes_at": to_utc(self.closes_at.data), "latest_start_at": to_utc(self.latest_start_at.data),
+                "duration_minutes": self.duration_minutes.data, "attempts_allowed": self.attempts_allowed.data,
+                "counting": self.counting.data,
+                "pass_mark": float(self.pass_mark.data) if self.pass_mark.data is not None else None,
+                "excellent_mark": float(self.excellent_mark.data) if self.excellent_mark.data is not None else None,
+                "multiple_scoring": self.multiple_scoring.data, "shuffle_questions": self.shuffle_questions.data,
+                "shuffle_options": self.shuffle_options.data, "review_policy": self.review_policy.data,
+                "tab_switch_limit": self.tab_switch_limit.data,
+                "required_credits": float(self.required_credits.data) if self.required_credits.data else None,
+                "makeup_of_id": self.makeup_of_id.data or None}
+
+    @staticmethod
+    def defaults(moment: datetime) -> dict:
+        start = to_local(moment).replace(minute=0, second=0, microsecond=0) + timedelta(days=1, hours=1)
+        return {"year": start.year, "opens_at": start, "closes_at": start + timedelta(days=7)}
+
+
+class ReasonForm(FlaskForm):
+    """Changes after publication always carry a reason."""
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=200)])
+    minutes = IntegerField(_l("Extra minutes"), validators=[Optional(), NumberRange(1, 600)])
+    login = StringField(_l("Login of the person to add"), validators=[Optional(), Length(max=64)])
+    submit = SubmitField(_l("Apply"))

@@ -1,0 +1,248 @@
+"""Exams, their papers and candidates, attempts and saved answers."""
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import now
+from ..extensions import db
+
+PAPER_MODES = ("rules", "fixed")
+COUNTING = ("best", "last")
+MULTIPLE_SCORING = ("all_or_nothing", "partial")
+REVIEW_POLICIES = ("never", "score", "full")
+EXAM_STATES = ("draft", "published")
+ATTEMPT_STATES = ("in_progress", "submitted", "auto_submitted")
+
+
+def _in(column, values):
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Exam(db.Model):
+    __tablename__ = "exam"
+    __table_args__ = (
+        CheckConstraint(_in("paper_mode", PAPER_MODES), name="paper_mode_known"),
+        CheckConstraint(_in("counting", COUNTING), name="counting_known"),
+        CheckConstraint(_in("multiple_scoring", MULTIPLE_SCORING), name="multiple_scoring_known"),
+        CheckConstraint(_in("review_policy", REVIEW_POLICIES), name="review_policy_known"),
+        CheckConstraint(_in("state", EXAM_STATES), name="state_known"),
+        CheckConstraint("closes_at > opens_at", name="window_positive"),
+        CheckConstraint("duration_minutes > 0", name="duration_positive"),
+        CheckConstraint("attempts_allowed > 0", name="attempts_positive"),
+        # A published exam carries its publication time, a draft none.
+        CheckConstraint("(state = 'published') = (published_at IS NOT NULL)", name="published_has_time"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    year: Mapped[int]
+    opens_at: Mapped[object] = mapped_column(db.DateTime)
+    closes_at: Mapped[object] = mapped_column(db.DateTime)
+    #: No new attempt may start after this moment (None: until the window closes).
+    latest_start_at: Mapped[object | None] = mapped_column(db.DateTime)
+    duration_minutes: Mapped[int]
+    pass_mark: Mapped[float] = mapped_column(db.Numeric(7, 2, asdecimal=False))
+    excellent_mark: Mapped[float] = mapped_column(db.Numeric(7, 2, asdecimal=False))
+    attempts_allowed: Mapped[int] = mapped_column(default=3)
+    counting: Mapped[str] = mapped_column(String(10), default="best")
+    #: A make-up (补考) points at its main exam; the better result of the two counts.
+    makeup_of_id: Mapped[int | None] = mapped_column(ForeignKey("exam.id"), index=True)
+    paper_mode: Mapped[str] = mapped_column(String(10), default="rules")
+    shuffle_questions: Mapped[bool] = mapped_column(default=True)
+    shuffle_options: Mapped[bool] = mapped_column(default=True)
+    multiple_scoring: Mapped[str] = mapped_column(String(20), default="all_or_nothing")
+    review_policy: Mapped[str] = mapped_column(String(10), default="score")
+    #: Times the page may lose visibility; past it the attempt is submitted (None: unlimited).
+    tab_switch_limit: Mapped[int | None]
+    #: Saves and submits sent before the deadline but arriving this much later still count.
+    grace_seconds: Mapped[int] = mapped_column(default=60)
+    #: Study credits (学分) a candidate needs in the exam's year before starting (None: none).
+    required_credits: Mapped[float | None] = mapped_column(db.Numeric(6, 1, asdecimal=False))
+    #: Audience before publication: [{"department_id": 3, "categories": ["staff"]}, ...]
+    audience: Mapped[list] = mapped_column(db.JSON, default=list)
+    #: People added to or removed from the audience by hand before publication (user ids).
+    audience_added: Mapped[list] = mapped_column(db.JSON, default=list)
+    audience_removed: Mapped[list] = mapped_column(db.JSON, default=list)
+    #: The questions rule papers draw from, fixed at publication:
+    #: [[id, type, category, difficulty, option count, blank count], ...]
+    pool_snapshot: Mapped[list | None] = mapped_column(db.JSON)
+    state: Mapped[str] = mapped_column(String(10), default="draft")
+    published_at: Mapped[object | None] = mapped_column(db.DateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[object] = mapped_column(db.DateTime, default=now)
+    updated_at: Mapped[object] = mapped_column(db.DateTime, default=now, onupdate=now)
+
+    rules: Mapped[list[ExamRule]] = relationship(back_populates="exam", order_by="ExamRule.position",
+                                                 cascade="all, delete-orphan")
+    fixed_items: Mapped[list[ExamFixedItem]] = relationship(back_populates="exam",
+                                                            order_by="ExamFixedItem.position",
+                                                            cascade="all, delete-orphan")
+    makeup_of: Mapped[Exam | None] = relationship(remote_side=[id])
+    created_by = relationship("User")
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == "published"
+
+    @property
+    def total_points(self) -> float:
+        if self.paper_mode == "rules":
+            return round(sum(r.count * float(r.points) for r in self.rules), 2)
+        return round(sum(float(i.points) for i in self.fixed_items), 2)
+
+    @property
+    def question_count(self) -> int:
+        if self.paper_mode == "rules":
+            return sum(r.count for r in self.rules)
+        return len(self.fixed_items)
+
+
+class ExamRule(db.Model):
+    """Draw `count` active questions of a type (and category, difficulty) worth `points` each."""
+
+    __tablename__ = "exam_rule"
+    __table_args__ = (CheckConstraint("count > 0", name="count_positive"),
+                      CheckConstraint("points > 0", name="points_positive"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    qtype: Mapped[str] = mapped_column(String(10))
+    category: Mapped[str | None] = mapped_column(String(50))
+    difficulty: Mapped[str | None] = mapped_column(String(10))
+    count: Mapped[int]
+    points: Mapped[float] = mapped_column(db.Numeric(6, 2, asdecimal=False))
+
+    exam: Mapped[Exam] = relationship(back_populates="rules")
+
+
+class ExamFixedItem(db.Model):
+    __tablename__ = "exam_fixed_item"
+    __table_args__ = (UniqueConstraint("exam_id", "question_id", name="uq_exam_fixed_item_question"),
+                      CheckConstraint("points > 0", name="points_positive"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"))
+    points: Mapped[float] = mapped_column(db.Numeric(6, 2, asdecimal=False))
+
+    exam: Mapped[Exam] = relationship(back_populates="fixed_items")
+    question = relationship("Question")
+
+
+class ExamCandidate(db.Model):
+    """Someone who must sit the exam, fixed at publication with their department then."""
+
+    __tablename__ = "exam_candidate"
+    __table_args__ = (UniqueConstraint("exam_id", "user_id", name="uq_exam_candidate_person"),
+                      Index("ix_exam_candidate_exam_department", "exam_id", "department_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    #: The department and category at publication: reports count people here, even after a move.
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    category: Mapped[str] = mapped_column(String(20))
+    #: 免考 with its reason (None: not exempt).
+    exempt_reason: Mapped[str | None] = mapped_column(String(200))
+    #: Taken off the list after publication (kept for the record, counted nowhere).
+    removed: Mapped[bool] = mapped_column(default=False)
+    extra_minutes: Mapped[int] = mapped_column(default=0)
+    extra_attempts: Mapped[int] = mapped_column(default=0)
+    added_at: Mapped[object] = mapped_column(db.DateTime, default=now)
+
+    exam: Mapped[Exam] = relationship()
+    user = relationship("User")
+    department = relationship("Department")
+
+    @property
+    def is_exempt(self) -> bool:
+        return self.exempt_reason is not None
+
+
+class CandidateChange(db.Model):
+    """Who changed the candidate list after publication, how and why."""
+
+    __tablename__ = "candidate_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    #: "add", "remove", "exempt", "unexempt", "extra_time", "extra_attempt"
+    action: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(200))
+    value: Mapped[int | None]
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    changed_at: Mapped[object] = mapped_column(db.DateTime, default=now)
+
+    user = relationship("User", foreign_keys=[user_id])
+    changed_by = relationship("User", foreign_keys=[changed_by_id])
+
+
+class Attempt(db.Model):
+    __tablename__ = "attempt"
+    __table_args__ = (
+        CheckConstraint(_in("status", ATTEMPT_STATES), name="status_known"),
+        # Finished exactly when it has a submission time.
+        CheckConstraint("(status = 'in_progress') = (submitted_at IS NULL)", name="finished_has_time"),
+        UniqueConstraint("exam_id", "user_id", "number", name="uq_attempt_number"),
+        # At most one attempt in progress per person and exam, whatever races happen.
+        Index("uq_attempt_in_progress", "exam_id", "user_id", unique=True,
+              sqlite_where=text("status = 'in_progress'"), postgresql_where=text("status = 'in_progress'")),
+        Index("ix_attempt_open_deadline", "status", "deadline_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    number: Mapped[int]
+    #: The draw is reproducible from this seed; the drawn paper is stored anyway (below).
+    seed: Mapped[int] = mapped_column(db.BigInteger)
+    #: [{"q": question id, "p": points, "t": type, "o": option order, "b": blanks}, ...] in order.
+    paper: Mapped[list] = mapped_column(db.JSON)
+    started_at: Mapped[object] = mapped_column(db.DateTime, default=now)
+    deadline_at: Mapped[object] = mapped_column(db.DateTime)
+    status: Mapped[str] = mapped_column(String(16), default="in_progress")
+    submitted_at: Mapped[object | None] = mapped_column(db.DateTime)
+    #: Why an attempt was closed by the server: "deadline", "tab_limit" (None: by the candidate).
+    finish_reason: Mapped[str | None] = mapped_column(String(16))
+    score: Mapped[float | None] = mapped_column(db.Numeric(7, 2, asdecimal=False))
+    total: Mapped[float] = mapped_column(db.Numeric(7, 2, asdecimal=False))
+    receipt: Mapped[str | None] = mapped_column(String(24))
+    tab_switches: Mapped[int] = mapped_column(default=0)
+
+    exam: Mapped[Exam] = relationship()
+    user = relationship("User")
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status != "in_progress"
+
+
+class Answer(db.Model):
+    """The latest acknowledged answer to one question of one attempt (saved by upsert)."""
+
+    __tablename__ = "answer"
+
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), primary_key=True, index=True)
+    response: Mapped[object | None] = mapped_column(db.JSON)
+    #: The client's sequence number: an older save arriving late never overwrites a newer one.
+    seq: Mapped[int] = mapped_column(db.BigInteger, default=0)
+    saved_at: Mapped[object] = mapped_column(db.DateTime, default=now)
+    score: Mapped[float | None] = mapped_column(db.Numeric(7, 2, asdecimal=False))
+    is_correct: Mapped[bool | None]
+
+
+class AttemptEvent(db.Model):
+    """Tab switches and similar signals from the exam page."""
+
+    __tablename__ = "attempt_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    at: Mapped[object] = mapped_column(db.DateTime, default=now)

@@ -1,0 +1,406 @@
+"""Taking an exam: start, save, submit, tab events, finalisation, and what a cadre sees.
+
+The server alone decides time: every check asks `clock.now()`. Every acknowledged save is
+one atomic upsert that a later (higher `seq`) save may overwrite and an older one never
+does; a save and a submit of the same attempt are serialised by a row lock on the
+attempt, so a submit grades exactly the answers acknowledged before it.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from ..clock import isoformat, now
+from ..extensions import db
+from ..questionbank.models import Question
+from . import grading, marks
+from .models import Answer, Attempt, AttemptEvent, Exam, ExamCandidate
+from .prerequisites import missing_prerequisites
+
+
+class Refused(Exception):
+    """The request cannot be honoured; `code` is stable for the API, `message` for people."""
+
+    def __init__(self, code: str, message, status: int = 409):
+        super().__init__(code)
+        self.code, self.message, self.status = code, message, status
+
+
+# --- time --------------------------------------------------------------------------------
+
+def grace(exam: Exam) -> timedelta:
+    return timedelta(seconds=exam.grace_seconds)
+
+
+def is_overdue(attempt: Attempt, exam: Exam, moment=None) -> bool:
+    """Past the deadline and the grace period: nothing more is accepted."""
+    return (moment or now()) > attempt.deadline_at + grace(exam)
+
+
+# --- what a person may do -------------------------------------------------------------------
+
+@dataclass
+class ExamView:
+    """One exam as the signed-in person sees it on "My exams"."""
+
+    exam: Exam
+    candidate: ExamCandidate
+    status: str                     # upcoming, open, in_progress, finished, missed, exempt
+    attempts_used: int
+    attempts_left: int
+    in_progress: Attempt | None
+    best: float | None              # the counting score of this exam
+    band: str                       # excellent, pass, fail, absent
+
+    def as_json(self) -> dict:
+        result = None
+        if self.best is not None and self.exam.review_policy != "never":
+            result = {"score": self.best, "total": self.exam.total_points,
+                      "passed": self.band in ("pass", "excellent"), "excellent": self.band == "excellent"}
+        return {"id": self.exam.id, "title": self.exam.title, "description": self.exam.description,
+                "opens_at": isoformat(self.exam.opens_at), "closes_at": isoformat(self.exam.closes_at),
+                "latest_start_at": isoformat(self.exam.latest_start_at) if self.exam.latest_start_at else None,
+                "duration_minutes": self.exam.duration_minutes + self.candidate.extra_minutes,
+                "question_count": self.exam.question_count, "total": self.exam.total_points,
+                "status": self.status, "attempts_used": self.attempts_used, "attempts_left": self.attempts_left,
+                "attempt_id": self.in_progress.id if self.in_progress else None,
+                "deadline": isoformat(self.in_progress.deadline_at) if self.in_progress else None,
+                "is_makeup": self.exam.makeup_of_id is not None, "result": result}
+
+
+def allowed_attempts(exam: Exam, candidate: ExamCandidate) -> int:
+    return exam.attempts_allowed + candidate.extra_attempts
+
+
+def can_start_now(exam: Exam, moment) -> bool:
+    latest = exam.latest_start_at or exam.closes_at
+    return exam.opens_at <= moment < min(latest, exam.closes_at)
+
+
+def exam_status(exam: Exam, candidate: ExamCandidate, attempts: list[Attempt], moment) -> str:
+    """upcoming, open, in_progress, finished, missed or exempt (pure: no queries)."""
+    if candidate.is_exempt:
+        return "exempt"
+    if any(a.status == "in_progress" for a in attempts):
+        return "in_progress"
+    finished = [a for a in attempts if a.is_finished]
+    if moment < exam.opens_at:
+        return "upcoming"
+    if can_start_now(exam, moment) and len(finished) < allowed_attempts(exam, candidate):
+        return "open"
+    return "finished" if finished else "missed"
+
+
+def my_exams(user) -> list[ExamView]:
+    """Every published exam this person is a candidate of, with their status (finalises overdue attempts)."""
+    rows = db.session.execute(
+        select(Exam, ExamCandidate).join(ExamCandidate, ExamCandidate.exam_id == Exam.id)
+        .where(ExamCandidate.user_id == user.id, ExamCandidate.removed.is_(False), Exam.state == "published")
+        .order_by(Exam.opens_at.desc())).all()
+    if not rows:
+        return []
+    attempts = db.session.scalars(select(Attempt).where(
+        Attempt.user_id == user.id, Attempt.exam_id.in_([e.id for e, _c in rows])).order_by(Attempt.number)).all()
+    moment = now()
+    for attempt in attempts:
+        if attempt.status == "in_progress" and is_overdue(attempt, attempt.exam, moment):
+            finalize(attempt.id, reason="deadline")
+    views = []
+    for exam, candidate in rows:
+        mine = [a for a in attempts if a.exam_id == exam.id]
+        finished = [a for a in mine if a.is_finished]
+        best = marks.counting_score([a.score for a in finished], exam.counting)
+        views.append(ExamView(
+            exam=exam, candidate=candidate, status=exam_status(exam, candidate, mine, moment),
+            attempts_used=len(mine), attempts_left=max(allowed_attempts(exam, candidate) - len(finished), 0),
+            in_progress=next((a for a in mine if a.status == "in_progress"), None), best=best,
+            band=marks.grade_band(best, exam.pass_mark, exam.excellent_mark)))
+    return views
+
+
+# --- starting --------------------------------------------------------------------------------
+
+def _candidate(exam_id: int, user_id: int) -> ExamCandidate | None:
+    return db.session.scalar(select(ExamCandidate).where(
+        ExamCandidate.exam_id == exam_id, ExamCandidate.user_id == user_id, ExamCandidate.removed.is_(False)))
+
+
+def _draw(exam: Exam, seed: int) -> list[dict]:
+    """The paper for one attempt from the pool snapshot taken at publication."""
+    from .drawing import PoolQuestion, Rule, draw_fixed_paper, draw_rule_paper
+    pool = {row[0]: row for row in exam_pool(exam)}
+    if exam.paper_mode == "rules":
+        rules = [Rule(r.qtype, r.count, float(r.points), r.category, r.difficulty) for r in exam.rules]
+        items = draw_rule_paper(rules, [PoolQuestion(q, t, c, d, n if t in ("single", "multiple") else 0)
+                                        for q, t, c, d, n, _b in pool.values()], seed,
+                                shuffle_questions=exam.shuffle_questions, shuffle_options=exam.shuffle_options)
+    else:
+        items = draw_fixed_paper([(i.question_id, float(i.points),
+                                   pool[i.question_id][4] if pool[i.question_id][1] in ("single", "multiple") else 0)
+                                  for i in exam.fixed_items], seed,
+                                 shuffle_questions=exam.shuffle_questions, shuffle_options=exam.shuffle_options)
+    return [{"q": item.question_id, "p": item.points, "t": pool[item.question_id][1],
+             "o": list(item.option_order), "n": pool[item.question_id][4], "b": pool[item.question_id][5]}
+            for item in items]
+
+
+def exam_pool(exam: Exam) -> list[list]:
+    """[id, type, category, difficulty, options, blanks] of the questions the exam may draw."""
+    return exam.pool_snapshot or []
+
+
+def start_attempt(user, exam_id: int) -> tuple[Attempt, bool]:
+    """The attempt in progress, or a new one; (attempt, created). Refused with a reason otherwise."""
+    exam = db.session.get(Exam, exam_id)
+    if exam is None or not exam.is_published:
+        raise Refused("not_found", _l("There is no such exam."), 404)
+    candidate = _candidate(exam.id, user.id)
+    if candidate is None:
+        raise Refused("not_candidate", _l("You are not a candidate of this exam."), 403)
+    if candidate.is_exempt:
+        raise Refused("exempt", _l("You are exempt from this exam (%(reason)s).", reason=candidate.exempt_reason), 403)
+    moment = now()
+    attempts = db.session.scalars(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id)
+                                  .order_by(Attempt.number)).all()
+    current = next((a for a in attempts if a.status == "in_progress"), None)
+    if current is not None:
+        if not is_overdue(current, exam, moment):
+            return current, False
+        finalize(current.id, reason="deadline")
+    if moment < exam.opens_at:
+        raise Refused("not_open", _l("The exam opens at %(when)s.", when=_local(exam.opens_at)))
+    if not can_start_now(exam, moment):
+        raise Refused("closed", _l("The exam can no longer be started."))
+    finished = sum(1 for a in attempts if a.is_finished or a is current)
+    if finished >= allowed_attempts(exam, candidate):
+        raise Refused("no_attempts_left", _l("You have used all %(n)s attempts.", n=allowed_attempts(exam, candidate)))
+    missing = missing_prerequisites(exam, user)
+    if missing:
+        raise Refused("prerequisites", _l("Before this exam: %(what)s.", what="; ".join(missing)), 403)
+    seed = random.SystemRandom().randrange(1, 2**62)
+    deadline = min(moment + timedelta(minutes=exam.duration_minutes + candidate.extra_minutes), exam.closes_at)
+    attempt = Attempt(exam_id=exam.id, user_id=user.id, number=len(attempts) + 1, seed=seed,
+                      paper=_draw(exam, seed), started_at=moment, deadline_at=deadline,
+                      total=exam.total_points)
+    db.session.add(attempt)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another tab or device started at the same moment: theirs is the attempt.
+        db.session.rollback()
+        other = db.session.scalar(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id,
+                                                        Attempt.status == "in_progress"))
+        if other is None:
+            raise
+        return other, False
+    return attempt, True
+
+
+def _local(moment) -> str:
+    from flask_babel import format_datetime
+    return format_datetime(moment, "yyyy-MM-dd HH:mm")
+
+
+# --- reading an attempt ----------------------------------------------------------------------
+
+def own_attempt(user, attempt_id: int, *, lock: str | None = None) -> Attempt:
+    """The person's own attempt; 404 for anyone else's (no hint that it exists)."""
+    query = select(Attempt).where(Attempt.id == attempt_id)
+    if lock == "share":
+        query = query.with_for_update(read=True)
+    elif lock == "update":
+        query = query.with_for_update()
+    attempt = db.session.scalar(query)
+    if attempt is None or attempt.user_id != user.id:
+        raise Refused("not_found", _l("There is no such attempt."), 404)
+    return attempt
+
+
+def attempt_payload(attempt: Attempt) -> dict:
+    """What the exam page needs: the paper in this attempt's order without any key, and saved answers."""
+    exam = attempt.exam
+    payload = {"attempt_id": attempt.id, "exam_id": exam.id, "title": exam.title, "number": attempt.number,
+               "status": attempt.status, "started_at": isoformat(attempt.started_at),
+               "deadline": isoformat(attempt.deadline_at), "server_now": isoformat(now()),
+               "grace_seconds": exam.grace_seconds, "tab_switch_limit": exam.tab_switch_limit,
+               "tab_switches": attempt.tab_switches, "total": float(attempt.total)}
+    if attempt.is_finished:
+        payload["result"] = result_payload(attempt)
+        return payload
+    ids = [item["q"] for item in attempt.paper]
+    questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))}
+    payload["questions"] = [_question_json(position, item, questions[item["q"]])
+                            for position, item in enumerate(attempt.paper, start=1)]
+    payload["answers"] = {str(a.question_id): {"answer": a.response, "seq": a.seq}
+                          for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
+    return payload
+
+
+def _question_json(position: int, item: dict, question: Question) -> dict:
+    options = []
+    if item["t"] in ("single", "multiple"):
+        options = [{"key": chr(ord("A") + index), "text": question.options[index]} for index in item["o"]]
+    return {"id": question.id, "position": position, "type": item["t"], "stem": question.stem,
+            "options": options, "points": item["p"], "blanks": item["b"]}
+
+
+def result_payload(attempt: Attempt) -> dict:
+    """The outcome of a finished attempt, as the review policy allows the candidate to see it."""
+    exam = attempt.exam
+    shown = exam.review_policy != "never"
+    band = marks.grade_band(attempt.score, exam.pass_mark, exam.excellent_mark)
+    return {"status": attempt.status, "score": attempt.score if shown else None,
+            "total": float(attempt.total), "passed": band in ("pass", "excellent") if shown else None,
+            "excellent": band == "excellent" if shown else None, "receipt": attempt.receipt,
+            "submitted_at": isoformat(attempt.submitted_at), "finish_reason": attempt.finish_reason}
+
+
+def review_open(attempt: Attempt, moment=None) -> bool:
+    """Full review (answers, keys, explanations) only under the "full" policy after the window closes."""
+    return (attempt.is_finished and attempt.exam.review_policy == "full"
+            and (moment or now()) >= attempt.exam.closes_at)
+
+
+# --- saving ----------------------------------------------------------------------------------
+
+def _upsert(values: dict):
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = Answer.__table__
+    statement = insert(table).values(**values)
+    excluded = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.attempt_id, table.c.question_id],
+        set_={"response": excluded.response, "seq": excluded.seq, "saved_at": excluded.saved_at},
+        where=table.c.seq < excluded.seq).returning(table.c.seq)
+
+
+def save_answer(user, attempt_id: int, question_id: int, response, seq) -> dict:
+    """Store one answer atomically unless a newer one is stored; refused once the attempt is over."""
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < 2**62:
+        raise Refused("invalid", _l("seq must be a non-negative whole number."), 422)
+    attempt = own_attempt(user, attempt_id, lock="share")
+    if attempt.is_finished:
+        raise Refused("finished", _l("This attempt is already finished."))
+    moment = now()
+    if is_overdue(attempt, attempt.exam, moment):
+        db.session.rollback()
+        finalize(attempt_id, reason="deadline")
+        raise Refused("finished", _l("The time is up; the attempt has been submitted."))
+    item = next((i for i in attempt.paper if i["q"] == question_id), None)
+    if item is None:
+        raise Refused("not_found", _l("This question is not on your paper."), 404)
+    keys = [chr(ord("A") + i) for i in range(item["n"])] if item["t"] in ("single", "multiple") else []
+    try:
+        normalised = grading.validate_response(item["t"], response, keys, item["b"])
+    except grading.InvalidResponse as invalid:
+        raise Refused("invalid", str(invalid), 422) from None
+    result = db.session.execute(_upsert({"attempt_id": attempt_id, "question_id": question_id,
+                                         "response": normalised, "seq": seq, "saved_at": moment}))
+    written = result.first() is not None  # no row back: an equal or newer answer was already stored
+    db.session.commit()
+    return {"saved": written, "seq": seq, "saved_at": isoformat(moment)}
+
+
+# --- finishing -------------------------------------------------------------------------------
+
+def _grade(attempt: Attempt) -> tuple[float, dict[int, object]]:
+    """Score every answer of the attempt against the current keys; returns (total, responses)."""
+    ids = [item["q"] for item in attempt.paper]
+    keys = dict(db.session.execute(select(Question.id, Question.answer).where(Question.id.in_(ids))).all())
+    answers = {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
+    partial = attempt.exam.multiple_scoring == "partial"
+    total, updates = 0.0, []
+    for item in attempt.paper:
+        answer = answers.get(item["q"])
+        if answer is None:
+            continue
+        score = grading.grade(item["t"], keys[item["q"]], answer.response, item["p"], partial=partial)
+        correct = answer.response is not None and grading.is_correct(item["t"], keys[item["q"]], answer.response)
+        updates.append({"a": attempt.id, "q": item["q"], "s": score, "ok": correct})
+        total += score
+    if updates:
+        table = Answer.__table__
+        db.session.execute(table.update().where(table.c.attempt_id == bindparam("a"),
+                                                table.c.question_id == bindparam("q"))
+                           .values(score=bindparam("s"), is_correct=bindparam("ok")), updates)
+    return round(total, 2), {qid: a.response for qid, a in answers.items()}
+
+
+def _close(attempt: Attempt, status: str, at, reason: str | None) -> None:
+    score, responses = _grade(attempt)
+    attempt.status, attempt.submitted_at, attempt.finish_reason = status, at, reason
+    attempt.score = score
+    attempt.receipt = grading.receipt_code(attempt.id, responses, isoformat(at))
+
+
+def submit_attempt(user, attempt_id: int) -> Attempt:
+    """Grade and close the attempt; submitting twice returns the same result."""
+    attempt = own_attempt(user, attempt_id, lock="update")
+    if attempt.is_finished:
+        return attempt
+    moment = now()
+    if is_overdue(attempt, attempt.exam, moment):
+        _close(attempt, "auto_submitted", attempt.deadline_at, "deadline")
+    else:
+        _close(attempt, "submitted", moment, None)
+    db.session.commit()
+    return attempt
+
+
+def finalize(attempt_id: int, *, reason: str) -> bool:
+    """Close an attempt the candidate did not submit (deadline or tab limit); False if already closed."""
+    attempt = db.session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
+    if attempt is None or attempt.is_finished:
+        db.session.rollback()
+        return False
+    if reason == "deadline" and not is_overdue(attempt, attempt.exam):
+        db.session.rollback()
+        return False
+    _close(attempt, "auto_submitted", attempt.deadline_at if reason == "deadline" else now(), reason)
+    db.session.commit()
+    return True
+
+
+def finalize_overdue(exam_id: int | None = None) -> int:
+    """Close every attempt past its deadline and grace (for one exam or all); returns how many."""
+    moment = now()
+    query = (select(Attempt.id, Attempt.deadline_at, Exam.grace_seconds).join(Exam)
+             .where(Attempt.status == "in_progress", Attempt.deadline_at < moment))
+    if exam_id is not None:
+        query = query.where(Attempt.exam_id == exam_id)
+    closed = 0
+    for attempt_id, deadline, grace_seconds in db.session.execute(query).all():
+        if moment > deadline + timedelta(seconds=grace_seconds):
+            closed += finalize(attempt_id, reason="deadline")
+    return closed
+
+
+def record_event(user, attempt_id: int, kind: str) -> dict:
+    """Record a tab switch ("hidden"/"visible"); past the exam's limit the attempt is submitted."""
+    if kind not in ("hidden", "visible"):
+        raise Refused("invalid", _l("type must be \"hidden\" or \"visible\"."), 422)
+    attempt = own_attempt(user, attempt_id, lock="update")
+    if attempt.is_finished:
+        raise Refused("finished", _l("This attempt is already finished."))
+    db.session.add(AttemptEvent(attempt_id=attempt.id, kind=kind))
+    submitted = False
+    if kind == "hidden":
+        attempt.tab_switches += 1
+        limit = attempt.exam.tab_switch_limit
+        if limit is not None and attempt.tab_switches > limit:
+            _close(attempt, "auto_submitted", now(), "tab_limit")
+            submitted = True
+    db.session.commit()
+    return {"tab_switches": attempt.tab_switches, "limit": attempt.exam.tab_switch_limit, "submitted": submitted}
+
+
+def attempts_in_progress(exam_id: int) -> int:
+    return db.session.scalar(select(func.count(Attempt.id)).where(Attempt.exam_id == exam_id,
+                                                                  Attempt.status == "in_progress"))

@@ -1,0 +1,346 @@
+"""Exam participation, pass and excellence figures per department, with roll-up.
+
+Plain data in, plain data out: no Flask, no database. The caller loads one exam's
+candidate list (and its make-up's attempts) into `CandidateRecord`s.
+
+Definitions (product spec):
+
+- 应参考人数 (required): the exam's candidates minus exemptions (免考). Candidates removed
+  from the list do not count at all: the caller simply leaves them out.
+- 实际参考人数 (participants): required candidates with at least one submitted or
+  auto-submitted attempt in the exam or in its make-up (补考).
+- 参考率 (participation rate) = participants / required.
+- A candidate's counting result: per exam the best or the last submitted score (exam
+  setting "best" / "last"); with a make-up, the better of the main exam's counting
+  result and the make-up's.
+- 合格人数 / 优秀人数 (passed / excellent): participants whose counting result reaches the
+  pass / excellent mark (≥, compared rounded to 2 decimals). An excellent result is also
+  a pass. 合格率 / 优秀率 divide by participants by default, or by required when asked;
+  `Figures.denominator` always says which.
+- A candidate counts in the department recorded on the candidate list, not their
+  current one. A parent department's figures include all its descendants.
+- 平均分 / 最高分 / 最低分 (average / highest / lowest) are over participants' counting
+  results.
+- Every rate and score figure is None (not 0) when its denominator is 0.
+
+The tree helpers `walk_tree` and `roll_up` are shared with `items` and
+`training_figures`.
+"""
+from __future__ import annotations
+
+import operator
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TypeVar
+
+from ..exams.marks import combined_result, counting_score, grade_band
+
+DENOMINATORS = ("participants", "required")
+STATUSES = ("exempt", "absent", "fail", "pass", "excellent")
+DEFAULT_BINS = (0, 60, 70, 80, 90, 100.0001)
+
+TreeChildren = Mapping[int | None, Sequence[int]]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CandidateRecord:
+    user_id: int
+    department_id: int  # as recorded on the candidate list, not the person's current one
+    category: str  # staff category code, e.g. "staff" (在编)
+    exempt: bool
+    main_scores: tuple[float, ...]  # submitted scores in submission order, main exam
+    makeup_scores: tuple[float, ...] = ()  # make-up exam, if any
+    tab_switches: int = 0
+
+
+@dataclass(frozen=True)
+class ExamRules:
+    pass_mark: float
+    excellent_mark: float
+    counting: str = "best"  # or "last"
+    makeup_counting: str = "best"
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One group's figures. Rates are fractions in [0, 1]; None when undefined."""
+
+    required: int
+    exempt: int
+    participants: int
+    participation_rate: float | None
+    passed: int
+    pass_rate: float | None
+    excellent: int
+    excellent_rate: float | None
+    average: float | None
+    highest: float | None
+    lowest: float | None
+    denominator: str  # "participants" or "required": what pass_rate / excellent_rate divide by
+
+    @property
+    def absent(self) -> int:
+        """未参考: required candidates without a submitted attempt."""
+        return self.required - self.participants
+
+    @property
+    def failed(self) -> int:
+        """不合格: participants below the pass mark."""
+        return self.participants - self.passed
+
+    @property
+    def rate_base(self) -> int:
+        """The count pass_rate and excellent_rate were divided by."""
+        return self.participants if self.denominator == "participants" else self.required
+
+
+@dataclass(frozen=True)
+class _Tally:
+    """Mergeable summary of a group: the counts plus an exact score sum and extremes.
+
+    Figures need only these, so roll-up merges two tallies in O(1) instead of merging
+    score lists; the sum is an exact Fraction so the result is the same whatever order
+    departments are merged in (a parent's average equals the flat average exactly).
+    """
+
+    required: int = 0
+    exempt: int = 0
+    participants: int = 0
+    passed: int = 0
+    excellent: int = 0
+    score_sum: Fraction = Fraction(0)
+    highest: float | None = None
+    lowest: float | None = None
+
+    def __add__(self, other: _Tally) -> _Tally:
+        return _Tally(
+            required=self.required + other.required,
+            exempt=self.exempt + other.exempt,
+            participants=self.participants + other.participants,
+            passed=self.passed + other.passed,
+            excellent=self.excellent + other.excellent,
+            score_sum=self.score_sum + other.score_sum,
+            highest=_extreme(max, self.highest, other.highest),
+            lowest=_extreme(min, self.lowest, other.lowest),
+        )
+
+
+_EMPTY = _Tally()
+
+
+def _extreme(pick, a: float | None, b: float | None) -> float | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return pick(a, b)
+
+
+def _ratio(numerator: int | Fraction, denominator: int) -> float | None:
+    return None if denominator == 0 else float(Fraction(numerator) / denominator)
+
+
+def _check_denominator(denominator: str) -> None:
+    if denominator not in DENOMINATORS:
+        raise ValueError(f"unknown denominator {denominator!r}; expected one of {DENOMINATORS}")
+
+
+def counting_result(record: CandidateRecord, rules: ExamRules) -> float | None:
+    """The score that counts: best/last per exam, then the better of main and make-up;
+    None when no attempt was submitted in either. Ignores exemption."""
+    main = counting_score(list(record.main_scores), rules.counting)
+    makeup = counting_score(list(record.makeup_scores), rules.makeup_counting)
+    return combined_result(main, makeup)
+
+
+def person_status(record: CandidateRecord, rules: ExamRules) -> str:
+    """One of STATUSES; "exempt" wins over any score the person may have."""
+    if record.exempt:
+        return "exempt"
+    return grade_band(counting_result(record, rules), rules.pass_mark, rules.excellent_mark)
+
+
+def _exact_sum(scores: Sequence[float]) -> Fraction:
+    """The exact sum of floats. Every float is an integer over a power of two, so
+    scaling all to the largest denominator sums them as plain ints: exact like Fraction
+    addition, without a gcd per score."""
+    pairs = [float(score).as_integer_ratio() for score in scores]
+    if not pairs:
+        return Fraction(0)
+    common = max(denominator for _, denominator in pairs)
+    return Fraction(sum(numerator * (common // denominator) for numerator, denominator in pairs), common)
+
+
+def _tally(records: Iterable[CandidateRecord], rules: ExamRules) -> _Tally:
+    required = exempt = passed = excellent = 0
+    scores: list[float] = []
+    for record in records:
+        if record.exempt:
+            exempt += 1
+            continue
+        required += 1
+        score = counting_result(record, rules)
+        if score is None:
+            continue
+        scores.append(score)
+        band = grade_band(score, rules.pass_mark, rules.excellent_mark)
+        passed += band in ("pass", "excellent")
+        excellent += band == "excellent"
+    return _Tally(
+        required=required,
+        exempt=exempt,
+        participants=len(scores),
+        passed=passed,
+        excellent=excellent,
+        score_sum=_exact_sum(scores),
+        highest=max(scores, default=None),
+        lowest=min(scores, default=None),
+    )
+
+
+def _figures_of(tally: _Tally, denominator: str) -> Figures:
+    base = tally.participants if denominator == "participants" else tally.required
+    return Figures(
+        required=tally.required,
+        exempt=tally.exempt,
+        participants=tally.participants,
+        participation_rate=_ratio(tally.participants, tally.required),
+        passed=tally.passed,
+        pass_rate=_ratio(tally.passed, base),
+        excellent=tally.excellent,
+        excellent_rate=_ratio(tally.excellent, base),
+        average=_ratio(tally.score_sum, tally.participants),
+        highest=tally.highest,
+        lowest=tally.lowest,
+        denominator=denominator,
+    )
+
+
+def figures(records: Iterable[CandidateRecord], rules: ExamRules, *, denominator: str = "participants") -> Figures:
+    """The figures of one group of candidate records, rates over `denominator`."""
+    _check_denominator(denominator)
+    return _figures_of(_tally(records, rules), denominator)
+
+
+def walk_tree(tree_children: TreeChildren) -> list[tuple[int, int | None]]:
+    """(department, parent) for every department reachable in the tree, in display order
+    (depth-first pre-order), each exactly once even if the data has a cycle or a node
+    listed under two parents (the first listing wins)."""
+    listed = {child for kids in tree_children.values() for child in kids}
+    # Roots: the children of None, plus any parent key never listed as a child, so a
+    # subtree passed without its own root entry is still walked.
+    roots = [(root, None) for root in tree_children.get(None, ())]
+    roots += [(key, None) for key in tree_children if key is not None and key not in listed]
+    order: list[tuple[int, int | None]] = []
+    seen: set[int] = set()
+    stack = list(reversed(roots))
+    while stack:
+        node, parent = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        order.append((node, parent))
+        stack.extend((child, node) for child in reversed(tree_children.get(node, ())) if child not in seen)
+    return order
+
+
+def roll_up(
+    own: Mapping[int, T],
+    tree_children: TreeChildren,
+    zero: T,
+    add: Callable[[T, T], T] = operator.add,
+) -> dict[int, T]:
+    """Every department's own value plus all its descendants', in display order, with
+    one `add` per department and per tree edge. Departments in `own` missing from the
+    tree come last, with their own value only."""
+    order = walk_tree(tree_children)
+    children_sum: dict[int, T] = {}
+    totals: dict[int, T] = {}
+    # Reversed pre-order lists every node after all its descendants, so each node is
+    # final when it is folded into its parent.
+    for node, parent in reversed(order):
+        total = own.get(node, zero)
+        if node in children_sum:
+            total = add(total, children_sum.pop(node))
+        totals[node] = total
+        if parent is not None:
+            children_sum[parent] = add(children_sum[parent], total) if parent in children_sum else total
+    result = {node: totals[node] for node, _ in order}
+    result.update((dept, value) for dept, value in own.items() if dept not in result)
+    return result
+
+
+def department_figures(
+    records: Iterable[CandidateRecord],
+    rules: ExamRules,
+    tree_children: TreeChildren,
+    *,
+    denominator: str = "participants",
+    category: str | None = None,
+) -> dict[int, Figures]:
+    """Figures for every department in the tree (own records plus all descendants'),
+    in display order, optionally for one staff category only; O(records + departments)."""
+    _check_denominator(denominator)
+    buckets: dict[int, list[CandidateRecord]] = defaultdict(list)
+    for record in records:
+        if category is None or record.category == category:
+            buckets[record.department_id].append(record)
+    own = {dept: _tally(bucket, rules) for dept, bucket in buckets.items()}
+    rolled = roll_up(own, tree_children, _EMPTY)
+    return {dept: _figures_of(tally, denominator) for dept, tally in rolled.items()}
+
+
+def _format_edge(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _bin_labels(edges: Sequence[float]) -> list[str]:
+    labels = []
+    for index, (low, high) in enumerate(zip(edges, edges[1:])):
+        if index == len(edges) - 2:
+            # The top edge sits a hair above the full mark so a full mark falls inside;
+            # the label shows the full mark itself.
+            top = high
+        elif high == int(high):
+            top = high - 1  # whole-point edges read "60–69", as on paper reports
+        else:
+            top = high - 0.01  # scores are kept to 2 decimals
+        labels.append(f"{_format_edge(low)}–{_format_edge(top)}")
+    return labels
+
+
+def score_distribution(
+    records: Iterable[CandidateRecord],
+    rules: ExamRules,
+    *,
+    bins: Sequence[float] = DEFAULT_BINS,
+    total: float = 100,
+) -> list[tuple[str, int]]:
+    """(label, count) per score band over participants' counting results; edges are on
+    a 100-point scale, scaled to `total`; bands are [low, high); the counts add up to
+    the participants (scores outside the edges go to the nearest end band)."""
+    if len(bins) < 2 or any(b <= a for a, b in zip(bins, bins[1:])):
+        raise ValueError("bins must be at least two strictly increasing edges")
+    if total <= 0:
+        raise ValueError("total must be positive")
+    edges = [edge * total / 100 for edge in bins]
+    counts = [0] * (len(edges) - 1)
+    for record in records:
+        if record.exempt:
+            continue
+        score = counting_result(record, rules)
+        if score is None:
+            continue
+        index = bisect_right(edges, round(score, 2)) - 1
+        counts[min(max(index, 0), len(counts) - 1)] += 1
+    return list(zip(_bin_labels(edges), counts))
+
+
+def not_yet_taken(records: Iterable[CandidateRecord]) -> list[CandidateRecord]:
+    """Required (non-exempt) candidates with no submitted attempt in the exam or its
+    make-up, in the order given."""
+    return [r for r in records if not r.exempt and not r.main_scores and not r.makeup_scores]
