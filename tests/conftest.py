@@ -24,14 +24,14 @@ PASSWORD = "correct-horse-42"
 _serial = count(1)
 
 
-def _database_url(tmp_root: Path) -> str:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+def _database_url(tmp_root: Path, suffix: str = "") -> str:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main") + suffix
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         return f"sqlite:///{tmp_root / f'test-{worker}.sqlite3'}"
     from trainingapp.database import normalise_url
     url = make_url(normalise_url(url))
-    if worker == "main":
+    if worker == "main" and not suffix:
         return url.render_as_string(hide_password=False)
     name = f"{url.database}_{worker}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
@@ -53,11 +53,11 @@ def app():
     application.instance_path = str(tmp_root / "instance")
     Path(application.instance_path).mkdir(parents=True, exist_ok=True)
     with application.app_context():
+        # The models build the test schema; test_platform checks the migrations build the same.
         db.drop_all()
         db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
         db.session.commit()
-        from flask_migrate import upgrade
-        upgrade()
+        db.create_all()
         db.session.remove()
     yield application
     with application.app_context():

@@ -11,11 +11,24 @@ from trainingapp.extensions import db
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_migrations_build_exactly_the_models(app):
-    """The schema the tests run on was built by the migrations; it must equal the models."""
+def test_migrations_build_exactly_the_models(tmp_path):
+    """On an empty database of the same kind, the migrations build exactly the models' schema."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from trainingapp import create_app
+    from tests.conftest import _database_url
+    url = _database_url(tmp_path, "_migrations")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "x"})
     with app.app_context():
+        db.drop_all()
+        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+        upgrade()
         with db.engine.connect() as connection:
             differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+        db.session.remove()
+        db.engine.dispose()
     assert differences == []
 
 
