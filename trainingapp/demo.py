@@ -89,6 +89,7 @@ def load_demo() -> bool:
     load_accounts_demo()
     db.session.commit()
     load_questionbank_demo()
+    load_exams_demo()
     return True
 
 
@@ -119,3 +120,98 @@ def load_questionbank_demo(admin_login: str = "admin") -> int:
                                    max_rows=current_app.config["QUESTION_IMPORT_MAX_ROWS"])
         total += outcome.imported
     return total
+
+
+def _take_demo_attempt(person, exam_id: int, skill: float, rng) -> None:
+    """Start, answer (right with probability `skill`) and submit, through the real services."""
+    from .exams import taking
+    from .questionbank.models import Question
+    attempt, _created = taking.start_attempt(person, exam_id)
+    keys = dict(db.session.execute(select(Question.id, Question.answer).where(
+        Question.id.in_([item["q"] for item in attempt.paper]))).all())
+    for seq, item in enumerate(attempt.paper, start=1):
+        key = keys[item["q"]]
+        if rng.random() < skill:
+            answer = [alternatives[0] for alternatives in key] if item["t"] == "fill" else key
+        elif item["t"] == "truefalse":
+            answer = not key
+        elif item["t"] == "fill":
+            answer = ["不知道"] * item["b"]
+        elif item["t"] == "single":
+            answer = next(chr(65 + i) for i in range(item["n"]) if chr(65 + i) != key)
+        else:
+            answer = [chr(65 + i) for i in range(item["n"]) if chr(65 + i) not in key][:1] or None
+        taking.save_answer(person, attempt.id, item["q"], answer, seq)
+    taking.submit_attempt(person, attempt.id)
+
+
+def load_exams_demo() -> None:
+    """A finished exam with results and its make-up, an open exam for every demo cadre, an upcoming one."""
+    import random
+    from datetime import datetime, timedelta
+
+    from . import clock
+    from .accounts.models import Department, User
+    from .exams import authoring
+    from .exams.marks import default_marks
+    from .exams.models import ExamCandidate
+    admin = db.session.scalar(select(User).where(User.login == "trainer"))
+    root = db.session.scalar(select(Department).where(Department.parent_id.is_(None)))
+    everyone = [{"department_id": root.id, "categories": ["staff", "contract", "auxiliary", "village",
+                                                          "legal_literate", "other"]}]
+    staff_only = [{"department_id": root.id, "categories": ["staff"]}]
+    rules = [{"qtype": "single", "category": None, "difficulty": None, "count": 20, "points": 2},
+             {"qtype": "multiple", "category": None, "difficulty": None, "count": 10, "points": 3},
+             {"qtype": "truefalse", "category": None, "difficulty": None, "count": 10, "points": 3}]
+    real_now = clock.now()
+
+    def exam(title, opens, closes, audience, **extra):
+        fields = dict(title=title, description="", year=opens.year, opens_at=opens, closes_at=closes,
+                      latest_start_at=None, duration_minutes=60, attempts_allowed=3, counting="best",
+                      pass_mark=60, excellent_mark=90, multiple_scoring="all_or_nothing", shuffle_questions=True,
+                      shuffle_options=True, review_policy="full", tab_switch_limit=None, required_credits=None,
+                      makeup_of_id=None)
+        fields.update(extra)
+        created = authoring.save_exam(admin, None, fields)
+        authoring.set_rules(created, rules)
+        created.pass_mark, created.excellent_mark = default_marks(created.total_points)
+        authoring.set_audience(created, audience, [], [])
+        return created
+
+    rng = random.Random(2026)
+    # The first-half exam, held in June: most took it, a few missed it, one exempt.
+    first = exam("2026年上半年在编干部学法考试", datetime(2026, 6, 1, 0, 0), datetime(2026, 6, 15, 10, 0), staff_only,
+                 description="全镇在编干部年度学法考试（上半年）。")
+    clock.freeze(datetime(2026, 5, 31, 8, 0))
+    authoring.publish(admin, first)
+    candidates = db.session.scalars(select(User).join(ExamCandidate, User.id == ExamCandidate.user_id)
+                                    .where(ExamCandidate.exam_id == first.id).order_by(User.id)).all()
+    retiring = next((p for p in candidates if p.login == "cadre04"), None)
+    if retiring is not None:
+        authoring.set_exempt(admin, first, retiring.id, "距退休不足两年，按规定免考")
+    for index, person in enumerate(candidates):
+        if person is retiring or index % 9 == 8:
+            continue  # missed the exam
+        clock.freeze(datetime(2026, 6, 2 + index % 10, 1 + index % 6, 0))
+        _take_demo_attempt(person, first.id, 0.55 + rng.random() * 0.45, rng)
+        if index % 4 == 0:  # some tried again to improve
+            clock.advance(timedelta(hours=3))
+            _take_demo_attempt(person, first.id, 0.8 + rng.random() * 0.2, rng)
+    # Its make-up, for those who did not pass.
+    clock.freeze(datetime(2026, 6, 20, 0, 0))
+    makeup = exam("2026年上半年在编干部学法考试（补考）", datetime(2026, 6, 22, 0, 0), datetime(2026, 6, 26, 10, 0), [],
+                  makeup_of_id=first.id)
+    authoring.publish(admin, makeup)
+    for person in authoring.audience_people(makeup)[:3]:
+        clock.freeze(datetime(2026, 6, 23, 2, 0))
+        _take_demo_attempt(person, makeup.id, 0.9, rng)
+    clock.reset()
+    # The exam open now, for every demo person, and an upcoming one.
+    opens = real_now.replace(minute=0, second=0, microsecond=0) - timedelta(days=1)
+    current = exam("2026年度在编干部学法考试", opens, opens + timedelta(days=30), everyone,
+                   description="请在考试窗口内完成；每人3次机会，取最高分。答案随答随存，断网或刷新不会丢失。",
+                   review_policy="score")
+    authoring.publish(admin, current)
+    upcoming = exam("2027年度法治政府建设专题考试", opens + timedelta(days=45), opens + timedelta(days=60), staff_only,
+                    review_policy="full")
+    authoring.publish(admin, upcoming)
