@@ -70,6 +70,8 @@ def _register_blueprints(app: Flask) -> None:
     from .exams.api import bp as exams_api_bp
     app.register_blueprint(exams_bp)
     app.register_blueprint(exams_api_bp)
+    from .reports import bp as reports_bp
+    app.register_blueprint(reports_bp)
 
 
 def import_models() -> None:
@@ -78,3 +80,4 @@ def import_models() -> None:
     from .accounts import audit, models  # noqa: F401
     from .exams import models as _exams  # noqa: F401
     from .questionbank import models as _questionbank  # noqa: F401
+    from .reports import models as _reports  # noqa: F401

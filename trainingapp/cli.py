@@ -7,8 +7,10 @@ def init_app(app):
     from .exams.cli import exams
     from .i18n import translations
     from .questionbank.cli import questions
+    from .reports.cli import reports
     app.cli.add_command(users)
     app.cli.add_command(questions)
     app.cli.add_command(exams)
+    app.cli.add_command(reports)
     app.cli.add_command(demo_command)
     app.cli.add_command(translations)

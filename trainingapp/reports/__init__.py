@@ -1,0 +1,6 @@
+"""Reports: participation, pass and excellence rates, item analysis, training figures, the annual summary."""
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+from . import views  # noqa: E402,F401

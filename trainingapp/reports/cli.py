@@ -1,0 +1,40 @@
+"""`flask --app run reports exam EXAM_ID -o FILE` and friends: the same numbers as the pages."""
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from ..exams.models import Exam
+from ..extensions import db
+from . import exports, queries
+from .exam_report import build
+from .models import rate_denominator
+
+
+@click.group(help="Export reports.")
+def reports():
+    pass
+
+
+@reports.command("exam")
+@click.argument("exam_id", type=int)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Target .xlsx or .csv file.")
+@click.option("--category", help="Only this staff category code (e.g. staff).")
+@with_appcontext
+def exam_command(exam_id, output, category):
+    """Write the exam report (per department, per person, not-yet-taken) to a file."""
+    exam = db.session.get(Exam, exam_id)
+    if exam is None or not exam.is_published:
+        raise click.ClickException(f"no published exam {exam_id}")
+    report = build(exam, denominator=rate_denominator(), category=category)
+    suffix = output.suffix.lower()
+    if suffix == ".xlsx":
+        output.write_bytes(exports.exam_xlsx(report, queries.tree_children()))
+    elif suffix == ".csv":
+        output.write_bytes(exports.exam_csv(report))
+    else:
+        raise click.ClickException("the output must end in .xlsx or .csv")
+    total = report.total
+    click.echo(f"{exam.title}: required {total.required}, participants {total.participants}, "
+               f"passed {total.passed}, excellent {total.excellent}; written to {output}")

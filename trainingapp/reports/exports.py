@@ -1,0 +1,99 @@
+"""Report downloads: .xlsx with several sheets (numbers as numbers, rates as percentages,
+a native Excel bar chart) and .csv in UTF-8 with BOM; formula injection neutralised."""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from openpyxl import load_workbook
+from openpyxl.chart import BarChart, Reference
+
+from ..tabular import to_csv, to_xlsx
+from .exam_report import STATUS_LABELS, ExamReport
+
+FIGURE_COLUMNS = ["应参考人数", "免考人数", "实际参考人数", "参考率", "合格人数", "合格率", "优秀人数", "优秀率",
+                  "平均分", "最高分", "最低分"]
+RATE_COLUMNS = {"参考率", "合格率", "优秀率"}
+
+
+def definitions(denominator: str) -> list[tuple[str, str]]:
+    """The report's definitions, in the words of docs/reports.md (Chinese, as in the annual report)."""
+    base = "实际参考人数" if denominator == "participants" else "应参考人数"
+    return [
+        ("应参考人数", "考试的考生名单人数，扣除免考人员；按发布时登记的部门统计，上级部门含全部下级部门。"),
+        ("实际参考人数", "应参考人员中，在本考试或其补考中至少有一次已交卷（含到时自动交卷）的人数。"),
+        ("参考率", "实际参考人数 ÷ 应参考人数。"),
+        ("合格人数 / 优秀人数", "实际参考人员中，计分成绩（按考试设置取最高或最后一次，与补考取较高者）"
+                              "达到合格线 / 优秀线的人数。"),
+        ("合格率 / 优秀率", f"合格人数 / 优秀人数 ÷ {base}（本报表所用分母）。"),
+        ("平均分 / 最高分 / 最低分", "实际参考人员计分成绩的平均、最高、最低值。"),
+    ]
+
+
+def _figure_values(figures) -> list:
+    return [figures.required, figures.exempt, figures.participants, figures.participation_rate, figures.passed,
+            figures.pass_rate, figures.excellent, figures.excellent_rate,
+            round(figures.average, 2) if figures.average is not None else None, figures.highest, figures.lowest]
+
+
+def exam_frames(report: ExamReport, tree) -> dict[str, pd.DataFrame]:
+    """The sheets of an exam report as frames (also what the tests read back)."""
+    summary = pd.DataFrame([["合计", *_figure_values(report.total)]] +
+                           [["\u3000" * row.depth + row.name, *_figure_values(row.figures)]
+                            for row in report.rows if row.depth <= 1],
+                           columns=["部门", *FIGURE_COLUMNS])
+    departments = pd.DataFrame([["\u3000" * row.depth + row.name, *_figure_values(row.figures)]
+                                for row in report.rows], columns=["部门", *FIGURE_COLUMNS])
+    people = report.people(None, tree)
+    person_columns = ["姓名", "账号", "部门", "人员类别", "状态", "作答次数", "计分成绩", "切屏次数"]
+    people_frame = pd.DataFrame([[p.name, p.login, p.department, p.category, str(STATUS_LABELS[p.status]),
+                                  p.attempts, p.score, p.tab_switches] for p in people], columns=person_columns)
+    absent = people_frame[people_frame["状态"] == str(STATUS_LABELS["absent"])]
+    notes = pd.DataFrame(definitions(report.denominator), columns=["指标", "口径"])
+    return {"汇总": summary, "各部门": departments, "人员明细": people_frame, "未参考名单": absent, "口径说明": notes}
+
+
+def exam_xlsx(report: ExamReport, tree) -> bytes:
+    frames = exam_frames(report, tree)
+    workbook = load_workbook(io.BytesIO(to_xlsx(frames)))
+    for name in ("汇总", "各部门"):
+        sheet = workbook[name]
+        headers = [cell.value for cell in sheet[1]]
+        for index, header in enumerate(headers, start=1):
+            if header in RATE_COLUMNS:
+                for cell in sheet.iter_cols(min_col=index, max_col=index, min_row=2):
+                    for c in cell:
+                        c.number_format = "0.0%"
+    summary = workbook["汇总"]
+    rows = summary.max_row
+    if rows > 2:
+        chart = BarChart()
+        chart.type = "bar"
+        chart.title = f"{report.exam.title}：各部门参考率与优秀率"
+        chart.y_axis.number_format = "0%"
+        chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
+        headers = [cell.value for cell in summary[1]]
+        for column_name in ("参考率", "优秀率"):
+            column = headers.index(column_name) + 1
+            chart.add_data(Reference(summary, min_col=column, min_row=1, max_row=rows), titles_from_data=True)
+        chart.set_categories(Reference(summary, min_col=1, min_row=3, max_row=rows))
+        chart.height, chart.width = 4 + 0.6 * rows, 18
+        summary.add_chart(chart, f"A{rows + 3}")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def exam_csv(report: ExamReport) -> bytes:
+    frame = pd.DataFrame([["\u3000" * row.depth + row.name, *_figure_values(row.figures)] for row in report.rows],
+                         columns=["部门", *FIGURE_COLUMNS])
+    for column in RATE_COLUMNS:
+        frame[column] = frame[column].map(lambda v: f"{v * 100:.1f}%" if v is not None and v == v else "")
+    return to_csv(frame)
+
+
+def people_xlsx(rows, title: str) -> bytes:
+    frame = pd.DataFrame([[p.name, p.login, p.department, p.category, str(STATUS_LABELS[p.status]), p.attempts,
+                           p.score] for p in rows], columns=["姓名", "账号", "部门", "人员类别", "状态", "作答次数",
+                                                            "计分成绩"])
+    return to_xlsx({title[:31]: frame})

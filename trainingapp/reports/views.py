@@ -1,0 +1,216 @@
+"""Report pages and downloads. Admins see everything, liaisons their subtree only,
+trainers the exams they manage, cadres nothing."""
+from io import BytesIO
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..accounts import audit
+from ..accounts.forms import ConfirmForm
+from ..accounts.models import CATEGORIES
+from ..accounts.permissions import roles_required
+from ..clock import now
+from ..exams.authoring import can_manage
+from ..exams.models import Exam
+from ..extensions import db
+from . import bp, charts, exports, queries
+from .exam_report import DENOMINATOR_LABELS, STATUS_LABELS, build
+from .items import department_category_facility, item_statistics
+from .models import DENOMINATORS, rate_denominator, set_setting
+
+READERS = ("admin", "liaison", "trainer")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _visible_exams():
+    query = select(Exam).where(Exam.state == "published").order_by(Exam.opens_at.desc())
+    if current_user.role == "trainer":
+        query = query.where(Exam.created_by_id == current_user.id)
+    return db.session.scalars(query).all()
+
+
+def _exam(exam_id) -> Exam:
+    exam = db.session.get(Exam, exam_id)
+    if exam is None or not exam.is_published:
+        abort(404)
+    if current_user.role == "trainer" and not can_manage(current_user, exam):
+        abort(403)
+    return exam
+
+
+def _scope():
+    """(root department, departments allowed): a liaison is held to their own subtree."""
+    root = request.args.get("root", type=int)
+    if current_user.role != "liaison":
+        return root, None
+    mine = current_user.department_id
+    allowed = set(_subtree_ids(mine))
+    if root is not None and root not in allowed:
+        abort(403)
+    return root or mine, allowed
+
+
+def _subtree_ids(root):
+    tree = queries.tree_children(root)
+    found, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        stack.extend(tree.get(node, []))
+    return found
+
+
+def _category():
+    category = request.args.get("category") or None
+    return category if category in CATEGORIES else None
+
+
+def _report(exam):
+    root, allowed = _scope()
+    return build(exam, denominator=rate_denominator(), category=_category(), root_id=root, scope=allowed), root
+
+
+@bp.route("")
+@roles_required(*READERS)
+def index():
+    return render_template("reports/index.html", exams=_visible_exams(), year=now().year)
+
+
+@bp.route("/exams/<int:exam_id>")
+@roles_required(*READERS)
+def exam_report(exam_id):
+    exam = _exam(exam_id)
+    report, root = _report(exam)
+    shown = [row for row in report.rows if row.depth <= (report.rows[0].depth + 1 if report.rows else 0)]
+    bars = charts.bar_chart([row.name for row in shown],
+                            [(_("Participation rate"), [row.figures.participation_rate for row in shown]),
+                             (_("Excellence rate"), [row.figures.excellent_rate for row in shown])],
+                            title=_("Participation and excellence per department"), percent=True, max_value=1)
+    distribution = charts.column_chart([label for label, _n in report.distribution],
+                                       [n for _label, n in report.distribution],
+                                       title=_("Score distribution"))
+    return render_template("reports/exam.html", exam=exam, report=report, bars=bars, distribution=distribution,
+                           categories=CATEGORIES, denominator_label=DENOMINATOR_LABELS[report.denominator],
+                           definitions=exports.definitions(report.denominator), root=root,
+                           departments=[(r.department_id, "\u3000" * r.depth + r.name) for r in report.rows],
+                           is_open=exam.opens_at <= now() < exam.closes_at)
+
+
+def _department_arg(report):
+    department = request.args.get("department", type=int)
+    if department is not None and department not in {row.department_id for row in report.rows}:
+        abort(403 if current_user.role == "liaison" else 404)
+    return department
+
+
+@bp.route("/exams/<int:exam_id>/people")
+@roles_required(*READERS)
+def exam_people(exam_id):
+    exam = _exam(exam_id)
+    report, root = _report(exam)
+    department = _department_arg(report)
+    only = "absent" if request.args.get("only") == "absent" else None
+    tree = queries.tree_children(root)
+    people = report.people(department, tree, only=only)
+    if request.args.get("format") == "xlsx":
+        title = "未参考名单" if only else "人员明细"
+        audit.record("report.export", actor=current_user, subject=exam.title, kind=title)
+        db.session.commit()
+        return send_file(BytesIO(exports.people_xlsx(people, title)), as_attachment=True, mimetype=XLSX,
+                         download_name=f"{title}-{exam.id}-{now():%Y%m%d}.xlsx")
+    return render_template("reports/people.html", exam=exam, people=people, labels=STATUS_LABELS, only=only,
+                           department=report.names.get(department) if department else None,
+                           department_id=department, root=root)
+
+
+@bp.route("/exams/<int:exam_id>/export.<fmt>")
+@roles_required(*READERS)
+def export_exam(exam_id, fmt):
+    exam = _exam(exam_id)
+    report, root = _report(exam)
+    if fmt == "xlsx":
+        content, mimetype = exports.exam_xlsx(report, queries.tree_children(root)), XLSX
+    elif fmt == "csv":
+        content, mimetype = exports.exam_csv(report), "text/csv; charset=utf-8"
+    else:
+        abort(404)
+    audit.record("report.export", actor=current_user, subject=exam.title, format=fmt)
+    db.session.commit()
+    return send_file(BytesIO(content), as_attachment=True, mimetype=mimetype,
+                     download_name=f"exam-report-{exam.id}-{now():%Y%m%d}.{fmt}")
+
+
+@bp.route("/exams/<int:exam_id>/print")
+@roles_required(*READERS)
+def print_summary(exam_id):
+    """成绩汇总表: per department, signed and stamped on paper."""
+    exam = _exam(exam_id)
+    report, root = _report(exam)
+    department = _department_arg(report) or root or (report.rows[0].department_id if report.rows else None)
+    row = next((r for r in report.rows if r.department_id == department), None)
+    tree = queries.tree_children(root)
+    people = report.people(department, tree) if department else []
+    return render_template("reports/print.html", exam=exam, row=row, people=people, labels=STATUS_LABELS,
+                           denominator_label=DENOMINATOR_LABELS[report.denominator], printed_at=now())
+
+
+@bp.route("/exams/<int:exam_id>/items")
+@roles_required("admin", "trainer")
+def item_analysis(exam_id):
+    exam = _exam(exam_id)
+    responses, totals = queries.item_responses(exam)
+    stats = item_statistics(responses, totals)
+    questions = queries.questions(stats)
+    tree = queries.tree_children()
+    facility = department_category_facility(queries.facility_rows(exam), tree)
+    names = queries.department_names()
+    categories_seen = sorted({category for _dept, category in facility})
+    return render_template("reports/items.html", exam=exam, stats=sorted(stats.values(), key=lambda s: s.facility),
+                           questions=questions, facility=facility, names=names, categories=categories_seen,
+                           tree_rows=[(d, depth) for d, depth in _tree_rows(tree)], attempts=len(totals))
+
+
+def _tree_rows(tree):
+    from .rates import walk_tree
+    depth = {}
+    for node, parent in walk_tree(tree):
+        depth[node] = 0 if parent is None else depth[parent] + 1
+        yield node, depth[node]
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@roles_required("admin")
+def settings():
+    form = ConfirmForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        choice = request.form.get("denominator")
+        if choice not in DENOMINATORS:
+            abort(400)
+        set_setting("rate_denominator", choice)
+        audit.record("report.settings", actor=current_user, subject="rate_denominator", value=choice)
+        db.session.commit()
+        flash(_("Saved: pass and excellence rates now divide by %(what)s.", what=DENOMINATOR_LABELS[choice]),
+              "success")
+        return redirect(url_for("reports.settings"))
+    return render_template("reports/settings.html", form=form, current=rate_denominator(), labels=DENOMINATOR_LABELS)
+
+
+@bp.app_context_processor
+def _report_links():
+    from types import SimpleNamespace
+
+    from flask import current_app
+
+    def report_links():
+        candidates = [("reports.training_report", _("Training and outreach"),
+                       _("Sessions, attendances (人次) and people, outreach events and people reached.")),
+                      ("reports.annual_summary", _("Annual summary"),
+                       _("The paragraph for the annual report on law-based government, with every figure traceable."))]
+        return [SimpleNamespace(url=url_for(endpoint), label=label, hint=hint)
+                for endpoint, label, hint in candidates
+                if endpoint in current_app.view_functions and current_user.role in ("admin", "liaison")]
+    return {"report_links": report_links}
