@@ -38,3 +38,29 @@ def exam_command(exam_id, output, category):
     total = report.total
     click.echo(f"{exam.title}: required {total.required}, participants {total.participants}, "
                f"passed {total.passed}, excellent {total.excellent}; written to {output}")
+
+
+@reports.command("training")
+@click.option("--year", type=int, required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Target .xlsx file.")
+@with_appcontext
+def training_command(year, output):
+    """Write the training and outreach report of a year to an .xlsx file."""
+    from datetime import date
+
+    from .training_report import build as build_training
+    report = build_training(date(year, 1, 1), date(year, 12, 31))
+    output.write_bytes(exports.training_xlsx(report))
+    click.echo(f"{year}: {report.total.sessions} sessions, {report.total.attendances} attendances, "
+               f"{report.total.people} people, {report.events_total[0]} outreach events reaching "
+               f"{report.events_total[1]}; written to {output}")
+
+
+@reports.command("annual")
+@click.option("--year", type=int, required=True)
+@with_appcontext
+def annual_command(year):
+    """Print the annual summary paragraph of a year."""
+    from .annual import build as build_annual
+    click.echo(build_annual(year).text)

@@ -97,3 +97,30 @@ def people_xlsx(rows, title: str) -> bytes:
                            p.score] for p in rows], columns=["姓名", "账号", "部门", "人员类别", "状态", "作答次数",
                                                             "计分成绩"])
     return to_xlsx({title[:31]: frame})
+
+
+def training_xlsx(report) -> bytes:
+    """Training and outreach figures: summary, by kind, by month, by department, events, hours."""
+    from ..training.outreach import EVENT_KINDS
+    from ..training.sessions import MODES, SESSION_KINDS
+
+    def totals_row(label, totals):
+        return [label, totals.sessions, totals.attendances, totals.people, totals.expected,
+                totals.attendance_rate, totals.hours]
+    columns = ["分组", "场次", "人次", "人数", "应到人数", "出勤率", "学时"]
+    summary = pd.DataFrame([totals_row("合计", report.total)] +
+                           [totals_row(str(SESSION_KINDS.get(k, k)), t) for k, t in report.by_kind.items()] +
+                           [totals_row(str(MODES.get(k, k)), t) for k, t in report.by_mode.items()],
+                           columns=columns)
+    months = pd.DataFrame([totals_row(f"{m}月", report.by_month[m]) for m in sorted(report.by_month)],
+                          columns=columns)
+    departments = pd.DataFrame([totals_row("\u3000" * depth + report.names[d], report.by_department[d])
+                                for d, depth in report.department_rows if d in report.by_department],
+                               columns=columns)
+    events = pd.DataFrame([["合计", *report.events_total]] +
+                          [[str(EVENT_KINDS.get(k, k)), *v] for k, v in report.events_by_kind.items()],
+                          columns=["活动类型", "场次", "惠及人次"])
+    duties = pd.DataFrame([[report.names.get(d, d), p.planned, p.done, p.rate]
+                           for d, p in report.responsibilities.items()],
+                          columns=["部门", "计划场次", "已开展", "完成率"])
+    return to_xlsx({"汇总": summary, "按月": months, "按部门": departments, "普法活动": events, "责任清单": duties})

@@ -214,3 +214,115 @@ def _report_links():
                 for endpoint, label, hint in candidates
                 if endpoint in current_app.view_functions and current_user.role in ("admin", "liaison")]
     return {"report_links": report_links}
+
+
+# --- training, outreach and the annual summary -------------------------------------------------
+
+def _period():
+    """(start, end) from ?year= or ?start=&end= (ISO dates); the current year by default."""
+    from datetime import date
+    try:
+        if request.args.get("start") and request.args.get("end"):
+            start, end = date.fromisoformat(request.args["start"]), date.fromisoformat(request.args["end"])
+            if end < start:
+                raise ValueError
+            return start, end
+        year = request.args.get("year", type=int) or now().year
+        return date(year, 1, 1), date(year, 12, 31)
+    except ValueError:
+        abort(400)
+
+
+def _training(threshold=0.0):
+    from .training_report import build as build_training
+    start, end = _period()
+    root, allowed = _scope()
+    return build_training(start, end, scope=allowed, root_id=root, threshold=threshold), root
+
+
+@bp.route("/training")
+@roles_required("admin", "liaison")
+def training_report():
+    from ..training.outreach import EVENT_KINDS
+    from ..training.sessions import MODES, SESSION_KINDS
+    threshold = request.args.get("threshold", type=float) or 0.0
+    report, root = _training(threshold)
+    months = [str(m) for m in range(1, 13)]
+    trend = charts.column_chart(months, [report.by_month[m].attendances if m in report.by_month else 0
+                                         for m in range(1, 13)], title=_("Attendances (人次) per month"))
+    top = [(d, depth) for d, depth in report.department_rows if depth <= 1]
+    per_department = charts.bar_chart([report.names[d] for d, _depth in top],
+                                      [(_("Attendances (人次)"), [report.by_department[d].attendances
+                                                                 if d in report.by_department else 0
+                                                                 for d, _depth in top])],
+                                      title=_("Attendances (人次) per organising department"))
+    who = queries.people(uid for uid, _hours in report.below)
+    return render_template("reports/training.html", report=report, kinds=SESSION_KINDS, modes=MODES,
+                           event_kinds=EVENT_KINDS, trend=trend, per_department=per_department, root=root,
+                           threshold=threshold,
+                           below=[(who.get(uid, ("?", "?")), hours) for uid, hours in report.below])
+
+
+@bp.route("/training/sessions")
+@roles_required("admin", "liaison")
+def training_sessions():
+    """The sessions behind a figure, with their 人次 and 人数."""
+    from ..training.sessions import MODES, SESSION_KINDS
+    report, root = _training()
+    kind = request.args.get("kind")
+    sessions = [s for s in report.sessions if kind in (None, "", s.kind)]
+    counts = {}
+    for session in sessions:
+        attended = [a for a in session.attendance if a.status in ("present", "late", "walk_in")]
+        counts[session.id] = (len(attended), len({a.user_id for a in attended}))
+    return render_template("reports/training_sessions.html", sessions=sessions, counts=counts, kinds=SESSION_KINDS,
+                           modes=MODES, kind=kind, report=report, names=report.names)
+
+
+@bp.route("/training/events")
+@roles_required("admin", "liaison")
+def training_events():
+    from ..training.outreach import EVENT_KINDS, OutreachEvent
+    start, end = _period()
+    _root, allowed = _scope()
+    query = select(OutreachEvent).where(OutreachEvent.held_on >= start, OutreachEvent.held_on <= end)
+    if allowed is not None:
+        query = query.where(OutreachEvent.department_id.in_(allowed))
+    kind = request.args.get("kind")
+    if kind:
+        query = query.where(OutreachEvent.kind == kind)
+    events = db.session.scalars(query.order_by(OutreachEvent.held_on)).all()
+    return render_template("reports/training_events.html", events=events, kinds=EVENT_KINDS, kind=kind,
+                           names=queries.department_names(), start=start, end=end)
+
+
+@bp.route("/training/export.xlsx")
+@roles_required("admin", "liaison")
+def export_training():
+    report, _root = _training(request.args.get("threshold", type=float) or 0.0)
+    content = exports.training_xlsx(report)
+    audit.record("report.export", actor=current_user, subject="training", start=str(report.start),
+                 end=str(report.end))
+    db.session.commit()
+    return send_file(BytesIO(content), as_attachment=True, mimetype=XLSX,
+                     download_name=f"training-report-{report.start}-{report.end}.xlsx")
+
+
+@bp.route("/annual")
+@roles_required("admin", "liaison")
+def annual_summary():
+    from .annual import build as build_annual
+    from .annual import docx
+    year = request.args.get("year", type=int) or now().year
+    root, allowed = _scope()
+    summary = build_annual(year, root_id=root, scope=allowed)
+    fmt = request.args.get("format")
+    if fmt in ("docx", "txt"):
+        audit.record("report.export", actor=current_user, subject="annual", year=year, format=fmt)
+        db.session.commit()
+        if fmt == "docx":
+            return send_file(BytesIO(docx(summary)), as_attachment=True, download_name=f"annual-{year}.docx",
+                             mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        return send_file(BytesIO(summary.text.encode("utf-8")), as_attachment=True,
+                         download_name=f"annual-{year}.txt", mimetype="text/plain; charset=utf-8")
+    return render_template("reports/annual.html", summary=summary, year=year, root=root)

@@ -1,0 +1,123 @@
+"""Training and outreach figures for a year or a date range, as plain data."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+from flask_babel import get_timezone
+from sqlalchemy import select
+
+from ..accounts.models import User
+from ..extensions import db
+from ..training.outreach import OutreachEvent, ResponsibilityItem
+from ..training.sessions import Attendance, TrainingSession
+from . import queries
+from .rates import walk_tree
+from .training_figures import (
+    AttendanceRecord,
+    EventRecord,
+    SessionRecord,
+    Totals,
+    below_threshold,
+    department_totals,
+    event_department_totals,
+    event_totals,
+    hours_per_person,
+    responsibility_progress,
+    session_totals,
+)
+
+ATTENDED = ("present", "late", "walk_in")
+
+
+def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00, end+1 00:00) in the platform's time zone, as naive UTC."""
+    zone = get_timezone()
+    def convert(day):
+        return datetime.combine(day, time()).replace(tzinfo=zone).astimezone(timezone.utc).replace(tzinfo=None)
+    return convert(start), convert(end + timedelta(days=1))
+
+
+@dataclass
+class TrainingReport:
+    start: date
+    end: date
+    sessions: list[TrainingSession]
+    total: Totals
+    by_kind: dict[str, Totals]
+    by_mode: dict[str, Totals]
+    by_month: dict[int, Totals]
+    by_department: dict[int, Totals]
+    events_total: tuple[int, int]
+    events_by_kind: dict[str, tuple[int, int]]
+    events_by_department: dict[int, tuple[int, int]]
+    responsibilities: dict[int, tuple[int, int, float | None]]
+    hours: dict[int, float]
+    below: list[tuple[int, float]] = field(default_factory=list)
+    names: dict[int, str] = field(default_factory=dict)
+    department_rows: list[tuple[int, int]] = field(default_factory=list)
+
+
+def _session_records(sessions, scope) -> tuple[list[SessionRecord], list[AttendanceRecord]]:
+    zone = get_timezone()
+    ids = [s.id for s in sessions]
+    attendance = []
+    for start in range(0, len(ids), 2000):
+        attendance += [AttendanceRecord(sid, uid, status) for sid, uid, status in db.session.execute(
+            select(Attendance.session_id, Attendance.user_id, Attendance.status)
+            .where(Attendance.session_id.in_(ids[start:start + 2000])))]
+    expected = {}
+    for record in attendance:
+        if record.status != "walk_in":
+            expected[record.session_id] = expected.get(record.session_id, 0) + 1
+    records = [SessionRecord(s.id, s.kind, s.mode,
+                             s.starts_at.replace(tzinfo=timezone.utc).astimezone(zone).month,
+                             s.department_id, float(s.hours or 0), expected.get(s.id, 0)) for s in sessions]
+    return records, attendance
+
+
+def build(start: date, end: date, *, scope: set[int] | None = None, root_id: int | None = None,
+          threshold: float = 0) -> TrainingReport:
+    """Sessions (场次), 人次 and 人数 by kind, mode, month and department; outreach events and
+    惠及人次; responsibility progress; credited hours per person (below `threshold` listed).
+
+    Expected attendees are the people a session listed (attendance records other than
+    walk-ins), so the attendance rate counts present and late among them.
+    """
+    low, high = utc_bounds(start, end)
+    query = select(TrainingSession).where(TrainingSession.starts_at >= low, TrainingSession.starts_at < high)
+    events_query = select(OutreachEvent).where(OutreachEvent.held_on >= start, OutreachEvent.held_on <= end)
+    if scope is not None:
+        query = query.where(TrainingSession.department_id.in_(scope))
+        events_query = events_query.where(OutreachEvent.department_id.in_(scope))
+    sessions = db.session.scalars(query.order_by(TrainingSession.starts_at)).all()
+    records, attendance = _session_records(sessions, scope)
+    events = [EventRecord(e.id, e.kind, e.held_on.month, e.department_id, e.audience)
+              for e in db.session.scalars(events_query)]
+    tree = queries.tree_children(root_id)
+    everything = [SessionRecord(r.id, "*", r.mode, r.month, r.department_id, r.hours, r.expected) for r in records]
+    total = session_totals(everything, attendance, by="kind").get("*") or Totals(0, 0, 0, 0, 0, None, 0.0)
+    planned: dict[int, int] = {}
+    for item in db.session.scalars(select(ResponsibilityItem).where(ResponsibilityItem.year == start.year)):
+        if scope is None or item.department_id in scope:
+            planned[item.department_id] = planned.get(item.department_id, 0) + item.planned_events
+    hours = hours_per_person(records, attendance)
+    people_query = select(User.id).where(User.status == "active")
+    if scope is not None:
+        people_query = people_query.where(User.department_id.in_(scope))
+    depth: dict[int, int] = {}
+    rows = []
+    for dept_id, parent in walk_tree(tree):
+        depth[dept_id] = 0 if parent is None else depth[parent] + 1
+        if scope is None or dept_id in scope:
+            rows.append((dept_id, depth[dept_id]))
+    return TrainingReport(
+        start=start, end=end, sessions=sessions, total=total,
+        by_kind=session_totals(records, attendance, by="kind"), by_mode=session_totals(records, attendance, by="mode"),
+        by_month=session_totals(records, attendance, by="month"),
+        by_department=department_totals(records, attendance, tree),
+        events_total=(len(events), sum(e.audience for e in events)),
+        events_by_kind=event_totals(events, by="kind"), events_by_department=event_department_totals(events, tree),
+        responsibilities=responsibility_progress(planned, events), hours=hours,
+        below=below_threshold(hours, db.session.scalars(people_query), threshold) if threshold else [],
+        names=queries.department_names(), department_rows=rows)
