@@ -218,6 +218,8 @@ def test_refusals_outside_the_window_and_without_attempts(app, make):
     refused = client.post(f"/api/exams/{once.id}/attempts")
     assert refused.status_code == 409 and refused.get_json()["code"] == "no_attempts_left"
     clock.advance(timedelta(days=2))
+    assert client.get("/api/exams").status_code == 401  # idle for two days: signed out
+    login(client, cadre)
     assert client.post(f"/api/exams/{later.id}/attempts").get_json()["code"] == "closed"
     statuses = {e["id"]: e["status"] for e in client.get("/api/exams").get_json()["exams"]}
     assert statuses == {later.id: "missed", once.id: "finished"}

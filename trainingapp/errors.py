@@ -33,6 +33,18 @@ def init_app(app):
     def not_found(error):
         return _page(404, _("Page not found"), _("This page does not exist or has been removed."))
 
+    @app.errorhandler(429)
+    def too_many(error):
+        message = _("Too many sign-in attempts for this login. It is locked for a while: wait 15 minutes "
+                    "and try again, or ask your liaison or the administrator to reset the password.")
+        if request.endpoint == "accounts.login" and not _wants_json():
+            from flask import flash
+
+            from .accounts.forms import LoginForm
+            flash(message, "danger")
+            return render_template("accounts/login.html", form=LoginForm()), 429
+        return _page(429, _("Too many requests"), message)
+
     @app.errorhandler(413)
     def too_large(error):
         return _page(413, _("File too large"), _("The file is larger than the platform accepts. "

@@ -19,6 +19,7 @@ def init_app(app):
     csrf.exempt(healthz)
     limiter.exempt(healthz)
     app.context_processor(_template_globals)
+    app.after_request(security_headers)
     app.jinja_env.filters["datetime"] = lambda value, fmt="yyyy-MM-dd HH:mm": (
         format_datetime(value, fmt) if value else "")
 
@@ -57,12 +58,25 @@ EVERYONE = ("cadre", "trainer", "liaison", "admin")
 NAV = [
     (_l("Home"), "home", EVERYONE, ()),
     (_l("My exams"), "exams.my_exams", EVERYONE, ("exams.exam_rules", "exams.take", "exams.result")),
+    (_l("Courses"), "courses.list_courses", EVERYONE,
+     ("courses.view_course", "courses.study_material", "courses.manage_courses", "courses.create_course",
+      "courses.edit_course", "courses.create_material", "courses.edit_material")),
+    (_l("Practice"), "practice.practice_home", EVERYONE, ("practice.practice_round", "practice.wrong_answer_book")),
+    (_l("My learning"), "learning.my_learning", EVERYONE, ("learning.person_learning",)),
     (_l("Exams"), "exams.list_exams", ("admin", "trainer"),
      ("exams.create_exam", "exams.edit_exam", "exams.overview", "exams.edit_paper", "exams.edit_audience",
       "exams.candidates", "exams.attempt_detail")),
     (_l("Reports"), "reports.index", ("admin", "liaison", "trainer"),
      ("reports.exam_report", "reports.exam_people", "reports.print_summary", "reports.item_analysis",
       "reports.settings")),
+    (_l("Check in"), "sessions.checkin_home", ("cadre",), ("sessions.checkin_session",)),
+    (_l("Training sessions"), "sessions.list_sessions", ("admin", "trainer", "liaison"),
+     ("sessions.create_session", "sessions.edit_session", "sessions.show_session", "sessions.edit_expected",
+      "sessions.mark_attendance", "sessions.projector", "sessions.signin_sheet", "sessions.upload_signin",
+      "sessions.preview_signin")),
+    (_l("Outreach events"), "outreach.list_events", ("admin", "trainer", "liaison"),
+     ("outreach.create_event", "outreach.edit_event", "outreach.show_event", "outreach.responsibilities",
+      "outreach.edit_item")),
     (_l("People"), "people.list_people", ("admin", "liaison"),
      ("people.create_person", "people.edit_person")),
     (_l("Roster import"), "people.upload_roster", ("admin", "liaison"),
@@ -82,6 +96,28 @@ def nav_items():
     return [SimpleNamespace(label=label, url=url_for(endpoint), endpoints={endpoint, *more})
             for label, endpoint, roles, more in NAV
             if current_user.role in roles and endpoint in current_app.view_functions]
+
+
+#: No inline script anywhere: scripts come from our own static files only. Inline style
+#: attributes remain allowed (indentation of tree tables), which cannot run code.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "font-src 'self' data:; connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors 'none'")
+
+
+def security_headers(response):
+    """CSP, nosniff, no framing, a strict referrer policy; HSTS when served over HTTPS (ASVS 3.4)."""
+    from flask import request
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure or current_app.config.get("PREFERRED_URL_SCHEME") == "https":
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if current_user.is_authenticated and response.mimetype == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
 
 
 def _template_globals():

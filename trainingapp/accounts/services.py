@@ -40,6 +40,13 @@ def authenticate(login: str, password: str) -> User | None:
     return user
 
 
+def end_sessions(user: User) -> None:
+    """Sign this person out everywhere (their session cookies all carry the old version)."""
+    user.session_version += 1
+    audit.record("logout", actor=user, subject=user.login)
+    db.session.commit()
+
+
 def change_password(user: User, current: str, new: str) -> None:
     """Check the current password and the rules, store the new one, end other sessions."""
     if not user.check_password(current):

@@ -1,12 +1,13 @@
 """Sign-in, sign-out, password change and language choice."""
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from ..extensions import db, login_manager
+from ..clock import now
+from ..extensions import db, limiter, login_manager
 from . import bp, services
 from .forms import ChangePasswordForm, LoginForm
 from .models import User
@@ -40,6 +41,32 @@ def load_user(token: str):
     return user
 
 
+#: Callables (user) -> bool saying the person is busy with something no timeout may end
+#: (an exam in progress); other domains register theirs.
+KEEP_SIGNED_IN: list = []
+
+
+@bp.before_app_request
+def end_idle_sessions():
+    """Idle (default 2 h) and absolute (12 h) timeouts, except while an exam is in progress."""
+    if not current_user.is_authenticated or request.endpoint in ("static", "bootstrap.static", "healthz"):
+        return None
+    moment = now().timestamp()
+    seen, signed_in = session.get("seen_at", moment), session.get("signed_in_at", moment)
+    idle = moment - seen > current_app.config["IDLE_TIMEOUT"].total_seconds()
+    expired = moment - signed_in > current_app.config["ABSOLUTE_TIMEOUT"].total_seconds()
+    if (idle or expired) and not any(check(current_user) for check in KEEP_SIGNED_IN):
+        logout_user()
+        session.clear()
+        if request.path.startswith("/api/"):
+            return {"error": _("Your session has ended; sign in again."), "code": "unauthenticated"}, 401
+        flash(_("You were signed out after a period without activity. Sign in again."), "info")
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    session["seen_at"] = moment
+    session.setdefault("signed_in_at", moment)
+    return None
+
+
 @bp.before_app_request
 def require_password_change():
     if (current_user.is_authenticated and current_user.must_change_password
@@ -60,7 +87,26 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def _login_name() -> str:
+    """The per-account throttling key: the login typed, the same for existing and unknown names."""
+    return "login:" + (request.form.get("login") or "").strip().lower()[:64]
+
+
+def _failed(response) -> bool:
+    # The form comes back (200) on a failure; a redirect means success.
+    return response.status_code == 200
+
+
+def _lockout(limit) -> None:
+    from . import audit
+    audit.record("login.lockout", subject=(request.form.get("login") or "")[:64], limit=str(limit.limit))
+    db.session.commit()
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_login_name, methods=["POST"],
+               deduct_when=_failed, on_breach=_lockout)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home"))
@@ -70,7 +116,9 @@ def login():
         if user is None:
             flash(_("Wrong login or password, or the account is not active."), "danger")
         else:
+            session.clear()  # a fresh session at sign-in: nothing carried over (fixation)
             login_user(user)
+            session["signed_in_at"] = session["seen_at"] = now().timestamp()
             if user.must_change_password:
                 flash(_("Welcome! Please choose your own password before you go on."), "info")
                 return redirect(url_for("accounts.change_password"))
@@ -81,7 +129,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    services.end_sessions(current_user)
     logout_user()
+    session.clear()
     flash(_("You have signed out."), "info")
     return redirect(url_for("accounts.login"))
 

@@ -404,3 +404,9 @@ def record_event(user, attempt_id: int, kind: str) -> dict:
 def attempts_in_progress(exam_id: int) -> int:
     return db.session.scalar(select(func.count(Attempt.id)).where(Attempt.exam_id == exam_id,
                                                                   Attempt.status == "in_progress"))
+
+
+def has_attempt_in_progress(user) -> bool:
+    """Someone in the middle of an exam is never signed out for being idle."""
+    return db.session.scalar(select(Attempt.id).where(Attempt.user_id == user.id, Attempt.status == "in_progress")
+                             .limit(1)) is not None
