@@ -20,6 +20,7 @@ def init_app(app):
     limiter.exempt(healthz)
     app.context_processor(_template_globals)
     app.after_request(security_headers)
+    app.jinja_env.filters["reject_page"] = lambda args: {k: v for k, v in args.items() if k != "page"}
     app.jinja_env.filters["datetime"] = lambda value, fmt="yyyy-MM-dd HH:mm": (
         format_datetime(value, fmt) if value else "")
 
@@ -84,6 +85,7 @@ NAV = [
     (_l("Question bank"), "questions.list_questions", ("admin", "trainer"),
      ("questions.create_question", "questions.edit_question", "questions.upload_questions",
       "questions.preview_questions", "questions.confirm_questions", "questions.format_help")),
+    (_l("Audit log"), "people.audit_log", ("admin",), ()),
     (_l("Departments"), "people.list_departments", ("admin",),
      ("people.create_department", "people.edit_department")),
 ]

@@ -317,3 +317,35 @@ def roster_template():
     content = to_xlsx({"花名册": example, "填写说明": help_rows})
     return send_file(BytesIO(content), as_attachment=True, download_name="roster-template.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# --- the audit log -----------------------------------------------------------------------------
+
+@bp.route("/audit")
+@roles_required("admin")
+def audit_log():
+    """Security events, newest first, filtered by action, person and date; read-only."""
+    from datetime import date, datetime, timedelta
+
+    from .audit import AuditEvent
+    query = select(AuditEvent).order_by(AuditEvent.id.desc())
+    action = request.args.get("action", "").strip()
+    who = request.args.get("who", "").strip().lower()
+    if action:
+        query = query.where(AuditEvent.action.startswith(action, autoescape=True))
+    if who:
+        ids = db.session.scalars(select(User.id).where(User.login == who)).all()
+        query = query.where(or_(AuditEvent.subject == who, AuditEvent.actor_id.in_(ids)))
+    for name, compare in (("since", lambda d: AuditEvent.at >= d), ("until", lambda d: AuditEvent.at < d)):
+        value = request.args.get(name)
+        if value:
+            try:
+                day = datetime.combine(date.fromisoformat(value), datetime.min.time())
+            except ValueError:
+                abort(400)
+            query = query.where(compare(day + (timedelta(days=1) if name == "until" else timedelta())))
+    page = max(request.args.get("page", 1, type=int), 1)
+    events = db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
+    actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
+    return render_template("accounts/audit.html", events=events[:PAGE_SIZE], more=len(events) > PAGE_SIZE,
+                           page=page, actions=actions, filters=request.args)
