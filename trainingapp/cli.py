@@ -3,12 +3,15 @@
 
 def init_app(app):
     from .accounts.cli import users
+    from .backup import backup_command, restore_command
     from .demo import demo_command
     from .exams.cli import exams
     from .i18n import translations
     from .questionbank.cli import questions
     from .reports.cli import reports
     app.cli.add_command(users)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(questions)
     app.cli.add_command(exams)
     app.cli.add_command(reports)
