@@ -52,9 +52,22 @@ def init_app(app):
 
     @app.errorhandler(OperationalError)
     def database_down(error):
-        db.session.rollback()
-        return _page(503, _("Temporarily unavailable"),
-                     _("The database cannot be reached right now. Please try again in a minute."))
+        from flask import g
+        from flask_login import AnonymousUserMixin
+        g.database_down = True
+        # Rendering must not try to load the signed-in person from the unreachable database.
+        g._login_user = AnonymousUserMixin()
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001,S110 - the connection is gone; the pool replaces it later
+            pass
+        db.session.remove()
+        message = _("The database cannot be reached right now. Your answers are kept in your browser "
+                    "and sent again automatically; please try again in a minute.")
+        if _wants_json():
+            return {"error": message, "code": "unavailable"}, 503
+        # A page that needs no database (no navigation, no signed-in person).
+        return render_template("errors/unavailable.html", message=message), 503
 
     @app.errorhandler(500)
     def server_error(error):

@@ -13,7 +13,11 @@ LANGUAGE_COOKIE = "lang"
 def select_locale() -> str:
     """The person's saved choice, else the cookie (before login), else Chinese."""
     languages = current_app.config["LANGUAGES"]
-    user = current_user if has_request_context() else None
+    user = None
+    if has_request_context():
+        from flask import g
+        # Use the person only once loaded: an error page must render even with the database down.
+        user = g.get("_login_user") if "_login_user" in g else current_user
     if user is not None and getattr(user, "is_authenticated", False) and user.language in languages:
         return user.language
     if has_request_context() and request.cookies.get(LANGUAGE_COOKIE) in languages:

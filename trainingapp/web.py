@@ -117,7 +117,9 @@ def security_headers(response):
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.is_secure or current_app.config.get("PREFERRED_URL_SCHEME") == "https":
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if current_user.is_authenticated and response.mimetype == "text/html":
+    from flask import g
+    user = getattr(g, "_login_user", None)  # never load the user here: the database may be down
+    if user is not None and user.is_authenticated and response.mimetype == "text/html":
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 
