@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from tests.conftest import login
 from trainingapp import create_app
 from trainingapp.extensions import db
-from tests.conftest import login
 
 
 class Proxy:
