@@ -78,8 +78,9 @@ def result(attempt_id):
     review = None
     if taking.review_open(attempt):
         review = _review(attempt)
+    view = next((v for v in taking.my_exams(current_user) if v.exam.id == attempt.exam_id), None)
     return render_template("exams/result.html", attempt=attempt, outcome=taking.result_payload(attempt),
-                           review=review, exam=attempt.exam)
+                           review=review, exam=attempt.exam, view=view)
 
 
 def _review(attempt):
