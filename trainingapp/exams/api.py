@@ -20,7 +20,10 @@ def refused(error: taking.Refused):
 
 
 def _body() -> dict:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # absurdly nested JSON: refuse it rather than fall over
+        body = None
     if not isinstance(body, dict):
         raise taking.Refused("invalid", "The body must be a JSON object.", 422)
     return body
