@@ -37,8 +37,8 @@ def test_the_attempt_api_answers_hostile_bodies_with_4xx(app, make):
     def put(payload, index):
         if isinstance(payload, dict) and "seq" in payload:
             payload = {**payload, "seq": 1}
-        response = client.put(urls[index], data=json.dumps(payload, ensure_ascii=False).encode("utf-8", "surrogatepass"),
-                              content_type="application/json")
+        raw = json.dumps(payload, ensure_ascii=False).encode("utf-8", "surrogatepass")
+        response = client.put(urls[index], data=raw, content_type="application/json")
         assert 400 <= response.status_code < 500 or response.status_code == 200, response.status_code
         if response.status_code != 200:
             assert "error" in response.get_json()

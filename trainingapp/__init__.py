@@ -70,6 +70,22 @@ def _register_blueprints(app: Flask) -> None:
     from .exams.api import bp as exams_api_bp
     app.register_blueprint(exams_bp)
     app.register_blueprint(exams_api_bp)
+    from .accounts.views import KEEP_SIGNED_IN
+    from .exams.taking import has_attempt_in_progress
+    if has_attempt_in_progress not in KEEP_SIGNED_IN:
+        KEEP_SIGNED_IN.append(has_attempt_in_progress)
+    from .training.outreach_views import bp as outreach_bp
+    from .training.session_views import bp as sessions_bp
+    app.register_blueprint(sessions_bp)
+    app.register_blueprint(outreach_bp)
+    from .training.course_services import register_prerequisites
+    from .training.course_views import bp as courses_bp
+    from .training.learning_views import bp as learning_bp
+    from .training.practice_views import bp as practice_bp
+    app.register_blueprint(courses_bp)
+    app.register_blueprint(practice_bp)
+    app.register_blueprint(learning_bp)
+    register_prerequisites()
     from .reports import bp as reports_bp
     app.register_blueprint(reports_bp)
 
@@ -81,3 +97,7 @@ def import_models() -> None:
     from .exams import models as _exams  # noqa: F401
     from .questionbank import models as _questionbank  # noqa: F401
     from .reports import models as _reports  # noqa: F401
+    from .training import courses as _courses  # noqa: F401
+    from .training import outreach as _outreach  # noqa: F401
+    from .training import practice as _practice  # noqa: F401
+    from .training import sessions as _sessions  # noqa: F401
