@@ -43,3 +43,25 @@ def reset() -> None:
 def isoformat(moment: datetime) -> str:
     """ISO 8601 with an explicit UTC offset, for JSON."""
     return moment.replace(tzinfo=timezone.utc).isoformat()
+
+
+def local_zone():
+    """The platform's display time zone (TIMEZONE, default Asia/Shanghai) as a zoneinfo zone."""
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+
+
+def to_utc(local: datetime | None) -> datetime | None:
+    """A wall-clock time typed in the platform's time zone, as naive UTC for storage."""
+    if local is None:
+        return None
+    return local.replace(tzinfo=local_zone()).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def to_local(utc: datetime | None) -> datetime | None:
+    """A stored naive UTC time as naive wall-clock time in the platform's time zone."""
+    if utc is None:
+        return None
+    return utc.replace(tzinfo=timezone.utc).astimezone(local_zone()).replace(tzinfo=None)

@@ -1,7 +1,6 @@
 """Forms for composing and running exams."""
 from datetime import datetime, timedelta
 
-from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -17,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..accounts.forms import choices
+from ..clock import to_local, to_utc
 
 REVIEW_LABELS = {"score": _l("Score only, right after submitting"),
                  "full": _l("Full review (answers, keys, explanations) after the window closes"),
@@ -24,21 +24,6 @@ REVIEW_LABELS = {"score": _l("Score only, right after submitting"),
 COUNTING_LABELS = {"best": _l("The best attempt counts"), "last": _l("The last attempt counts")}
 SCORING_LABELS = {"all_or_nothing": _l("Multiple choice: all or nothing"),
                   "partial": _l("Multiple choice: partial credit for a correct subset")}
-
-
-def to_utc(local: datetime | None) -> datetime | None:
-    """A time typed in the platform's time zone as naive UTC for storage."""
-    if local is None:
-        return None
-    from datetime import timezone
-    return local.replace(tzinfo=get_timezone()).astimezone(timezone.utc).replace(tzinfo=None)
-
-
-def to_local(utc: datetime | None) -> datetime | None:
-    if utc is None:
-        return None
-    from datetime import timezone
-    return utc.replace(tzinfo=timezone.utc).astimezone(get_timezone()).replace(tzinfo=None)
 
 
 class ExamForm(FlaskForm):

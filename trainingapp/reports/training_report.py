@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
-from flask_babel import get_timezone
 from sqlalchemy import select
 
 from ..accounts.models import User
+from ..clock import to_local, to_utc
 from ..extensions import db
 from ..training.outreach import OutreachEvent, ResponsibilityItem
 from ..training.sessions import Attendance, TrainingSession
@@ -32,10 +32,7 @@ ATTENDED = ("present", "late", "walk_in")
 
 def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """[start 00:00, end+1 00:00) in the platform's time zone, as naive UTC."""
-    zone = get_timezone()
-    def convert(day):
-        return datetime.combine(day, time()).replace(tzinfo=zone).astimezone(timezone.utc).replace(tzinfo=None)
-    return convert(start), convert(end + timedelta(days=1))
+    return to_utc(datetime.combine(start, time())), to_utc(datetime.combine(end + timedelta(days=1), time()))
 
 
 @dataclass
@@ -59,7 +56,6 @@ class TrainingReport:
 
 
 def _session_records(sessions, scope) -> tuple[list[SessionRecord], list[AttendanceRecord]]:
-    zone = get_timezone()
     ids = [s.id for s in sessions]
     attendance = []
     for start in range(0, len(ids), 2000):
@@ -71,7 +67,7 @@ def _session_records(sessions, scope) -> tuple[list[SessionRecord], list[Attenda
         if record.status != "walk_in":
             expected[record.session_id] = expected.get(record.session_id, 0) + 1
     records = [SessionRecord(s.id, s.kind, s.mode,
-                             s.starts_at.replace(tzinfo=timezone.utc).astimezone(zone).month,
+                             to_local(s.starts_at).month,
                              s.department_id, float(s.hours or 0), expected.get(s.id, 0)) for s in sessions]
     return records, attendance
 

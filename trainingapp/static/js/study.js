@@ -1,0 +1,113 @@
+/* The material page's study clock: while the page is visible it tells the server "still
+ * here" every data-interval seconds (30 by default); the server alone decides how much time
+ * that is worth (see trainingapp/training/studytime.py). Hidden page: one last beat, then
+ * nothing until it is visible again, when a new viewing starts (flagged "start", so the time
+ * away is never paid). No framework, no inline script.
+ *
+ * Data: #study data-heartbeat-url, data-interval, data-active, data-required, and the
+ * strings in <script type="application/json" id="study-messages">.
+ */
+(function () {
+  'use strict';
+
+  var root = document.getElementById('study');
+  var messagesNode = document.getElementById('study-messages');
+  if (!root || !messagesNode) return;
+  var M = JSON.parse(messagesNode.textContent);
+  if (root.getAttribute('data-active') !== 'true') return;
+
+  var url = root.getAttribute('data-heartbeat-url');
+  var interval = Math.max(parseFloat(root.getAttribute('data-interval')) || 30, 0.2) * 1000;
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var token = meta ? meta.getAttribute('content') : '';
+  var bar = document.getElementById('material-progress');
+  var text = document.getElementById('material-progress-text');
+  var status = document.getElementById('study-status');
+  var courseDone = document.getElementById('course-done');
+  var timer = null;
+  var stopped = false;
+  var beats = 0;
+
+  function fmt(template, values) {
+    return String(template).replace(/\{(\w+)\}/g, function (all, name) {
+      return values[name] !== undefined ? values[name] : all;
+    });
+  }
+
+  function clock(seconds) {  // m:ss
+    var rest = seconds % 60;
+    return Math.floor(seconds / 60) + ':' + (rest < 10 ? '0' : '') + rest;
+  }
+
+  function say(message) { if (status) status.textContent = message; }
+
+  function show(body) {
+    var required = body.required_seconds;
+    if (bar) { bar.max = required; bar.value = Math.min(body.credited_seconds, required); }
+    if (text) {
+      text.textContent = body.completed ? M.completed
+        : fmt(M.progress, {done: clock(Math.min(body.credited_seconds, required)), total: clock(required)});
+    }
+    if (body.course && body.course.completed && courseDone) {
+      courseDone.textContent = fmt(M.course_completed, {credits: body.course.credits});
+      courseDone.classList.remove('d-none');
+    }
+    if (body.completed) {
+      say(M.completed_status);
+      stop();
+    }
+  }
+
+  function stop() {
+    stopped = true;
+    if (timer) { clearInterval(timer); timer = null; }
+    root.setAttribute('data-active', 'false');
+  }
+
+  function beat(options) {
+    if (stopped) return;
+    options = options || {};
+    beats += 1;
+    root.setAttribute('data-beats', String(beats));
+    fetch(url, {
+      method: 'POST', credentials: 'same-origin', keepalive: !!options.leaving,
+      headers: {'Content-Type': 'application/json', 'Accept': 'application/json', 'X-CSRFToken': token},
+      body: JSON.stringify({start: !!options.start})
+    }).then(function (response) {
+      if (response.status === 401) { say(M.signed_out); stop(); return null; }
+      if (response.status === 403 || response.status === 404) { stop(); return null; }
+      if (!response.ok) throw new Error('HTTP ' + response.status);
+      return response.json();
+    }).then(function (body) {
+      if (body) {
+        if (!stopped && !document.hidden) say(M.counting);
+        show(body);
+      }
+    }).catch(function () {
+      if (!stopped) say(M.retrying);
+    });
+  }
+
+  function resume() {
+    if (stopped || timer) return;
+    say(M.counting);
+    beat({start: true});
+    timer = setInterval(beat, interval);
+  }
+
+  function pause() {
+    if (!timer) return;
+    clearInterval(timer);
+    timer = null;
+    beat({leaving: true});  // pays the time up to now; the next viewing starts afresh
+    if (!stopped) say(M.paused);
+  }
+
+  document.addEventListener('visibilitychange', function () {
+    if (document.hidden) pause(); else resume();
+  });
+  window.addEventListener('pagehide', pause);
+  window.addEventListener('pageshow', function (event) { if (event.persisted && !document.hidden) resume(); });
+
+  if (document.hidden) say(M.paused); else resume();
+}());
