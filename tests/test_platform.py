@@ -16,8 +16,8 @@ def test_migrations_build_exactly_the_models(tmp_path):
     from flask_migrate import upgrade
     from sqlalchemy import text
 
-    from trainingapp import create_app
     from tests.conftest import _database_url
+    from trainingapp import create_app
     url = _database_url(tmp_path, "_migrations")
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "x"})
     with app.app_context():

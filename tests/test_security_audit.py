@@ -1,9 +1,9 @@
 """The audit log records security events and only admins read it; nothing edits it."""
 from sqlalchemy import select
 
+from tests.conftest import login
 from trainingapp.accounts.audit import AuditEvent
 from trainingapp.extensions import db
-from tests.conftest import login
 
 
 def test_admin_filters_the_audit_log(app, as_role, make):

@@ -5,10 +5,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from tests.conftest import login
 from trainingapp import clock
 from trainingapp.accounts.audit import AuditEvent
 from trainingapp.extensions import db
-from tests.conftest import login
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 

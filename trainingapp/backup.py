@@ -23,8 +23,8 @@ def _url():
 
 
 def _pg_args(url) -> tuple[list[str], dict]:
-    args = ["--host", url.host or "localhost", "--port", str(url.port or 5432), "--username", url.username or "postgres",
-            "--dbname", url.database]
+    args = ["--host", url.host or "localhost", "--port", str(url.port or 5432),
+            "--username", url.username or "postgres", "--dbname", url.database]
     env = {"PGPASSWORD": url.password} if url.password else {}
     return args, env
 

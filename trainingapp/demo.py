@@ -86,10 +86,15 @@ def load_demo() -> bool:
     from .accounts.models import User
     if db.session.scalar(select(func.count(User.id))):
         return False
-    load_accounts_demo()
+    ids = load_accounts_demo()
     db.session.commit()
     load_questionbank_demo()
     load_exams_demo()
+    from .training.demo_courses import load_courses_demo
+    from .training.demo_sessions import load_sessions_demo
+    load_sessions_demo(ids)
+    load_courses_demo(ids)
+    db.session.commit()
     return True
 
 
