@@ -31,7 +31,7 @@ _HOST = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?")
 
 
 def _markdown(text) -> Markup:
-    return Markup(render_markdown(text))  # noqa: S704 - sanitised by render_markdown's allow-list
+    return Markup(render_markdown(text))  # noqa: S704  # nosec B704 - sanitised by render_markdown
 
 
 def _viewable_course(course_id: int) -> Course:
