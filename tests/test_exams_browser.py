@@ -229,7 +229,8 @@ def test_tab_switches_are_counted_and_the_limit_submits(app, page, make, people)
     for _round in range(2):
         set_visibility(page, "hidden")
         set_visibility(page, "visible")
-    page.wait_for_function("() => document.querySelector('#exam-tabs').textContent.includes('2 / 3')")
+    page.wait_for_function(
+        "() => document.querySelector('#exam-tabs').textContent.replace(/\\s/g, '').includes('2/3')")
     row = attempt_row(app, attempt_id)
     assert row["tab_switches"] == 2 and row["status"] == "in_progress"
 

@@ -367,3 +367,24 @@ def test_the_demo_courses_load_with_study_in_2026(app, client):
     for course in courses:
         if "宪法" in course.title:
             assert client.get(f"/courses/{course.id}/materials/{course.materials[0].id}").status_code == 200
+
+
+def test_deleting_a_material_drops_its_time_but_keeps_credits(app, as_role, cadre_client):
+    course_id, (first, second) = build_course(app, minutes=(1, 1), credits=1)
+    clock.freeze(T0)
+    for material in (first, second):
+        beat(cadre_client, material)
+        clock.advance(timedelta(seconds=60))
+        beat(cadre_client, material)
+    trainer = english(as_role("trainer"))
+    assert trainer.post(f"/courses/{course_id}/materials/{first}/delete").status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(StudyProgress.material_id)).all() == [second]
+        assert [m.position for m in db.session.get(Course, course_id).materials] == [0]
+        db.session.remove()
+    last = trainer.post(f"/courses/{course_id}/materials/{second}/delete", follow_redirects=True)
+    assert "so it was withdrawn" in last.get_data(as_text=True)
+    with app.app_context():
+        assert not db.session.get(Course, course_id).is_published
+        assert course_services.credits_in_year(cadre_client.user.id, 2026) == 1
+        db.session.remove()

@@ -153,6 +153,7 @@ def test_a_trainer_uploads_a_pdf_that_shows_in_the_page(app, make, page, tmp_pat
     trainer = make.user(role="trainer")
     pdf = tmp_path / "讲义.pdf"
     pdf.write_bytes(tiny_pdf())
+    page.context.add_cookies([{"name": "lang", "value": "en", "url": page.base_url}])  # the labels below
     page.login(trainer.login)
     page.open("/courses/new")
     page.fill("#title", "行政处罚法要点")

@@ -112,7 +112,11 @@ def _check_xlsx(data: bytes) -> None:
 def _read_frame(data: bytes, extension: str) -> pd.DataFrame:
     if extension == ".csv":
         text = _decode_csv(data)
-        rows = list(csv.reader(io.StringIO(text)))
+        try:
+            rows = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error as error:
+            raise TableError(_l("The CSV file is malformed (%(reason)s); save it again from Excel.",
+                                reason=str(error)[:120])) from None
         if not rows:
             raise TableError(_l("The file is empty."))
         width = max(len(r) for r in rows)

@@ -39,9 +39,9 @@ class ExamForm(FlaskForm):
     attempts_allowed = IntegerField(_l("Attempts allowed"), default=3, validators=[InputRequired(), NumberRange(1, 20)])
     counting = SelectField(_l("Which attempt counts"), choices=choices(COUNTING_LABELS))
     pass_mark = DecimalField(_l("Pass mark"), places=2, validators=[Optional(), NumberRange(0)],
-                             description=_l("Empty: 60 % of the total."))
+                             description=_l("Empty: 60 percent of the total."))
     excellent_mark = DecimalField(_l("Excellent mark"), places=2, validators=[Optional(), NumberRange(0)],
-                                  description=_l("Empty: 90 % of the total."))
+                                  description=_l("Empty: 90 percent of the total."))
     multiple_scoring = SelectField(_l("Scoring"), choices=choices(SCORING_LABELS))
     shuffle_questions = BooleanField(_l("Shuffle the order of questions for each attempt"), default=True)
     shuffle_options = BooleanField(_l("Shuffle the order of options for each attempt"), default=True)

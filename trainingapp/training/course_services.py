@@ -6,12 +6,14 @@ crediting time live in `studytime` (pure); this module only loads and stores.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..accounts.permissions import STAFF, department_tree
 from ..clock import isoformat, now
@@ -65,6 +67,7 @@ def can_view(user, course: Course) -> bool:
 def visible_courses(user) -> list[Course]:
     """The published courses this person may study, newest first."""
     courses = db.session.scalars(select(Course).where(Course.is_published.is_(True))
+                                 .options(selectinload(Course.materials))
                                  .order_by(Course.published_at.desc(), Course.id.desc())).all()
     tree = department_tree()
     return [c for c in courses if in_audience(c.audience, user.department_id, user.category, tree)]
@@ -131,7 +134,7 @@ def studied_courses(user_id: int) -> list[Course]:
         StudyProgress.user_id == user_id, StudyProgress.credited_seconds > 0)
     completed = select(CourseCompletion.course_id).where(CourseCompletion.user_id == user_id)
     return db.session.scalars(select(Course).where(Course.id.in_(started.union(completed)))
-                              .order_by(Course.title)).all()
+                              .options(selectinload(Course.materials)).order_by(Course.title)).all()
 
 
 # --- credits ---------------------------------------------------------------------------------
@@ -142,7 +145,7 @@ def local_zone() -> ZoneInfo:
 
 
 def local_year(moment=None) -> int:
-    from datetime import timezone
+    """The year in the platform's time zone at `moment` (default: now)."""
     return (moment or now()).replace(tzinfo=timezone.utc).astimezone(local_zone()).year
 
 
@@ -159,7 +162,6 @@ def credits_in_year(user_id: int, year: int) -> float:
 
 def completions_in_year(user_id: int, year: int) -> list[CourseCompletion]:
     zone = local_zone()
-    from datetime import timezone
     return [c for c in completions_of(user_id)
             if c.completed_at.replace(tzinfo=timezone.utc).astimezone(zone).year == year]
 

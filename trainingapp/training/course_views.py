@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ..accounts.forms import ConfirmForm, choices
 from ..accounts.models import CATEGORIES
@@ -169,7 +170,8 @@ def heartbeat(material_id):
 @bp.route("/courses/manage")
 @roles_required(*STAFF)
 def manage_courses():
-    courses = db.session.scalars(select(Course).order_by(Course.is_published, Course.updated_at.desc())).all()
+    courses = db.session.scalars(select(Course).options(selectinload(Course.materials))
+                                 .order_by(Course.is_published, Course.updated_at.desc())).all()
     completions = dict(db.session.execute(select(CourseCompletion.course_id, func.count(CourseCompletion.id))
                                           .group_by(CourseCompletion.course_id)).all())
     return render_template("training/courses/manage.html", courses=courses, completions=completions,
