@@ -1,0 +1,55 @@
+"""Start and save use a small, fixed number of SQL statements whatever the paper size.
+
+These count statements (behaviour), not time: a save that grew a query per question, or a
+start that loaded the bank, would fail here long before it showed in a benchmark.
+"""
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from trainingapp.extensions import db
+from tests.conftest import login
+
+
+@contextmanager
+def counting(app):
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.split()[0].upper())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def _measure(app, make, size):
+    """(statements of a start, of a save) for an exam of `size` questions."""
+    make.bank({"truefalse": size}, category=f"分类{size}")
+    trainer, cadre = make.user(role="trainer"), make.user()
+    exam = make.exam(trainer, [cadre], rules=[("truefalse", size, 1)])
+    client = app.test_client()
+    login(client, cadre)
+    with counting(app) as started:
+        body = client.post(f"/api/exams/{exam.id}/attempts").get_json()
+    assert len(body["questions"]) == size
+    question = body["questions"][-1]
+    with counting(app) as saved:
+        response = client.put(f"/api/attempts/{body['attempt_id']}/answers/{question['id']}",
+                              json={"answer": True, "seq": 1})
+    assert response.status_code == 200
+    return started, saved
+
+
+def test_start_and_save_statement_counts_do_not_grow_with_the_paper(app, make):
+    small_start, small_save = _measure(app, make, 5)
+    large_start, large_save = _measure(app, make, 40)
+    assert len(small_start) == len(large_start) <= 14, large_start
+    assert len(small_save) == len(large_save), large_save
+    writes = [s for s in large_save if s in ("INSERT", "UPDATE", "DELETE")]
+    assert writes == ["INSERT"], large_save  # one atomic upsert (INSERT ... ON CONFLICT), never read-then-write
+    assert large_save.count("SELECT") <= 3, large_save  # the person and the attempt, nothing per question
