@@ -7,8 +7,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
-from trainingapp.extensions import db
 from tests.conftest import login
+from trainingapp.extensions import db
 
 
 @contextmanager
