@@ -5,10 +5,10 @@ test session's own connections for locks.
 """
 from sqlalchemy import select
 
+from tests.conftest import _database_url
 from trainingapp import create_app
 from trainingapp.accounts.models import User
 from trainingapp.extensions import db
-from tests.conftest import _database_url
 
 
 def test_backup_then_restore_into_an_empty_database(app, runner, make, tmp_path):
