@@ -56,48 +56,80 @@ def healthz():
 
 EVERYONE = ("cadre", "trainer", "liaison", "admin")
 #: The main navigation: (label, endpoint, roles, other endpoints that highlight the entry).
+#: The navigation: (label, endpoint, roles, endpoints that highlight it, menu group, hint on the home page).
+#: Entries of one group share a drop-down menu, so the bar stays on one line.
 NAV = [
-    (_l("Home"), "home", EVERYONE, ()),
-    (_l("My exams"), "exams.my_exams", EVERYONE, ("exams.exam_rules", "exams.take", "exams.result")),
+    (_l("My exams"), "exams.my_exams", EVERYONE, ("exams.exam_rules", "exams.take", "exams.result"),
+     "learn", _l("Open, upcoming and finished exams; take an exam here.")),
     (_l("Courses"), "courses.list_courses", EVERYONE,
      ("courses.view_course", "courses.study_material", "courses.manage_courses", "courses.create_course",
-      "courses.edit_course", "courses.create_material", "courses.edit_material")),
-    (_l("Practice"), "practice.practice_home", EVERYONE, ("practice.practice_round", "practice.wrong_answer_book")),
-    (_l("My learning"), "learning.my_learning", EVERYONE, ("learning.person_learning",)),
+      "courses.edit_course", "courses.create_material", "courses.edit_material"),
+     "learn", _l("Study the courses meant for you and earn study credits.")),
+    (_l("Practice"), "practice.practice_home", EVERYONE, ("practice.practice_round", "practice.wrong_answer_book"),
+     "learn", _l("Practise questions by law, with the explanation after each answer.")),
+    (_l("Check in"), "sessions.checkin_home", EVERYONE, ("sessions.checkin_session",),
+     "learn", _l("Sign in to a training session with the code shown in the room.")),
+    (_l("My learning"), "learning.my_learning", EVERYONE, ("learning.person_learning",),
+     "learn", _l("Your courses, credits, sessions attended and exam results for a year.")),
     (_l("Exams"), "exams.list_exams", ("admin", "trainer"),
      ("exams.create_exam", "exams.edit_exam", "exams.overview", "exams.edit_paper", "exams.edit_audience",
-      "exams.candidates", "exams.attempt_detail")),
-    (_l("Reports"), "reports.index", ("admin", "liaison", "trainer"),
-     ("reports.exam_report", "reports.exam_people", "reports.print_summary", "reports.item_analysis",
-      "reports.settings")),
-    (_l("Check in"), "sessions.checkin_home", ("cadre",), ("sessions.checkin_session",)),
+      "exams.candidates", "exams.attempt_detail"),
+     "teach", _l("Compose, publish and follow exams; give extra time; regrade.")),
+    (_l("Question bank"), "questions.list_questions", ("admin", "trainer"),
+     ("questions.create_question", "questions.edit_question", "questions.upload_questions",
+      "questions.preview_questions", "questions.confirm_questions", "questions.format_help"),
+     "teach", _l("Import questions from Excel, check and edit them, export.")),
     (_l("Training sessions"), "sessions.list_sessions", ("admin", "trainer", "liaison"),
      ("sessions.create_session", "sessions.edit_session", "sessions.show_session", "sessions.edit_expected",
       "sessions.mark_attendance", "sessions.projector", "sessions.signin_sheet", "sessions.upload_signin",
-      "sessions.preview_signin")),
+      "sessions.preview_signin"),
+     "teach", _l("Sessions, attendance, QR check-in and sign-in sheets.")),
     (_l("Outreach events"), "outreach.list_events", ("admin", "trainer", "liaison"),
      ("outreach.create_event", "outreach.edit_event", "outreach.show_event", "outreach.responsibilities",
-      "outreach.edit_item")),
-    (_l("People"), "people.list_people", ("admin", "liaison"),
-     ("people.create_person", "people.edit_person")),
+      "outreach.edit_item"),
+     "teach", _l("Law lectures, “six into” events and theme days, with people reached.")),
+    (_l("Reports"), "reports.index", ("admin", "liaison", "trainer"),
+     ("reports.exam_report", "reports.exam_people", "reports.print_summary", "reports.item_analysis",
+      "reports.settings", "reports.training_report", "reports.training_sessions", "reports.training_events",
+      "reports.annual_summary"),
+     None, _l("Participation, pass and excellence rates per department; the annual summary.")),
+    (_l("People"), "people.list_people", ("admin", "liaison"), ("people.create_person", "people.edit_person"),
+     "admin", _l("The roster: add, edit, reset passwords, export.")),
     (_l("Roster import"), "people.upload_roster", ("admin", "liaison"),
-     ("people.preview_roster", "people.confirm_roster")),
-    (_l("Question bank"), "questions.list_questions", ("admin", "trainer"),
-     ("questions.create_question", "questions.edit_question", "questions.upload_questions",
-      "questions.preview_questions", "questions.confirm_questions", "questions.format_help")),
-    (_l("Audit log"), "people.audit_log", ("admin",), ()),
+     ("people.preview_roster", "people.confirm_roster"),
+     "admin", _l("Load the staff list HR keeps in Excel.")),
     (_l("Departments"), "people.list_departments", ("admin",),
-     ("people.create_department", "people.edit_department")),
+     ("people.create_department", "people.edit_department"),
+     "admin", _l("The department tree: offices, villages and communities.")),
+    (_l("Audit log"), "people.audit_log", ("admin",), (),
+     "admin", _l("Sign-ins, imports, publications and other security events.")),
 ]
+GROUPS = {"learn": _l("Learning"), "teach": _l("Teaching"), "admin": _l("Administration")}
 
 
 def nav_items():
     """The navigation entries the signed-in person's role may use."""
     if not current_user.is_authenticated:
         return []
-    return [SimpleNamespace(label=label, url=url_for(endpoint), endpoints={endpoint, *more})
-            for label, endpoint, roles, more in NAV
+    return [SimpleNamespace(label=label, url=url_for(endpoint), endpoints={endpoint, *more}, group=group,
+                            hint=hint)
+            for label, endpoint, roles, more, group, hint in NAV
             if current_user.role in roles and endpoint in current_app.view_functions]
+
+
+def nav_menu():
+    """The navigation bar: single links, or a drop-down per group with more than one entry."""
+    items, menu, seen = nav_items(), [], {}
+    for item in items:
+        if item.group is None or sum(1 for other in items if other.group == item.group) == 1:
+            menu.append(SimpleNamespace(label=item.label, items=[item], endpoints=item.endpoints))
+        elif item.group not in seen:
+            seen[item.group] = SimpleNamespace(label=GROUPS[item.group], items=[], endpoints=set())
+            menu.append(seen[item.group])
+        if item.group in seen:
+            seen[item.group].items.append(item)
+            seen[item.group].endpoints |= item.endpoints
+    return menu
 
 
 #: No inline script anywhere: scripts come from our own static files only. Inline style
@@ -126,4 +158,4 @@ def security_headers(response):
 
 def _template_globals():
     return {"languages": current_app.config["LANGUAGES"], "current_locale": str(get_locale() or "zh"),
-            "nav_items": nav_items}
+            "nav_items": nav_items, "nav_menu": nav_menu}
