@@ -16,8 +16,12 @@ def _extracted() -> set[str]:
     from babel.messages.frontend import parse_mapping_cfg
     method_map, options_map = parse_mapping_cfg(open(ROOT / "babel.cfg"))
     found = set()
+    def directory_filter(path):
+        name = Path(path).name
+        return not name.startswith(".") and name not in ("instance", "tests", "bench", "node_modules")
+
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-            str(ROOT), method_map, options_map, keywords=keywords):
+            str(ROOT), method_map, options_map, keywords=keywords, directory_filter=directory_filter):
         found.add(message if isinstance(message, str) else message[0])
     return found
 
