@@ -96,3 +96,25 @@ def test_template_and_format_pages(trainer):
     assert template.status_code == 200 and template.data.startswith(b"PK")
     page = trainer.get("/questions/format").get_data(as_text=True)
     assert "题型" in page and "<table" in page
+
+
+def test_usage_counts_and_a_used_question_cannot_be_deleted(app, make):
+    from tests.conftest import login
+    question = make.question("truefalse", answer=True)
+    trainer, cadre = make.user(role="trainer"), make.user()
+    exam = make.exam(trainer, [cadre], fixed=[(question, 100)])
+    client = app.test_client()
+    login(client, cadre)
+    body = client.post(f"/api/exams/{exam.id}/attempts").get_json()
+    client.put(f"/api/attempts/{body['attempt_id']}/answers/{question.id}", json={"answer": True, "seq": 1})
+    client.post(f"/api/attempts/{body['attempt_id']}/submit")
+    from trainingapp.questionbank.usage import usage_of
+    with app.app_context():
+        usage = usage_of([question.id])[question.id]
+    assert (usage.used, usage.answered, usage.correct) == (1, 1, 1)
+    manager = app.test_client()
+    login(manager, trainer)
+    page = manager.get(f"/questions/{question.id}").get_data(as_text=True)
+    assert "/delete" not in page
+    manager.post(f"/questions/{question.id}/delete")
+    assert stored(app)[0].id == question.id  # still there: it can only be retired

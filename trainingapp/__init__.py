@@ -72,6 +72,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(exams_api_bp)
     from .accounts.views import KEEP_SIGNED_IN
     from .exams.taking import has_attempt_in_progress
+    from .exams.usage_stats import question_usage
+    from .questionbank.usage import register as register_usage
+    register_usage(question_usage)
     if has_attempt_in_progress not in KEEP_SIGNED_IN:
         KEEP_SIGNED_IN.append(has_attempt_in_progress)
     from .training.outreach_views import bp as outreach_bp
