@@ -74,7 +74,7 @@ def test_publish_refuses_naming_the_short_rule(app, make, town):
                                                  "category": ["", ""], "difficulty": ["", ""],
                                                  "count": ["5", "2"], "points": ["10", "25"]})
     page = client.get(f"/exams/{exam.id}").get_data(as_text=True)
-    assert "rule 2" in page and "truefalse" in page
+    assert "第2条规则" in page and "判断题" in page  # the short rule, named in the page's language
     client.post(f"/exams/{exam.id}/publish")
     with app.app_context():
         assert not db.session.get(Exam, exam.id).is_published

@@ -14,7 +14,7 @@ from ..clock import now
 from ..extensions import db
 from ..questionbank.models import Question
 from . import marks
-from .drawing import PoolQuestion, Rule, check_rules, describe_rule
+from .drawing import PoolQuestion, Rule, check_rules
 from .models import Attempt, CandidateChange, Exam, ExamCandidate, ExamFixedItem, ExamRule
 from .taking import _grade, finalize_overdue
 
@@ -180,7 +180,7 @@ def publish_problems(exam: Exam) -> tuple[list, list[list], list[User]]:
         questions = [PoolQuestion(q, t, c, d, n) for q, t, c, d, n, _b in pool]
         for shortfall in check_rules(rules, questions):
             problems.append(_l("%(rule)s needs %(needed)s questions but the bank can guarantee only %(available)s.",
-                               rule=describe_rule(shortfall.rule_index, rules[shortfall.rule_index]),
+                               rule=_describe(shortfall.rule_index, rules[shortfall.rule_index]),
                                needed=shortfall.needed, available=shortfall.available))
         pool = [row for row in pool if any(_matches(r, row) for r in rules)]
     else:
@@ -199,6 +199,14 @@ def publish_problems(exam: Exam) -> tuple[list, list[list], list[User]]:
     if exam.makeup_of_id and not exam.makeup_of.is_published:
         problems.append(_l("Publish the main exam first."))
     return problems, pool, people
+
+
+def _describe(index: int, rule: Rule) -> str:
+    """A rule as people read it: 'rule 2 (10 × true/false, 行政处罚法, any difficulty)'."""
+    from ..questionbank.forms import DIFFICULTY_LABELS, QTYPE_LABELS
+    return str(_l("rule %(n)s (%(count)s × %(type)s, %(category)s, %(difficulty)s)", n=index + 1, count=rule.count,
+                  type=QTYPE_LABELS.get(rule.qtype, rule.qtype), category=rule.category or _l("any law"),
+                  difficulty=DIFFICULTY_LABELS.get(rule.difficulty) if rule.difficulty else _l("any difficulty")))
 
 
 def _matches(rule: Rule, row: list) -> bool:

@@ -57,6 +57,7 @@ class ExamView:
     in_progress: Attempt | None
     best: float | None              # the counting score of this exam
     band: str                       # excellent, pass, fail, absent
+    attempts: list = None           # every attempt, in order (for links to results)
 
     def as_json(self) -> dict:
         result = None
@@ -120,7 +121,7 @@ def my_exams(user) -> list[ExamView]:
             exam=exam, candidate=candidate, status=exam_status(exam, candidate, mine, moment),
             attempts_used=len(mine), attempts_left=max(allowed_attempts(exam, candidate) - len(finished), 0),
             in_progress=next((a for a in mine if a.status == "in_progress"), None), best=best,
-            band=marks.grade_band(best, exam.pass_mark, exam.excellent_mark)))
+            band=marks.grade_band(best, exam.pass_mark, exam.excellent_mark), attempts=mine))
     return views
 
 

@@ -96,6 +96,8 @@ def build(exam: Exam, *, denominator: str, category: str | None = None, root_id:
     `root_id` shows one subtree; `scope` (a liaison's departments) limits every number
     to those departments, so nothing outside them is counted or shown.
     """
+    from ..exams.taking import finalize_overdue
+    finalize_overdue(exam.id)  # abandoned attempts past their deadline count as submitted
     tree = queries.tree_children(root_id)
     in_tree = {d for d, _parent in walk_tree(tree)}
     allowed = in_tree if scope is None else in_tree & scope
