@@ -120,8 +120,9 @@ def nav_items():
 def nav_menu():
     """The navigation bar: single links, or a drop-down per group with more than one entry."""
     items, menu, seen = nav_items(), [], {}
+    flat = len({item.group for item in items}) <= 1  # a cadre's few links need no menus
     for item in items:
-        if item.group is None or sum(1 for other in items if other.group == item.group) == 1:
+        if flat or item.group is None or sum(1 for other in items if other.group == item.group) == 1:
             menu.append(SimpleNamespace(label=item.label, items=[item], endpoints=item.endpoints))
         elif item.group not in seen:
             seen[item.group] = SimpleNamespace(label=GROUPS[item.group], items=[], endpoints=set())
