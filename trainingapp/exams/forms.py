@@ -9,6 +9,7 @@ from wtforms import (
     DecimalField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -50,6 +51,9 @@ class ExamForm(FlaskForm):
                                     description=_l("Leaving the exam page more often than this submits the attempt."))
     required_credits = DecimalField(_l("Study credits required this year (optional)"), places=1,
                                     validators=[Optional(), NumberRange(0, 1000)])
+    required_course_ids = SelectMultipleField(_l("Courses to complete first (optional)"), coerce=int,
+                                              validators=[Optional()],
+                                              description=_l("Hold Ctrl (or ⌘) to choose several."))
     makeup_of_id = SelectField(_l("Make-up (补考) of"), coerce=int, validators=[Optional()])
     submit = SubmitField(_l("Save"))
 
@@ -65,6 +69,7 @@ class ExamForm(FlaskForm):
                 "shuffle_options": self.shuffle_options.data, "review_policy": self.review_policy.data,
                 "tab_switch_limit": self.tab_switch_limit.data,
                 "required_credits": float(self.required_credits.data) if self.required_credits.data else None,
+                "required_course_ids": sorted(set(self.required_course_ids.data or [])),
                 "makeup_of_id": self.makeup_of_id.data or None}
 
     @staticmethod

@@ -60,6 +60,8 @@ class Exam(db.Model):
     grace_seconds: Mapped[int] = mapped_column(default=60)
     #: Study credits (学分) a candidate needs in the exam's year before starting (None: none).
     required_credits: Mapped[float | None] = mapped_column(db.Numeric(6, 1, asdecimal=False))
+    #: Courses a candidate must have completed before starting (course ids; empty: none).
+    required_course_ids: Mapped[list] = mapped_column(db.JSON, default=list)
     #: Audience before publication: [{"department_id": 3, "categories": ["staff"]}, ...]
     audience: Mapped[list] = mapped_column(db.JSON, default=list)
     #: People added to or removed from the audience by hand before publication (user ids).

@@ -8,6 +8,17 @@ from __future__ import annotations
 from typing import Callable
 
 _checkers: list[Callable] = []
+_course_choices: list[Callable] = []
+
+
+def register_course_choices(provider: Callable) -> None:
+    """provider() -> [(course id, title)] of courses an exam may require."""
+    if provider not in _course_choices:
+        _course_choices.append(provider)
+
+
+def course_choices() -> list[tuple[int, str]]:
+    return [choice for provider in _course_choices for choice in provider()]
 
 
 def register(checker: Callable) -> None:

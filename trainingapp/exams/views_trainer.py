@@ -50,6 +50,8 @@ def _exam_form(exam=None):
         for key, value in ExamForm.defaults(now()).items():
             getattr(form, key).data = value
     mains = db.session.scalars(select(Exam).where(Exam.makeup_of_id.is_(None)).order_by(Exam.opens_at.desc())).all()
+    from .prerequisites import course_choices
+    form.required_course_ids.choices = choices(course_choices())
     form.makeup_of_id.choices = choices([(0, _("— not a make-up —"))] + [(e.id, e.title) for e in mains
                                                                            if exam is None or e.id != exam.id])
     return form

@@ -167,16 +167,33 @@ def completions_in_year(user_id: int, year: int) -> list[CourseCompletion]:
 
 
 def exam_prerequisites(exam, user) -> list:
-    """The exams hook: what is missing of `exam.required_credits` in the exam's year."""
-    if not exam.required_credits:
+    """The exams hook: credits missing in the exam's year, and required courses not completed."""
+    required_courses = list(exam.required_course_ids or [])
+    if not exam.required_credits and not required_courses:
         return []
-    earned = credits_in_year(user.id, exam.year)
-    missing = studytime.prerequisites_missing(exam.required_credits, earned, [], set())
-    return [_l("%(missing)s more study credits in %(year)s: you have %(earned)s of the %(required)s required. "
-               "Complete courses under Courses to earn them.",
-               missing=_number(item.detail), year=exam.year, earned=_number(earned),
-               required=_number(exam.required_credits))
-            for item in missing if item.kind == "credits"]
+    earned = credits_in_year(user.id, exam.year) if exam.required_credits else 0
+    completed, titles = set(), {}
+    if required_courses:
+        completed = set(db.session.scalars(select(CourseCompletion.course_id).where(
+            CourseCompletion.user_id == user.id, CourseCompletion.course_id.in_(required_courses))))
+        titles = dict(db.session.execute(select(Course.id, Course.title).where(Course.id.in_(required_courses))).all())
+    messages = []
+    for item in studytime.prerequisites_missing(exam.required_credits, earned, required_courses, completed):
+        if item.kind == "credits":
+            messages.append(_l("%(missing)s more study credits in %(year)s: you have %(earned)s of the %(required)s "
+                               "required. Complete courses under Courses to earn them.",
+                               missing=_number(item.detail), year=exam.year, earned=_number(earned),
+                               required=_number(exam.required_credits)))
+        else:
+            messages.append(_l("Complete the course “%(title)s” under Courses.",
+                               title=titles.get(item.detail, f"#{item.detail}")))
+    return messages
+
+
+def exam_course_choices() -> list[tuple[int, str]]:
+    """Published courses an exam may require."""
+    return list(db.session.execute(select(Course.id, Course.title).where(Course.is_published.is_(True))
+                                   .order_by(Course.title)).all())
 
 
 def _number(value) -> str:
@@ -187,6 +204,7 @@ def register_prerequisites() -> None:
     """Make exams with required credits ask this module (called once at start-up)."""
     from ..exams import prerequisites
     prerequisites.register(exam_prerequisites)
+    prerequisites.register_course_choices(exam_course_choices)
 
 
 # --- studying ----------------------------------------------------------------------------------
