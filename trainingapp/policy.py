@@ -16,6 +16,8 @@ POLICY: dict[str, tuple[object, str]] = {
     "healthz": (PUBLIC, "no data"),
     "home": (SIGNED_IN, "own start page"),
     "one_time_download": (SIGNED_IN, "only files staged for the signed-in person, once"),
+    "guide": (SIGNED_IN, "the user guides"),
+    "guide_image": (SIGNED_IN, "the guides' screenshots"),
     # accounts
     "accounts.login": (PUBLIC, "throttled per account and per address"),
     "accounts.logout": (SIGNED_IN, "own sessions"),

@@ -1,5 +1,6 @@
 """App-wide pages and template helpers: the home page, the health check."""
 from io import BytesIO
+from pathlib import Path
 from types import SimpleNamespace
 
 from flask import abort, current_app, render_template, send_file, url_for
@@ -16,6 +17,8 @@ def init_app(app):
     app.add_url_rule("/", "home", home)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.add_url_rule("/downloads/<token>", "one_time_download", one_time_download)
+    app.add_url_rule("/guide/<name>", "guide", guide)
+    app.add_url_rule("/guide/screenshots/<path:filename>", "guide_image", guide_image)
     csrf.exempt(healthz)
     limiter.exempt(healthz)
     app.context_processor(_template_globals)
@@ -160,3 +163,30 @@ def security_headers(response):
 def _template_globals():
     return {"languages": current_app.config["LANGUAGES"], "current_locale": str(get_locale() or "zh"),
             "nav_items": nav_items, "nav_menu": nav_menu}
+
+
+GUIDES = {"cadre": _l("Guide for cadres"), "trainer": _l("Guide for trainers"),
+          "admin": _l("Guide for administrators and liaisons")}
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+@login_required
+def guide(name):
+    """The user guides of docs/, in the interface language, with their screenshots."""
+    import markdown
+    import nh3
+    if name not in GUIDES:
+        abort(404)
+    english = str(get_locale() or "zh") == "en"
+    path = DOCS / (f"guide-{name}.en.md" if english else f"guide-{name}.md")
+    text = path.read_text("utf-8").replace("](screenshots/", "](" + url_for("guide_image", filename=""))
+    html = nh3.clean(markdown.markdown(text, extensions=["tables", "fenced_code", "toc"]),
+                     tags=nh3.ALLOWED_TAGS | {"img"}, attributes={**nh3.ALLOWED_ATTRIBUTES, "img": {"src", "alt"},
+                                                                    "h2": {"id"}, "h3": {"id"}, "a": {"href"}})
+    return render_template("guide.html", html=html, title=GUIDES[name], guides=GUIDES, current=name)
+
+
+@login_required
+def guide_image(filename):
+    from flask import send_from_directory
+    return send_from_directory(DOCS / "screenshots", filename, max_age=3600)
