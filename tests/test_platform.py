@@ -93,3 +93,18 @@ def test_postgres_urls_use_psycopg3():
     assert normalise_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_url("sqlite:///x") == "sqlite:///x"
+
+
+def test_behind_a_proxy_the_client_address_is_used(tmp_path):
+    from trainingapp import create_app
+    app = create_app({"TESTING": True, "SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db",
+                      "PROXY_COUNT": 1})
+    seen = {}
+
+    @app.get("/_addr")
+    def _addr():
+        from flask import request
+        seen["addr"] = request.remote_addr
+        return ""
+    app.test_client().get("/_addr", headers={"X-Forwarded-For": "10.1.2.3"})
+    assert seen["addr"] == "10.1.2.3"

@@ -27,6 +27,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     uri = app.config.get("SQLALCHEMY_DATABASE_URI") or sqlite_uri(app.instance_path)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_url(uri)
 
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     _init_extensions(app)
     import_models()
     _register_blueprints(app)

@@ -48,6 +48,10 @@ class Config:
     IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("IDLE_TIMEOUT_MINUTES", "120")))
     ABSOLUTE_TIMEOUT = timedelta(hours=int(os.environ.get("ABSOLUTE_TIMEOUT_HOURS", "12")))
 
+    #: Reverse proxies in front of the app (nginx: 1): their X-Forwarded-For/-Proto are trusted,
+    #: so per-address limits and the audit log see the real client address.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024
     ROSTER_MAX_ROWS = int(os.environ.get("ROSTER_MAX_ROWS", "100000"))
     QUESTION_IMPORT_MAX_MB = int(os.environ.get("QUESTION_IMPORT_MAX_MB", "10"))

@@ -69,7 +69,7 @@ class Exam(db.Model):
     audience_removed: Mapped[list] = mapped_column(db.JSON, default=list)
     #: The questions rule papers draw from, fixed at publication:
     #: [[id, type, category, difficulty, option count, blank count], ...]
-    pool_snapshot: Mapped[list | None] = mapped_column(db.JSON)
+    pool_snapshot: Mapped[list | None] = mapped_column(db.JSON, deferred=True)  # large: loaded only to draw
     state: Mapped[str] = mapped_column(String(10), default="draft")
     published_at: Mapped[object | None] = mapped_column(db.DateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)

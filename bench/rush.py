@@ -1,0 +1,860 @@
+"""The exam rush and the save-capacity benchmark (never part of the test suite).
+
+    python -m bench.rush rush --candidates 1000 --login-window 120 --duration 5
+    python -m bench.rush capacity --db postgres --steps 8,16,32,64
+    python -m bench.rush --help          (every parameter, with its default)
+
+Each run builds its own data in a fresh database (PostgreSQL `bench_*`, or SQLite in the
+run's folder) through the real services, starts the app under gunicorn (pinned with
+`taskset`), drives it with locust headless through the HTTP interface (pinned too), and
+writes report.md and report.json into --out. The rush then runs `flask --app run exams
+finalize` after the last deadline and checks the database: every acknowledged answer
+stored with its value, every attempt finished, every score equal to a regrade. The exit
+status is 0 only when the pass conditions hold (no lost answer, no error).
+
+Every virtual user comes from 127.0.0.1, so the servers run with
+LOGIN_LIMIT_PER_ADDRESS raised (the per-account limit stays on) and REDIS_URL set so
+every worker and server shares the counts.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import signal
+import subprocess  # noqa: S404 - starts gunicorn, locust and flask with arguments we build
+import sys
+import threading
+import time
+import urllib.request
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+#: The application under test: this checkout, or --app-dir (e.g. `git archive` of one commit).
+APP = {"dir": ROOT}
+LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
+PASSWORD = "bench-pass-2026"  # noqa: S105 - the bench candidates' password, bench databases only
+LOGIN_PREFIX = "b"
+RULES = [{"qtype": "single", "category": None, "difficulty": None, "count": 20, "points": 2},
+         {"qtype": "multiple", "category": None, "difficulty": None, "count": 10, "points": 3},
+         {"qtype": "truefalse", "category": None, "difficulty": None, "count": 10, "points": 3}]
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now().strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --- the database and its data --------------------------------------------------------------
+
+def fresh_postgres(base_url: str, name: str) -> str:
+    """Drop and create database `name` (bench_* only); its SQLAlchemy URL."""
+    import psycopg
+    if not re.fullmatch(r"bench_[a-z0-9_]+", name):
+        raise SystemExit("--db-name must look like bench_something (lower case)")
+    with psycopg.connect(f"{base_url}/postgres", autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {name}")
+    return f"{base_url}/{name}"
+
+
+def make_app(database_url: str | None, instance: Path):
+    os.environ["INSTANCE_PATH"] = str(instance)
+    sys.path.insert(0, str(APP["dir"]))
+    from trainingapp import create_app
+    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench-build"})
+
+
+def build_data(app, candidates: int) -> dict:
+    """Schema, departments, candidates (one precomputed hash), the sample question banks."""
+    from flask_migrate import upgrade
+    from sqlalchemy import insert, select
+    from werkzeug.security import generate_password_hash
+
+    from trainingapp.accounts.models import Department, User
+    from trainingapp.clock import now
+    from trainingapp.extensions import db
+    from trainingapp.questionbank.services import import_questions
+    with app.app_context():
+        upgrade()
+        root = Department(name="基准县", position=0)
+        db.session.add(root)
+        db.session.flush()
+        departments = []
+        for position in range(20):
+            department = Department(name=f"基准单位{position + 1:02d}", parent_id=root.id, position=position)
+            db.session.add(department)
+            departments.append(department)
+        db.session.flush()
+        # One hash for every account, with the production method: one scrypt per person would take hours.
+        hashed = generate_password_hash(PASSWORD, method=app.config["PASSWORD_HASH_METHOD"])
+        stamp = now()
+        db.session.add(User(login="benchtrainer", name="基准讲师", department_id=root.id, category="staff",
+                            role="trainer", password_hash=hashed, must_change_password=False))
+        rows = [{"login": f"{LOGIN_PREFIX}{n:05d}", "name": f"考生{n:05d}",
+                 "department_id": departments[n % len(departments)].id, "category": "staff", "post": "科员",
+                 "role": "cadre", "status": "active", "password_hash": hashed, "must_change_password": False,
+                 "session_version": 1, "created_at": stamp, "updated_at": stamp}
+                for n in range(1, candidates + 1)]
+        for chunk in range(0, len(rows), 5000):
+            db.session.execute(insert(User), rows[chunk:chunk + 5000])
+        db.session.commit()
+        trainer = db.session.scalar(select(User).where(User.login == "benchtrainer"))
+        imported = 0
+        for path in sorted((APP["dir"] / "question_bank").glob("bank_*.csv")):
+            imported += import_questions(trainer, path.read_bytes(), path.name,
+                                         max_rows=app.config["QUESTION_IMPORT_MAX_ROWS"]).imported
+        return {"root_department": root.id, "trainer": trainer.id, "questions": imported}
+
+
+def publish_exam(app, data: dict, opens_at: datetime, closes_at: datetime, duration_minutes: int,
+                 grace_seconds: int) -> tuple[int, int]:
+    """A rule-drawn 40-question exam (20 single × 2, 10 multiple × 3, 10 true/false × 3) for everyone."""
+    from trainingapp.accounts.models import User
+    from trainingapp.exams import authoring
+    from trainingapp.extensions import db
+    with app.app_context():
+        trainer = db.session.get(User, data["trainer"])
+        exam = authoring.save_exam(trainer, None, dict(
+            title="基准测试：年度学法考试", description="bench/rush.py", year=opens_at.year, opens_at=opens_at,
+            closes_at=closes_at, latest_start_at=None, duration_minutes=duration_minutes, attempts_allowed=1,
+            counting="best", pass_mark=60, excellent_mark=90, multiple_scoring="all_or_nothing",
+            shuffle_questions=True, shuffle_options=True, review_policy="score", tab_switch_limit=None,
+            required_credits=None, makeup_of_id=None, grace_seconds=grace_seconds))
+        authoring.set_rules(exam, RULES)
+        authoring.set_audience(exam, [{"department_id": data["root_department"], "categories": ["staff"]}], [],
+                               [data["trainer"]])
+        count = authoring.publish(trainer, exam)
+        return exam.id, count
+
+
+# --- processes ---------------------------------------------------------------------------------
+
+class Processes:
+    """Everything this run started, each in its own process group, stopped by its own id."""
+
+    def __init__(self, nice: int = 0):
+        self.started: list[subprocess.Popen] = []
+        self.nice = nice
+
+    def start(self, command: list[str], env: dict, log_path: Path) -> subprocess.Popen:
+        handle = open(log_path, "ab")  # noqa: SIM115 - closed when the process is reaped
+        process = subprocess.Popen(command, cwd=APP["dir"], env=env, stdout=handle, stderr=subprocess.STDOUT,  # noqa: S603
+                                   start_new_session=True)
+        self.started.append(process)
+        if self.nice:
+            try:
+                Path(f"/proc/{process.pid}/autogroup").write_text(str(self.nice))
+            except OSError as error:
+                log(f"could not set the autogroup nice of {command[0]}: {error}")
+        return process
+
+    def stop(self, process: subprocess.Popen, grace: float = 10.0) -> None:
+        if process.poll() is None:
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=grace)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                process.wait()
+
+    def stop_all(self) -> None:
+        for process in reversed(self.started):
+            self.stop(process)
+
+
+def niced(args) -> list[str]:
+    """`nice -n N` in front of the servers and the load tool (negative N needs root). With the kernel's
+    autogroup scheduling a process's nice only counts inside its session, so Processes.start also sets
+    the session's autogroup nice (/proc/PID/autogroup)."""
+    return ["nice", "-n", str(args.nice)] if args.nice else []
+
+
+def server_env(args, database_url: str | None, instance: Path, secret: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "FLASK_APP")}
+    env.update({"INSTANCE_PATH": str(instance), "SECRET_KEY": secret, "REDIS_URL": args.redis_url,
+                "LOGIN_LIMIT_PER_ADDRESS": args.login_limit_per_address, "PYTHONUNBUFFERED": "1"})
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return env
+
+
+def start_servers(args, procs: Processes, env: dict, out: Path) -> list[tuple[subprocess.Popen, str]]:
+    servers = []
+    for n in range(args.servers):
+        port = args.port + n
+        command = [*niced(args), "taskset", "-c", args.server_cpus, sys.executable, "-m", "gunicorn",
+                   "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads), "-b", f"127.0.0.1:{port}",
+                   "--log-level", "warning", "trainingapp:create_app()"]
+        servers.append((procs.start(command, env, out / f"gunicorn-{port}.log"), f"http://127.0.0.1:{port}"))
+    for process, host in servers:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(host + "/healthz", timeout=5) as response:  # noqa: S310 - loopback
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.time() > deadline:
+                raise SystemExit(f"gunicorn at {host} did not come up: see {out}")
+            time.sleep(0.5)
+    log(f"{args.servers} server(s) up: {args.workers} workers × {args.threads} threads each, "
+        f"pinned to CPU {args.server_cpus}")
+    return servers
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def cpu_ticks(pid: int) -> int:
+    """utime + stime of a process and its reaped children, in clock ticks."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return sum(int(f) for f in fields[11:15])
+    except OSError:
+        return 0
+
+
+def machine_busy_ticks() -> tuple[int, int]:
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+class Monitor(threading.Thread):
+    """Samples the RSS of every gunicorn worker, and CPU use of the servers, the load tool and the machine."""
+
+    def __init__(self, masters: list[int], clients: list[int] | None = None, interval: float = 1.0,
+                 database: str | None = None):
+        super().__init__(daemon=True)
+        self.database = database
+        self.masters, self.clients, self.interval = masters, clients or [], interval
+        self.series: list[tuple[float, dict[int, int]]] = []
+        self.stopped = threading.Event()
+        self.marks: dict[str, dict] = {}
+        self.seen: dict[int, int] = {}
+        self.all_clients: list[int] = []
+        self.backends: set[int] = set()
+        self.pending: list[tuple[float, str]] = []
+
+    def schedule(self, name: str, at: float) -> None:
+        """Take mark `name` at epoch `at` (from the sampling thread)."""
+        self.pending.append((at, name))
+
+    def _ticks(self, pids: list[int], with_children: bool) -> int:
+        """CPU ticks of these processes (and their workers) so far; exited ones keep their last reading."""
+        for pid in pids:
+            ticks = cpu_ticks(pid) + (sum(cpu_ticks(c) for c in children(pid)) if with_children else 0)
+            self.seen[pid] = max(self.seen.get(pid, 0), ticks)
+        return sum(self.seen.get(pid, 0) for pid in pids)
+
+    def _backends(self) -> list[int]:
+        """PostgreSQL backends serving the bench database ("postgres: 15/main: postgres bench_x ...")."""
+        if not self.database:
+            return []
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if f" {self.database} " in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                        found.append(int(entry.name))
+                except OSError:
+                    continue
+        self.backends.update(found)
+        return found
+
+    def mark(self, name: str) -> None:
+        busy, total = machine_busy_ticks()
+        self._ticks(self._backends(), False)
+        self.marks[name] = {"t": time.time(), "busy": busy, "total": total,
+                            "server": self._ticks(self.masters, True),
+                            "client": sum(self.seen.get(p, 0) for p in self.all_clients),
+                            "db": sum(self.seen.get(p, 0) for p in self.backends)}
+
+    def cpu_between(self, first: str, last: str) -> dict:
+        """Cores used on average between two marks: machine, servers, load tool, everything else."""
+        a, b = self.marks[first], self.marks[last]
+        seconds = max(b["t"] - a["t"], 1e-9)
+        hz = os.sysconf("SC_CLK_TCK")
+        cores = os.cpu_count() or 1
+        machine = (b["busy"] - a["busy"]) / max(b["total"] - a["total"], 1) * cores
+        server = (b["server"] - a["server"]) / hz / seconds
+        client = (b["client"] - a["client"]) / hz / seconds
+        database = (b["db"] - a["db"]) / hz / seconds
+        return {"machine_cores": round(machine, 2), "server_cores": round(server, 2),
+                "postgres_cores": round(database, 2), "load_tool_cores": round(client, 2),
+                "other_cores": round(max(machine - server - client - database, 0), 2), "seconds": round(seconds, 1)}
+
+    def run(self):
+        while not self.stopped.wait(min(self.interval, 0.25)):
+            for at, name in list(self.pending):
+                if time.time() >= at:
+                    self.pending.remove((at, name))
+                    self.mark(name)
+            if self.series and time.time() - self.series[-1][0] < self.interval:
+                continue
+            self._ticks(self.clients, False)
+            self._ticks(self.masters, True)
+            self._ticks(self._backends(), False)
+            sample = {}
+            for master in self.masters:
+                for worker in children(master):
+                    sample[worker] = rss_kib(worker)
+            self.series.append((time.time(), sample))
+
+    def peak_mib(self, since: float = 0.0, until: float = float("inf")) -> dict:
+        per_worker: dict[int, int] = {}
+        for moment, sample in self.series:
+            if since <= moment <= until:
+                for pid, kib in sample.items():
+                    per_worker[pid] = max(per_worker.get(pid, 0), kib)
+        if not per_worker:
+            return {}
+        first = next((s for m, s in self.series if m >= since and s), {})
+        last = next((s for m, s in reversed(self.series) if m <= until and s), {})
+        return {"workers": len(per_worker), "peak_mib": round(max(per_worker.values()) / 1024, 1),
+                "start_mib": round(max(first.values()) / 1024, 1) if first else None,
+                "end_mib": round(max(last.values()) / 1024, 1) if last else None}
+
+
+def run_locust(args, procs: Processes, out: Path, user_class: str, hosts: list[str], bench_env: dict,
+               users: int, runtime: float, tag: str, monitor: Monitor | None = None) -> list[dict]:
+    """Start --client-processes locust processes (users split between them), wait, load their records."""
+    record_dir = out / f"records-{tag}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BENCH_")}
+    env.update({k: str(v) for k, v in bench_env.items()})
+    env.update({"BENCH_OUT": str(record_dir), "BENCH_HOSTS": ",".join(hosts), "BENCH_PASSWORD": PASSWORD,
+                "BENCH_LOGIN_PREFIX": LOGIN_PREFIX, "BENCH_PROCESSES": str(args.client_processes),
+                "BENCH_KEEPALIVE": "1" if args.keep_alive == "on" else "0"})
+    started = []
+    for k in range(args.client_processes):
+        share = users // args.client_processes + (1 if k < users % args.client_processes else 0)
+        command = [*niced(args), "taskset", "-c", args.client_cpus, sys.executable, "-m", "locust",
+                   "-f", str(LOCUSTFILE), "--headless", "-u", str(max(share, 1)), "-r", str(args.spawn_rate),
+                   "-t", f"{int(runtime)}s", "--host", hosts[0], "--stop-timeout", "10", "--only-summary",
+                   "--loglevel", "WARNING", user_class]
+        started.append(procs.start(command, {**env, "BENCH_PROCESS": str(k)}, out / f"locust-{tag}-{k}.log"))
+    if monitor is not None:
+        monitor.clients = [p.pid for p in started]
+        monitor.all_clients.extend(monitor.clients)
+    for process in started:
+        try:
+            process.wait(timeout=runtime + 90)
+        except subprocess.TimeoutExpired:
+            procs.stop(process)
+    records = []
+    for k in range(args.client_processes):
+        path = record_dir / f"client-{k}.json"
+        if path.exists():
+            records.append(json.loads(path.read_text()))
+        else:
+            log(f"locust process {k} left no record (see {out}/locust-{tag}-{k}.log)")
+    return records
+
+
+# --- statistics --------------------------------------------------------------------------------
+
+def endpoint_stats(samples, since: float = 0.0, until: float = float("inf"), span: float | None = None) -> dict:
+    """Per endpoint: count, errors, req/s (over `span` or the endpoint's own active span), peak 10-s req/s,
+    p50/p95/p99/max latency in ms."""
+    import numpy as np
+    by_name: dict[str, list] = {}
+    for name, end, ms, ok in samples:
+        if since <= end <= until:
+            by_name.setdefault(name, []).append((end, ms, ok))
+    result = {}
+    for name, rows in sorted(by_name.items()):
+        ends = np.array([r[0] for r in rows])
+        latency = np.array([r[1] for r in rows])
+        errors = sum(1 for r in rows if not r[2])
+        active = span if span else max(ends.max() - ends.min(), 1.0)
+        buckets = np.bincount(((ends - ends.min()) // 10).astype(int))
+        p50, p95, p99 = np.percentile(latency, [50, 95, 99])
+        result[name] = {"count": len(rows), "errors": errors, "rps": round(len(rows) / active, 1),
+                        "peak_10s_rps": round(buckets.max() / 10, 1), "p50_ms": round(float(p50), 1),
+                        "p95_ms": round(float(p95), 1), "p99_ms": round(float(p99), 1),
+                        "max_ms": round(float(latency.max()), 1)}
+    return result
+
+
+def stats_table(stats: dict, title: str) -> str:
+    lines = [f"**{title}**", "", "| endpoint | requests | errors | req/s | peak 10 s req/s | p50 ms | p95 ms | "
+             "p99 ms | max ms |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, s in stats.items():
+        lines.append(f"| `{name}` | {s['count']} | {s['errors']} | {s['rps']} | {s['peak_10s_rps']} | {s['p50_ms']} | "
+                     f"{s['p95_ms']} | {s['p99_ms']} | {s['max_ms']} |")
+    return "\n".join(lines) + "\n"
+
+
+def step_stats(samples, test_start: float, steps: list[int], step_seconds: float, warmup: float,
+               name: str) -> list[dict]:
+    """Closed-loop steps: throughput and latency of `name` after each step's warm-up."""
+    rows = []
+    for index, users in enumerate(steps):
+        since = test_start + index * step_seconds + warmup
+        until = test_start + (index + 1) * step_seconds
+        stats = endpoint_stats(samples, since, until, span=until - since).get(name)
+        if stats:
+            rows.append({"users": users, **stats})
+    return rows
+
+
+def steps_table(rows: list[dict], title: str, p95_limit: float | None = None) -> str:
+    lines = [f"**{title}**", "", "| users | requests | errors | req/s | p50 ms | p95 ms | p99 ms | server CPU "
+             "ms/req | PostgreSQL CPU ms/req | cores: server / PostgreSQL / locust / other |"
+             + (" p95 < limit |" if p95_limit else ""),
+             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |" + (" --- |" if p95_limit else "")]
+    for r in rows:
+        extra = (" yes |" if r["p95_ms"] < p95_limit and not r["errors"] else " no |") if p95_limit else ""
+        cpu = r.get("cpu", {})
+        cores = (f"{cpu.get('server_cores')} / {cpu.get('postgres_cores')} / {cpu.get('load_tool_cores')} / "
+                 f"{cpu.get('other_cores')}")
+        lines.append(f"| {r['users']} | {r['count']} | {r['errors']} | {r['rps']} | {r['p50_ms']} | {r['p95_ms']} | "
+                     f"{r['p99_ms']} | {r.get('server_cpu_ms_per_request')} | "
+                     f"{r.get('postgres_cpu_ms_per_request')} | {cores} |{extra}")
+    return "\n".join(lines) + "\n"
+
+
+# --- the database check -----------------------------------------------------------------------
+
+def check_database(app, exam_id: int, records: list[dict]) -> dict:
+    """Every acknowledged answer stored with its value; every attempt finished; every score a regrade."""
+    from sqlalchemy import select
+
+    from trainingapp.exams import grading
+    from trainingapp.exams.models import Answer, Attempt, Exam
+    from trainingapp.extensions import db
+    from trainingapp.questionbank.models import Question
+    acks: dict[int, dict[int, list]] = {}
+    submits: dict[int, dict] = {}
+    started: set[int] = set()
+    for record in records:
+        for attempt_id, answers in record["acks"].items():
+            mine = acks.setdefault(int(attempt_id), {})
+            for question_id, (answer, seq) in answers.items():
+                if int(question_id) not in mine or seq > mine[int(question_id)][1]:
+                    mine[int(question_id)] = [answer, seq]
+        submits.update({int(a): r for a, r in record["submits"].items()})
+        started.update(int(a) for a in record["started"])
+    with app.app_context():
+        exam = db.session.get(Exam, exam_id)
+        attempts = {a.id: a for a in db.session.scalars(select(Attempt).where(Attempt.exam_id == exam_id))}
+        stored = {(a.attempt_id, a.question_id): a for a in db.session.scalars(
+            select(Answer).where(Answer.attempt_id.in_(list(attempts) or [0])))}
+        keys = dict(db.session.execute(select(Question.id, Question.answer)).all())
+        lost, newer, acknowledged = [], 0, 0
+        for attempt_id, answers in acks.items():
+            for question_id, (answer, seq) in answers.items():
+                acknowledged += 1
+                row = stored.get((attempt_id, question_id))
+                if row is None or row.seq < seq or (row.seq == seq and row.response != answer):
+                    lost.append({"attempt": attempt_id, "question": question_id, "acknowledged": [answer, seq],
+                                 "stored": None if row is None else [row.response, row.seq]})
+                elif row.seq > seq:
+                    newer += 1  # a save whose acknowledgement never arrived, stored all the same
+        partial = exam.multiple_scoring == "partial"
+        regrade_mismatch, answer_score_mismatch, submit_mismatch = [], 0, []
+        for attempt in attempts.values():
+            total = 0.0
+            for item in attempt.paper:
+                row = stored.get((attempt.id, item["q"]))
+                if row is None:
+                    continue
+                score = grading.grade(item["t"], keys[item["q"]], row.response, item["p"], partial=partial)
+                total += score
+                if attempt.is_finished and (row.score is None or abs(float(row.score) - score) > 0.005):
+                    answer_score_mismatch += 1
+            if attempt.is_finished and (attempt.score is None or abs(float(attempt.score) - round(total, 2)) > 0.005):
+                regrade_mismatch.append({"attempt": attempt.id, "stored": attempt.score, "regrade": round(total, 2)})
+            told = submits.get(attempt.id)
+            if told is not None and (told.get("score") != attempt.score or told.get("receipt") != attempt.receipt):
+                submit_mismatch.append(attempt.id)
+        statuses: dict[str, int] = {}
+        for attempt in attempts.values():
+            statuses[attempt.status] = statuses.get(attempt.status, 0) + 1
+        return {
+            "attempts": len(attempts), "attempts_started_by_clients": len(started),
+            "attempts_unknown_to_clients": len(set(attempts) - started),
+            "statuses": statuses, "unfinished": statuses.get("in_progress", 0),
+            "finish_reasons": _count(a.finish_reason or "submitted" for a in attempts.values() if a.is_finished),
+            "acknowledged_answers": acknowledged, "stored_answers": len(stored), "lost_answers": len(lost),
+            "lost_examples": lost[:5], "stored_newer_than_acknowledged": newer,
+            "regrade_mismatches": len(regrade_mismatch), "regrade_examples": regrade_mismatch[:5],
+            "answer_score_mismatches": answer_score_mismatch,
+            "submit_responses_checked": len(submits), "submit_response_mismatches": len(submit_mismatch),
+        }
+
+
+def _count(values) -> dict:
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return counts
+
+
+def run_finalize(env: dict) -> tuple[str, float]:
+    began = time.time()
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "run", "exams", "finalize"],  # noqa: S603
+                          cwd=APP["dir"], env=env, capture_output=True, text=True, timeout=600)
+    return (done.stdout + done.stderr).strip(), round(time.time() - began, 2)
+
+
+# --- the runs -----------------------------------------------------------------------------------
+
+def prepare(args, out: Path, candidates: int):
+    """A fresh database with the data; (app, database URL or None for SQLite, instance folder, data)."""
+    instance = out / "instance"
+    instance.mkdir(parents=True, exist_ok=True)
+    if args.db == "postgres":
+        database_url = fresh_postgres(args.pg_url, args.db_name)
+    else:
+        database_url = None
+        for leftover in instance.glob("trainingapp.sqlite3*"):
+            leftover.unlink()
+    began = time.time()
+    app = make_app(database_url, instance)
+    data = build_data(app, candidates)
+    log(f"{args.db}: {candidates} candidates and {data['questions']} questions built in {time.time() - began:.1f} s")
+    return app, database_url, instance, data
+
+
+def stepped_run(args, procs, out, user_class, hosts, bench_env, steps, step_seconds, ready_seconds, tag,
+                monitor, name) -> tuple[list[dict], list[dict]]:
+    """Closed-loop steps: every user spawned and ready within `ready_seconds`, then the steps.
+    Each step's row has its throughput, latency, CPU use and server CPU milliseconds per request."""
+    per_process = [max(s // args.client_processes, 1) for s in steps]
+    go = time.time() + ready_seconds
+    for index in range(len(steps)):
+        monitor.schedule(f"{tag}{index}_from", go + index * step_seconds + args.warmup)
+        monitor.schedule(f"{tag}{index}_to", go + (index + 1) * step_seconds)
+    env = {**bench_env, "BENCH_STEPS": ",".join(map(str, per_process)), "BENCH_STEP_SECONDS": step_seconds,
+           "BENCH_GO": go}
+    records = run_locust(args, procs, out, user_class, hosts, env, per_process[-1],
+                         ready_seconds + len(steps) * step_seconds + 10, tag, monitor)
+    samples = [s for r in records for s in r["samples"]]
+    rows = step_stats(samples, go, steps, step_seconds, args.warmup, name)
+    for index, row in enumerate(rows):
+        if f"{tag}{index}_to" in monitor.marks:
+            cpu = monitor.cpu_between(f"{tag}{index}_from", f"{tag}{index}_to")
+            row["cpu"] = cpu
+            row["server_cpu_ms_per_request"] = round(cpu["server_cores"] / max(row["rps"], 1e-9) * 1000, 2)
+            row["postgres_cpu_ms_per_request"] = round(cpu["postgres_cores"] / max(row["rps"], 1e-9) * 1000, 2)
+    return rows, records
+
+
+def healthz_run(args, procs, out, hosts, monitor, tag) -> list[dict]:
+    steps = [int(s) for s in args.healthz_steps.split(",")]
+    rows, _records = stepped_run(args, procs, out, "Health", hosts[:1], {}, steps, args.healthz_step_seconds, 8,
+                                 tag, monitor, "GET /healthz")
+    return rows
+
+
+def run_rush(args) -> int:
+    out = Path(args.out or ROOT / "bench" / "results" / f"rush-{args.db}-{args.candidates}-{args.servers}s").resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    procs = Processes(args.nice)
+    try:
+        app, database_url, instance, data = prepare(args, out, args.candidates)
+        env = server_env(args, database_url, instance, secrets.token_hex(32))
+        servers = start_servers(args, procs, env, out)
+        hosts = [host for _p, host in servers]
+        monitor = Monitor([p.pid for p, _h in servers], database=args.db_name if args.db == "postgres" else None)
+        monitor.start()
+        lead = 15 + args.candidates / (args.spawn_rate * args.client_processes)
+        t0 = time.time() + lead
+        opens = t0 + args.login_window
+        opens_at = datetime.fromtimestamp(opens, timezone.utc).replace(tzinfo=None, microsecond=0)
+        closes_at = opens_at + timedelta(seconds=args.start_spread + args.duration * 60 + 300)
+        exam_id, count = publish_exam(app, data, opens_at, closes_at, args.duration, args.grace)
+        opens = opens_at.replace(tzinfo=timezone.utc).timestamp()
+        log(f"exam {exam_id} published for {count} candidates; logins from {datetime.fromtimestamp(t0):%H:%M:%S}, "
+            f"opens {datetime.fromtimestamp(opens):%H:%M:%S}, {args.duration} min")
+        runtime = (opens - time.time()) + args.start_spread + args.duration * 60 + 30
+        monitor.mark("rush_start")
+        records = run_locust(args, procs, out, "RushCandidate", hosts, {
+            "BENCH_CANDIDATES": args.candidates, "BENCH_EXAM_ID": exam_id, "BENCH_T0": t0,
+            "BENCH_LOGIN_WINDOW": args.login_window, "BENCH_OPENS_AT": opens, "BENCH_START_SPREAD": args.start_spread,
+            "BENCH_THINK": args.think, "BENCH_SUBMIT_SPREAD": args.submit_spread, "BENCH_NO_SUBMIT": args.no_submit,
+            "BENCH_RESUBMIT": args.resubmit, "BENCH_SEED": args.seed}, args.candidates, runtime, "rush", monitor)
+        monitor.mark("rush_end")
+        rush_end = time.time()
+        samples = [s for r in records for s in r["samples"]]
+        log(f"rush over: {len(samples)} requests")
+        # /healthz with the same servers while the unsubmitted attempts run out their grace.
+        health = healthz_run(args, procs, out, hosts, monitor, "healthz")
+        monitor.mark("healthz_end")
+        with app.app_context():
+            from sqlalchemy import func, select
+
+            from trainingapp.exams.models import Attempt
+            from trainingapp.extensions import db
+            last = db.session.scalar(select(func.max(Attempt.deadline_at)).where(Attempt.exam_id == exam_id))
+        if last is not None:
+            wait = last.replace(tzinfo=timezone.utc).timestamp() + args.grace + 2 - time.time()
+            if wait > 0:
+                log(f"waiting {wait:.0f} s for the last deadline plus grace")
+                time.sleep(wait)
+        finalize_output, finalize_seconds = run_finalize(env)
+        log(f"flask --app run exams finalize: {finalize_output} ({finalize_seconds} s)")
+        monitor.stopped.set()
+        check = check_database(app, exam_id, records)
+        report = {
+            "kind": "rush", "date": datetime.now().isoformat(timespec="seconds"), "argv": sys.argv[1:],
+            "parameters": vars(args), "machine": machine(), "exam_id": exam_id, "candidates": count,
+            "endpoints": endpoint_stats(samples), "healthz_steps": health,
+            "cpu_during_rush": monitor.cpu_between("rush_start", "rush_end"),
+            "worker_rss_during_rush": monitor.peak_mib(until=rush_end),
+            "worker_rss_whole_run": monitor.peak_mib(),
+            "finalize": {"output": finalize_output, "seconds": finalize_seconds}, "check": check,
+        }
+        errors = sum(s["errors"] for s in report["endpoints"].values())
+        report["pass"] = (check["lost_answers"] == 0 and check["unfinished"] == 0 and errors == 0
+                          and check["regrade_mismatches"] == 0 and check["answer_score_mismatches"] == 0
+                          and check["submit_response_mismatches"] == 0 and check["attempts"] == args.candidates)
+        write_report(out, report, rush_markdown(report))
+        return 0 if report["pass"] else 1
+    finally:
+        procs.stop_all()
+
+
+def run_capacity(args) -> int:
+    out = Path(args.out or ROOT / "bench" / "results" / f"capacity-{args.db}").resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    steps = [int(s) for s in args.steps.split(",")]
+    procs = Processes(args.nice)
+    try:
+        app, database_url, instance, data = prepare(args, out, max(steps))
+        env = server_env(args, database_url, instance, secrets.token_hex(32))
+        servers = start_servers(args, procs, env, out)
+        hosts = [host for _p, host in servers]
+        monitor = Monitor([p.pid for p, _h in servers], database=args.db_name if args.db == "postgres" else None)
+        monitor.start()
+        opened = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0) - timedelta(minutes=1)
+        exam_id, _count = publish_exam(app, data, opened, opened + timedelta(hours=3), 120, 60)
+        monitor.mark("save_start")
+        saves, records = stepped_run(
+            args, procs, out, "Saver", hosts, {"BENCH_CANDIDATES": max(steps), "BENCH_EXAM_ID": exam_id,
+                                               "BENCH_SEED": args.seed},
+            steps, args.step_seconds, args.ready_seconds, "save", monitor, "PUT /api/attempts/[a]/answers/[q]")
+        monitor.mark("save_end")
+        samples = [s for r in records for s in r["samples"]]
+        health = healthz_run(args, procs, out, hosts, monitor, "healthz")
+        monitor.mark("healthz_end")
+        monitor.stopped.set()
+        check = check_database(app, exam_id, records)
+        holding = [r for r in saves if r["p95_ms"] < 100 and not r["errors"]]
+        best = max(holding, key=lambda r: r["rps"]) if holding else None
+        ceiling = max((r["rps"] for r in health), default=None)
+        report = {
+            "kind": "capacity", "date": datetime.now().isoformat(timespec="seconds"), "argv": sys.argv[1:],
+            "parameters": vars(args), "machine": machine(), "save_steps": saves, "healthz_steps": health,
+            "best_save_under_100ms": best, "healthz_ceiling_rps": ceiling,
+            "save_share_of_healthz": round(best["rps"] / ceiling, 3) if best and ceiling else None,
+            "cpu_during_saves": monitor.cpu_between("save_start", "save_end"),
+            "cpu_during_healthz": monitor.cpu_between("save_end", "healthz_end"),
+            "worker_rss": monitor.peak_mib(), "all_endpoints": endpoint_stats(samples), "check": check,
+        }
+        report["pass"] = (check["lost_answers"] == 0 and
+                          sum(s["errors"] for s in report["all_endpoints"].values()) == 0)
+        write_report(out, report, capacity_markdown(report))
+        return 0 if report["pass"] else 1
+    finally:
+        procs.stop_all()
+
+
+LOAD_AT_START = os.getloadavg()
+
+
+def app_version() -> str:
+    """The commit under test: COMMIT in --app-dir (a `git archive` snapshot), or git's view of the checkout."""
+    marker = APP["dir"] / "COMMIT"
+    if marker.exists():
+        return marker.read_text().strip()
+    try:
+        head = subprocess.run(["git", "-C", str(APP["dir"]), "rev-parse", "--short", "HEAD"],  # noqa: S603, S607
+                              capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(APP["dir"]), "status", "--porcelain", "--untracked-files=no"],  # noqa: S603, S607
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except OSError:
+        return "unknown"
+    return head + (" with uncommitted changes" if dirty else "")
+
+
+def machine() -> dict:
+    return {"cores": os.cpu_count(), "app": app_version(), "load_average_at_start": LOAD_AT_START,
+            "load_average_at_end": os.getloadavg(), "python": sys.version.split()[0]}
+
+
+def write_report(out: Path, report: dict, markdown: str) -> None:
+    (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+    (out / "report.md").write_text(markdown)
+    print(markdown)
+    log(f"report: {out / 'report.md'}")
+
+
+def rush_markdown(r: dict) -> str:
+    p, c = r["parameters"], r["check"]
+    text = [f"# Exam rush, {r['date']}", "",
+            f"`python -m bench.rush {' '.join(r['argv'])}` (app {r['machine']['app']}; load average before "
+            f"{r['machine']['load_average_at_start'][0]:.1f})", "",
+            f"{p['db']}, {p['servers']} server(s) × {p['workers']} workers × {p['threads']} threads on CPU "
+            f"{p['server_cpus']}; locust {p['client_processes']} process(es) on CPU {p['client_cpus']}; "
+            f"nice {p['nice']}; client connections keep-alive {p['keep_alive']}. "
+            f"{r['candidates']} candidates: logins over {p['login_window']} s, starts over {p['start_spread']} s, "
+            f"a {p['duration']}-minute exam, one save per {p['think']} s (±50 %), {p['resubmit']:.0%} of saves "
+            f"change an earlier answer, submits in the last {p['submit_spread']} s, {p['no_submit']:.0%} never "
+            f"submit.", "", stats_table(r["endpoints"], "Per endpoint (whole rush)"),
+            steps_table(r["healthz_steps"], "/healthz, same servers"),
+            f"CPU during the rush (cores): {r['cpu_during_rush']}", "",
+            f"gunicorn worker RSS during the rush: {r['worker_rss_during_rush']}", "",
+            f"`flask --app run exams finalize`: {r['finalize']['output']} in {r['finalize']['seconds']} s", "",
+            "**Database check**", "",
+            f"- attempts: {c['attempts']} ({c['statuses']}), started by clients: {c['attempts_started_by_clients']}, "
+            f"unfinished: {c['unfinished']}, finish reasons: {c['finish_reasons']}",
+            f"- acknowledged answers: {c['acknowledged_answers']}, lost: {c['lost_answers']}, "
+            f"stored newer than acknowledged: {c['stored_newer_than_acknowledged']}",
+            f"- scores differing from a regrade: {c['regrade_mismatches']} (answers: {c['answer_score_mismatches']}); "
+            f"submit responses differing from the database: {c['submit_response_mismatches']} "
+            f"of {c['submit_responses_checked']}",
+            "", f"**{'PASS' if r['pass'] else 'FAIL'}** (zero lost answers, zero errors, all finished and regraded)",
+            ""]
+    return "\n".join(text)
+
+
+def capacity_markdown(r: dict) -> str:
+    p, c, best = r["parameters"], r["check"], r["best_save_under_100ms"]
+    text = [f"# Save capacity, {r['date']}", "",
+            f"`python -m bench.rush {' '.join(r['argv'])}` (app {r['machine']['app']}; load average before "
+            f"{r['machine']['load_average_at_start'][0]:.1f})", "",
+            f"{p['db']}, {p['servers']} server(s) × {p['workers']} workers × {p['threads']} threads on CPU "
+            f"{p['server_cpus']}; locust {p['client_processes']} process(es) on CPU {p['client_cpus']}; "
+            f"nice {p['nice']}; keep-alive {p['keep_alive']}; closed loop, {p['step_seconds']} s per step, "
+            f"the first {p['warmup']} s of each step left out.", "",
+            steps_table(r["save_steps"], "PUT /api/attempts/[a]/answers/[q]", 100),
+            steps_table(r["healthz_steps"], "GET /healthz"),
+            f"Best save rate with p95 < 100 ms: {best['rps'] if best else 'none'} req/s "
+            f"({best['users'] if best else '-'} users); /healthz ceiling {r['healthz_ceiling_rps']} req/s; "
+            f"share {r['save_share_of_healthz']}", "",
+            f"CPU during saves (cores): {r['cpu_during_saves']}; during /healthz: {r['cpu_during_healthz']}", "",
+            f"gunicorn worker RSS: {r['worker_rss']}", "",
+            f"Acknowledged answers {c['acknowledged_answers']}, lost {c['lost_answers']}.", "",
+            f"**{'PASS' if r['pass'] else 'FAIL'}** (zero lost answers, zero errors)", ""]
+    return "\n".join(text)
+
+
+def summarise(paths: list[Path]) -> str:
+    """Medians over several report.json files of one kind (capacity steps or rush endpoints)."""
+    from statistics import median
+    reports = [json.loads(Path(p).read_text()) for p in paths]
+    lines = [f"Medians of {len(reports)} run(s): " + ", ".join(str(p) for p in paths), ""]
+    if reports[0]["kind"] == "capacity":
+        for key, title in (("save_steps", "PUT /api/attempts/[a]/answers/[q]"), ("healthz_steps", "GET /healthz")):
+            lines += [f"**{title}**", "", "| users | req/s | p50 ms | p95 ms | p99 ms | errors | server CPU ms/req |",
+                      "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+            users = sorted({row["users"] for r in reports for row in r[key]})
+            for n in users:
+                rows = [row for r in reports for row in r[key] if row["users"] == n]
+                cpu = [row["server_cpu_ms_per_request"] for row in rows if row.get("server_cpu_ms_per_request")]
+                lines.append(f"| {n} | {median(r['rps'] for r in rows):.1f} | "
+                             f"{median(r['p50_ms'] for r in rows):.1f} | {median(r['p95_ms'] for r in rows):.1f} | "
+                             f"{median(r['p99_ms'] for r in rows):.1f} | "
+                             f"{sum(r['errors'] for r in rows)} | {median(cpu) if cpu else '-'} |")
+            lines.append("")
+    else:
+        lines += ["| endpoint | requests | errors | peak 10 s req/s | p50 ms | p95 ms | p99 ms |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        names = sorted({n for r in reports for n in r["endpoints"]})
+        for name in names:
+            rows = [r["endpoints"][name] for r in reports if name in r["endpoints"]]
+            lines.append(f"| `{name}` | {median(r['count'] for r in rows):.0f} | {sum(r['errors'] for r in rows)} | "
+                         f"{median(r['peak_10s_rps'] for r in rows):.1f} | {median(r['p50_ms'] for r in rows):.1f} | "
+                         f"{median(r['p95_ms'] for r in rows):.1f} | {median(r['p99_ms'] for r in rows):.1f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.rush", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    common.add_argument("--db", choices=("postgres", "sqlite"), default="postgres")
+    common.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432",
+                        help="PostgreSQL server (no database name)")
+    common.add_argument("--db-name", default="bench_rush", help="database to drop and create (bench_* only)")
+    common.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
+    common.add_argument("--threads", type=int, default=8, help="gthread threads per worker")
+    common.add_argument("--servers", type=int, default=1, help="app servers on consecutive ports")
+    common.add_argument("--port", type=int, default=8101)
+    common.add_argument("--server-cpus", default="0,1", help="taskset CPU list for gunicorn")
+    common.add_argument("--client-cpus", default="0,1", help="taskset CPU list for locust")
+    common.add_argument("--nice", type=int, default=0,
+                        help="scheduling niceness of gunicorn and locust (e.g. -10 on a machine shared with "
+                             "other work; PostgreSQL keeps its own)")
+    common.add_argument("--client-processes", type=int, default=1, help="locust processes (users split)")
+    common.add_argument("--spawn-rate", type=int, default=200, help="locust users started per second per process")
+    common.add_argument("--redis-url", default="redis://127.0.0.1:6379/15", help="shared rate-limit counts")
+    common.add_argument("--login-limit-per-address", default="100000 per minute",
+                        help="every virtual user comes from 127.0.0.1")
+    common.add_argument("--healthz-steps", default="8,16,32", help="/healthz concurrency steps")
+    common.add_argument("--healthz-step-seconds", type=float, default=15)
+    common.add_argument("--warmup", type=float, default=5, help="seconds left out at the start of each step")
+    common.add_argument("--keep-alive", choices=("on", "off"),
+                        help="client connections: off = a new one per request, as nginx talks to gunicorn "
+                             "(default: off for rush, on for capacity)")
+    common.add_argument("--seed", type=int, default=2026)
+    common.add_argument("--app-dir", type=Path, default=ROOT,
+                        help="the application to run (default this checkout; e.g. a `git archive` of one commit)")
+    common.add_argument("--out", help="folder for the report and logs (default bench/results/...)")
+    rush = commands.add_parser("rush", parents=[common], help="the exam rush with the database check",
+                               formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    rush.add_argument("--candidates", type=int, default=1000)
+    rush.add_argument("--login-window", type=float, default=120, help="seconds before the start")
+    rush.add_argument("--start-spread", type=float, default=60, help="seconds after opening")
+    rush.add_argument("--duration", type=int, default=5, help="exam minutes")
+    rush.add_argument("--think", type=float, default=15, help="mean seconds between saves")
+    rush.add_argument("--submit-spread", type=float, default=60, help="submits in the last N seconds")
+    rush.add_argument("--no-submit", type=float, default=0.1, help="share that never submits")
+    rush.add_argument("--resubmit", type=float, default=0.15, help="share of saves changing an earlier answer")
+    rush.add_argument("--grace", type=int, default=60, help="the exam's grace seconds")
+    capacity = commands.add_parser("capacity", parents=[common], help="sustained save-answer capacity",
+                                   formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    capacity.add_argument("--steps", default="4,8,16,32", help="closed-loop concurrency steps")
+    capacity.add_argument("--step-seconds", type=float, default=25)
+    capacity.add_argument("--ready-seconds", type=float, default=40,
+                          help="time for every user to sign in and start before the first step")
+    summary = commands.add_parser("summary", help="medians over several runs' report.json")
+    summary.add_argument("reports", nargs="+", type=Path)
+    args = parser.parse_args(argv)
+    if args.command == "summary":
+        print(summarise(args.reports))
+        return 0
+    APP["dir"] = args.app_dir.resolve()
+    if args.keep_alive is None:
+        args.keep_alive = "off" if args.command == "rush" else "on"
+    if args.command == "rush":
+        return run_rush(args)
+    return run_capacity(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
