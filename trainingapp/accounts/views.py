@@ -36,14 +36,15 @@ def load_user(token: str):
     if not user_id.isdigit() or not version.isdigit():
         return None
     user = db.session.get(User, int(user_id))
-    # End this short read at once (keeping the loaded person): on SQLite every transaction
-    # holds the write lock, and the person lookup must not keep it through the whole request.
-    session_ = db.session()
-    session_.expire_on_commit = False
-    try:
-        session_.commit()
-    finally:
-        session_.expire_on_commit = True
+    if db.session.get_bind().dialect.name == "sqlite":
+        # End this short read at once (keeping the loaded person): on SQLite every transaction
+        # holds the write lock, and the person lookup must not keep it through the whole request.
+        session_ = db.session()
+        session_.expire_on_commit = False
+        try:
+            session_.commit()
+        finally:
+            session_.expire_on_commit = True
     if user is None or user.session_version != int(version) or not user.is_active:
         return None
     return user

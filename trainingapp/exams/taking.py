@@ -38,9 +38,13 @@ def grace(exam: Exam) -> timedelta:
     return timedelta(seconds=exam.grace_seconds)
 
 
-def is_overdue(attempt: Attempt, exam: Exam, moment=None) -> bool:
+def past_grace(deadline, grace_seconds: int, moment) -> bool:
     """Past the deadline and the grace period: nothing more is accepted."""
-    return (moment or now()) > attempt.deadline_at + grace(exam)
+    return moment > deadline + timedelta(seconds=grace_seconds)
+
+
+def is_overdue(attempt: Attempt, exam: Exam, moment=None) -> bool:
+    return past_grace(attempt.deadline_at, exam.grace_seconds, moment or now())
 
 
 # --- what a person may do -------------------------------------------------------------------
@@ -270,31 +274,44 @@ def review_open(attempt: Attempt, moment=None) -> bool:
 
 # --- saving ----------------------------------------------------------------------------------
 
-def _upsert(values: dict):
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = Answer.__table__
-    statement = insert(table).values(**values)
-    excluded = statement.excluded
-    return statement.on_conflict_do_update(
-        index_elements=[table.c.attempt_id, table.c.question_id],
-        set_={"response": excluded.response, "seq": excluded.seq, "saved_at": excluded.saved_at},
-        where=table.c.seq < excluded.seq).returning(table.c.seq)
+#: The attempt as a save needs it, share-locked so a concurrent submit (FOR UPDATE) waits for
+#: the save to commit and grades it. Built once: a save is the hottest request of an exam.
+_SAVE_TARGET = (select(Attempt.user_id, Attempt.status, Attempt.deadline_at, Attempt.paper, Exam.grace_seconds)
+                .join(Exam, Exam.id == Attempt.exam_id).where(Attempt.id == bindparam("attempt_id"))
+                .with_for_update(read=True, of=Attempt))
+
+_UPSERTS: dict[str, object] = {}
+
+
+def _upsert_statement(dialect: str):
+    """INSERT … ON CONFLICT … WHERE seq < excluded.seq, built once per dialect and reused."""
+    if dialect not in _UPSERTS:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        table = Answer.__table__
+        statement = insert(table)
+        excluded = statement.excluded
+        _UPSERTS[dialect] = statement.on_conflict_do_update(
+            index_elements=[table.c.attempt_id, table.c.question_id],
+            set_={"response": excluded.response, "seq": excluded.seq, "saved_at": excluded.saved_at},
+            where=table.c.seq < excluded.seq).returning(table.c.seq)
+    return _UPSERTS[dialect]
 
 
 def save_answer(user, attempt_id: int, question_id: int, response, seq) -> dict:
     """Store one answer atomically unless a newer one is stored; refused once the attempt is over."""
     if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < 2**62:
         raise Refused("invalid", _l("seq must be a non-negative whole number."), 422)
-    attempt = own_attempt(user, attempt_id, lock="share")
-    if attempt.is_finished:
+    target = db.session.execute(_SAVE_TARGET, {"attempt_id": attempt_id}).first()
+    if target is None or target.user_id != user.id:
+        raise Refused("not_found", _l("There is no such attempt."), 404)
+    if target.status != "in_progress":
         raise Refused("finished", _l("This attempt is already finished."))
     moment = now()
-    if is_overdue(attempt, attempt.exam, moment):
+    if past_grace(target.deadline_at, target.grace_seconds, moment):
         db.session.rollback()
         finalize(attempt_id, reason="deadline")
         raise Refused("finished", _l("The time is up; the attempt has been submitted."))
-    item = next((i for i in attempt.paper if i["q"] == question_id), None)
+    item = next((i for i in target.paper if i["q"] == question_id), None)
     if item is None:
         raise Refused("not_found", _l("This question is not on your paper."), 404)
     keys = [chr(ord("A") + i) for i in range(item["n"])] if item["t"] in ("single", "multiple") else []
@@ -302,8 +319,9 @@ def save_answer(user, attempt_id: int, question_id: int, response, seq) -> dict:
         normalised = grading.validate_response(item["t"], response, keys, item["b"])
     except grading.InvalidResponse as invalid:
         raise Refused("invalid", str(invalid), 422) from None
-    result = db.session.execute(_upsert({"attempt_id": attempt_id, "question_id": question_id,
-                                         "response": normalised, "seq": seq, "saved_at": moment}))
+    statement = _upsert_statement(db.session.get_bind().dialect.name)
+    result = db.session.execute(statement, {"attempt_id": attempt_id, "question_id": question_id,
+                                            "response": normalised, "seq": seq, "saved_at": moment})
     written = result.first() is not None  # no row back: an equal or newer answer was already stored
     db.session.commit()
     return {"saved": written, "seq": seq, "saved_at": isoformat(moment)}
