@@ -71,8 +71,8 @@ def build_data(app, candidates: int) -> dict:
     """Schema, departments, candidates (one precomputed hash), the sample question banks."""
     from flask_migrate import upgrade
     from sqlalchemy import insert, select
-    from werkzeug.security import generate_password_hash
 
+    from trainingapp.accounts.hashing import hash_password
     from trainingapp.accounts.models import Department, User
     from trainingapp.clock import now
     from trainingapp.extensions import db
@@ -88,8 +88,8 @@ def build_data(app, candidates: int) -> dict:
             db.session.add(department)
             departments.append(department)
         db.session.flush()
-        # One hash for every account, with the production method: one scrypt per person would take hours.
-        hashed = generate_password_hash(PASSWORD, method=app.config["PASSWORD_HASH_METHOD"])
+        # One hash for every account, with the production method: one hash per person would take minutes.
+        hashed = hash_password(PASSWORD, app.config["PASSWORD_HASH_METHOD"])
         stamp = now()
         db.session.add(User(login="benchtrainer", name="基准讲师", department_id=root.id, category="staff",
                             role="trainer", password_hash=hashed, must_change_password=False))

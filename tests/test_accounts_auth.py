@@ -124,5 +124,69 @@ def test_next_parameter_cannot_leave_the_site(client, make):
 
 def test_strong_hash_is_used_outside_tests(app):
     from trainingapp.config import Config
-    assert Config.PASSWORD_HASH_METHOD.startswith("scrypt")
-    assert Config.INITIAL_PASSWORD_HASH_METHOD.startswith("scrypt")
+    name, memory, passes, lanes = Config.PASSWORD_HASH_METHOD.split(":")
+    # OWASP's equivalent Argon2id minimums: 46 MiB × 1 … 9 MiB × 4 … 7 MiB × 5 (memory × passes ≥ ~36 MiB).
+    assert name == "argon2id" and int(memory) * int(passes) >= 36 * 1024 and int(lanes) >= 1
+    with app.app_context():
+        from trainingapp.accounts.hashing import hash_password, verify_password
+        stored = hash_password("Long-enough-2026", Config.PASSWORD_HASH_METHOD)
+        assert stored.startswith("$argon2id$v=19$m=9216,t=4,p=1$")
+        assert verify_password(stored, "Long-enough-2026") and not verify_password(stored, "long-enough-2026")
+
+
+def _stored_hash(app, person):
+    from trainingapp.accounts.models import User
+    with app.app_context():
+        return db.session.get(User, person.id).password_hash
+
+
+def _set_hash(app, person, stored):
+    from trainingapp.accounts.models import User
+    with app.app_context():
+        db.session.get(User, person.id).password_hash = stored
+        db.session.commit()
+
+
+def test_an_older_hash_still_signs_in_and_is_upgraded(app, client, make, monkeypatch):
+    from werkzeug.security import generate_password_hash
+    monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", "argon2id:9216:4:1")
+    person = make.user()
+    _set_hash(app, person, generate_password_hash(PASSWORD, method="scrypt:16384:8:1"))
+    assert login(client, person, password="wrong password").status_code == 200
+    assert _stored_hash(app, person).startswith("scrypt:")  # a failed check changes nothing
+    assert login(client, person).status_code == 302
+    upgraded = _stored_hash(app, person)
+    assert upgraded.startswith("$argon2id$v=19$m=9216,t=4,p=1$")
+    client.post("/logout")
+    assert login(client, person).status_code == 302
+    assert _stored_hash(app, person) == upgraded  # current hashes are left alone
+
+
+def test_a_temporary_password_is_not_rehashed_before_it_is_changed(app, client, make, monkeypatch):
+    monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", "argon2id:9216:4:1")
+    person = make.user(must_change=True)
+    before = _stored_hash(app, person)
+    assert login(client, person).status_code == 302
+    assert _stored_hash(app, person) == before
+
+
+def test_password_checks_queue_beyond_the_configured_number(app, make, monkeypatch):
+    import threading
+
+    from trainingapp.accounts.hashing import checks_at_once
+    monkeypatch.setitem(app.config, "PASSWORD_CHECKS_AT_ONCE", 1)
+    monkeypatch.delitem(app.extensions, "password_checks", raising=False)  # rebuilt from the setting
+    person = make.user()
+    with app.app_context():
+        gate = checks_at_once()
+    results = []
+    gate.acquire()  # another sign-in is being checked
+    try:
+        waiting = threading.Thread(target=lambda: results.append(login(app.test_client(), person).status_code))
+        waiting.start()
+        waiting.join(0.5)
+        assert waiting.is_alive() and results == [], results  # queued behind the running check
+    finally:
+        gate.release()
+    waiting.join(30)
+    assert results == [302]

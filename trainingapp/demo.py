@@ -9,8 +9,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
+from .accounts.hashing import hash_password
 from .extensions import db
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - the published demo password, demo accounts only
@@ -69,7 +69,7 @@ def load_accounts_demo() -> dict[str, int]:
         db.session.flush()
         ids[name] = department.id
     # One hash for every demo account: hashing forty times would slow the first start.
-    hashed = generate_password_hash(DEMO_PASSWORD, method=current_app.config["PASSWORD_HASH_METHOD"])
+    hashed = hash_password(DEMO_PASSWORD, current_app.config["PASSWORD_HASH_METHOD"])
     for login, name, department, category, post, role in demo_people():
         db.session.add(User(login=login, name=name, department_id=ids[department], category=category,
                             post=post, role=role, password_hash=hashed, must_change_password=False))

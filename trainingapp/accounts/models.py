@@ -5,10 +5,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..clock import now
 from ..extensions import db
+from . import hashing
 
 ROLES = {
     "cadre": _l("Cadre"),
@@ -105,11 +105,17 @@ class User(db.Model):
 
     def set_password(self, password: str, *, must_change: bool) -> None:
         key = "INITIAL_PASSWORD_HASH_METHOD" if must_change else "PASSWORD_HASH_METHOD"
-        self.password_hash = generate_password_hash(password, method=current_app.config[key])
+        self.password_hash = hashing.hash_password(password, current_app.config[key])
         self.must_change_password = must_change
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        """Check the password; a person's own password hashed by an older method is rehashed."""
+        if not hashing.verify_password(self.password_hash, password):
+            return False
+        method = current_app.config["PASSWORD_HASH_METHOD"]
+        if not self.must_change_password and not hashing.is_current(self.password_hash, method):
+            self.password_hash = hashing.hash_password(password, method)
+        return True
 
     @property
     def role_label(self) -> str:

@@ -5,11 +5,10 @@ import pandas as pd
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
-from werkzeug.security import generate_password_hash
 
 from ..clock import now
 from ..extensions import db
-from . import audit
+from . import audit, hashing
 from .models import Department, User
 from .passwords import generate_password, password_problems
 from .roster import ExistingPerson, RosterPlan, plan_roster
@@ -24,7 +23,7 @@ class ServiceError(Exception):
 
 def _hash(password: str, *, initial: bool) -> str:
     method = current_app.config["INITIAL_PASSWORD_HASH_METHOD" if initial else "PASSWORD_HASH_METHOD"]
-    return generate_password_hash(password, method=method)
+    return hashing.hash_password(password, method)
 
 
 def authenticate(login: str, password: str) -> User | None:
