@@ -12,6 +12,8 @@ tens of milliseconds instead of multiplying a worker's memory.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import threading
 
 from argon2 import PasswordHasher, Type
@@ -20,6 +22,23 @@ from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 _ARGON2 = "argon2id"
+_M_MMAP_THRESHOLD = -3
+
+
+def _release_big_blocks_to_the_os() -> None:
+    """Serve allocations of 1 MiB and more from mmap, which free() returns to the OS at once.
+
+    glibc otherwise raises its mmap threshold after the first 9 MiB Argon2 block is freed and
+    keeps later ones in each thread's heap: a worker with 8 threads grew by 70 MiB for good
+    after a burst of sign-ins. Elsewhere than glibc this does nothing.
+    """
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt(_M_MMAP_THRESHOLD, 1 << 20)
+    except (OSError, AttributeError):
+        pass
+
+
+_release_big_blocks_to_the_os()
 _hashers: dict[str, PasswordHasher] = {}
 _gate_lock = threading.Lock()
 
