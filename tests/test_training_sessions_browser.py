@@ -93,8 +93,63 @@ def test_projector_screen_at_desktop_width(app, page, town):
         assert code and len(code) == 6
         box = page.locator(".projector-qr svg").bounding_box()
         assert box["width"] > 300  # large enough to scan from the back of the room
-        assert page.locator("meta[http-equiv=refresh]").count() == 1
+        assert page.locator("meta[http-equiv=refresh]").count() == 0  # only inside <noscript>
+        assert page.is_visible("#refresh-toggle") and page.is_visible("#refresh-status")
         page.shot("projector-desktop")
+    finally:
+        clock.reset()
+
+
+def test_projector_screen_updates_itself_and_can_be_paused_by_keyboard(app, page, town):
+    session_id, _secret = add_session(app, town, rotate_codes=True)
+    # One second before the code changes: the screen asks again after 2 s, and (the server's clock
+    # standing still) keeps asking every 2 s.
+    clock.freeze(START_UTC - timedelta(minutes=5, seconds=1))
+    fetched = []
+    page.on("request", lambda request: fetched.append(request.url)
+            if request.resource_type == "fetch" and request.url.endswith("/projector") else None)
+    try:
+        page.login("trainer1")
+        page.open(f"/sessions/{session_id}/projector")
+        first = page.get_attribute("#checkin-code", "data-code")
+        assert page.get_attribute("#main", "data-refresh") == "2"
+        assert page.text_content("#refresh-toggle").strip() in ("暂停自动刷新", "Pause automatic refresh")
+        # The screen fetches itself again and swaps in a new #projector-live (without this mark).
+        page.evaluate("() => { document.querySelector('#projector-live').dataset.old = 'yes'; }")
+        page.wait_for_function("() => !document.querySelector('#projector-live').dataset.old")
+        assert fetched and page.get_attribute("#checkin-code", "data-code") == first  # the same minute
+
+        # Paused with the keyboard: no more fetching, and the screen says so.
+        page.focus("#refresh-toggle")
+        page.keyboard.press("Enter")
+        assert page.text_content("#refresh-toggle").strip() in ("继续自动刷新", "Resume automatic refresh")
+        assert "is-paused" in page.get_attribute("#refresh-status", "class")
+        page.wait_for_timeout(500)  # a request already on its way when the button was pressed lands
+        count = len(fetched)
+        clock.advance(timedelta(seconds=2))  # the code changes on the server
+        page.wait_for_timeout(4500)  # two refresh periods
+        assert len(fetched) == count
+        assert page.get_attribute("#checkin-code", "data-code") == first
+
+        # Resumed: brought up to date at once, and the focus is still on the button.
+        page.keyboard.press("Enter")
+        page.wait_for_function("code => document.querySelector('#checkin-code').dataset.code !== code", arg=first)
+        assert page.evaluate("() => document.activeElement.id") == "refresh-toggle"
+        assert page.text_content("#refresh-toggle").strip() in ("暂停自动刷新", "Pause automatic refresh")
+        assert page.get_attribute("#main", "data-refresh") == "30"  # the next change is a minute away
+    finally:
+        clock.reset()
+
+
+def test_projector_screen_on_a_phone(app, phone, town):
+    session_id, _secret = add_session(app, town, rotate_codes=True)
+    clock.freeze(START_UTC - timedelta(minutes=5))
+    try:
+        phone.login("trainer1")
+        phone.open(f"/sessions/{session_id}/projector")
+        assert phone.is_visible("#refresh-toggle") and phone.is_visible("#checkin-code")
+        fits(phone)
+        phone.shot("projector-phone")
     finally:
         clock.reset()
 

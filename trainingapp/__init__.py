@@ -61,6 +61,8 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     bootstrap.init_app(app)
     limiter.init_app(app)
+    from . import compression
+    compression.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

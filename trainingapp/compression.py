@@ -1,0 +1,67 @@
+"""Compressed responses: pages, stylesheets, scripts, JSON and SVG go out brotli- or gzip-encoded.
+
+Flask-Compress encodes in an after_request hook (settings in config.py). What it does not
+do by itself is done here, for the static files (Bootstrap's CSS and JS are most of what an
+exam page weighs):
+
+- send_file answers with a stream, which Flask-Compress either skips or re-encodes on every
+  request. Streams stay uncompressed (COMPRESS_STREAMS off: downloads are xlsx, docx, pdf or
+  images, already compressed; a ranged 206 must not be re-encoded). A static file is instead
+  read into its response just before Flask-Compress runs, and the encoded bytes are kept per
+  encoding, path and ETag (the file's version), so each file is compressed once per process.
+- Flask-Compress gives the encoded response its own ETag ("<etag>:gzip") and answers
+  If-None-Match with 304 for it, so browsers still revalidate static files cheaply.
+"""
+from __future__ import annotations
+
+from flask import Flask, g, request
+
+from .extensions import compress
+
+#: The blueprints' static endpoints whose files are compressed and kept encoded.
+STATIC_ENDPOINTS = frozenset({"static", "bootstrap.static"})
+_STATIC_KEY = "static:"
+
+
+class StaticFileCache:
+    """Encoded static files by "encoding;static:path:etag". Any other key (a page, a JSON answer)
+    is never stored, so dynamic responses are always encoded afresh. Bounded by the files on disk;
+    `limit` guards against a flood of distinct paths all the same."""
+
+    def __init__(self, limit: int = 512) -> None:
+        self.limit = limit
+        self.data: dict[str, bytes] = {}
+
+    def get(self, key: str) -> bytes | None:
+        return self.data.get(key)
+
+    def set(self, key: str, value: bytes) -> None:
+        if key.partition(";")[2].startswith(_STATIC_KEY) and (key in self.data or len(self.data) < self.limit):
+            self.data[key] = value
+
+
+def cache_key(req) -> str:
+    """The static file's key, set by read_static_file; empty (never cached) for everything else."""
+    return g.get("_compress_key", "")
+
+
+def read_static_file(response):
+    """Turn a static file's stream into bytes, so Flask-Compress encodes it (or takes it from the cache)."""
+    if (request.endpoint in STATIC_ENDPOINTS and response.status_code == 200 and response.direct_passthrough
+            and response.mimetype in compress.compress_mimetypes_set):
+        etag, _weak = response.get_etag()
+        if etag:
+            g._compress_key = f"{_STATIC_KEY}{request.path}:{etag}"
+            response.direct_passthrough = False
+            response.make_sequence()  # reads the file (and closes it)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    if not app.config.get("COMPRESS_REGISTER", True):
+        return
+    app.config.setdefault("COMPRESS_CACHE_BACKEND", StaticFileCache)
+    app.config.setdefault("COMPRESS_CACHE_KEY", cache_key)
+    compress.init_app(app)
+    # Registered after Flask-Compress's hook, so it runs before it (after_request runs in reverse).
+    app.after_request(read_static_file)
