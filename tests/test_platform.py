@@ -123,3 +123,11 @@ def test_sqlite_connections_are_durable_and_queue_writers(tmp_path):
     engine.dispose()
     assert pragmas == {"journal_mode": "wal", "synchronous": 2, "busy_timeout": SQLITE_BUSY_TIMEOUT_MS,
                        "foreign_keys": 1}
+
+
+def test_connections_are_kept_open_not_reopened_per_burst(app):
+    """A fixed pool: an overflow connection would be closed after each burst and reopened (a fork on PostgreSQL)."""
+    with app.app_context():
+        pool = db.engine.pool
+        assert pool.size() == app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_size"] == 15
+        assert pool._max_overflow == 0
