@@ -72,6 +72,29 @@ def test_preview_then_confirm_imports_every_type(app, trainer):
         assert record.imported == 4 and stored["fill"].import_id == record.id
 
 
+def test_the_file_is_parsed_once_when_uploaded(app, trainer, monkeypatch):
+    """A 20,000-row file takes seconds to parse: the upload parses it, the preview and the
+    confirmation use that result (and still check the bank, which may have changed)."""
+    from trainingapp.questionbank import services
+    rows = GOOD + [["单选", "", "甲", "乙", "", "", "A", "", "", "", "", "", ""]]  # row 6: no stem
+    response = trainer.post("/questions/import", data={"file": (io.BytesIO(sheet(rows)), "bank.xlsx"),
+                                                       "category": "宪法"}, content_type="multipart/form-data")
+
+    def parse_again(*_args, **_kwargs):
+        raise AssertionError("parsed again")
+    monkeypatch.setattr(services, "parse_upload", parse_again)
+    page = trainer.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'data-count="new">4<' in page and 'data-count="rejected">1<' in page and "题干" in page
+    confirm = re.search(r'action="(/questions/import/[^"]+/confirm)"', page).group(1)
+    assert trainer.post(confirm, data={"mode": "all"}).status_code == 302  # errors: nothing imported
+    assert count(app) == 0
+    trainer.post(confirm, data={"mode": "valid_only"})
+    with app.app_context():
+        stored = db.session.scalars(select(Question)).all()
+        assert len(stored) == 4 and {q.category for q in stored} == {"宪法"}  # the upload's category
+        assert {q.qtype: q.answer for q in stored}["fill"] == [["十五", "15"]]
+
+
 def test_a_file_with_errors_imports_nothing_and_lists_every_error(app, trainer):
     rows = GOOD + [
         ["单选", "", "甲", "乙", "", "", "A", "", "", "", "", "", ""],            # row 6: empty stem

@@ -9,11 +9,15 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import PurePath
+from xml.sax.saxutils import escape
 
+import numpy as np
 import pandas as pd
 from flask_babel import lazy_gettext as _l
 
@@ -225,20 +229,184 @@ def _safe(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
-def to_xlsx(sheets: dict[str, pd.DataFrame], *, widths: dict[str, int] | None = None) -> bytes:
-    """A workbook with one sheet per frame, cells neutralised, columns sized to their content."""
+#: Frames longer than this have their rows written straight into the sheet's XML, as a stream,
+#: instead of through openpyxl's cell objects (about 30 times faster, and little memory).
+STREAM_ROWS = 1000
+_STREAMABLE = (str, int, float, bool, type(None), np.integer, np.floating, np.bool_)
+
+
+def to_xlsx(sheets: dict[str, pd.DataFrame], *, widths: dict[str, int] | None = None,
+            keep: Iterable[str] = (), finish: Callable | None = None) -> bytes:
+    """A workbook with one sheet per frame, cells neutralised, columns sized to their content.
+
+    `finish(workbook)` may style the openpyxl workbook before it is saved (number formats,
+    charts); it sees every sheet named in `keep` in full, the long ones only with their header.
+    """
+    return b"".join(xlsx_chunks(sheets, keep=keep, finish=finish))
+
+
+def xlsx_chunks(sheets: dict[str, pd.DataFrame], *, keep: Iterable[str] = (),
+                finish: Callable | None = None) -> Iterator[bytes]:
+    """The workbook of `to_xlsx` as a stream of bytes, for a download that starts at once.
+
+    Short sheets (and those in `keep`) go through openpyxl as always. A long sheet is written
+    there with its header row only, and its rows are then streamed into that sheet's XML while
+    the zip is written: numbers as numbers, text as inline strings, empty cells left out, the
+    same neutralisation of formulas. A frame holding other values (dates, for instance) is
+    written by openpyxl whatever its length.
+    """
+    kept = {name[:31] for name in keep}
+    streamed = {name[:31]: frame for name, frame in sheets.items()
+                if len(frame) > STREAM_ROWS and name[:31] not in kept and _streamable(frame)}
+    skeleton = _workbook(sheets, streamed, finish)
+    if not streamed:
+        yield skeleton
+        return
+    yield from _stream_workbook(skeleton, streamed)
+
+
+def _streamable(frame: pd.DataFrame) -> bool:
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+            continue
+        if values.dtype != object:
+            if pd.api.types.is_string_dtype(values):
+                continue  # text and missing values only
+            return False
+        if not all(issubclass(kind, _STREAMABLE) for kind in set(map(type, values.tolist()))):
+            return False
+    return True
+
+
+def _workbook(sheets: dict[str, pd.DataFrame], streamed: dict[str, pd.DataFrame], finish) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
-            _safe(frame).to_excel(writer, sheet_name=name[:31], index=False)
-            sheet = writer.sheets[name[:31]]
+            title = name[:31]
+            _safe(frame.head(0) if title in streamed else frame).to_excel(writer, sheet_name=title, index=False)
+            sheet = writer.sheets[title]
             for index, column in enumerate(frame.columns, start=1):
                 values = [str(column)] + [str(v) for v in frame[column].head(200)]
                 longest = max(sum(2 if ord(ch) > 127 else 1 for ch in v) for v in values)
                 letter = sheet.cell(row=1, column=index).column_letter
                 sheet.column_dimensions[letter].width = min(max(8, longest + 2), 60)
             sheet.freeze_panes = "A2"
+        if finish is not None:
+            finish(writer.book)
     return buffer.getvalue()
+
+
+class _Sink(io.RawIOBase):
+    """An unseekable file that keeps what is written until it is taken (zipfile then writes
+    each entry's sizes after its data, as streaming zip writers do)."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.parts.append(bytes(data))
+        self.size += len(data)
+        return len(data)
+
+    def take(self) -> bytes:
+        data = b"".join(self.parts)
+        self.parts, self.size = [], 0
+        return data
+
+
+def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet title -> its part in the archive, from the workbook and its relationships."""
+    from xml.etree import ElementTree
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    relation = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    targets = {rel.get("Id"): rel.get("Target")
+               for rel in ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))}  # noqa: S314  # nosec B314
+    paths = {}
+    # Both parts come from the workbook openpyxl has just written here, never from a user.
+    for sheet in ElementTree.fromstring(archive.read("xl/workbook.xml")).iter(f"{main}sheet"):  # noqa: S314  # nosec B314
+        target = targets[sheet.get(relation)]
+        paths[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return paths
+
+
+def _stream_workbook(skeleton: bytes, streamed: dict[str, pd.DataFrame]) -> Iterator[bytes]:
+    from openpyxl.utils import get_column_letter
+
+    source = zipfile.ZipFile(io.BytesIO(skeleton))
+    paths = _sheet_paths(source)
+    frames = {paths[title]: frame for title, frame in streamed.items()}
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=3) as archive:
+        for info in source.infolist():
+            data = source.read(info)
+            frame = frames.get(info.filename)
+            if frame is None:
+                archive.writestr(info, data)
+                yield sink.take()
+                continue
+            last = f"{get_column_letter(max(len(frame.columns), 1))}{len(frame) + 1}"
+            text = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', data.decode("utf-8"), count=1)
+            text = text.replace("<sheetData/>", "<sheetData></sheetData>")
+            head, _end, tail = text.partition("</sheetData>")
+            with archive.open(info.filename, "w") as entry:
+                entry.write(head.encode("utf-8"))
+                for chunk in _rows_xml(frame, 2):
+                    entry.write(chunk)
+                    if sink.size >= 1 << 18:
+                        yield sink.take()
+                entry.write(("</sheetData>" + tail).encode("utf-8"))
+            if sink.size:
+                yield sink.take()
+    yield sink.take()
+
+
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _rows_xml(frame: pd.DataFrame, first_row: int) -> Iterator[bytes]:
+    """<row> elements of the frame's cells from `first_row` on, about 2,000 rows per chunk."""
+    from openpyxl.utils import get_column_letter
+
+    letters = [get_column_letter(index) for index in range(1, len(frame.columns) + 1)]
+    columns = [frame[column].tolist() for column in frame.columns]  # plain values: iterating pandas is slow
+    rows: list[str] = []
+    for number, values in enumerate(zip(*columns), start=first_row):
+        cells = []
+        for letter, value in zip(letters, values):
+            if value is None or value is pd.NA:
+                continue
+            if isinstance(value, str):
+                if not value:
+                    continue
+                if value.startswith(FORMULA_PREFIXES):
+                    value = "'" + value
+                if "&" in value or "<" in value or ">" in value:
+                    value = escape(value)
+                if _ILLEGAL_XML.search(value):
+                    value = _ILLEGAL_XML.sub("", value)
+                cells.append(f'<c r="{letter}{number}" t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>')
+            elif isinstance(value, (bool, np.bool_)):
+                cells.append(f'<c r="{letter}{number}" t="b"><v>{int(value)}</v></c>')
+            elif isinstance(value, (int, np.integer)):
+                cells.append(f'<c r="{letter}{number}" t="n"><v>{int(value)}</v></c>')
+            elif math.isfinite(value):
+                cells.append(f'<c r="{letter}{number}" t="n"><v>{float(value)!r}</v></c>')
+            elif not math.isnan(value):
+                infinity = "inf" if value > 0 else "-inf"
+                cells.append(f'<c r="{letter}{number}" t="inlineStr"><is><t>{infinity}</t></is></c>')
+        rows.append(f'<row r="{number}">{"".join(cells)}</row>')
+        if len(rows) >= 2000:
+            yield "".join(rows).encode("utf-8")
+            rows = []
+    if rows:
+        yield "".join(rows).encode("utf-8")
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:

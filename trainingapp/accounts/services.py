@@ -4,13 +4,13 @@ from __future__ import annotations
 import pandas as pd
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from ..clock import now
 from ..extensions import db
 from . import audit, hashing
 from .models import Department, User
-from .passwords import generate_password, password_problems
+from .passwords import GENERATED_HASH_METHOD, generate_password, password_problems
 from .roster import ExistingPerson, RosterPlan, plan_roster
 from .tree import DepartmentTree
 
@@ -24,6 +24,13 @@ class ServiceError(Exception):
 def _hash(password: str, *, initial: bool) -> str:
     method = current_app.config["INITIAL_PASSWORD_HASH_METHOD" if initial else "PASSWORD_HASH_METHOD"]
     return hashing.hash_password(password, method)
+
+
+def _hash_generated(password: str) -> str:
+    """The hash of a password from `generate_password`: fast, salted (see passwords.GENERATED_HASH_METHOD).
+    Never for a password a person chose or typed."""
+    return hashing.hash_password(password, current_app.config.get("GENERATED_PASSWORD_HASH_METHOD",
+                                                                  GENERATED_HASH_METHOD))
 
 
 def authenticate(login: str, password: str) -> User | None:
@@ -65,7 +72,7 @@ def change_password(user: User, current: str, new: str) -> None:
 def reset_password(actor: User, person: User) -> str:
     """Give the person a new random password to change at next login; returns it (shown once)."""
     password = generate_password()
-    person.password_hash = _hash(password, initial=True)
+    person.password_hash = _hash_generated(password)
     person.must_change_password = True
     person.session_version += 1
     audit.record("password.reset", actor=actor, subject=person.login)
@@ -97,7 +104,7 @@ def save_person(actor: User, person: User | None, *, login: str, name: str, depa
     if person is None:
         person = User(login=login)
         password = generate_password()
-        person.password_hash = _hash(password, initial=True)
+        person.password_hash = _hash_generated(password)
         person.must_change_password = True
         db.session.add(person)
         audit.record("user.create", actor=actor, subject=login, role=role)
@@ -197,28 +204,23 @@ def import_roster(actor: User, frame: pd.DataFrame, tree: DepartmentTree, scope:
     generated = []
     hashes: dict[str, str] = {}  # one hash per distinct initial password: a file often gives one
     try:
+        stamp = now()
         new_people = []
         for entry in plan.creates:
             password = entry.password
             if password is None:
                 password = generate_password()
                 generated.append((entry.name, entry.login, password))
-                hashed = _hash(password, initial=True)
+                hashed = _hash_generated(password)
             else:
                 hashed = hashes.get(password) or hashes.setdefault(password, _hash(password, initial=True))
             new_people.append(dict(login=entry.login, name=entry.name, department_id=entry.department_id,
                                    category=entry.category, post=entry.post, role=entry.role,
                                    status=entry.status, password_hash=hashed, must_change_password=True,
-                                   session_version=1))
+                                   session_version=1, created_at=stamp, updated_at=stamp))
         if new_people:
-            db.session.execute(User.__table__.insert(), [
-                {**p, "created_at": now(), "updated_at": now()} for p in new_people])
-        for entry, changes in plan.updates:
-            values = {field: new for field, (_old, new) in changes.items()}
-            if "role" in changes or "status" in changes:
-                values["session_version"] = User.session_version + 1
-            values["updated_at"] = now()
-            db.session.execute(update(User).where(User.login == entry.login).values(**values))
+            db.session.execute(User.__table__.insert(), new_people)
+        _apply_updates(plan.updates, stamp)
         audit.record("roster.import", actor=actor, subject=filename, created=len(plan.creates),
                      updated=len(plan.updates), unchanged=len(plan.unchanged))
         db.session.commit()
@@ -226,3 +228,19 @@ def import_roster(actor: User, frame: pd.DataFrame, tree: DepartmentTree, scope:
         db.session.rollback()
         raise
     return plan, generated
+
+
+def _apply_updates(updates, stamp) -> None:
+    """The changes of existing people: one executemany per set of changed fields, not a statement per person."""
+    batches: dict[tuple[str, ...], list[dict]] = {}
+    for entry, changes in updates:
+        fields = tuple(sorted(changes))
+        batches.setdefault(fields, []).append({"b_login": entry.login, "b_updated_at": stamp,
+                                               **{f"b_{field}": new for field, (_old, new) in changes.items()}})
+    table = User.__table__
+    for fields, rows in batches.items():
+        values = {field: bindparam(f"b_{field}") for field in fields}
+        values["updated_at"] = bindparam("b_updated_at")
+        if "role" in fields or "status" in fields:
+            values["session_version"] = table.c.session_version + 1  # a new role or status ends every session
+        db.session.execute(update(table).where(table.c.login == bindparam("b_login")).values(**values), rows)

@@ -11,7 +11,7 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
 from typing import Callable, Iterable, Mapping
@@ -559,6 +559,25 @@ class ParseResult:
     extra_columns: list[str] = field(default_factory=list)
     rows_read: int = 0
     format: str = ""
+    #: The dedup key of each good question by row number, worked out once (it is not cheap).
+    keys: dict[int, str] = field(default_factory=dict, repr=False)
+
+    def to_json(self) -> dict:
+        """Plain JSON (messages as text in the current language), for `from_json` in a later request."""
+        def problems(found):
+            return [[e.row, e.column, str(e.message)] for e in found]
+        return {"questions": [[row, astuple(q)] for row, q in self.questions], "errors": problems(self.errors),
+                "duplicates": problems(self.duplicates), "extra_columns": list(self.extra_columns),
+                "rows_read": self.rows_read, "format": self.format,
+                "keys": [[row, key] for row, key in self.keys.items()]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> ParseResult:
+        return cls(questions=[(row, QuestionData(*fields)) for row, fields in data["questions"]],
+                   errors=[RowError(*e) for e in data["errors"]],
+                   duplicates=[RowError(*e) for e in data["duplicates"]],
+                   extra_columns=list(data["extra_columns"]), rows_read=data["rows_read"], format=data["format"],
+                   keys={row: key for row, key in data["keys"]})
 
     @property
     def counts_by_type(self) -> dict[str, int]:
@@ -589,6 +608,7 @@ def collect(items: Iterable[tuple[int, QuestionData | None, list[RowError]]],
             continue
         first_row[key] = rownum
         result.questions.append((rownum, question))
+        result.keys[rownum] = key
     return result
 
 

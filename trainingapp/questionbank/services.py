@@ -1,20 +1,21 @@
 """Use cases of the question bank: preview and import files, save, retire, export."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import pandas as pd
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, or_, select
+from sqlalchemy import JSON, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts import audit
 from ..clock import now
 from ..extensions import db
-from ..tabular import RowError, read_table, to_xlsx
+from ..tabular import RowError, TableError, read_table, to_xlsx
 from .formats import export_questions
 from .models import Question, QuestionImport
-from .parsing import QuestionData, check_fields, dedup_key, parse_upload
+from .parsing import ParseResult, QuestionData, check_fields, dedup_key, parse_upload
 from .usage import usage_of
 
 _CHUNK = 500  # keys per IN (...) query: well under SQLite's variable limit
@@ -42,6 +43,8 @@ class ImportPreview:
     new: list[tuple[int, QuestionData]]
     extra_columns: list[str] = field(default_factory=list)
     rows_read: int = 0
+    #: Dedup key by row number of the new questions.
+    keys: dict[int, str] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -77,32 +80,47 @@ def existing_ids(keys: list[str]) -> dict[str, int]:
     return found
 
 
-def preview_import(data: bytes, filename: str, *, max_rows: int, category: str | None = None) -> ImportPreview:
-    """Parse and check a file against the bank; changes nothing. TableError for a bad file."""
-    result = parse_upload(data, filename, max_rows=max_rows)
+def parse_for_staging(data: bytes, filename: str, *, max_rows: int) -> dict | None:
+    """The file parsed once, when it is uploaded, as JSON kept with the staged upload, so the
+    preview and the confirmation do not parse 20,000 rows again (the bank is still checked
+    each time). None when the file is unreadable: the preview says why, as before."""
+    try:
+        return parse_upload(data, filename, max_rows=max_rows).to_json()
+    except TableError:
+        return None
+
+
+def preview_import(data: bytes, filename: str, *, max_rows: int, category: str | None = None,
+                   parsed: dict | None = None) -> ImportPreview:
+    """Parse and check a file against the bank; changes nothing. TableError for a bad file.
+    `parsed`: what `parse_for_staging` made of these same bytes (then they are not parsed again)."""
+    result = ParseResult.from_json(parsed) if parsed else parse_upload(data, filename, max_rows=max_rows)
     questions = result.questions
     if category:
         for _row, question in questions:
             question.category = category
-    keys = [dedup_key(q) for _row, q in questions]
+    # The key does not depend on the category, so the parser's keys hold after the override above.
+    keys = [result.keys.get(row) or dedup_key(q) for row, q in questions]
     in_bank = existing_ids(keys)
     duplicates = list(result.duplicates)
-    new = []
+    new, new_keys = [], {}
     for (row, question), key in zip(questions, keys):
         if key in in_bank:
             duplicates.append(RowError(row, None, str(_l("already in the bank as question #%(id)s; skipped",
                                                          id=in_bank[key]))))
         else:
             new.append((row, question))
+            new_keys[row] = key
     duplicates.sort(key=lambda e: (e.row or 0))
-    return ImportPreview(result.format, result.errors, duplicates, new, result.extra_columns, result.rows_read)
+    return ImportPreview(result.format, result.errors, duplicates, new, result.extra_columns, result.rows_read,
+                         new_keys)
 
 
 def import_questions(actor, data: bytes, filename: str, *, max_rows: int, category: str | None = None,
-                     valid_only: bool = False) -> ImportOutcome:
+                     valid_only: bool = False, parsed: dict | None = None) -> ImportOutcome:
     """Import a whole file in one transaction: nothing when any row has an error, unless
     `valid_only`, where the valid rows land and the rejected ones come back as a sheet."""
-    preview = preview_import(data, filename, max_rows=max_rows, category=category)
+    preview = preview_import(data, filename, max_rows=max_rows, category=category, parsed=parsed)
     outcome = ImportOutcome(preview)
     if preview.errors and not valid_only:
         return outcome
@@ -113,10 +131,9 @@ def import_questions(actor, data: bytes, filename: str, *, max_rows: int, catego
     db.session.add(record)
     db.session.flush()
     stamp = now()
-    rows = [_row_values(q, record.id, actor_id, stamp) for _r, q in preview.new]
+    rows = [_row_values(q, record.id, actor_id, stamp, preview.keys.get(row)) for row, q in preview.new]
     try:
-        if rows:
-            db.session.execute(insert(Question), rows)
+        _insert_questions(rows)
         audit.record("questions.import", actor=actor, subject=filename[:200], imported=len(rows),
                      duplicates=len(preview.duplicates), rejected=len(preview.rejected_rows))
         db.session.commit()
@@ -130,12 +147,36 @@ def import_questions(actor, data: bytes, filename: str, *, max_rows: int, catego
     return outcome
 
 
-def _row_values(question: QuestionData, import_id, actor_id, stamp) -> dict:
+def _insert_questions(rows: list[dict]) -> None:
+    """New questions in the import's transaction: PostgreSQL's COPY (20,000 in a fraction of a
+    second, where an INSERT per row takes seconds), elsewhere one executemany."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    table = Question.__table__
+    if connection.dialect.name != "postgresql":
+        connection.execute(table.insert(), rows)
+        return
+    import psycopg
+
+    columns = list(rows[0])
+    as_json = {column.name for column in table.columns if isinstance(column.type, JSON)}
+    names = ", ".join(f'"{name}"' for name in columns)
+    driver = connection.connection.driver_connection  # the session's own connection and transaction
+    try:
+        with driver.cursor() as cursor, cursor.copy(f"COPY question ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([json.dumps(row[name]) if name in as_json else row[name] for name in columns])
+    except psycopg.IntegrityError as error:
+        raise IntegrityError("COPY question", None, error) from error
+
+
+def _row_values(question: QuestionData, import_id, actor_id, stamp, key: str | None = None) -> dict:
     return dict(qtype=question.qtype, stem=question.stem, options=list(question.options),
                 answer=question.answer, explanation=question.explanation, points=question.points,
                 difficulty=question.difficulty, category=question.category,
                 knowledge_point=question.knowledge_point, basis=question.basis,
-                is_active=question.is_active, dedup_key=dedup_key(question), import_id=import_id,
+                is_active=question.is_active, dedup_key=key or dedup_key(question), import_id=import_id,
                 created_by_id=actor_id, created_at=stamp, updated_at=stamp)
 
 

@@ -130,8 +130,12 @@ def upload_questions():
             flash(_("The file is larger than %(n)s MB; split it into smaller files.",
                     n=current_app.config["QUESTION_IMPORT_MAX_MB"]), "danger")
         else:
+            # Parsed here, once: the preview and the confirmation read the result (a 20,000-row
+            # file takes seconds to parse), and check it against the bank each time.
             token = staged.stage(current_user.id, "questions", upload.filename, content,
-                                 {"category": (form.category.data or "").strip()})
+                                 {"category": (form.category.data or "").strip(),
+                                  "parsed": services.parse_for_staging(content, upload.filename,
+                                                                       max_rows=_max_rows())})
             db.session.commit()
             return redirect(url_for("questions.preview_questions", token=token))
     return render_template("questionbank/upload.html", form=form)
@@ -152,7 +156,8 @@ def preview_questions(token):
         return redirect(url_for("questions.upload_questions"))
     try:
         preview = services.preview_import(staged_file.content, staged_file.filename, max_rows=_max_rows(),
-                                          category=staged_file.options.get("category") or None)
+                                          category=staged_file.options.get("category") or None,
+                                          parsed=staged_file.options.get("parsed"))
     except TableError as error:
         flash(str(error.message), "danger")
         return redirect(url_for("questions.upload_questions"))
@@ -173,7 +178,8 @@ def confirm_questions(token):
     try:
         outcome = services.import_questions(current_user, staged_file.content, staged_file.filename,
                                             max_rows=_max_rows(), valid_only=valid_only,
-                                            category=staged_file.options.get("category") or None)
+                                            category=staged_file.options.get("category") or None,
+                                            parsed=staged_file.options.get("parsed"))
     except (TableError, services.ServiceError) as error:
         flash(str(getattr(error, "message", None) or error.args[0]), "danger")
         return redirect(url_for("questions.preview_questions", token=token))

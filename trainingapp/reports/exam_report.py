@@ -2,7 +2,7 @@
 so every number is computed once and the same everywhere."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
@@ -13,13 +13,16 @@ from .rates import (
     CandidateRecord,
     Figures,
     counting_result,
-    department_figures,
-    figures,
+    department_figures_from_counts,
+    distribution_from_counts,
+    figures_from_counts,
     not_yet_taken,
     person_status,
-    score_distribution,
     walk_tree,
 )
+
+#: Above this many people, names come from one join over the candidate list rather than by id.
+_JOIN_NAMES_FROM = 5000
 
 STATUS_LABELS = {"exempt": _l("Exempt"), "absent": _l("Not taken"), "fail": _l("Fail"),
                  "pass": _l("Pass"), "excellent": _l("Excellent")}
@@ -57,9 +60,20 @@ class ExamReport:
     root_id: int | None
     rows: list[DepartmentRow]
     total: Figures
-    records: list[CandidateRecord]
     distribution: list[tuple[str, int]]
     names: dict[int, str]
+    #: The departments whose candidates the report covers (None: all).
+    departments: set[int] | None = None
+    _records: list[CandidateRecord] | None = field(default=None, repr=False)
+
+    @property
+    def records(self) -> list[CandidateRecord]:
+        """Every candidate the figures count, one record each: loaded when first asked for (the
+        people lists and the exports), since the figures themselves are counted by the database."""
+        if self._records is None:
+            self._records = queries.candidate_records(self.exam, departments=self.departments,
+                                                      category=self.category)
+        return self._records
 
     def people(self, department_id: int | None = None, tree=None, *, only: str | None = None) -> list[PersonRow]:
         """Candidates (of a department subtree), with status; `only="absent"` gives 未参考名单."""
@@ -70,10 +84,16 @@ class ExamReport:
             records = [r for r in records if r.department_id in wanted]
         if only == "absent":
             records = not_yet_taken(records)
-        who = queries.people(r.user_id for r in records)
-        counts = queries.attempt_counts(self.exam)
-        rows = [PersonRow(r.user_id, who.get(r.user_id, ("?", "?"))[0], who.get(r.user_id, ("?", "?"))[1],
-                          self.names.get(r.department_id, ""), str(CATEGORIES.get(r.category, r.category)),
+        if len(records) > _JOIN_NAMES_FROM:
+            who = queries.candidate_people(self.exam)
+            counts = queries.attempt_counts(self.exam)
+        else:
+            who = queries.people(r.user_id for r in records)
+            counts = queries.attempt_counts(self.exam, [r.user_id for r in records])
+        unknown = ("?", "?")
+        categories = {code: str(label) for code, label in CATEGORIES.items()}  # translated once, not per row
+        rows = [PersonRow(r.user_id, who.get(r.user_id, unknown)[0], who.get(r.user_id, unknown)[1],
+                          self.names.get(r.department_id, ""), categories.get(r.category, r.category),
                           person_status(r, rules), counts.get(r.user_id, 0), counting_result(r, rules),
                           r.tab_switches) for r in records]
         return sorted(rows, key=lambda p: (p.department, p.name))
@@ -101,10 +121,9 @@ def build(exam: Exam, *, denominator: str, category: str | None = None, root_id:
     tree = queries.tree_children(root_id)
     in_tree = {d for d, _parent in walk_tree(tree)}
     allowed = in_tree if scope is None else in_tree & scope
-    records = [r for r in queries.candidate_records(exam, departments=allowed)
-               if category is None or r.category == category]
     rules = queries.exam_rules(exam)
-    per_department = department_figures(records, rules, tree, denominator=denominator)
+    counts = queries.result_counts(exam, rules, departments=allowed, category=category)
+    per_department = department_figures_from_counts(counts, rules, tree, denominator=denominator)
     names = queries.department_names()
     depth: dict[int, int] = {}
     rows = []
@@ -114,6 +133,6 @@ def build(exam: Exam, *, denominator: str, category: str | None = None, root_id:
             rows.append(DepartmentRow(dept_id, names.get(dept_id, "?"), depth[dept_id], bool(tree.get(dept_id)),
                                       per_department[dept_id]))
     return ExamReport(exam=exam, denominator=denominator, category=category, root_id=root_id, rows=rows,
-                      total=figures(records, rules, denominator=denominator), records=records,
-                      distribution=score_distribution(records, rules, total=exam.total_points or 100),
-                      names=names)
+                      total=figures_from_counts(counts, rules, denominator=denominator),
+                      distribution=distribution_from_counts(counts, total=exam.total_points or 100),
+                      names=names, departments=allowed)

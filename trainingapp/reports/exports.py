@@ -2,13 +2,12 @@
 a native Excel bar chart) and .csv in UTF-8 with BOM; formula injection neutralised."""
 from __future__ import annotations
 
-import io
+from collections.abc import Iterator
 
 import pandas as pd
-from openpyxl import load_workbook
 from openpyxl.chart import BarChart, Reference
 
-from ..tabular import to_csv, to_xlsx
+from ..tabular import to_csv, to_xlsx, xlsx_chunks
 from .exam_report import STATUS_LABELS, ExamReport
 
 FIGURE_COLUMNS = ["应参考人数", "免考人数", "实际参考人数", "参考率", "合格人数", "合格率", "优秀人数", "优秀率",
@@ -45,43 +44,51 @@ def exam_frames(report: ExamReport, tree) -> dict[str, pd.DataFrame]:
     departments = pd.DataFrame([["\u3000" * row.depth + row.name, *_figure_values(row.figures)]
                                 for row in report.rows], columns=["部门", *FIGURE_COLUMNS])
     people = report.people(None, tree)
+    labels = _status_labels()
     person_columns = ["姓名", "账号", "部门", "人员类别", "状态", "作答次数", "计分成绩", "切屏次数"]
-    people_frame = pd.DataFrame([[p.name, p.login, p.department, p.category, str(STATUS_LABELS[p.status]),
+    people_frame = pd.DataFrame([[p.name, p.login, p.department, p.category, labels[p.status],
                                   p.attempts, p.score, p.tab_switches] for p in people], columns=person_columns)
-    absent = people_frame[people_frame["状态"] == str(STATUS_LABELS["absent"])]
+    absent = people_frame[people_frame["状态"] == labels["absent"]]
     notes = pd.DataFrame(definitions(report.denominator), columns=["指标", "口径"])
     return {"汇总": summary, "各部门": departments, "人员明细": people_frame, "未参考名单": absent, "口径说明": notes}
 
 
 def exam_xlsx(report: ExamReport, tree) -> bytes:
+    return b"".join(exam_xlsx_chunks(report, tree))
+
+
+def exam_xlsx_chunks(report: ExamReport, tree) -> Iterator[bytes]:
+    """The exam report workbook as a stream: the frames are built first (every database read
+    happens before the first byte), then the long sheets are written row by row as they go out."""
     frames = exam_frames(report, tree)
-    workbook = load_workbook(io.BytesIO(to_xlsx(frames)))
-    for name in ("汇总", "各部门"):
-        sheet = workbook[name]
-        headers = [cell.value for cell in sheet[1]]
-        for index, header in enumerate(headers, start=1):
-            if header in RATE_COLUMNS:
-                for cell in sheet.iter_cols(min_col=index, max_col=index, min_row=2):
-                    for c in cell:
-                        c.number_format = "0.0%"
-    summary = workbook["汇总"]
-    rows = summary.max_row
-    if rows > 2:
-        chart = BarChart()
-        chart.type = "bar"
-        chart.title = f"{report.exam.title}：各部门参考率与优秀率"
-        chart.y_axis.number_format = "0%"
-        chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
-        headers = [cell.value for cell in summary[1]]
-        for column_name in ("参考率", "优秀率"):
-            column = headers.index(column_name) + 1
-            chart.add_data(Reference(summary, min_col=column, min_row=1, max_row=rows), titles_from_data=True)
-        chart.set_categories(Reference(summary, min_col=1, min_row=3, max_row=rows))
-        chart.height, chart.width = 4 + 0.6 * rows, 18
-        summary.add_chart(chart, f"A{rows + 3}")
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    title = report.exam.title
+
+    def finish(workbook) -> None:
+        for name in ("汇总", "各部门"):
+            sheet = workbook[name]
+            headers = [cell.value for cell in sheet[1]]
+            for index, header in enumerate(headers, start=1):
+                if header in RATE_COLUMNS:
+                    for cell in sheet.iter_cols(min_col=index, max_col=index, min_row=2):
+                        for c in cell:
+                            c.number_format = "0.0%"
+        summary = workbook["汇总"]
+        rows = summary.max_row
+        if rows > 2:
+            chart = BarChart()
+            chart.type = "bar"
+            chart.title = f"{title}：各部门参考率与优秀率"
+            chart.y_axis.number_format = "0%"
+            chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
+            headers = [cell.value for cell in summary[1]]
+            for column_name in ("参考率", "优秀率"):
+                column = headers.index(column_name) + 1
+                chart.add_data(Reference(summary, min_col=column, min_row=1, max_row=rows), titles_from_data=True)
+            chart.set_categories(Reference(summary, min_col=1, min_row=3, max_row=rows))
+            chart.height, chart.width = 4 + 0.6 * rows, 18
+            summary.add_chart(chart, f"A{rows + 3}")
+
+    return xlsx_chunks(frames, keep=("汇总", "各部门"), finish=finish)
 
 
 def exam_csv(report: ExamReport) -> bytes:
@@ -92,8 +99,14 @@ def exam_csv(report: ExamReport) -> bytes:
     return to_csv(frame)
 
 
+def _status_labels() -> dict[str, str]:
+    """The status labels in the current language, translated once rather than once per person."""
+    return {status: str(label) for status, label in STATUS_LABELS.items()}
+
+
 def people_xlsx(rows, title: str) -> bytes:
-    frame = pd.DataFrame([[p.name, p.login, p.department, p.category, str(STATUS_LABELS[p.status]), p.attempts,
+    labels = _status_labels()
+    frame = pd.DataFrame([[p.name, p.login, p.department, p.category, labels[p.status], p.attempts,
                            p.score] for p in rows], columns=["姓名", "账号", "部门", "人员类别", "状态", "作答次数",
                                                             "计分成绩"])
     return to_xlsx({title[:31]: frame})

@@ -95,36 +95,68 @@ def _flags(facility: float, discrimination: float | None) -> tuple[str, ...]:
     return tuple(reasons)
 
 
+@dataclass(frozen=True)
+class ItemTally:
+    """The counts one question's statistics need, which a database can count without
+    handing over every response (see `queries.item_tallies`)."""
+
+    question_id: int
+    drawn: int
+    correct: int
+    group_size: int  # Kelley group size over the ranked attempts that drew the question
+    upper_correct: int  # correct among the `group_size` best of them
+    lower_correct: int  # correct among the `group_size` weakest
+    option_counts: Mapping[str, int] = field(default_factory=dict)
+
+
+def item_tallies(responses: Iterable[ItemResponse], attempt_totals: Mapping[int, float]) -> list[ItemTally]:
+    """Responses counted into tallies: ranked by attempt total (highest first, ties by attempt
+    id), attempts without a total left out of the ranking but counted for facility."""
+    by_question: dict[int, list[ItemResponse]] = defaultdict(list)
+    for response in responses:
+        by_question[response.question_id].append(response)
+    tallies = []
+    for question_id, rows in by_question.items():
+        ranked = sorted(((attempt_totals[r.attempt_id], r.attempt_id, r.correct) for r in rows
+                         if r.attempt_id in attempt_totals), key=lambda row: (-row[0], row[1]))
+        size = kelley_group_size(len(ranked))
+        tallies.append(ItemTally(
+            question_id=question_id, drawn=len(rows), correct=sum(r.correct for r in rows), group_size=size,
+            upper_correct=sum(correct for _, _, correct in ranked[:size]),
+            lower_correct=sum(correct for _, _, correct in ranked[-size:]) if size else 0,
+            option_counts=Counter(key for r in rows for key in dict.fromkeys(r.chosen))))
+    return tallies
+
+
 def item_statistics(
     responses: Iterable[ItemResponse], attempt_totals: Mapping[int, float]
 ) -> dict[int, ItemStats]:
     """Per drawn question (ordered by question id): times drawn, facility, Kelley
     discrimination over attempts with a known total, option counts, and flags.
     Expects one response per attempt and question."""
-    by_question: dict[int, list[ItemResponse]] = defaultdict(list)
-    for response in responses:
-        by_question[response.question_id].append(response)
+    return statistics_from_tallies(item_tallies(responses, attempt_totals))
+
+
+def statistics_from_tallies(tallies: Iterable[ItemTally]) -> dict[int, ItemStats]:
+    """`item_statistics` from counted tallies, ordered by question id."""
     result = {}
-    for question_id in sorted(by_question):
-        rows = by_question[question_id]
-        correct = sum(r.correct for r in rows)
-        facility = correct / len(rows)
-        # Attempts without a total (e.g. not yet graded) cannot be ranked; they still
-        # count for facility.
-        ranked = [
-            (attempt_totals[r.attempt_id], r.attempt_id, r.correct) for r in rows if r.attempt_id in attempt_totals
-        ]
-        discrimination, upper, lower = _discrimination(ranked)
-        options = Counter(key for r in rows for key in dict.fromkeys(r.chosen))
-        result[question_id] = ItemStats(
-            question_id=question_id,
-            drawn=len(rows),
-            correct=correct,
+    for tally in sorted(tallies, key=lambda t: t.question_id):
+        facility = tally.correct / tally.drawn
+        if tally.group_size < MIN_GROUP:
+            discrimination = upper = lower = None
+        else:
+            upper = tally.upper_correct / tally.group_size
+            lower = tally.lower_correct / tally.group_size
+            discrimination = upper - lower
+        result[tally.question_id] = ItemStats(
+            question_id=tally.question_id,
+            drawn=tally.drawn,
+            correct=tally.correct,
             facility=facility,
             discrimination=discrimination,
             upper_facility=upper,
             lower_facility=lower,
-            option_counts=dict(sorted(options.items())),
+            option_counts=dict(sorted((k, v) for k, v in tally.option_counts.items() if v)),
             flag_reasons=_flags(facility, discrimination),
         )
     return result
@@ -146,13 +178,29 @@ def department_category_facility(
     """(department, law category) -> (correct, answered, facility), each department
     counting its own answers plus all descendants'; only pairs with answers appear, so
     facility is always defined."""
-    own: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    counted: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
     for department_id, category, correct in rows:
+        pair = counted[department_id, category]
+        pair[0] += bool(correct)
+        pair[1] += 1
+    return department_category_facility_counts(
+        ((department, category, correct, answered) for (department, category), (correct, answered) in counted.items()),
+        tree_children)
+
+
+def department_category_facility_counts(
+    rows: Iterable[tuple[int, str, int, int]], tree_children: TreeChildren
+) -> dict[tuple[int, str], Facility]:
+    """`department_category_facility` from (department, category, correct, answered) counts,
+    as a database groups them."""
+    own: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    for department_id, category, correct, answered in rows:
         have_correct, have_answered = own[department_id].get(category, (0, 0))
-        own[department_id][category] = (have_correct + bool(correct), have_answered + 1)
+        own[department_id][category] = (have_correct + correct, have_answered + answered)
     rolled = roll_up(own, tree_children, {}, _merge_counts)
     return {
         (department_id, category): Facility(correct, answered, correct / answered)
         for department_id, counts in rolled.items()
         for category, (correct, answered) in sorted(counts.items())
+        if answered
     }

@@ -58,6 +58,20 @@ class CandidateRecord:
 
 
 @dataclass(frozen=True)
+class ResultCount:
+    """`count` candidates of one department with the same exemption and counting result.
+
+    The figures depend on nothing else, so a database can hand over 100,000 candidates as a
+    few thousand of these (see `queries.result_counts`); `result_counts` makes them from records.
+    """
+
+    department_id: int
+    exempt: bool
+    result: float | None  # the counting result; None: no submitted attempt
+    count: int = 1
+
+
+@dataclass(frozen=True)
 class ExamRules:
     pass_mark: float
     excellent_mark: float
@@ -164,41 +178,59 @@ def person_status(record: CandidateRecord, rules: ExamRules) -> str:
     return grade_band(counting_result(record, rules), rules.pass_mark, rules.excellent_mark)
 
 
-def _exact_sum(scores: Sequence[float]) -> Fraction:
-    """The exact sum of floats. Every float is an integer over a power of two, so
-    scaling all to the largest denominator sums them as plain ints: exact like Fraction
-    addition, without a gcd per score."""
-    pairs = [float(score).as_integer_ratio() for score in scores]
+def _exact_sum(weighted: Iterable[tuple[float, int]]) -> Fraction:
+    """The exact sum of floats, each taken `count` times. Every float is an integer over a
+    power of two, so scaling all to the largest denominator sums them as plain ints: exact
+    like Fraction addition, without a gcd per score."""
+    pairs = [(float(score).as_integer_ratio(), count) for score, count in weighted]
     if not pairs:
         return Fraction(0)
-    common = max(denominator for _, denominator in pairs)
-    return Fraction(sum(numerator * (common // denominator) for numerator, denominator in pairs), common)
+    common = max(denominator for (_, denominator), _count in pairs)
+    return Fraction(sum(numerator * (common // denominator) * count
+                        for (numerator, denominator), count in pairs), common)
 
 
-def _tally(records: Iterable[CandidateRecord], rules: ExamRules) -> _Tally:
-    required = exempt = passed = excellent = 0
-    scores: list[float] = []
+def result_counts(records: Iterable[CandidateRecord], rules: ExamRules, *,
+                  category: str | None = None) -> list[ResultCount]:
+    """Records grouped by department, exemption and counting result (optionally one staff
+    category only); the counting result of each record is worked out once."""
+    grouped: dict[tuple[int, bool, float | None], int] = defaultdict(int)
     for record in records:
-        if record.exempt:
-            exempt += 1
+        if category is None or record.category == category:
+            grouped[record.department_id, record.exempt, counting_result(record, rules)] += 1
+    return [ResultCount(department, exempt, result, count) for (department, exempt, result), count in grouped.items()]
+
+
+def _tally(counts: Iterable[ResultCount], rules: ExamRules) -> _Tally:
+    required = exempt = passed = excellent = participants = 0
+    scores: list[tuple[float, int]] = []
+    bands: dict[float, str] = {}
+    for group in counts:
+        if group.exempt:
+            exempt += group.count
             continue
-        required += 1
-        score = counting_result(record, rules)
+        required += group.count
+        score = group.result
         if score is None:
             continue
-        scores.append(score)
-        band = grade_band(score, rules.pass_mark, rules.excellent_mark)
-        passed += band in ("pass", "excellent")
-        excellent += band == "excellent"
+        participants += group.count
+        scores.append((score, group.count))
+        band = bands.get(score)
+        if band is None:
+            band = bands[score] = grade_band(score, rules.pass_mark, rules.excellent_mark)
+        if band in ("pass", "excellent"):
+            passed += group.count
+        if band == "excellent":
+            excellent += group.count
     return _Tally(
         required=required,
         exempt=exempt,
-        participants=len(scores),
+        participants=participants,
         passed=passed,
         excellent=excellent,
         score_sum=_exact_sum(scores),
-        highest=max(scores, default=None),
-        lowest=min(scores, default=None),
+        highest=max((score for score, _count in scores), default=None),
+        lowest=min((score for score, _count in scores), default=None),
     )
 
 
@@ -222,8 +254,14 @@ def _figures_of(tally: _Tally, denominator: str) -> Figures:
 
 def figures(records: Iterable[CandidateRecord], rules: ExamRules, *, denominator: str = "participants") -> Figures:
     """The figures of one group of candidate records, rates over `denominator`."""
+    return figures_from_counts(result_counts(records, rules), rules, denominator=denominator)
+
+
+def figures_from_counts(counts: Iterable[ResultCount], rules: ExamRules, *,
+                        denominator: str = "participants") -> Figures:
+    """`figures` from grouped counting results."""
     _check_denominator(denominator)
-    return _figures_of(_tally(records, rules), denominator)
+    return _figures_of(_tally(counts, rules), denominator)
 
 
 def walk_tree(tree_children: TreeChildren) -> list[tuple[int, int | None]]:
@@ -285,10 +323,22 @@ def department_figures(
     """Figures for every department in the tree (own records plus all descendants'),
     in display order, optionally for one staff category only; O(records + departments)."""
     _check_denominator(denominator)
-    buckets: dict[int, list[CandidateRecord]] = defaultdict(list)
-    for record in records:
-        if category is None or record.category == category:
-            buckets[record.department_id].append(record)
+    return department_figures_from_counts(result_counts(records, rules, category=category), rules, tree_children,
+                                          denominator=denominator)
+
+
+def department_figures_from_counts(
+    counts: Iterable[ResultCount],
+    rules: ExamRules,
+    tree_children: TreeChildren,
+    *,
+    denominator: str = "participants",
+) -> dict[int, Figures]:
+    """`department_figures` from grouped counting results."""
+    _check_denominator(denominator)
+    buckets: dict[int, list[ResultCount]] = defaultdict(list)
+    for group in counts:
+        buckets[group.department_id].append(group)
     own = {dept: _tally(bucket, rules) for dept, bucket in buckets.items()}
     rolled = roll_up(own, tree_children, _EMPTY)
     return {dept: _figures_of(tally, denominator) for dept, tally in rolled.items()}
@@ -323,21 +373,28 @@ def score_distribution(
     """(label, count) per score band over participants' counting results; edges are on
     a 100-point scale, scaled to `total`; bands are [low, high); the counts add up to
     the participants (scores outside the edges go to the nearest end band)."""
+    return distribution_from_counts(result_counts(records, rules), bins=bins, total=total)
+
+
+def distribution_from_counts(
+    counts: Iterable[ResultCount],
+    *,
+    bins: Sequence[float] = DEFAULT_BINS,
+    total: float = 100,
+) -> list[tuple[str, int]]:
+    """`score_distribution` from grouped counting results."""
     if len(bins) < 2 or any(b <= a for a, b in zip(bins, bins[1:])):
         raise ValueError("bins must be at least two strictly increasing edges")
     if total <= 0:
         raise ValueError("total must be positive")
     edges = [edge * total / 100 for edge in bins]
-    counts = [0] * (len(edges) - 1)
-    for record in records:
-        if record.exempt:
+    counts_per_band = [0] * (len(edges) - 1)
+    for group in counts:
+        if group.exempt or group.result is None:
             continue
-        score = counting_result(record, rules)
-        if score is None:
-            continue
-        index = bisect_right(edges, round(score, 2)) - 1
-        counts[min(max(index, 0), len(counts) - 1)] += 1
-    return list(zip(_bin_labels(edges), counts))
+        index = bisect_right(edges, round(group.result, 2)) - 1
+        counts_per_band[min(max(index, 0), len(counts_per_band) - 1)] += group.count
+    return list(zip(_bin_labels(edges), counts_per_band))
 
 
 def not_yet_taken(records: Iterable[CandidateRecord]) -> list[CandidateRecord]:

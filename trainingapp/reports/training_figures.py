@@ -136,7 +136,11 @@ def _groups(
     sessions: Iterable[SessionRecord], attendance: Iterable[AttendanceRecord], key: Callable[[SessionRecord], Hashable]
 ) -> dict[Hashable, _Group]:
     by_id = {session.id: session for session in sessions}
-    present = _attendance_by_session(by_id, attendance)
+    return _grouped(by_id, _attendance_by_session(by_id, attendance), key)
+
+
+def _grouped(by_id: Mapping[int, SessionRecord], present: Mapping[int, tuple[set[int], set[int]]],
+             key: Callable[[SessionRecord], Hashable]) -> dict[Hashable, _Group]:
     groups: dict[Hashable, _Group] = defaultdict(_Group)
     for session in by_id.values():
         group = groups[key(session)]
@@ -179,7 +183,13 @@ def department_totals(
     """Totals for every department in the tree, own sessions plus all descendants', in
     display order; people are distinct across the whole subtree. Departments missing
     from the tree come last, unrolled."""
-    own = _groups(sessions, attendance, lambda s: s.department_id)
+    by_id = {session.id: session for session in sessions}
+    return _department_totals(by_id, _attendance_by_session(by_id, attendance), tree_children)
+
+
+def _department_totals(by_id: Mapping[int, SessionRecord], present: Mapping[int, tuple[set[int], set[int]]],
+                       tree_children: TreeChildren) -> dict[int, Totals]:
+    own = _grouped(by_id, present, lambda s: s.department_id)
     order = walk_tree(tree_children)
     pending: dict[int, _Group] = {}
     totals: dict[int, Totals] = {}
@@ -211,11 +221,44 @@ def hours_per_person(
     """Credited hours per person who attended anything (present, late or walk-in): the
     sum of each attended session's hours, once per session, rounded to 2 decimals."""
     by_id = {session.id: session for session in sessions}
+    return _hours(by_id, _attendance_by_session(by_id, attendance))
+
+
+def _hours(by_id: Mapping[int, SessionRecord], present: Mapping[int, tuple[set[int], set[int]]]) -> dict[int, float]:
     hours: dict[int, float] = defaultdict(float)
-    for session_id, (attended, _) in _attendance_by_session(by_id, attendance).items():
+    for session_id, (attended, _) in present.items():
         for user_id in attended:
             hours[user_id] += by_id[session_id].hours
     return {user_id: round(total, 2) for user_id, total in sorted(hours.items())}
+
+
+@dataclass(frozen=True)
+class AllTotals:
+    """Everything a training report shows, from one pass over the attendance records."""
+
+    total: Totals
+    by_kind: dict[Hashable, Totals]
+    by_mode: dict[Hashable, Totals]
+    by_month: dict[Hashable, Totals]
+    by_department: dict[int, Totals]
+    hours: dict[int, float]
+
+
+def all_totals(sessions: Iterable[SessionRecord], attendance: Iterable[AttendanceRecord],
+               tree_children: TreeChildren) -> AllTotals:
+    """The grand total, totals by kind, mode and month, by department with roll-up, and each
+    person's credited hours: the same as `session_totals`, `department_totals` and
+    `hours_per_person`, with who attended each session worked out once."""
+    by_id = {session.id: session for session in sessions}
+    present = _attendance_by_session(by_id, attendance)
+
+    def totals(key) -> dict[Hashable, Totals]:
+        groups = _grouped(by_id, present, key)
+        return {value: groups[value].totals() for value in sorted(groups)}
+    total = totals(lambda s: "*").get("*") or Totals(0, 0, 0, 0, 0, None, 0.0)
+    return AllTotals(total=total, by_kind=totals(_session_key("kind")), by_mode=totals(_session_key("mode")),
+                     by_month=totals(_session_key("month")),
+                     by_department=_department_totals(by_id, present, tree_children), hours=_hours(by_id, present))
 
 
 def below_threshold(

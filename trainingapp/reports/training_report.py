@@ -18,13 +18,11 @@ from .training_figures import (
     EventRecord,
     SessionRecord,
     Totals,
+    all_totals,
     below_threshold,
-    department_totals,
     event_department_totals,
     event_totals,
-    hours_per_person,
     responsibility_progress,
-    session_totals,
 )
 
 ATTENDED = ("present", "late", "walk_in")
@@ -91,13 +89,12 @@ def build(start: date, end: date, *, scope: set[int] | None = None, root_id: int
     events = [EventRecord(e.id, e.kind, e.held_on.month, e.department_id, e.audience)
               for e in db.session.scalars(events_query)]
     tree = queries.tree_children(root_id)
-    everything = [SessionRecord(r.id, "*", r.mode, r.month, r.department_id, r.hours, r.expected) for r in records]
-    total = session_totals(everything, attendance, by="kind").get("*") or Totals(0, 0, 0, 0, 0, None, 0.0)
+    figures = all_totals(records, attendance, tree)
     planned: dict[int, int] = {}
     for item in db.session.scalars(select(ResponsibilityItem).where(ResponsibilityItem.year == start.year)):
         if scope is None or item.department_id in scope:
             planned[item.department_id] = planned.get(item.department_id, 0) + item.planned_events
-    hours = hours_per_person(records, attendance)
+    hours = figures.hours
     people_query = select(User.id).where(User.status == "active")
     if scope is not None:
         people_query = people_query.where(User.department_id.in_(scope))
@@ -108,10 +105,9 @@ def build(start: date, end: date, *, scope: set[int] | None = None, root_id: int
         if scope is None or dept_id in scope:
             rows.append((dept_id, depth[dept_id]))
     return TrainingReport(
-        start=start, end=end, sessions=sessions, total=total,
-        by_kind=session_totals(records, attendance, by="kind"), by_mode=session_totals(records, attendance, by="mode"),
-        by_month=session_totals(records, attendance, by="month"),
-        by_department=department_totals(records, attendance, tree),
+        start=start, end=end, sessions=sessions, total=figures.total,
+        by_kind=figures.by_kind, by_mode=figures.by_mode, by_month=figures.by_month,
+        by_department=figures.by_department,
         events_total=(len(events), sum(e.audience for e in events)),
         events_by_kind=event_totals(events, by="kind"), events_by_department=event_department_totals(events, tree),
         responsibilities=responsibility_progress(planned, events), hours=hours,
