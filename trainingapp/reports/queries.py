@@ -229,6 +229,10 @@ def item_tallies(exam: Exam) -> tuple[list, int]:
     2. the papers of the attempts at those few scores, for the attempt ids at the two bounds;
     3. from the answers, per question and response: how many, how many correct, and how many
        correct in the upper and in the lower group.
+
+    Same figures as `items.item_tallies(item_responses(exam))` (tests/test_reports_counted.py),
+    except that the options chosen are read by each question's current type rather than the
+    type on the paper: they differ only for a question whose type was edited after it was drawn.
     """
     from sqlalchemy import text
 
