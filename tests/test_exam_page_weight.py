@@ -23,10 +23,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD
+from tests.test_exams_browser import give, key_of
 from trainingapp.exams import taking
 from trainingapp.exams.models import Answer, Attempt
 from trainingapp.extensions import db
-from trainingapp.questionbank.models import Question
 
 pytestmark = pytest.mark.browser
 
@@ -168,34 +168,6 @@ def test_the_exam_page_loads_in_one_round_trip_under_150_kb(app, make, browser, 
 
 
 # --- a slow phone -----------------------------------------------------------------------------------
-
-def key_of(app, qid):
-    with app.app_context():
-        key = db.session.get(Question, qid).answer
-        db.session.remove()
-    return key
-
-
-def give(page, qid, qtype, key, wrong=False):
-    """Answer through the page as a person does (tap the options, type the blanks); returns what the
-    server should then hold."""
-    box = f"#q-{qid}"
-    if qtype == "single":
-        choice = next(k for k in "ABCD" if k != key) if wrong else key
-        page.click(f'{box} label:has(input[value="{choice}"])')
-        return choice
-    if qtype == "multiple":
-        for letter in key:
-            page.click(f'{box} label:has(input[value="{letter}"])')
-        return sorted(key)
-    if qtype == "truefalse":
-        page.click(f'{box} label:has(input[value="{"true" if key else "false"}"])')
-        return key
-    texts = [alternatives[0] for alternatives in key]
-    for index, text in enumerate(texts):
-        page.fill(f'{box} input[data-blank="{index}"]', text)
-    return texts
-
 
 def stored(app, attempt_id):
     with app.app_context():

@@ -55,11 +55,17 @@ def key_of(app, qid):
 
 def answer(page, app, qid, qtype):
     """Give the correct answer through the page (labels clicked, blanks typed); returns what the DB should hold."""
-    key = key_of(app, qid)
+    return give(page, qid, qtype, key_of(app, qid))
+
+
+def give(page, qid, qtype, key, wrong=False):
+    """Answer through the page as a person does (tap the options, type the blanks), the key or, with
+    `wrong`, another single choice; returns what the server should then hold."""
     box = f"#q-{qid}"
     if qtype == "single":
-        page.click(f'{box} label:has(input[value="{key}"])')
-        return key
+        choice = next(k for k in "ABCD" if k != key) if wrong else key
+        page.click(f'{box} label:has(input[value="{choice}"])')
+        return choice
     if qtype == "multiple":
         for letter in key:
             page.click(f'{box} label:has(input[value="{letter}"])')
