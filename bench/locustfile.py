@@ -48,6 +48,8 @@ CONNECTION = {"Connection": "close"} if ENV.get("BENCH_KEEPALIVE", "1") == "0" e
 STEPS = [int(s) for s in ENV.get("BENCH_STEPS", "").split(",") if s]   # users per step (this process)
 GO = float(ENV.get("BENCH_GO", "0"))                    # epoch: the first step begins
 STEP_SECONDS = float(ENV.get("BENCH_STEP_SECONDS", "30"))
+PEER_LOGINS = [x for x in ENV.get("BENCH_PEER_LOGINS", "").split(",") if x]   # the peer's (FlaskBB's) users
+PEER_TOPICS = [int(x) for x in ENV.get("BENCH_PEER_TOPICS", "").split(",") if x]  # one topic per user
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
@@ -62,6 +64,8 @@ STARTED: dict[int, str] = {}
 _local_index = itertools.count()
 _first_host = itertools.count()
 _finished = {"users": 0}
+#: Replies the peer acknowledged (a redirect to the new post).
+PEER_ACKS = {"replies": 0}
 _test = {"start": None}
 
 
@@ -78,7 +82,8 @@ def _record(request_type, name, response_time, response_length, exception=None, 
 @events.quitting.add_listener
 def _dump(environment, **_kw):
     OUT.mkdir(parents=True, exist_ok=True)
-    document = {"test_start": _test["start"], "samples": SAMPLES, "acks": ACKS, "submits": SUBMITS, "started": STARTED}
+    document = {"test_start": _test["start"], "samples": SAMPLES, "acks": ACKS, "submits": SUBMITS, "started": STARTED,
+                "peer_replies": PEER_ACKS["replies"]}
     (OUT / f"client-{PROCESS}.json").write_text(json.dumps(document))
 
 
@@ -119,6 +124,7 @@ class Candidate(FastHttpUser):
         # Consecutive candidates begin on different servers, so no server gets every sign-in.
         self._turn = itertools.count(next(_first_host) % max(len(HOSTS), 1))
         self.token = None
+        self.headers = dict(CONNECTION)
 
     def url(self, path: str) -> str:
         """Requests of one candidate alternate between the app servers (one server: always it)."""
@@ -132,17 +138,20 @@ class Candidate(FastHttpUser):
         return True
 
     def sign_in(self, login: str) -> bool:
-        with self.client.get(self.url("/login"), name="GET /login", headers=CONNECTION, catch_response=True) as page:
+        # Names the candidate to the proxy's access log, so a run behind nginx can show that one
+        # candidate's requests reached several servers.
+        self.headers = {**CONNECTION, "X-Bench-User": login}
+        with self.client.get(self.url("/login"), name="GET /login", headers=self.headers, catch_response=True) as page:
             if not self._check(page, (200,)):
                 return False
             found = TOKEN.search(page.text)
         form = {"csrf_token": found.group(1) or found.group(2), "login": login, "password": PASSWORD, "next": ""}
         with self.client.post(self.url("/login"), data=form, name="POST /login", allow_redirects=False,
-                              headers=CONNECTION, catch_response=True) as answer:
+                              headers=self.headers, catch_response=True) as answer:
             if not self._check(answer, (302,)):
                 return False
         # The session was renewed at sign-in: its CSRF token is on every page (hidden inputs).
-        with self.client.get(self.url("/my/exams"), name="GET /my/exams", headers=CONNECTION,
+        with self.client.get(self.url("/my/exams"), name="GET /my/exams", headers=self.headers,
                              catch_response=True) as page:
             if not self._check(page, (200,)):
                 return False
@@ -152,7 +161,7 @@ class Candidate(FastHttpUser):
 
     def api(self, method: str, path: str, name: str, expected=(200,), body=None):
         """A JSON API call; the decoded body, or None when the status was not expected."""
-        headers = {**CONNECTION, **({"X-CSRFToken": self.token} if method != "GET" else {})}
+        headers = {**self.headers, **({"X-CSRFToken": self.token} if method != "GET" else {})}
         with self.client.request(method, self.url(path), name=name, json=body, headers=headers,
                                  catch_response=True) as response:
             if not self._check(response, expected):
@@ -298,4 +307,53 @@ class Health(FastHttpUser):
             with self.client.get("/healthz", name="GET /healthz", headers=CONNECTION,
                                  catch_response=True) as response:
                 if response.status_code != 200:
+                    response.failure(f"HTTP {response.status_code}")
+
+
+class PeerReplier(FastHttpUser):
+    """The peer (FlaskBB, bench/peer_flaskbb.py): sign in through its form, then reply to one's own
+    topic back to back (a signed-in, CSRF-checked POST storing one row), in the same steps as Saver."""
+
+    wait_time = constant(0)
+    host = HOSTS[0] if HOSTS else None
+
+    def on_start(self):
+        self.local = next(_local_index)
+        index = self.local * PROCESSES + PROCESS
+        self.topic = PEER_TOPICS[index % len(PEER_TOPICS)]
+        with self.client.get("/auth/login", name="GET /auth/login", catch_response=True) as page:
+            found = TOKEN.search(page.text or "")
+            if page.status_code != 200 or not found:
+                page.failure(f"HTTP {page.status_code}")
+                raise StopUser()
+        form = {"csrf_token": found.group(1) or found.group(2), "login": PEER_LOGINS[index % len(PEER_LOGINS)],
+                "password": PASSWORD}
+        with self.client.post("/auth/login", data=form, name="POST /auth/login", allow_redirects=False,
+                              catch_response=True) as answer:
+            if answer.status_code != 302:
+                answer.failure(f"HTTP {answer.status_code}")
+                raise StopUser()
+        with self.client.get(f"/topic/{self.topic}/post/new", name="GET /topic/[t]/post/new",
+                             catch_response=True) as page:
+            found = TOKEN.search(page.text or "")
+            if page.status_code != 200 or not found:
+                page.failure(f"HTTP {page.status_code}")
+                raise StopUser()
+            self.token = found.group(1) or found.group(2)
+        self.n = 0
+
+    @task
+    def reply(self):
+        state = _stepped(self)
+        if state is False:
+            Candidate.done(self)
+        if state is None:
+            self.n += 1
+            form = {"csrf_token": self.token, "content": f"回复 {self.n}：基准测试的一条回复。"}
+            with self.client.post(f"/topic/{self.topic}/post/new", data=form, name="POST /topic/[t]/post/new",
+                                  allow_redirects=False, catch_response=True) as response:
+                if response.status_code == 302 and "/post/" in response.headers.get("Location", ""):
+                    PEER_ACKS["replies"] += 1
+                    response.success()
+                else:
                     response.failure(f"HTTP {response.status_code}")

@@ -24,6 +24,7 @@ import os
 import re
 import secrets
 import signal
+import sqlite3
 import subprocess  # noqa: S404 - starts gunicorn, locust and flask with arguments we build
 import sys
 import threading
@@ -190,7 +191,8 @@ def start_servers(args, procs: Processes, env: dict, out: Path) -> list[tuple[su
         port = args.port + n
         command = [*niced(args), "taskset", "-c", args.server_cpus, sys.executable, "-m", "gunicorn",
                    "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads), "-b", f"127.0.0.1:{port}",
-                   "--log-level", "warning", "trainingapp:create_app()"]
+                   # As docs/deploy.md: longer than nginx keeps an idle upstream connection.
+                   "--keep-alive", "75", "--log-level", "warning", "trainingapp:create_app()"]
         servers.append((procs.start(command, env, out / f"gunicorn-{port}.log"), f"http://127.0.0.1:{port}"))
     for process, host in servers:
         deadline = time.time() + 60
@@ -207,6 +209,96 @@ def start_servers(args, procs: Processes, env: dict, out: Path) -> list[tuple[su
     log(f"{args.servers} server(s) up: {args.workers} workers × {args.threads} threads each, "
         f"pinned to CPU {args.server_cpus}")
     return servers
+
+
+#: The proxy of docs/deploy.md section 5 without TLS and the sign-in zone (every virtual user
+#: has one address), plus an access log naming the candidate and the server that answered.
+NGINX_CONF = """\
+worker_processes 1;
+daemon off;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log warn;
+events {{ worker_connections 16384; }}
+http {{
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    log_format bench '$msec $http_x_bench_user $upstream_addr $status';
+    access_log {dir}/access.log bench buffer=256k flush=5s;
+    upstream trainingapp {{
+{servers}
+        keepalive 32;
+        keepalive_timeout 60s;
+    }}
+    server {{
+        listen 127.0.0.1:{port} backlog=4096;
+        keepalive_timeout 75s;
+        keepalive_requests 100000;
+        client_max_body_size 20m;
+        proxy_read_timeout 120s;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_next_upstream error timeout;
+        location / {{ proxy_pass http://trainingapp; }}
+    }}
+}}
+"""
+
+
+def start_proxy(args, procs: Processes, out: Path, hosts: list[str]) -> tuple[subprocess.Popen, str]:
+    """nginx (Debian's) round-robin over the app servers, pinned with them; its address."""
+    folder = out / "nginx"
+    folder.mkdir(exist_ok=True)
+    servers = "\n".join(f"        server {h.removeprefix('http://')} max_fails=3 fail_timeout=10s;" for h in hosts)
+    config = folder / "nginx.conf"
+    config.write_text(NGINX_CONF.format(dir=folder, servers=servers, port=args.proxy_port))
+    process = procs.start([*niced(args), "taskset", "-c", args.proxy_cpus or args.server_cpus, args.nginx,
+                           "-p", str(folder), "-c", str(config), "-e", str(folder / "error.log")],
+                          dict(os.environ), folder / "nginx.log")
+    host = f"http://127.0.0.1:{args.proxy_port}"
+    deadline = time.time() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(host + "/healthz", timeout=5) as response:  # noqa: S310 - loopback
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.time() > deadline:
+            raise SystemExit(f"nginx did not come up: see {folder}")
+        time.sleep(0.3)
+    log(f"nginx on {host} in front of {len(hosts)} server(s), upstream keep-alive")
+    return process, host
+
+
+def proxy_spread(out: Path) -> dict:
+    """From nginx's access log: requests per app server, and how many candidates reached each number of servers."""
+    path = out / "nginx" / "access.log"
+    if not path.exists():
+        return {}
+    per_server: dict[str, int] = {}
+    per_candidate: dict[str, set[str]] = {}
+    statuses: dict[str, int] = {}
+    for line in path.read_text(errors="replace").splitlines():
+        parts = line.split()
+        if len(parts) != 4:
+            continue
+        _moment, candidate, upstream, status = parts
+        per_server[upstream] = per_server.get(upstream, 0) + 1
+        statuses[status] = statuses.get(status, 0) + 1
+        if candidate != "-":
+            per_candidate.setdefault(candidate, set()).add(upstream)
+    reached: dict[int, int] = {}
+    for upstreams in per_candidate.values():
+        reached[len(upstreams)] = reached.get(len(upstreams), 0) + 1
+    return {"requests_per_server": dict(sorted(per_server.items())), "statuses": dict(sorted(statuses.items())),
+            "candidates": len(per_candidate),
+            "candidates_by_servers_reached": {str(k): v for k, v in sorted(reached.items())}}
 
 
 def children(pid: int) -> list[int]:
@@ -255,6 +347,7 @@ class Monitor(threading.Thread):
         self.seen: dict[int, int] = {}
         self.all_clients: list[int] = []
         self.backends: set[int] = set()
+        self.proxies: list[int] = []
         self.pending: list[tuple[float, str]] = []
 
     def schedule(self, name: str, at: float) -> None:
@@ -289,7 +382,8 @@ class Monitor(threading.Thread):
         self.marks[name] = {"t": time.time(), "busy": busy, "total": total,
                             "server": self._ticks(self.masters, True),
                             "client": sum(self.seen.get(p, 0) for p in self.all_clients),
-                            "db": sum(self.seen.get(p, 0) for p in self.backends)}
+                            "db": sum(self.seen.get(p, 0) for p in self.backends),
+                            "proxy": self._ticks(self.proxies, True)}
 
     def cpu_between(self, first: str, last: str) -> dict:
         """Cores used on average between two marks: machine, servers, load tool, everything else."""
@@ -301,9 +395,12 @@ class Monitor(threading.Thread):
         server = (b["server"] - a["server"]) / hz / seconds
         client = (b["client"] - a["client"]) / hz / seconds
         database = (b["db"] - a["db"]) / hz / seconds
+        proxy = (b["proxy"] - a["proxy"]) / hz / seconds
         return {"machine_cores": round(machine, 2), "server_cores": round(server, 2),
                 "postgres_cores": round(database, 2), "load_tool_cores": round(client, 2),
-                "other_cores": round(max(machine - server - client - database, 0), 2), "seconds": round(seconds, 1)}
+                "proxy_cores": round(proxy, 2),
+                "other_cores": round(max(machine - server - client - database - proxy, 0), 2),
+                "seconds": round(seconds, 1)}
 
     def run(self):
         while not self.stopped.wait(min(self.interval, 0.25)):
@@ -315,6 +412,7 @@ class Monitor(threading.Thread):
                 continue
             self._ticks(self.clients, False)
             self._ticks(self.masters, True)
+            self._ticks(self.proxies, True)
             self._ticks(self._backends(), False)
             sample = {}
             for master in self.masters:
@@ -579,6 +677,11 @@ def run_rush(args) -> int:
         servers = start_servers(args, procs, env, out)
         hosts = [host for _p, host in servers]
         monitor = Monitor([p.pid for p, _h in servers], database=args.db_name if args.db == "postgres" else None)
+        proxy = None
+        if args.proxy == "nginx":
+            proxy, proxy_host = start_proxy(args, procs, out, hosts)
+            hosts = [proxy_host]
+            monitor.proxies = [proxy.pid]
         monitor.start()
         lead = 15 + args.candidates / (args.spawn_rate * args.client_processes)
         t0 = time.time() + lead
@@ -631,10 +734,64 @@ def run_rush(args) -> int:
         report["pass"] = (check["lost_answers"] == 0 and check["unfinished"] == 0 and errors == 0
                           and check["regrade_mismatches"] == 0 and check["answer_score_mismatches"] == 0
                           and check["submit_response_mismatches"] == 0 and check["attempts"] == args.candidates)
+        if proxy is not None:
+            procs.stop(proxy)  # flushes its access log
+            report["proxy"] = proxy_spread(out)
         write_report(out, report, rush_markdown(report))
         return 0 if report["pass"] else 1
     finally:
         procs.stop_all()
+
+
+def peer_run(args, procs: Processes, out: Path, monitor: Monitor, steps: list[int]) -> dict:
+    """The peer (FlaskBB, see bench/peer_flaskbb.py) under the same gunicorn settings and CPUs, the same
+    closed-loop steps, its reply endpoint in place of our answer save. SQLite: FlaskBB 2.2.0 fails on
+    PostgreSQL with psycopg 3 (it compares users.id with a string)."""
+    folder = out / "peer"
+    folder.mkdir(exist_ok=True)
+    database = folder / "flaskbb.sqlite"
+    database.unlink(missing_ok=True)
+    setup = subprocess.run([args.peer_python, str(ROOT / "bench" / "peer_flaskbb.py"), "--folder", str(folder),  # noqa: S603
+                            "--database-url", f"sqlite:///{database}", "--secret", secrets.token_hex(16),
+                            "--users", str(max(steps))], capture_output=True, text=True, cwd=folder, timeout=600)
+    if setup.returncode != 0:
+        raise SystemExit(f"the peer's setup failed:\n{setup.stderr[-3000:]}")
+    data = json.loads(setup.stdout.strip().splitlines()[-1])
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["PYTHONPATH"] = str(folder)
+    port = args.port + 100
+    command = [*niced(args), "taskset", "-c", args.server_cpus, args.peer_python, "-m", "gunicorn",
+               "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads), "-b", f"127.0.0.1:{port}",
+               "--keep-alive", "75", "--log-level", "warning", f"flaskbb:create_app('{data['config']}')"]
+    server = procs.start(command, env, out / f"peer-gunicorn-{port}.log")
+    host = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(host + "/auth/login", timeout=5) as response:  # noqa: S310 - loopback
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if server.poll() is not None or time.time() > deadline:
+            raise SystemExit(f"the peer did not come up: see {out}/peer-gunicorn-{port}.log")
+        time.sleep(0.5)
+    log(f"peer (FlaskBB) up on {host}, {args.workers} workers × {args.threads} threads, CPU {args.server_cpus}")
+    monitor.masters, monitor.database = [server.pid], None
+    rows, records = stepped_run(args, procs, out, "PeerReplier", [host],
+                                {"BENCH_PEER_LOGINS": ",".join(data["logins"]),
+                                 "BENCH_PEER_TOPICS": ",".join(map(str, data["topics"]))},
+                                steps, args.step_seconds, args.ready_seconds, "peer", monitor,
+                                "POST /topic/[t]/post/new")
+    procs.stop(server)
+    with sqlite3.connect(database) as connection:
+        stored = connection.execute("SELECT count(*) FROM posts").fetchone()[0] - len(data["topics"])
+    acknowledged = sum(r.get("peer_replies", 0) for r in records)
+    holding = [r for r in rows if r["p95_ms"] < 100 and not r["errors"]]
+    return {"name": "FlaskBB 2.2.0 (PyPI), reply to a topic, SQLite", "steps": rows,
+            "best_under_100ms": max(holding, key=lambda r: r["rps"]) if holding else None,
+            "best_any": max(rows, key=lambda r: r["rps"]) if rows else None,
+            "acknowledged_replies": acknowledged, "stored_replies": stored}
 
 
 def run_capacity(args) -> int:
@@ -648,6 +805,11 @@ def run_capacity(args) -> int:
         servers = start_servers(args, procs, env, out)
         hosts = [host for _p, host in servers]
         monitor = Monitor([p.pid for p, _h in servers], database=args.db_name if args.db == "postgres" else None)
+        proxy = None
+        if args.proxy == "nginx":
+            proxy, proxy_host = start_proxy(args, procs, out, hosts)
+            hosts = [proxy_host]
+            monitor.proxies = [proxy.pid]
         monitor.start()
         opened = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0) - timedelta(minutes=1)
         exam_id, _count = publish_exam(app, data, opened, opened + timedelta(hours=3), 120, 60)
@@ -660,8 +822,14 @@ def run_capacity(args) -> int:
         samples = [s for r in records for s in r["samples"]]
         health = healthz_run(args, procs, out, hosts, monitor, "healthz")
         monitor.mark("healthz_end")
-        monitor.stopped.set()
+        worker_rss = monitor.peak_mib()
         check = check_database(app, exam_id, records)
+        peer = None
+        if args.peer_python:
+            for process, _host in servers:
+                procs.stop(process)
+            peer = peer_run(args, procs, out, monitor, steps)
+        monitor.stopped.set()
         holding = [r for r in saves if r["p95_ms"] < 100 and not r["errors"]]
         best = max(holding, key=lambda r: r["rps"]) if holding else None
         ceiling = max((r["rps"] for r in health), default=None)
@@ -672,10 +840,18 @@ def run_capacity(args) -> int:
             "save_share_of_healthz": round(best["rps"] / ceiling, 3) if best and ceiling else None,
             "cpu_during_saves": monitor.cpu_between("save_start", "save_end"),
             "cpu_during_healthz": monitor.cpu_between("save_end", "healthz_end"),
-            "worker_rss": monitor.peak_mib(), "all_endpoints": endpoint_stats(samples), "check": check,
+            "worker_rss": worker_rss, "all_endpoints": endpoint_stats(samples), "check": check,
         }
+        if peer is not None:
+            report["peer"] = peer
+            ours = best["rps"] if best else None
+            theirs = (peer["best_under_100ms"] or peer["best_any"] or {}).get("rps")
+            report["save_to_peer_ratio"] = round(ours / theirs, 1) if ours and theirs else None
         report["pass"] = (check["lost_answers"] == 0 and
                           sum(s["errors"] for s in report["all_endpoints"].values()) == 0)
+        if proxy is not None:
+            procs.stop(proxy)
+            report["proxy"] = proxy_spread(out)
         write_report(out, report, capacity_markdown(report))
         return 0 if report["pass"] else 1
     finally:
@@ -712,6 +888,17 @@ def write_report(out: Path, report: dict, markdown: str) -> None:
     log(f"report: {out / 'report.md'}")
 
 
+def proxy_lines(r: dict) -> list[str]:
+    """What the nginx access log says, when the run went through nginx."""
+    spread = r.get("proxy")
+    if not spread:
+        return []
+    return ["", f"Through nginx (round-robin, upstream keep-alive): requests per server "
+                f"{spread['requests_per_server']}, statuses {spread['statuses']}; of {spread['candidates']} "
+                f"candidates, by the number of servers their requests reached: "
+                f"{spread['candidates_by_servers_reached']}."]
+
+
 def rush_markdown(r: dict) -> str:
     p, c = r["parameters"], r["check"]
     text = [f"# Exam rush, {r['date']}", "",
@@ -723,7 +910,7 @@ def rush_markdown(r: dict) -> str:
             f"{r['candidates']} candidates: logins over {p['login_window']} s, starts over {p['start_spread']} s, "
             f"a {p['duration']}-minute exam, one save per {p['think']} s (±50 %), {p['resubmit']:.0%} of saves "
             f"change an earlier answer, submits in the last {p['submit_spread']} s, {p['no_submit']:.0%} never "
-            f"submit.", "", stats_table(r["endpoints"], "Per endpoint (whole rush)"),
+            f"submit.", *proxy_lines(r), "", stats_table(r["endpoints"], "Per endpoint (whole rush)"),
             steps_table(r["healthz_steps"], "/healthz, same servers"),
             f"CPU during the rush (cores): {r['cpu_during_rush']}", "",
             f"gunicorn worker RSS during the rush: {r['worker_rss_during_rush']}", "",
@@ -749,7 +936,7 @@ def capacity_markdown(r: dict) -> str:
             f"{p['db']}, {p['servers']} server(s) × {p['workers']} workers × {p['threads']} threads on CPU "
             f"{p['server_cpus']}; locust {p['client_processes']} process(es) on CPU {p['client_cpus']}; "
             f"nice {p['nice']}; keep-alive {p['keep_alive']}; closed loop, {p['step_seconds']} s per step, "
-            f"the first {p['warmup']} s of each step left out.", "",
+            f"the first {p['warmup']} s of each step left out.", *proxy_lines(r), "",
             steps_table(r["save_steps"], "PUT /api/attempts/[a]/answers/[q]", 100),
             steps_table(r["healthz_steps"], "GET /healthz"),
             f"Best save rate with p95 < 100 ms: {best['rps'] if best else 'none'} req/s "
@@ -758,8 +945,21 @@ def capacity_markdown(r: dict) -> str:
             f"CPU during saves (cores): {r['cpu_during_saves']}; during /healthz: {r['cpu_during_healthz']}", "",
             f"gunicorn worker RSS: {r['worker_rss']}", "",
             f"Acknowledged answers {c['acknowledged_answers']}, lost {c['lost_answers']}.", "",
+            *peer_lines(r),
             f"**{'PASS' if r['pass'] else 'FAIL'}** (zero lost answers, zero errors)", ""]
     return "\n".join(text)
+
+
+def peer_lines(r: dict) -> list[str]:
+    peer = r.get("peer")
+    if not peer:
+        return []
+    best = peer["best_under_100ms"]
+    return [steps_table(peer["steps"], f"Peer: {peer['name']}", 100),
+            f"Peer's best rate with p95 < 100 ms: {best['rps'] if best else 'none'} req/s; highest rate "
+            f"{peer['best_any']['rps'] if peer['best_any'] else '-'} req/s. Replies acknowledged "
+            f"{peer['acknowledged_replies']}, stored {peer['stored_replies']}. Our save against the peer's "
+            f"reply: **{r.get('save_to_peer_ratio')}×**.", ""]
 
 
 def summarise(paths: list[Path]) -> str:
@@ -805,6 +1005,12 @@ def main(argv=None) -> int:
     common.add_argument("--threads", type=int, default=8, help="gthread threads per worker")
     common.add_argument("--servers", type=int, default=1, help="app servers on consecutive ports")
     common.add_argument("--port", type=int, default=8101)
+    common.add_argument("--proxy", choices=("none", "nginx"), default="none",
+                        help="nginx: the load goes through nginx (Debian's) with docs/deploy.md's upstream "
+                             "settings, round-robin over the servers, instead of straight to gunicorn")
+    common.add_argument("--proxy-port", type=int, default=8100)
+    common.add_argument("--proxy-cpus", help="taskset CPU list for nginx (default: --server-cpus)")
+    common.add_argument("--nginx", default="/usr/sbin/nginx")
     common.add_argument("--server-cpus", default="0,1", help="taskset CPU list for gunicorn")
     common.add_argument("--client-cpus", default="0,1", help="taskset CPU list for locust")
     common.add_argument("--nice", type=int, default=0,
@@ -838,6 +1044,9 @@ def main(argv=None) -> int:
     rush.add_argument("--grace", type=int, default=60, help="the exam's grace seconds")
     capacity = commands.add_parser("capacity", parents=[common], help="sustained save-answer capacity",
                                    formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    capacity.add_argument("--peer-python",
+                        help="the Python of a virtualenv with flaskbb==2.2.0, gunicorn and psycopg: after our "
+                             "saves, measure FlaskBB's reply endpoint the same way (bench/peer_flaskbb.py)")
     capacity.add_argument("--steps", default="4,8,16,32", help="closed-loop concurrency steps")
     capacity.add_argument("--step-seconds", type=float, default=25)
     capacity.add_argument("--ready-seconds", type=float, default=40,
