@@ -962,13 +962,51 @@ def peer_lines(r: dict) -> list[str]:
             f"reply: **{r.get('save_to_peer_ratio')}×**.", ""]
 
 
+def minutes_table(folder: Path) -> str:
+    """A rush minute by minute from its locust records: requests, p95 and p99 per endpoint, so the
+    report can say when the server fell behind and whether it caught up."""
+    import numpy as np
+    samples = [s for path in sorted((folder / "records-rush").glob("client-*.json"))
+               for s in json.loads(path.read_text())["samples"]]
+    if not samples:
+        return f"no records in {folder}/records-rush"
+    first = min(end for _n, end, _ms, _ok in samples)
+    labels = {"GET /login": "sign-in page", "POST /login": "sign-in", "GET /my/exams": "my exams",
+              "GET /api/exams": "exam list", "POST /api/exams/[id]/attempts": "start",
+              "PUT /api/attempts/[a]/answers/[q]": "save", "POST /api/attempts/[a]/submit": "submit"}
+    present = {name for name, *_rest in samples}
+    names = [n for n in labels if n in present] + sorted(present - set(labels))
+    short = {name: labels.get(name, name) for name in names}
+    cells: dict[tuple[int, str], list[float]] = {}
+    for name, end, ms, _ok in samples:
+        cells.setdefault((int((end - first) // 60), name), []).append(ms)
+    lines = ["| minute | " + " | ".join(f"{short[n]}: n / p95 / p99 ms" for n in names) + " |",
+             "| ---: |" + " ---: |" * len(names)]
+    for minute in range(max(m for m, _n in cells) + 1):
+        row = []
+        for name in names:
+            values = cells.get((minute, name))
+            if values:
+                p95, p99 = np.percentile(values, [95, 99])
+                row.append(f"{len(values)} / {p95:.0f} / {p99:.0f}")
+            else:
+                row.append("")
+        lines.append(f"| {minute} | " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def summarise(paths: list[Path]) -> str:
     """Medians over several report.json files of one kind (capacity steps or rush endpoints)."""
     from statistics import median
     reports = [json.loads(Path(p).read_text()) for p in paths]
     lines = [f"Medians of {len(reports)} run(s): " + ", ".join(str(p) for p in paths), ""]
     if reports[0]["kind"] == "capacity":
-        for key, title in (("save_steps", "PUT /api/attempts/[a]/answers/[q]"), ("healthz_steps", "GET /healthz")):
+        for r in reports:
+            r["peer_steps"] = (r.get("peer") or {}).get("steps", [])
+        tables = [("save_steps", "PUT /api/attempts/[a]/answers/[q]"), ("healthz_steps", "GET /healthz")]
+        if any(r["peer_steps"] for r in reports):
+            tables.append(("peer_steps", f"Peer: {reports[0]['peer']['name']}"))
+        for key, title in tables:
             lines += [f"**{title}**", "", "| users | req/s | p50 ms | p95 ms | p99 ms | errors | server CPU ms/req |",
                       "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
             users = sorted({row["users"] for r in reports for row in r[key]})
@@ -978,8 +1016,12 @@ def summarise(paths: list[Path]) -> str:
                 lines.append(f"| {n} | {median(r['rps'] for r in rows):.1f} | "
                              f"{median(r['p50_ms'] for r in rows):.1f} | {median(r['p95_ms'] for r in rows):.1f} | "
                              f"{median(r['p99_ms'] for r in rows):.1f} | "
-                             f"{sum(r['errors'] for r in rows)} | {median(cpu) if cpu else '-'} |")
+                             f"{sum(r['errors'] for r in rows)} | {round(median(cpu), 2) if cpu else '-'} |")
             lines.append("")
+        ratios = [r["save_to_peer_ratio"] for r in reports if r.get("save_to_peer_ratio")]
+        if ratios:
+            lines += [f"Our best save rate (p95 < 100 ms) against the peer's best rate: median {median(ratios)}× "
+                      f"(runs: {', '.join(f'{x}×' for x in ratios)})", ""]
     else:
         lines += ["| endpoint | requests | errors | peak 10 s req/s | p50 ms | p95 ms | p99 ms |",
                   "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -1053,9 +1095,14 @@ def main(argv=None) -> int:
                           help="time for every user to sign in and start before the first step")
     summary = commands.add_parser("summary", help="medians over several runs' report.json")
     summary.add_argument("reports", nargs="+", type=Path)
+    minutes = commands.add_parser("minutes", help="a rush minute by minute (from its records)")
+    minutes.add_argument("folder", type=Path, help="the run's --out folder")
     args = parser.parse_args(argv)
     if args.command == "summary":
         print(summarise(args.reports))
+        return 0
+    if args.command == "minutes":
+        print(minutes_table(args.folder))
         return 0
     APP["dir"] = args.app_dir.resolve()
     if args.keep_alive is None:
