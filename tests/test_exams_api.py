@@ -64,6 +64,9 @@ def test_save_resume_and_out_of_order_seq(setup):
     assert late.status_code == 200 and late.get_json()["saved"] is False
     resumed = client.get(f"/api/attempts/{body['attempt_id']}").get_json()
     assert resumed["answers"][str(single["id"])] == {"answer": keys[0], "seq": 5}
+    again = start(client, exam)  # a second tab or device "starts" again: the same attempt, answers included
+    assert again.status_code == 200 and again.get_json()["attempt_id"] == body["attempt_id"]
+    assert again.get_json()["answers"][str(single["id"])] == {"answer": keys[0], "seq": 5}
     client.put(url, json={"answer": None, "seq": 6})
     assert client.get(f"/api/attempts/{body['attempt_id']}").get_json()["answers"][str(single["id"])]["answer"] is None
 

@@ -44,3 +44,18 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def commit_keeping_loaded(session) -> None:
+    """Commit without expiring what the session has loaded.
+
+    For a caller that goes on reading objects whose state it knows (nothing the database
+    generated beyond primary keys): the default expiry would reload each of them with one more
+    query after the commit.
+    """
+    session_ = session()
+    session_.expire_on_commit = False
+    try:
+        session_.commit()
+    finally:
+        session_.expire_on_commit = True

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from ..clock import now
+from ..database import commit_keeping_loaded
 from ..extensions import db, limiter, login_manager
 from . import bp, services
 from .forms import ChangePasswordForm, LoginForm
@@ -39,12 +40,7 @@ def load_user(token: str):
     if db.session.get_bind().dialect.name == "sqlite":
         # End this short read at once (keeping the loaded person): on SQLite every transaction
         # holds the write lock, and the person lookup must not keep it through the whole request.
-        session_ = db.session()
-        session_.expire_on_commit = False
-        try:
-            session_.commit()
-        finally:
-            session_.expire_on_commit = True
+        commit_keeping_loaded(db.session)
     if user is None or user.session_version != int(version) or not user.is_active:
         return None
     return user

@@ -39,7 +39,7 @@ def list_exams():
 @login_required
 def start_attempt(exam_id):
     attempt, created = taking.start_attempt(current_user, exam_id)
-    return taking.attempt_payload(attempt), 201 if created else 200
+    return taking.attempt_payload(attempt, with_answers=not created), 201 if created else 200
 
 
 @bp.get("/attempts/<int:attempt_id>")

@@ -15,8 +15,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..clock import isoformat, now
+from ..database import commit_keeping_loaded
 from ..extensions import db
 from ..questionbank.models import Question
 from . import grading, marks
@@ -176,6 +178,9 @@ def start_attempt(user, exam_id: int) -> tuple[Attempt, bool]:
     current = next((a for a in attempts if a.status == "in_progress"), None)
     if current is not None:
         if not is_overdue(current, exam, moment):
+            # Hand the loaded exam to the attempt: the caller's payload reads it, and once this
+            # function returns nothing else keeps it in the session (a query more per start).
+            set_committed_value(current, "exam", exam)
             return current, False
         finalize(current.id, reason="deadline")
     if moment < exam.opens_at:
@@ -190,12 +195,13 @@ def start_attempt(user, exam_id: int) -> tuple[Attempt, bool]:
         raise Refused("prerequisites", _l("Before this exam: %(what)s.", what="; ".join(missing)), 403)
     seed = random.SystemRandom().randrange(1, 2**62)
     deadline = min(moment + timedelta(minutes=exam.duration_minutes + candidate.extra_minutes), exam.closes_at)
-    attempt = Attempt(exam_id=exam.id, user_id=user.id, number=len(attempts) + 1, seed=seed,
+    attempt = Attempt(exam=exam, user_id=user.id, number=len(attempts) + 1, seed=seed,
                       paper=_draw(exam, seed), started_at=moment, deadline_at=deadline,
                       total=exam.total_points)
     db.session.add(attempt)
     try:
-        db.session.commit()
+        # The new attempt and its exam are read again at once for the page: keep them loaded.
+        commit_keeping_loaded(db.session)
     except IntegrityError:
         # Another tab or device started at the same moment: theirs is the attempt.
         db.session.rollback()
@@ -227,8 +233,9 @@ def own_attempt(user, attempt_id: int, *, lock: str | None = None) -> Attempt:
     return attempt
 
 
-def attempt_payload(attempt: Attempt) -> dict:
-    """What the exam page needs: the paper in this attempt's order without any key, and saved answers."""
+def attempt_payload(attempt: Attempt, *, with_answers: bool = True) -> dict:
+    """What the exam page needs: the paper in this attempt's order without any key, and saved answers
+    (`with_answers=False` for an attempt created in this request, which has none yet)."""
     exam = attempt.exam
     payload = {"attempt_id": attempt.id, "exam_id": exam.id, "title": exam.title, "number": attempt.number,
                "status": attempt.status, "started_at": isoformat(attempt.started_at),
@@ -239,15 +246,21 @@ def attempt_payload(attempt: Attempt) -> dict:
         payload["result"] = result_payload(attempt)
         return payload
     ids = [item["q"] for item in attempt.paper]
-    questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))}
+    # Only the columns the page shows: a start loads the whole paper, and 40 full Question objects
+    # (keys, explanations, legal basis) cost more than the rest of the request.
+    questions = {row.id: row for row in db.session.execute(
+        select(Question.id, Question.stem, Question.options).where(Question.id.in_(ids)))}
     payload["questions"] = [_question_json(position, item, questions[item["q"]])
                             for position, item in enumerate(attempt.paper, start=1)]
-    payload["answers"] = {str(a.question_id): {"answer": a.response, "seq": a.seq}
-                          for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
+    payload["answers"] = {}
+    if with_answers:
+        payload["answers"] = {str(row.question_id): {"answer": row.response, "seq": row.seq}
+                              for row in db.session.execute(select(Answer.question_id, Answer.response, Answer.seq)
+                                                            .where(Answer.attempt_id == attempt.id))}
     return payload
 
 
-def _question_json(position: int, item: dict, question: Question) -> dict:
+def _question_json(position: int, item: dict, question) -> dict:
     options = []
     if item["t"] in ("single", "multiple"):
         options = [{"key": chr(ord("A") + index), "text": question.options[index]} for index in item["o"]]
