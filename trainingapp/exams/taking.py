@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..accounts.models import User
 from ..clock import isoformat, now
 from ..database import commit_keeping_loaded
 from ..extensions import db
@@ -289,8 +290,10 @@ def review_open(attempt: Attempt, moment=None) -> bool:
 
 #: The attempt as a save needs it, share-locked so a concurrent submit (FOR UPDATE) waits for
 #: the save to commit and grades it. Built once: a save is the hottest request of an exam.
-_SAVE_TARGET = (select(Attempt.user_id, Attempt.status, Attempt.deadline_at, Attempt.paper, Exam.grace_seconds)
-                .join(Exam, Exam.id == Attempt.exam_id).where(Attempt.id == bindparam("attempt_id"))
+_SAVE_TARGET = (select(Attempt.user_id, Attempt.status, Attempt.deadline_at, Attempt.paper, Exam.grace_seconds,
+                       User.session_version, User.status.label("person_status"), User.must_change_password)
+                .join(Exam, Exam.id == Attempt.exam_id).join(User, User.id == Attempt.user_id)
+                .where(Attempt.id == bindparam("attempt_id"))
                 .with_for_update(read=True, of=Attempt))
 
 _UPSERTS: dict[str, object] = {}
@@ -310,13 +313,22 @@ def _upsert_statement(dialect: str):
     return _UPSERTS[dialect]
 
 
-def save_answer(user, attempt_id: int, question_id: int, response, seq) -> dict:
-    """Store one answer atomically unless a newer one is stored; refused once the attempt is over."""
+def save_answer(person, attempt_id: int, question_id: int, response, seq) -> dict:
+    """Store one answer atomically unless a newer one is stored; refused once the attempt is over.
+
+    `person` (id, session_version) is the session's person, checked here against the attempt's
+    owner in the same statement that reads the attempt: the API does not load the person first.
+    """
     if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < 2**62:
         raise Refused("invalid", _l("seq must be a non-negative whole number."), 422)
     target = db.session.execute(_SAVE_TARGET, {"attempt_id": attempt_id}).first()
-    if target is None or target.user_id != user.id:
+    if target is None or target.user_id != person.id:
         raise Refused("not_found", _l("There is no such attempt."), 404)
+    if target.session_version != person.session_version or target.person_status != "active":
+        # Signed out everywhere, or the account was disabled: as for any signed-out request.
+        raise Refused("unauthenticated", _l("Sign in first."), 401)
+    if target.must_change_password:
+        raise Refused("password_change", _l("Change your password first."), 403)
     if target.status != "in_progress":
         raise Refused("finished", _l("This attempt is already finished."))
     moment = now()

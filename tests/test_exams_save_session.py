@@ -1,0 +1,118 @@
+"""The autosave checks the session's person in the statement that reads the attempt.
+
+`PUT /api/attempts/<a>/answers/<q>` does not load the person through Flask-Login first (the
+hottest request of an exam day); these are the cases that loading used to refuse, each still
+refused, and nothing stored.
+"""
+import time
+
+import pytest
+from sqlalchemy import func, select, update
+
+from tests.conftest import login
+from trainingapp.accounts.models import User
+from trainingapp.exams.models import Answer
+from trainingapp.extensions import db
+
+
+@pytest.fixture
+def exam_day(app, make):
+    make.bank()
+    trainer = make.user(role="trainer")
+    cadre, other = make.user(name="考生甲"), make.user(name="考生乙")
+    exam = make.exam(trainer, [cadre, other], duration=30, rules=[("truefalse", 3, 10)])
+    client = app.test_client()
+    login(client, cadre)
+    body = client.post(f"/api/exams/{exam.id}/attempts").get_json()
+    url = f"/api/attempts/{body['attempt_id']}/answers/{body['questions'][0]['id']}"
+    return exam, cadre, other, client, url
+
+
+def _stored(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Answer))
+
+
+def _change(app, person, **values):
+    with app.app_context():
+        db.session.execute(update(User).where(User.id == person.id).values(**values))
+        db.session.commit()
+
+
+def test_a_save_in_ones_own_attempt_is_stored(app, exam_day):
+    _exam, _cadre, _other, client, url = exam_day
+    response = client.put(url, json={"answer": True, "seq": 1})
+    assert response.status_code == 200 and response.get_json()["saved"] is True
+    assert _stored(app) == 1
+
+
+def test_a_save_without_a_session_is_refused_like_any_api_call(app, exam_day):
+    _exam, _cadre, _other, _client, url = exam_day
+    response = app.test_client().put(url, json={"answer": True, "seq": 1})
+    assert response.status_code == 401 and response.get_json()["code"] == "unauthenticated"
+    assert _stored(app) == 0
+
+
+def test_a_save_after_signing_out_is_refused(app, exam_day):
+    _exam, _cadre, _other, client, url = exam_day
+    client.post("/logout")
+    response = client.put(url, json={"answer": True, "seq": 1})
+    assert response.status_code == 401 and response.get_json()["code"] == "unauthenticated"
+    assert _stored(app) == 0
+
+
+def test_a_save_from_a_session_ended_elsewhere_is_refused(app, exam_day):
+    """Signing out everywhere (or a password reset) bumps the session version: old cookies stop working."""
+    _exam, cadre, _other, client, url = exam_day
+    _change(app, cadre, session_version=User.session_version + 1)
+    response = client.put(url, json={"answer": True, "seq": 1})
+    assert response.status_code == 401 and response.get_json()["code"] == "unauthenticated"
+    assert _stored(app) == 0
+
+
+@pytest.mark.parametrize("status", ["disabled", "retired", "transferred"])
+def test_a_save_of_a_person_no_longer_active_is_refused(app, exam_day, status):
+    _exam, cadre, _other, client, url = exam_day
+    _change(app, cadre, status=status)
+    response = client.put(url, json={"answer": True, "seq": 1})
+    assert response.status_code == 401 and response.get_json()["code"] == "unauthenticated"
+    assert _stored(app) == 0
+
+
+def test_a_save_while_a_password_change_is_due_is_refused(app, exam_day):
+    _exam, cadre, _other, client, url = exam_day
+    _change(app, cadre, must_change_password=True)
+    response = client.put(url, json={"answer": True, "seq": 1})
+    assert response.status_code == 403 and response.get_json()["code"] == "password_change"
+    assert _stored(app) == 0
+
+
+def test_a_save_into_someone_elses_attempt_looks_like_no_attempt(app, exam_day):
+    _exam, _cadre, other, _client, url = exam_day
+    intruder = app.test_client()
+    login(intruder, other)
+    response = intruder.put(url, json={"answer": True, "seq": 1})
+    assert response.status_code == 404 and response.get_json()["code"] == "not_found"
+    assert _stored(app) == 0
+
+
+def test_a_forged_session_cookie_is_not_accepted(app, exam_day):
+    """The person comes from the signed session; a cookie signed with another key is no session."""
+    _exam, _cadre, _other, client, url = exam_day
+    forged = app.test_client()
+    cookie = client.get_cookie("session")
+    forged.set_cookie("session", cookie.value[:-4] + ("AAAA" if not cookie.value.endswith("AAAA") else "BBBB"))
+    response = forged.put(url, json={"answer": True, "seq": 1})
+    assert response.status_code == 401
+    assert _stored(app) == 0
+
+
+def test_saves_count_as_activity_so_the_session_is_not_idle_after_the_exam(app, exam_day):
+    _exam, _cadre, _other, client, url = exam_day
+    long_ago = time.time() - 3 * 3600
+    with client.session_transaction() as session:
+        session["seen_at"] = long_ago
+    assert client.put(url, json={"answer": False, "seq": 2}).status_code == 200
+    with client.session_transaction() as session:
+        assert session["seen_at"] > time.time() - 60
+    assert client.get("/my/exams").status_code == 200  # still signed in
