@@ -185,27 +185,37 @@ def server_env(args, database_url: str | None, instance: Path, secret: str) -> d
     return env
 
 
+def gunicorn_command(args, python: str, port: int, app: str) -> list[str]:
+    """gunicorn as the bench runs every server (ours and the peer), pinned to --server-cpus."""
+    return [*niced(args), "taskset", "-c", args.server_cpus, python, "-m", "gunicorn",
+            "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads), "-b", f"127.0.0.1:{port}",
+            # As docs/deploy.md: longer than nginx keeps an idle upstream connection.
+            "--keep-alive", "75", "--log-level", "warning", app]
+
+
+def wait_until_up(process: subprocess.Popen, url: str, seconds: float, failure: str) -> None:
+    """Poll `url` until it answers 200; SystemExit(failure) if the process exits or time runs out."""
+    deadline = time.time() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if process.poll() is not None or time.time() > deadline:
+            raise SystemExit(failure)
+        time.sleep(0.3)
+
+
 def start_servers(args, procs: Processes, env: dict, out: Path) -> list[tuple[subprocess.Popen, str]]:
     servers = []
     for n in range(args.servers):
         port = args.port + n
-        command = [*niced(args), "taskset", "-c", args.server_cpus, sys.executable, "-m", "gunicorn",
-                   "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads), "-b", f"127.0.0.1:{port}",
-                   # As docs/deploy.md: longer than nginx keeps an idle upstream connection.
-                   "--keep-alive", "75", "--log-level", "warning", "trainingapp:create_app()"]
+        command = gunicorn_command(args, sys.executable, port, "trainingapp:create_app()")
         servers.append((procs.start(command, env, out / f"gunicorn-{port}.log"), f"http://127.0.0.1:{port}"))
     for process, host in servers:
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(host + "/healthz", timeout=5) as response:  # noqa: S310 - loopback
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.time() > deadline:
-                raise SystemExit(f"gunicorn at {host} did not come up: see {out}")
-            time.sleep(0.5)
+        wait_until_up(process, host + "/healthz", 60, f"gunicorn at {host} did not come up: see {out}")
     log(f"{args.servers} server(s) up: {args.workers} workers × {args.threads} threads each, "
         f"pinned to CPU {args.server_cpus}")
     return servers
@@ -261,17 +271,7 @@ def start_proxy(args, procs: Processes, out: Path, hosts: list[str]) -> tuple[su
                            "-p", str(folder), "-c", str(config), "-e", str(folder / "error.log")],
                           dict(os.environ), folder / "nginx.log")
     host = f"http://127.0.0.1:{args.proxy_port}"
-    deadline = time.time() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(host + "/healthz", timeout=5) as response:  # noqa: S310 - loopback
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.time() > deadline:
-            raise SystemExit(f"nginx did not come up: see {folder}")
-        time.sleep(0.3)
+    wait_until_up(process, host + "/healthz", 30, f"nginx did not come up: see {folder}")
     log(f"nginx on {host} in front of {len(hosts)} server(s), upstream keep-alive")
     return process, host
 
@@ -760,22 +760,10 @@ def peer_run(args, procs: Processes, out: Path, monitor: Monitor, steps: list[in
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env["PYTHONPATH"] = str(folder)
     port = args.port + 100
-    command = [*niced(args), "taskset", "-c", args.server_cpus, args.peer_python, "-m", "gunicorn",
-               "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads), "-b", f"127.0.0.1:{port}",
-               "--keep-alive", "75", "--log-level", "warning", f"flaskbb:create_app('{data['config']}')"]
+    command = gunicorn_command(args, args.peer_python, port, f"flaskbb:create_app('{data['config']}')")
     server = procs.start(command, env, out / f"peer-gunicorn-{port}.log")
     host = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(host + "/auth/login", timeout=5) as response:  # noqa: S310 - loopback
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if server.poll() is not None or time.time() > deadline:
-            raise SystemExit(f"the peer did not come up: see {out}/peer-gunicorn-{port}.log")
-        time.sleep(0.5)
+    wait_until_up(server, host + "/auth/login", 60, f"the peer did not come up: see {out}/peer-gunicorn-{port}.log")
     log(f"peer (FlaskBB) up on {host}, {args.workers} workers × {args.threads} threads, CPU {args.server_cpus}")
     monitor.masters, monitor.database = [server.pid], None
     rows, records = stepped_run(args, procs, out, "PeerReplier", [host],
