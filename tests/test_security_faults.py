@@ -90,6 +90,38 @@ def test_database_outage_gives_503_and_recovers_without_restart(app, make):
     assert client.get("/").status_code == 200
 
 
+def _behind_proxy(app, **config):
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    proxy = Proxy(url.host or "127.0.0.1", url.port or 5432)
+    faulty = create_app({"SQLALCHEMY_DATABASE_URI": url.set(host="127.0.0.1", port=proxy.port)
+                        .render_as_string(hide_password=False), "TESTING": True, "SECRET_KEY": "test-secret-key",
+                         **config})
+    return proxy, faulty.test_client()
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="the network fault needs the PostgreSQL run")
+def test_a_connection_that_died_while_idle_is_replaced_before_use(app):
+    # Idle longer than DB_PING_AFTER_IDLE_SECONDS (0 here): tested at checkout, so the request
+    # gets a new connection instead of an error.
+    proxy, client = _behind_proxy(app, DB_PING_AFTER_IDLE_SECONDS=0)
+    assert client.get("/healthz").status_code == 200
+    proxy.cut()
+    proxy.restore()
+    assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="the network fault needs the PostgreSQL run")
+def test_a_connection_used_a_moment_ago_is_not_tested_and_one_request_pays_for_its_death(app):
+    # The price of not pinging busy connections: a connection that dies between two requests
+    # fails the next request once; the pool then replaces it, and the request after succeeds.
+    proxy, client = _behind_proxy(app, DB_PING_AFTER_IDLE_SECONDS=3600)
+    assert client.get("/healthz").status_code == 200
+    proxy.cut()
+    proxy.restore()
+    assert client.get("/healthz").status_code == 503
+    assert client.get("/healthz").status_code == 200
+
+
 def test_sqlite_file_replaced_gives_503_then_recovers(app, make, tmp_path):
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         pytest.skip("SQLite only")

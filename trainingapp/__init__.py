@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from .config import Config
-from .database import configure_sqlite, normalise_url, sqlite_uri
+from .database import configure_sqlite, normalise_url, ping_idle_connections, sqlite_uri
 from .extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,9 +53,10 @@ def _stable_secret_key(instance: Path) -> str:
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        with app.app_context():
+    with app.app_context():
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
             configure_sqlite(db.engine)
+        ping_idle_connections(db.engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -16,8 +16,9 @@ class Config:
     #: Up to DB_POOL_SIZE connections per process, kept open once opened: SQLAlchemy's default
     #: (5 kept + 10 overflow) closed and reopened connections on every burst, and a new PostgreSQL
     #: connection costs a process fork. Keep it at least gunicorn's --threads.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": int(os.environ.get("DB_POOL_SIZE", "15")),
-                                 "max_overflow": 0}
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": int(os.environ.get("DB_POOL_SIZE", "15")), "max_overflow": 0}
+    #: A pooled connection idle this long is tested before use (database.ping_idle_connections).
+    DB_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DB_PING_AFTER_IDLE_SECONDS", "10"))
     #: Where the demo data set is loaded: always on first start with SQLite, only when asked otherwise.
     LOAD_DEMO = _bool("LOAD_DEMO", False)
 
