@@ -4,10 +4,11 @@
 hottest request of an exam day); these are the cases that loading used to refuse, each still
 refused, and nothing stored.
 """
+import os
 import time
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, text, update
 
 from tests.conftest import login
 from trainingapp.accounts.models import User
@@ -116,3 +117,47 @@ def test_saves_count_as_activity_so_the_session_is_not_idle_after_the_exam(app, 
     with client.session_transaction() as session:
         assert session["seen_at"] > time.time() - 60
     assert client.get("/my/exams").status_code == 200  # still signed in
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="PostgreSQL's autocommit save")
+def test_on_postgresql_a_save_runs_without_begin_and_commit(app, exam_day):
+    # Each statement commits on its own: two round trips to the database instead of four.
+    _exam, _cadre, _other, client, url = exam_day
+    with app.app_context():
+        engine = db.engine
+    modes = []
+
+    def record(conn, _cursor, statement, *_args):
+        modes.append((statement.split()[0], conn.connection.dbapi_connection.autocommit))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.put(url, json={"answer": True, "seq": 1}).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert modes == [("SELECT", True), ("INSERT", True)]
+    assert _stored(app) == 1
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="a second writer mid-save needs PostgreSQL")
+def test_a_save_that_loses_the_race_to_a_submit_is_refused_and_stores_nothing(app, exam_day):
+    # The attempt is submitted between the save's read and its upsert: the upsert's guard
+    # (the attempt still in progress, share-locked) stores nothing and the save is refused.
+    _exam, _cadre, _other, client, url = exam_day
+    attempt_id = int(url.split("/")[3])
+    with app.app_context():
+        engine = db.engine
+
+    def submit_first(_conn, _cursor, statement, *_args):
+        if statement.startswith("INSERT INTO answer"):
+            with engine.connect() as other:
+                other.execute(text("UPDATE attempt SET status = 'submitted', submitted_at = started_at WHERE id = :a"), {"a": attempt_id})
+                other.commit()
+
+    event.listen(engine, "before_cursor_execute", submit_first)
+    try:
+        response = client.put(url, json={"answer": True, "seq": 1})
+    finally:
+        event.remove(engine, "before_cursor_execute", submit_first)
+    assert response.status_code == 409 and response.get_json()["code"] == "finished"
+    assert _stored(app) == 0
