@@ -33,6 +33,8 @@ import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from bench import wrk_saves
+
 ROOT = Path(__file__).resolve().parent.parent
 #: The application under test: this checkout, or --app-dir (e.g. `git archive` of one commit).
 APP = {"dir": ROOT}
@@ -107,7 +109,7 @@ def build_data(app, candidates: int) -> dict:
         for path in sorted((APP["dir"] / "question_bank").glob("bank_*.csv")):
             imported += import_questions(trainer, path.read_bytes(), path.name,
                                          max_rows=app.config["QUESTION_IMPORT_MAX_ROWS"]).imported
-        return {"root_department": root.id, "trainer": trainer.id, "questions": imported}
+        return {"root_department": root.id, "trainer": trainer.id, "questions": imported, "candidates": candidates}
 
 
 def publish_exam(app, data: dict, opens_at: datetime, closes_at: datetime, duration_minutes: int,
@@ -782,13 +784,64 @@ def peer_run(args, procs: Processes, out: Path, monitor: Monitor, steps: list[in
             "acknowledged_replies": acknowledged, "stored_replies": stored}
 
 
+def _cpu_row(row: dict, monitor: Monitor, tag: str) -> dict:
+    if f"{tag}_to" in monitor.marks and f"{tag}_from" in monitor.marks:
+        cpu = monitor.cpu_between(f"{tag}_from", f"{tag}_to")
+        row["cpu"] = cpu
+        row["server_cpu_ms_per_request"] = round(cpu["server_cores"] / max(row["rps"], 1e-9) * 1000, 2)
+        row["postgres_cpu_ms_per_request"] = round(cpu["postgres_cores"] / max(row["rps"], 1e-9) * 1000, 2)
+    return row
+
+
+def wrk_save_steps(args, out: Path, host: str, data: dict, exam_id: int, steps: list[int], monitor: Monitor):
+    """Save steps driven by wrk (bench/wrk_saves.py): candidates sign in and start first, then one wrk
+    run per step (connections = step), after a warm-up run. (rows, records, samples)."""
+    logins = [f"{LOGIN_PREFIX}{n:05d}" for n in range(1, data["candidates"] + 1)]
+    candidates = wrk_saves.start_candidates(host, logins, PASSWORD, exam_id)
+    log(f"wrk: {len(candidates)} candidates signed in and started")
+    script = out / "saves.lua"
+    wrk_saves.write_script(script, candidates, args.wrk_threads)
+    acked: dict[str, float] = {}
+    rows = []
+    monitor.mark("save_start")
+    for index, connections in enumerate([steps[0], *steps]):
+        summary = wrk_saves.run(args.client_cpus, host, script, args.wrk_threads, connections,
+                                args.warmup if index == 0 else args.step_seconds, out / f"wrk-save{index}.json",
+                                args.nice, monitor, args.warmup if index else 0, f"save{index}")
+        for key, seq in summary["acked"].items():
+            acked[key] = max(acked.get(key, 0), seq)
+        if index:  # the first run only warms the server up
+            rows.append(_cpu_row(wrk_saves.step_row(connections, summary), monitor, f"save{index}"))
+            log(f"wrk {connections} connections: {rows[-1]['rps']} saves/s, p95 {rows[-1]['p95_ms']} ms")
+    monitor.mark("save_end")
+    name = "PUT /api/attempts/[a]/answers/[q]"
+    total = sum(r["count"] for r in rows)
+    samples_summary = {name: {"count": total, "errors": sum(r["errors"] for r in rows)}}
+    return rows, [wrk_saves.acks_record(candidates, acked)], samples_summary
+
+
+def wrk_healthz_steps(args, out: Path, host: str, monitor: Monitor) -> list[dict]:
+    script = out / "healthz.lua"
+    script.write_text(wrk_saves.HEALTH_LUA)
+    rows = []
+    for index, connections in enumerate(int(s) for s in args.healthz_steps.split(",")):
+        summary = wrk_saves.run(args.client_cpus, host + "/healthz", script, args.wrk_threads, connections,
+                                args.healthz_step_seconds, out / f"wrk-healthz{index}.json", args.nice, monitor,
+                                args.warmup, f"healthz{index}")
+        rows.append(_cpu_row(wrk_saves.step_row(connections, summary), monitor, f"healthz{index}"))
+    monitor.mark("healthz_end")
+    return rows
+
+
 def run_capacity(args) -> int:
     out = Path(args.out or ROOT / "bench" / "results" / f"capacity-{args.db}").resolve()
     out.mkdir(parents=True, exist_ok=True)
     steps = [int(s) for s in args.steps.split(",")]
     procs = Processes(args.nice)
     try:
-        app, database_url, instance, data = prepare(args, out, max(steps))
+        wrk = args.load_tool == "wrk"
+        # wrk cycles through candidates, so it can take more of them than it has connections.
+        app, database_url, instance, data = prepare(args, out, max(max(steps) * 4, 128) if wrk else max(steps))
         env = server_env(args, database_url, instance, secrets.token_hex(32))
         servers = start_servers(args, procs, env, out)
         hosts = [host for _p, host in servers]
@@ -801,14 +854,18 @@ def run_capacity(args) -> int:
         monitor.start()
         opened = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0) - timedelta(minutes=1)
         exam_id, _count = publish_exam(app, data, opened, opened + timedelta(hours=3), 120, 60)
-        monitor.mark("save_start")
-        saves, records = stepped_run(
-            args, procs, out, "Saver", hosts, {"BENCH_CANDIDATES": max(steps), "BENCH_EXAM_ID": exam_id,
-                                               "BENCH_SEED": args.seed},
-            steps, args.step_seconds, args.ready_seconds, "save", monitor, "PUT /api/attempts/[a]/answers/[q]")
-        monitor.mark("save_end")
-        samples = [s for r in records for s in r["samples"]]
-        health = healthz_run(args, procs, out, hosts, monitor, "healthz")
+        if wrk:
+            saves, records, samples = wrk_save_steps(args, out, hosts[0], data, exam_id, steps, monitor)
+            health = wrk_healthz_steps(args, out, hosts[0], monitor)
+        else:
+            monitor.mark("save_start")
+            saves, records = stepped_run(
+                args, procs, out, "Saver", hosts, {"BENCH_CANDIDATES": max(steps), "BENCH_EXAM_ID": exam_id,
+                                                   "BENCH_SEED": args.seed},
+                steps, args.step_seconds, args.ready_seconds, "save", monitor, "PUT /api/attempts/[a]/answers/[q]")
+            monitor.mark("save_end")
+            samples = [s for r in records for s in r["samples"]]
+            health = healthz_run(args, procs, out, hosts, monitor, "healthz")
         monitor.mark("healthz_end")
         worker_rss = monitor.peak_mib()
         check = check_database(app, exam_id, records)
@@ -828,7 +885,8 @@ def run_capacity(args) -> int:
             "save_share_of_healthz": round(best["rps"] / ceiling, 3) if best and ceiling else None,
             "cpu_during_saves": monitor.cpu_between("save_start", "save_end"),
             "cpu_during_healthz": monitor.cpu_between("save_end", "healthz_end"),
-            "worker_rss": worker_rss, "all_endpoints": endpoint_stats(samples), "check": check,
+            "worker_rss": worker_rss, "check": check,
+            "all_endpoints": samples if isinstance(samples, dict) else endpoint_stats(samples),
         }
         if peer is not None:
             report["peer"] = peer
@@ -1078,6 +1136,9 @@ def main(argv=None) -> int:
                         help="the Python of a virtualenv with flaskbb==2.2.0, gunicorn and psycopg: after our "
                              "saves, measure FlaskBB's reply endpoint the same way (bench/peer_flaskbb.py)")
     capacity.add_argument("--steps", default="4,8,16,32", help="closed-loop concurrency steps")
+    capacity.add_argument("--load-tool", choices=("locust", "wrk"), default="locust",
+                          help="wrk (Debian's) costs far less CPU per request than locust (bench/wrk_saves.py)")
+    capacity.add_argument("--wrk-threads", type=int, default=2, help="wrk threads (at most the client CPUs)")
     capacity.add_argument("--step-seconds", type=float, default=25)
     capacity.add_argument("--ready-seconds", type=float, default=40,
                           help="time for every user to sign in and start before the first step")

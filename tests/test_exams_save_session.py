@@ -151,7 +151,8 @@ def test_a_save_that_loses_the_race_to_a_submit_is_refused_and_stores_nothing(ap
     def submit_first(_conn, _cursor, statement, *_args):
         if statement.startswith("INSERT INTO answer"):
             with engine.connect() as other:
-                other.execute(text("UPDATE attempt SET status = 'submitted', submitted_at = started_at WHERE id = :a"), {"a": attempt_id})
+                other.execute(text("UPDATE attempt SET status = 'submitted', submitted_at = started_at "
+                                   "WHERE id = :a"), {"a": attempt_id})
                 other.commit()
 
     event.listen(engine, "before_cursor_execute", submit_first)
