@@ -57,3 +57,24 @@ def test_start_and_save_statement_counts_do_not_grow_with_the_paper(app, make):
     # One read: the attempt with its exam's grace period and its owner's session checks (the
     # person is not loaded separately for a save).
     assert large_save.count("SELECT") == 1, large_save
+
+
+def test_a_published_exams_rules_and_pool_are_read_once_per_process(app, make):
+    # A published exam's rules and pool snapshot never change, so after the first start each
+    # process keeps them: the next candidate's start reads neither again.
+    make.bank({"truefalse": 12, "single": 8})
+    trainer, first, second = make.user(role="trainer"), make.user(), make.user()
+    exam = make.exam(trainer, [first, second], rules=[("truefalse", 6, 2), ("single", 4, 5)])
+    counts, papers = [], []
+    for person in (first, second):
+        client = app.test_client()
+        login(client, person)
+        with counting(app) as statements:
+            body = client.post(f"/api/exams/{exam.id}/attempts").get_json()
+        counts.append(len(statements))
+        papers.append(body)
+    assert counts[1] == counts[0] - 2, counts  # neither the pool nor the rules
+    for body in papers:
+        assert body["total"] == 32
+        assert sorted(q["type"] for q in body["questions"]) == ["single"] * 4 + ["truefalse"] * 6
+        assert len({q["id"] for q in body["questions"]}) == 10

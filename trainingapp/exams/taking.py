@@ -139,19 +139,58 @@ def _candidate(exam_id: int, user_id: int) -> ExamCandidate | None:
         ExamCandidate.exam_id == exam_id, ExamCandidate.user_id == user_id, ExamCandidate.removed.is_(False)))
 
 
-def _draw(exam: Exam, seed: int) -> list[dict]:
+@dataclass(frozen=True)
+class DrawInputs:
+    """What drawing a paper of one published exam needs, prepared once per process."""
+
+    pool: dict  # question id -> [id, type, category, difficulty, options, blanks]
+    questions: tuple  # drawing.PoolQuestion of every pool question
+    rules: tuple  # drawing.Rule, as written
+    fixed: tuple  # (question id, points) of a fixed paper, in order
+    total: float
+
+
+#: Per process, by (exam id, publication time): a published exam's rules, fixed items and pool
+#: snapshot never change (authoring refuses it), so 5,000 starts in a minute need not each
+#: load and rebuild them: two queries and a third of a start's time.
+_DRAW_INPUTS: dict[tuple, DrawInputs] = {}
+_DRAW_INPUTS_KEPT = 64
+
+
+def draw_inputs(exam: Exam) -> DrawInputs:
+    """The exam's draw inputs, from this process's cache when it has read them before."""
+    from .drawing import PoolQuestion, Rule
+    key = (exam.id, exam.published_at)
+    found = _DRAW_INPUTS.get(key) if exam.is_published else None
+    if found is None:
+        pool = {row[0]: row for row in exam_pool(exam)}
+        found = DrawInputs(
+            pool=pool,
+            questions=tuple(PoolQuestion(q, t, c, d, n if t in ("single", "multiple") else 0)
+                            for q, t, c, d, n, _b in pool.values()),
+            rules=tuple(Rule(r.qtype, r.count, float(r.points), r.category, r.difficulty) for r in exam.rules)
+            if exam.paper_mode == "rules" else (),
+            fixed=tuple((i.question_id, float(i.points)) for i in exam.fixed_items)
+            if exam.paper_mode != "rules" else (),
+            total=exam.total_points)
+        if exam.is_published:
+            if len(_DRAW_INPUTS) >= _DRAW_INPUTS_KEPT:
+                _DRAW_INPUTS.clear()
+            _DRAW_INPUTS[key] = found
+    return found
+
+
+def _draw(exam: Exam, inputs: DrawInputs, seed: int) -> list[dict]:
     """The paper for one attempt from the pool snapshot taken at publication."""
-    from .drawing import PoolQuestion, Rule, draw_fixed_paper, draw_rule_paper
-    pool = {row[0]: row for row in exam_pool(exam)}
+    from .drawing import draw_fixed_paper, draw_rule_paper
+    pool = inputs.pool
     if exam.paper_mode == "rules":
-        rules = [Rule(r.qtype, r.count, float(r.points), r.category, r.difficulty) for r in exam.rules]
-        items = draw_rule_paper(rules, [PoolQuestion(q, t, c, d, n if t in ("single", "multiple") else 0)
-                                        for q, t, c, d, n, _b in pool.values()], seed,
+        items = draw_rule_paper(list(inputs.rules), list(inputs.questions), seed,
                                 shuffle_questions=exam.shuffle_questions, shuffle_options=exam.shuffle_options)
     else:
-        items = draw_fixed_paper([(i.question_id, float(i.points),
-                                   pool[i.question_id][4] if pool[i.question_id][1] in ("single", "multiple") else 0)
-                                  for i in exam.fixed_items], seed,
+        items = draw_fixed_paper([(question_id, points,
+                                   pool[question_id][4] if pool[question_id][1] in ("single", "multiple") else 0)
+                                  for question_id, points in inputs.fixed], seed,
                                  shuffle_questions=exam.shuffle_questions, shuffle_options=exam.shuffle_options)
     return [{"q": item.question_id, "p": item.points, "t": pool[item.question_id][1],
              "o": list(item.option_order), "n": pool[item.question_id][4], "b": pool[item.question_id][5]}
@@ -196,9 +235,10 @@ def start_attempt(user, exam_id: int) -> tuple[Attempt, bool]:
         raise Refused("prerequisites", _l("Before this exam: %(what)s.", what="; ".join(missing)), 403)
     seed = random.SystemRandom().randrange(1, 2**62)
     deadline = min(moment + timedelta(minutes=exam.duration_minutes + candidate.extra_minutes), exam.closes_at)
+    inputs = draw_inputs(exam)
     attempt = Attempt(exam=exam, user_id=user.id, number=len(attempts) + 1, seed=seed,
-                      paper=_draw(exam, seed), started_at=moment, deadline_at=deadline,
-                      total=exam.total_points)
+                      paper=_draw(exam, inputs, seed), started_at=moment, deadline_at=deadline,
+                      total=inputs.total)
     db.session.add(attempt)
     try:
         # The new attempt and its exam are read again at once for the page: keep them loaded.
@@ -340,7 +380,10 @@ def save_answer(person, attempt_id: int, question_id: int, response, seq) -> dic
     if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < 2**62:
         raise Refused("invalid", _l("seq must be a non-negative whole number."), 422)
     dialect = db.session.get_bind().dialect.name
-    connection = db.session.connection(execution_options=_SAVE_OPTIONS.get(dialect, {}))
+    # Autocommit only on a fresh connection: a caller already in a transaction (the demo loader,
+    # a script) keeps it, and the guard makes the save just as safe inside it.
+    options = {} if db.session().in_transaction() else _SAVE_OPTIONS.get(dialect, {})
+    connection = db.session.connection(execution_options=options)
     target = connection.execute(_SAVE_TARGET, {"attempt_id": attempt_id}).first()
     if target is None or target.user_id != person.id:
         raise Refused("not_found", _l("There is no such attempt."), 404)
@@ -382,15 +425,18 @@ def _grade(attempt: Attempt) -> tuple[float, dict[int, object]]:
     """Score every answer of the attempt against the current keys; returns (total, responses)."""
     ids = [item["q"] for item in attempt.paper]
     keys = dict(db.session.execute(select(Question.id, Question.answer).where(Question.id.in_(ids))).all())
-    answers = {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
+    # Rows, not Answer objects: a submit minute grades thousands of papers, and the scores are
+    # written back with one statement below, so nothing needs tracking by the session.
+    responses = dict(db.session.execute(select(Answer.question_id, Answer.response)
+                                        .where(Answer.attempt_id == attempt.id)).all())
     partial = attempt.exam.multiple_scoring == "partial"
     total, updates = 0.0, []
     for item in attempt.paper:
-        answer = answers.get(item["q"])
-        if answer is None:
+        if item["q"] not in responses:
             continue
-        score = grading.grade(item["t"], keys[item["q"]], answer.response, item["p"], partial=partial)
-        correct = answer.response is not None and grading.is_correct(item["t"], keys[item["q"]], answer.response)
+        response = responses[item["q"]]
+        score = grading.grade(item["t"], keys[item["q"]], response, item["p"], partial=partial)
+        correct = response is not None and grading.is_correct(item["t"], keys[item["q"]], response)
         updates.append({"a": attempt.id, "q": item["q"], "s": score, "ok": correct})
         total += score
     if updates:
@@ -398,7 +444,7 @@ def _grade(attempt: Attempt) -> tuple[float, dict[int, object]]:
         db.session.execute(table.update().where(table.c.attempt_id == bindparam("a"),
                                                 table.c.question_id == bindparam("q"))
                            .values(score=bindparam("s"), is_correct=bindparam("ok")), updates)
-    return round(total, 2), {qid: a.response for qid, a in answers.items()}
+    return round(total, 2), responses
 
 
 def _close(attempt: Attempt, status: str, at, reason: str | None) -> None:
