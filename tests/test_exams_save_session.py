@@ -162,3 +162,39 @@ def test_a_save_that_loses_the_race_to_a_submit_is_refused_and_stores_nothing(ap
         event.remove(engine, "before_cursor_execute", submit_first)
     assert response.status_code == 409 and response.get_json()["code"] == "finished"
     assert _stored(app) == 0
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="PostgreSQL's query plan")
+def test_the_save_finds_its_attempt_by_primary_key_not_among_all_in_progress(app, make):
+    # With thousands of attempts in progress, a plan through the partial index of attempts in
+    # progress scans all of them for every save; the primary key finds the one.
+    make.bank({"truefalse": 3})
+    trainer = make.user(role="trainer")
+    people = [make.user() for _ in range(30)]
+    exam = make.exam(trainer, people, rules=[("truefalse", 3, 10)])
+    bodies = []
+    for person in people:
+        client = app.test_client()
+        login(client, person)
+        bodies.append((client, client.post(f"/api/exams/{exam.id}/attempts").get_json()))
+    with app.app_context():
+        engine = db.engine
+    captured = []
+
+    def record(_conn, _cursor, statement, parameters, *_args):
+        if statement.startswith("INSERT INTO answer"):
+            captured.append((statement, parameters))
+
+    client, body = bodies[-1]
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.put(f"/api/attempts/{body['attempt_id']}/answers/{body['questions'][0]['id']}",
+                          json={"answer": True, "seq": 1}).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    statement, parameters = captured[0]
+    with engine.connect() as other:
+        other.exec_driver_sql("SET enable_seqscan = off")  # as for a table of thousands of attempts
+        plan = "\n".join(row[0] for row in other.exec_driver_sql("EXPLAIN " + statement, parameters))
+        other.rollback()
+    assert "pk_attempt" in plan and "uq_attempt_in_progress" not in plan, plan

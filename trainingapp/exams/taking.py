@@ -360,7 +360,10 @@ def _upsert_statement(dialect: str):
         guard = (select(_attempts.c.id, bindparam("question_id", type_=table.c.question_id.type),
                         bindparam("response", type_=table.c.response.type), bindparam("seq", type_=table.c.seq.type),
                         bindparam("saved_at", type_=table.c.saved_at.type))
-                 .where(_attempts.c.id == bindparam("attempt_id"), _attempts.c.status == "in_progress")
+                 # "Not submitted" rather than status = 'in_progress' (the same thing, by the check
+                 # constraint finished_has_time): PostgreSQL takes that condition as licence to
+                 # scan the partial index of every attempt in progress instead of the primary key.
+                 .where(_attempts.c.id == bindparam("attempt_id"), _attempts.c.submitted_at.is_(None))
                  .with_for_update(read=True))
         statement = insert(table).from_select(["attempt_id", "question_id", "response", "seq", "saved_at"], guard)
         excluded = statement.excluded
