@@ -152,7 +152,7 @@ class DrawInputs:
 
 #: Per process, by (exam id, publication time): a published exam's rules, fixed items and pool
 #: snapshot never change (authoring refuses it), so 5,000 starts in a minute need not each
-#: load and rebuild them: two queries and a third of a start's time.
+#: load and rebuild them: two queries and a fifth of a start's CPU.
 _DRAW_INPUTS: dict[tuple, DrawInputs] = {}
 _DRAW_INPUTS_KEPT = 64
 
