@@ -75,28 +75,11 @@ function response(status, headers, body)
   end
 end
 
-function done(summary, latency, requests)
-  local out = io.open(os.getenv("WRK_RESULT"), "w")
-  local errors = summary.errors
-  out:write(string.format('{"requests": %%d, "seconds": %%.3f, "non_2xx": %%d, "connect": %%d, "read": %%d, ',
-    summary.requests, summary.duration / 1e6, errors.status, errors.connect, errors.read))
-  out:write(string.format('"write": %%d, "timeout": %%d, "p50_ms": %%.2f, "p95_ms": %%.2f, "p99_ms": %%.2f, ',
-    errors.write, errors.timeout, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    latency:percentile(99) / 1000))
-  out:write(string.format('"max_ms": %%.2f, "acked": {', latency.max / 1000))
-  local first = true
-  for _, thread in ipairs(threads) do
-    for key, seq in pairs(thread:get("acked") or {}) do
-      out:write(string.format('%%s"%%d": %%.0f', first and "" or ", ", key, seq))
-      first = false
-    end
-  end
-  out:write("}}\n")
-  out:close()
-end
 """
 
-HEALTH_LUA = r"""
+#: The summary both scripts write for rush.py: wrk's counts and latency, and for saves the
+#: highest acknowledged seq per candidate and question, gathered from every thread.
+LUA_DONE = r"""
 function done(summary, latency, requests)
   local out = io.open(os.getenv("WRK_RESULT"), "w")
   local errors = summary.errors
@@ -105,10 +88,26 @@ function done(summary, latency, requests)
   out:write(string.format('"write": %d, "timeout": %d, "p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f, ',
     errors.write, errors.timeout, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
     latency:percentile(99) / 1000))
-  out:write(string.format('"max_ms": %.2f, "acked": {}}\n', latency.max / 1000))
+  out:write(string.format('"max_ms": %.2f, "acked": {', latency.max / 1000))
+  local first = true
+  for _, thread in ipairs(threads) do
+    for key, seq in pairs(thread:get("acked") or {}) do
+      out:write(string.format('%s"%d": %.0f', first and "" or ", ", key, seq))
+      first = false
+    end
+  end
+  out:write("}}\n")
   out:close()
 end
 """
+
+#: /healthz, the framework's ceiling: wrk's own requests, the same summary.
+HEALTH_LUA = """
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+end
+""" + LUA_DONE
 
 
 def answer_values(question: dict) -> list:
@@ -163,7 +162,7 @@ def write_script(path: Path, candidates: list[dict], threads: int) -> None:
             for q in c["questions"])
         rows.append("{attempt = %d, cookie = %s, token = %s, questions = {%s}}"
                     % (c["attempt"], _lua_string(c["cookie"]), _lua_string(c["token"]), questions))
-    path.write_text(LUA % {"candidates": "{\n" + ",\n".join(rows) + "\n}", "threads": threads})
+    path.write_text(LUA % {"candidates": "{\n" + ",\n".join(rows) + "\n}", "threads": threads} + LUA_DONE)
 
 
 def run(wrk_cpus: str, url: str, script: Path, threads: int, connections: int, seconds: float,
