@@ -654,11 +654,7 @@ def stepped_run(args, procs, out, user_class, hosts, bench_env, steps, step_seco
     samples = [s for r in records for s in r["samples"]]
     rows = step_stats(samples, go, steps, step_seconds, args.warmup, name)
     for index, row in enumerate(rows):
-        if f"{tag}{index}_to" in monitor.marks:
-            cpu = monitor.cpu_between(f"{tag}{index}_from", f"{tag}{index}_to")
-            row["cpu"] = cpu
-            row["server_cpu_ms_per_request"] = round(cpu["server_cores"] / max(row["rps"], 1e-9) * 1000, 2)
-            row["postgres_cpu_ms_per_request"] = round(cpu["postgres_cores"] / max(row["rps"], 1e-9) * 1000, 2)
+        _cpu_row(row, monitor, f"{tag}{index}")
     return rows, records
 
 

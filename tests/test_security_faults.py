@@ -68,15 +68,19 @@ class Proxy:
         self.up = True
 
 
-@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="the network fault needs the PostgreSQL run")
-def test_database_outage_gives_503_and_recovers_without_restart(app, make):
-    person = make.user(login="faulty01")
+def _behind_proxy(app, **config):
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     proxy = Proxy(url.host or "127.0.0.1", url.port or 5432)
     faulty = create_app({"SQLALCHEMY_DATABASE_URI": url.set(host="127.0.0.1", port=proxy.port)
                         .render_as_string(hide_password=False), "TESTING": True, "SECRET_KEY": "test-secret-key",
-                         "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
-    client = faulty.test_client()
+                         **config})
+    return proxy, faulty.test_client()
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="the network fault needs the PostgreSQL run")
+def test_database_outage_gives_503_and_recovers_without_restart(app, make):
+    person = make.user(login="faulty01")
+    proxy, client = _behind_proxy(app, WTF_CSRF_ENABLED=False, PASSWORD_HASH_METHOD="pbkdf2:sha256:1000")
     assert login(client, person).status_code == 302
     assert client.get("/").status_code == 200
     proxy.cut()
@@ -88,15 +92,6 @@ def test_database_outage_gives_503_and_recovers_without_restart(app, make):
     proxy.restore()
     assert client.get("/healthz").status_code == 200
     assert client.get("/").status_code == 200
-
-
-def _behind_proxy(app, **config):
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    proxy = Proxy(url.host or "127.0.0.1", url.port or 5432)
-    faulty = create_app({"SQLALCHEMY_DATABASE_URI": url.set(host="127.0.0.1", port=proxy.port)
-                        .render_as_string(hide_password=False), "TESTING": True, "SECRET_KEY": "test-secret-key",
-                         **config})
-    return proxy, faulty.test_client()
 
 
 @pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="the network fault needs the PostgreSQL run")
