@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from .config import Config
-from .database import configure_sqlite, normalise_url, ping_idle_connections, sqlite_uri
+from .database import configure_sqlite, normalise_url, ping_idle_connections, sqlite_engine_options, sqlite_uri
 from .extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +26,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _stable_secret_key(Path(app.instance_path))
     uri = app.config.get("SQLALCHEMY_DATABASE_URI") or sqlite_uri(app.instance_path)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_url(uri)
+    if uri.startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite_engine_options(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
 
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
