@@ -28,7 +28,7 @@ def counting(app):
 
 
 def _measure(app, make, size):
-    """(statements of a start, of a save) for an exam of `size` questions."""
+    """Statements of a start, of its first save and of a later one, for an exam of `size` questions."""
     make.bank({"truefalse": size}, category=f"分类{size}")
     trainer, cadre = make.user(role="trainer"), make.user()
     exam = make.exam(trainer, [cadre], rules=[("truefalse", size, 1)])
@@ -42,12 +42,16 @@ def _measure(app, make, size):
         response = client.put(f"/api/attempts/{body['attempt_id']}/answers/{question['id']}",
                               json={"answer": True, "seq": 1})
     assert response.status_code == 200
-    return started, saved
+    with counting(app) as saved_again:
+        response = client.put(f"/api/attempts/{body['attempt_id']}/answers/{body['questions'][0]['id']}",
+                              json={"answer": False, "seq": 2})
+    assert response.status_code == 200 and response.get_json()["saved"] is True
+    return started, saved, saved_again
 
 
 def test_start_and_save_statement_counts_do_not_grow_with_the_paper(app, make):
-    small_start, small_save = _measure(app, make, 5)
-    large_start, large_save = _measure(app, make, 40)
+    small_start, small_save, small_next = _measure(app, make, 5)
+    large_start, large_save, large_next = _measure(app, make, 40)
     # The person, the exam, the candidate, the attempts so far, the pool and the rules, the
     # insert, the paper's questions (plus SQLite's BEGINs): no reloading after the commit.
     assert len(small_start) == len(large_start) <= 11, large_start
@@ -57,6 +61,9 @@ def test_start_and_save_statement_counts_do_not_grow_with_the_paper(app, make):
     # One read: the attempt with its exam's grace period and its owner's session checks (the
     # person is not loaded separately for a save).
     assert large_save.count("SELECT") == 1, large_save
+    # Every later save of the attempt in this process: the upsert alone, its guard checking
+    # what the first save read (taking.SaveHints).
+    assert small_next == large_next == ["INSERT"], large_next
 
 
 def test_a_published_exams_rules_and_pool_are_read_once_per_process(app, make):

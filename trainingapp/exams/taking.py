@@ -333,7 +333,8 @@ def review_open(attempt: Attempt, moment=None) -> bool:
 #: per-execution bookkeeping. Built once: a save is the hottest request of an exam.
 _attempts, _exams, _people = Attempt.__table__, Exam.__table__, User.__table__
 _SAVE_TARGET = (select(_attempts.c.user_id, _attempts.c.status, _attempts.c.deadline_at, _attempts.c.paper,
-                       _exams.c.grace_seconds, _people.c.session_version, _people.c.status.label("person_status"),
+                       _attempts.c.exam_id, _exams.c.grace_seconds, _people.c.session_version,
+                       _people.c.status.label("person_status"),
                        _people.c.must_change_password)
                 .join(_exams, _exams.c.id == _attempts.c.exam_id).join(_people, _people.c.id == _attempts.c.user_id)
                 .where(_attempts.c.id == bindparam("attempt_id")))
@@ -343,18 +344,22 @@ _STATUS = select(_attempts.c.status).where(_attempts.c.id == bindparam("attempt_
 #: trips, half of a save's round trips to the database. The upsert's guard keeps it atomic.
 _SAVE_OPTIONS = {"postgresql": {"isolation_level": "AUTOCOMMIT"}}
 
-_UPSERTS: dict[str, object] = {}
+_UPSERTS: dict[tuple[str, bool], object] = {}
 
 
-def _upsert_statement(dialect: str):
+def _upsert_statement(dialect: str, checked: bool = False):
     """The guarded upsert of one answer, built once per dialect and reused.
 
     INSERT … SELECT from the attempt only while it is in progress, share-locking it (so a
     concurrent submit, which locks it for update, waits for the save and grades it, or the
     save waits for the submit and then finds the attempt finished), ON CONFLICT … WHERE
     seq < excluded.seq (an older save arriving late never overwrites a newer one).
+
+    `checked`: the one-statement save (SaveHints), whose guard also checks everything the
+    full save reads first: the owner and the session, the deadline with the exam's grace
+    period, and that the question is on the paper in the shape the answer was checked against.
     """
-    if dialect not in _UPSERTS:
+    if (dialect, checked) not in _UPSERTS:
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         table = Answer.__table__
         guard = (select(_attempts.c.id, bindparam("question_id", type_=table.c.question_id.type),
@@ -364,14 +369,101 @@ def _upsert_statement(dialect: str):
                  # constraint finished_has_time): PostgreSQL takes that condition as licence to
                  # scan the partial index of every attempt in progress instead of the primary key.
                  .where(_attempts.c.id == bindparam("attempt_id"), _attempts.c.submitted_at.is_(None))
-                 .with_for_update(read=True))
+                 .with_for_update(read=True, of=_attempts))
+        if checked:
+            guard = (guard.join(_exams, _exams.c.id == _attempts.c.exam_id)
+                     .join(_people, _people.c.id == _attempts.c.user_id)
+                     .where(_attempts.c.user_id == bindparam("person_id"), _attempts.c.exam_id == bindparam("exam_id"),
+                            _attempts.c.deadline_at >= bindparam("cutoff", type_=_attempts.c.deadline_at.type),
+                            _exams.c.grace_seconds == bindparam("grace_seconds"),
+                            _people.c.session_version == bindparam("session_version"),
+                            _people.c.status == "active", _people.c.must_change_password.is_(False),
+                            _on_paper(dialect)))
         statement = insert(table).from_select(["attempt_id", "question_id", "response", "seq", "saved_at"], guard)
         excluded = statement.excluded
-        _UPSERTS[dialect] = statement.on_conflict_do_update(
+        _UPSERTS[dialect, checked] = statement.on_conflict_do_update(
             index_elements=[table.c.attempt_id, table.c.question_id],
             set_={"response": excluded.response, "seq": excluded.seq, "saved_at": excluded.saved_at},
             where=table.c.seq < excluded.seq).returning(table.c.seq)
-    return _UPSERTS[dialect]
+    return _UPSERTS[dialect, checked]
+
+
+def _on_paper(dialect: str):
+    """The attempt's paper holds the question with the shape (type, options, blanks) given."""
+    if dialect == "postgresql":
+        return _attempts.c.paper.cast(postgresql.JSONB).op("@>")(bindparam("needle", type_=postgresql.JSONB))
+    item = func.json_each(_attempts.c.paper).table_valued("value").alias("item")
+    field = lambda name: func.json_extract(item.c.value, f"$.{name}")  # noqa: E731 - four uses below
+    return (select(1).select_from(item)
+            .where(field("q") == bindparam("question_id"), field("t").is_(bindparam("shape_type")),
+                   field("n").is_(bindparam("shape_options")), field("b").is_(bindparam("shape_blanks")))
+            .exists())
+
+
+class SaveHints:
+    """What this process has learnt from full saves, so later saves can be one statement.
+
+    Which exam an attempt belongs to, each exam's grace period and the shape (type, number of
+    options, blanks) of every question its papers hold: enough to check an answer's form and
+    write it with one guarded upsert that checks everything else, instead of reading the
+    attempt first. Hints only, never trusted: the statement compares each of them with the
+    database, and when it stores nothing the full save runs and decides. Bounded, so a long
+    running process does not grow with every attempt it has seen.
+    """
+
+    LIMIT = 50_000
+
+    def __init__(self):
+        self.exam_of: dict[int, int] = {}
+        self.exams: dict[int, tuple[int, dict[int, tuple]]] = {}  # exam -> (grace, question -> shape)
+
+    def learn(self, attempt_id: int, exam_id: int, grace_seconds: int, paper: list[dict]) -> None:
+        if len(self.exam_of) >= self.LIMIT or len(self.exams) >= 100:
+            forget_save_hints()
+        self.exam_of[attempt_id] = exam_id
+        known = self.exams.get(exam_id)
+        if known is None or known[0] != grace_seconds:
+            known = self.exams[exam_id] = (grace_seconds, {})
+        shapes = known[1]
+        for item in paper:
+            shapes[item["q"]] = (item["t"], item["n"], item["b"])
+
+    def lookup(self, attempt_id: int, question_id: int) -> tuple[int, int, tuple] | None:
+        """(exam, grace seconds, question shape) as last seen, or None."""
+        exam_id = self.exam_of.get(attempt_id)
+        known = self.exams.get(exam_id)
+        shape = known and known[1].get(question_id)
+        return (exam_id, known[0], shape) if shape else None
+
+
+_HINTS = SaveHints()
+
+
+def forget_save_hints() -> None:
+    _HINTS.exam_of.clear()
+    _HINTS.exams.clear()
+
+
+def _save_in_one_statement(connection, dialect: str, person, attempt_id: int, question_id: int, response, seq,
+                           moment) -> int | None:
+    """The stored seq, or None when the full save must decide (nothing was stored)."""
+    hint = _HINTS.lookup(attempt_id, question_id)
+    if hint is None:
+        return None
+    exam_id, grace_seconds, (kind, options, blanks) = hint
+    keys = [chr(ord("A") + i) for i in range(options)] if kind in ("single", "multiple") else []
+    try:
+        normalised = grading.validate_response(kind, response, keys, blanks)
+    except grading.InvalidResponse:
+        return None  # the full save reports it against the paper itself
+    shape = {"shape_type": kind, "shape_options": options, "shape_blanks": blanks}
+    if dialect == "postgresql":
+        shape = {"needle": [{"q": question_id, "t": kind, "n": options, "b": blanks}]}
+    return connection.execute(_upsert_statement(dialect, checked=True), {
+        "attempt_id": attempt_id, "question_id": question_id, "response": normalised, "seq": seq,
+        "saved_at": moment, "person_id": person.id, "session_version": person.session_version,
+        "exam_id": exam_id, "grace_seconds": grace_seconds, "cutoff": moment - timedelta(seconds=grace_seconds),
+        **shape}).scalar()
 
 
 def save_answer(person, attempt_id: int, question_id: int, response, seq) -> dict:
@@ -387,6 +479,11 @@ def save_answer(person, attempt_id: int, question_id: int, response, seq) -> dic
     # a script) keeps it, and the guard makes the save just as safe inside it.
     options = {} if db.session().in_transaction() else _SAVE_OPTIONS.get(dialect, {})
     connection = db.session.connection(execution_options=options)
+    moment = now()
+    stored = _save_in_one_statement(connection, dialect, person, attempt_id, question_id, response, seq, moment)
+    if stored is not None:
+        db.session.commit()
+        return {"saved": True, "seq": seq, "saved_at": isoformat(moment)}
     target = connection.execute(_SAVE_TARGET, {"attempt_id": attempt_id}).first()
     if target is None or target.user_id != person.id:
         raise Refused("not_found", _l("There is no such attempt."), 404)
@@ -397,7 +494,6 @@ def save_answer(person, attempt_id: int, question_id: int, response, seq) -> dic
         raise Refused("password_change", _l("Change your password first."), 403)
     if target.status != "in_progress":
         raise Refused("finished", _l("This attempt is already finished."))
-    moment = now()
     if past_grace(target.deadline_at, target.grace_seconds, moment):
         db.session.rollback()
         finalize(attempt_id, reason="deadline")
@@ -410,6 +506,7 @@ def save_answer(person, attempt_id: int, question_id: int, response, seq) -> dic
         normalised = grading.validate_response(item["t"], response, keys, item["b"])
     except grading.InvalidResponse as invalid:
         raise Refused("invalid", str(invalid), 422) from None
+    _HINTS.learn(attempt_id, target.exam_id, target.grace_seconds, target.paper)
     stored = connection.execute(_upsert_statement(dialect), {
         "attempt_id": attempt_id, "question_id": question_id, "response": normalised, "seq": seq,
         "saved_at": moment}).first()
