@@ -151,21 +151,37 @@ def test_a_later_save_within_the_grace_period_or_extra_time_is_stored(app, taugh
     assert client.put(_url(body, "single"), json={"answer": "C", "seq": 4}).status_code == 409
 
 
-def test_hints_that_are_wrong_are_checked_not_trusted(app, taught):
-    """As after restoring another database into a running process: same ids, other data."""
+def test_hints_about_another_attempt_or_grace_are_checked_not_trusted(app, taught):
+    """As for an attempt id used again after a database restore: hints are bound to the attempt's start."""
     exam, _cadre, _other, client, body = taught
     attempt_id = body["attempt_id"]
+    with app.app_context():
+        started_at = db.session.get(Attempt, attempt_id).started_at
     question = next(q for q in body["questions"] if q["type"] == "single")
     url = f"/api/attempts/{attempt_id}/answers/{question['id']}"
     shape = {"q": question["id"], "t": "single", "n": len(question["options"]), "b": None}
-    # A question with more options than the paper gives it: "F" fits the hint, not the paper.
+    # Another attempt's paper, where the question had six options: "F" fits it, not this paper.
     taking.forget_save_hints()
-    taking._HINTS.learn(attempt_id, exam.id, exam.grace_seconds, [{**shape, "n": 6}])
+    taking._HINTS.learn(attempt_id, exam.id, exam.grace_seconds, started_at - timedelta(days=1), [{**shape, "n": 6}])
     assert client.put(url, json={"answer": "F", "seq": 2}).status_code == 422
     # A longer grace period than the exam's: past the real one, the save is refused.
     taking.forget_save_hints()
-    taking._HINTS.learn(attempt_id, exam.id, exam.grace_seconds + 600, [shape])
+    taking._HINTS.learn(attempt_id, exam.id, exam.grace_seconds + 600, started_at, [shape])
     clock.advance(timedelta(minutes=30, seconds=exam.grace_seconds + 1))
     response = client.put(url, json={"answer": "A", "seq": 3})
     assert response.status_code == 409 and response.get_json()["code"] == "finished"
     assert len(_answers(app, attempt_id)) == 1
+
+
+def test_a_question_drawn_in_two_shapes_goes_to_the_full_save(app, taught):
+    """Papers drawn before and after a question was edited: the hints trust neither shape."""
+    exam, _cadre, _other, client, body = taught
+    question = next(q for q in body["questions"] if q["type"] == "single")
+    hints = taking._HINTS
+    _exam, started_at, _mask = hints.attempts[body["attempt_id"]]
+    shape = {"q": question["id"], "t": "single", "n": len(question["options"]), "b": None}
+    assert hints.lookup(body["attempt_id"], question["id"]) is not None
+    hints.learn(body["attempt_id"] + 1000, exam.id, exam.grace_seconds, started_at, [{**shape, "n": 6}])
+    assert hints.lookup(body["attempt_id"], question["id"]) is None
+    assert client.put(f"/api/attempts/{body['attempt_id']}/answers/{question['id']}",
+                      json={"answer": "A", "seq": 2}).get_json()["saved"] is True

@@ -8,6 +8,7 @@ attempt, so a submit grades exactly the answers acknowledged before it.
 from __future__ import annotations
 
 import random
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -333,15 +334,15 @@ def review_open(attempt: Attempt, moment=None) -> bool:
 #: per-execution bookkeeping. Built once: a save is the hottest request of an exam.
 _attempts, _exams, _people = Attempt.__table__, Exam.__table__, User.__table__
 _SAVE_TARGET = (select(_attempts.c.user_id, _attempts.c.status, _attempts.c.deadline_at, _attempts.c.paper,
-                       _attempts.c.exam_id, _exams.c.grace_seconds, _people.c.session_version,
+                       _attempts.c.exam_id, _attempts.c.started_at, _exams.c.grace_seconds, _people.c.session_version,
                        _people.c.status.label("person_status"),
                        _people.c.must_change_password)
                 .join(_exams, _exams.c.id == _attempts.c.exam_id).join(_people, _people.c.id == _attempts.c.user_id)
                 .where(_attempts.c.id == bindparam("attempt_id")))
 _STATUS = select(_attempts.c.status).where(_attempts.c.id == bindparam("attempt_id"))
 
-#: On PostgreSQL each of a save's two statements commits on its own: no BEGIN and COMMIT round
-#: trips, half of a save's round trips to the database. The upsert's guard keeps it atomic.
+#: On PostgreSQL each statement of a save commits on its own: no BEGIN and COMMIT round trips,
+#: half of a save's round trips to the database. The upsert's guard keeps it atomic.
 _SAVE_OPTIONS = {"postgresql": {"isolation_level": "AUTOCOMMIT"}}
 
 _UPSERTS: dict[tuple[str, bool], object] = {}
@@ -357,7 +358,7 @@ def _upsert_statement(dialect: str, checked: bool = False):
 
     `checked`: the one-statement save (SaveHints), whose guard also checks everything the
     full save reads first: the owner and the session, the deadline with the exam's grace
-    period, and that the question is on the paper in the shape the answer was checked against.
+    period, and that the attempt is the one whose paper the hints were learnt from.
     """
     if (dialect, checked) not in _UPSERTS:
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -374,11 +375,11 @@ def _upsert_statement(dialect: str, checked: bool = False):
             guard = (guard.join(_exams, _exams.c.id == _attempts.c.exam_id)
                      .join(_people, _people.c.id == _attempts.c.user_id)
                      .where(_attempts.c.user_id == bindparam("person_id"), _attempts.c.exam_id == bindparam("exam_id"),
+                            _attempts.c.started_at == bindparam("started_at", type_=_attempts.c.started_at.type),
                             _attempts.c.deadline_at >= bindparam("cutoff", type_=_attempts.c.deadline_at.type),
                             _exams.c.grace_seconds == bindparam("grace_seconds"),
                             _people.c.session_version == bindparam("session_version"),
-                            _people.c.status == "active", _people.c.must_change_password.is_(False),
-                            _on_paper(dialect)))
+                            _people.c.status == "active", _people.c.must_change_password.is_(False)))
         statement = insert(table).from_select(["attempt_id", "question_id", "response", "seq", "saved_at"], guard)
         excluded = statement.excluded
         _UPSERTS[dialect, checked] = statement.on_conflict_do_update(
@@ -388,60 +389,75 @@ def _upsert_statement(dialect: str, checked: bool = False):
     return _UPSERTS[dialect, checked]
 
 
-def _on_paper(dialect: str):
-    """The attempt's paper holds the question with the shape (type, options, blanks) given."""
-    if dialect == "postgresql":
-        return _attempts.c.paper.cast(postgresql.JSONB).op("@>")(bindparam("needle", type_=postgresql.JSONB))
-    item = func.json_each(_attempts.c.paper).table_valued("value").alias("item")
-    field = lambda name: func.json_extract(item.c.value, f"$.{name}")  # noqa: E731 - four uses below
-    return (select(1).select_from(item)
-            .where(field("q") == bindparam("question_id"), field("t").is_(bindparam("shape_type")),
-                   field("n").is_(bindparam("shape_options")), field("b").is_(bindparam("shape_blanks")))
-            .exists())
+class _ExamHints:
+    """One exam as this process has seen it through its attempts' papers."""
+
+    def __init__(self, exam_id: int, grace_seconds: int):
+        self.exam_id, self.grace_seconds = exam_id, grace_seconds
+        self.bits: dict[int, int] = {}  # question id -> its bit in the attempts' paper masks
+        self.shapes: list[tuple | None] = []  # by bit: (type, options, blanks); None if papers differ
 
 
 class SaveHints:
     """What this process has learnt from full saves, so later saves can be one statement.
 
-    Which exam an attempt belongs to, each exam's grace period and the shape (type, number of
-    options, blanks) of every question its papers hold: enough to check an answer's form and
-    write it with one guarded upsert that checks everything else, instead of reading the
-    attempt first. Hints only, never trusted: the statement compares each of them with the
-    database, and when it stores nothing the full save runs and decides. Bounded, so a long
-    running process does not grow with every attempt it has seen.
+    Per attempt: its exam and start time, and which questions its paper holds (a bit mask over
+    the exam's questions); per exam: its grace period and each question's shape (type, number
+    of options, blanks) as its papers give it. That is enough to check an answer's form and
+    write it with one upsert whose guard checks the rest in the database (owner, session,
+    deadline, grace, and by the start time that the attempt is the one the paper was learnt
+    from: a paper never changes once drawn). Whatever the hints do not know, or know two ways,
+    goes to the full save, which decides. Bounded: a long-running process forgets everything
+    when it has seen LIMIT attempts (about 350 bytes each).
     """
 
-    LIMIT = 50_000
+    LIMIT = 20_000
 
     def __init__(self):
-        self.exam_of: dict[int, int] = {}
-        self.exams: dict[int, tuple[int, dict[int, tuple]]] = {}  # exam -> (grace, question -> shape)
+        self.attempts: dict[int, tuple[_ExamHints, object, int]] = {}
+        self.exams: dict[int, _ExamHints] = {}
+        self._lock = threading.Lock()
 
-    def learn(self, attempt_id: int, exam_id: int, grace_seconds: int, paper: list[dict]) -> None:
-        if len(self.exam_of) >= self.LIMIT or len(self.exams) >= 100:
-            forget_save_hints()
-        self.exam_of[attempt_id] = exam_id
-        known = self.exams.get(exam_id)
-        if known is None or known[0] != grace_seconds:
-            known = self.exams[exam_id] = (grace_seconds, {})
-        shapes = known[1]
-        for item in paper:
-            shapes[item["q"]] = (item["t"], item["n"], item["b"])
+    def forget(self) -> None:
+        with self._lock:
+            self.attempts.clear()
+            self.exams.clear()
 
-    def lookup(self, attempt_id: int, question_id: int) -> tuple[int, int, tuple] | None:
-        """(exam, grace seconds, question shape) as last seen, or None."""
-        exam_id = self.exam_of.get(attempt_id)
-        known = self.exams.get(exam_id)
-        shape = known and known[1].get(question_id)
-        return (exam_id, known[0], shape) if shape else None
+    def learn(self, attempt_id: int, exam_id: int, grace_seconds: int, started_at, paper: list[dict]) -> None:
+        if len(self.attempts) >= self.LIMIT or len(self.exams) >= 100:
+            self.forget()
+        with self._lock:  # two threads learning one exam must not hand out the same bit
+            exam = self.exams.get(exam_id)
+            if exam is None or exam.grace_seconds != grace_seconds:
+                exam = self.exams[exam_id] = _ExamHints(exam_id, grace_seconds)
+            mask = 0
+            for item in paper:
+                shape = (item["t"], item["n"], item["b"])
+                bit = exam.bits.get(item["q"])
+                if bit is None:
+                    exam.shapes.append(shape)  # before the bit is published: readers take no lock
+                    bit = exam.bits[item["q"]] = len(exam.shapes) - 1
+                elif exam.shapes[bit] != shape:
+                    exam.shapes[bit] = None  # the question changed between two draws
+                mask |= 1 << bit
+            self.attempts[attempt_id] = (exam, started_at, mask)
+
+    def lookup(self, attempt_id: int, question_id: int):
+        """(exam id, grace seconds, started at, shape) when known one way, else None."""
+        known = self.attempts.get(attempt_id)
+        if known is None:
+            return None
+        exam, started_at, mask = known
+        bit = exam.bits.get(question_id)
+        shape = exam.shapes[bit] if bit is not None and mask >> bit & 1 else None
+        return (exam.exam_id, exam.grace_seconds, started_at, shape) if shape else None
 
 
 _HINTS = SaveHints()
 
 
 def forget_save_hints() -> None:
-    _HINTS.exam_of.clear()
-    _HINTS.exams.clear()
+    _HINTS.forget()
 
 
 def _save_in_one_statement(connection, dialect: str, person, attempt_id: int, question_id: int, response, seq,
@@ -450,20 +466,17 @@ def _save_in_one_statement(connection, dialect: str, person, attempt_id: int, qu
     hint = _HINTS.lookup(attempt_id, question_id)
     if hint is None:
         return None
-    exam_id, grace_seconds, (kind, options, blanks) = hint
+    exam_id, grace_seconds, started_at, (kind, options, blanks) = hint
     keys = [chr(ord("A") + i) for i in range(options)] if kind in ("single", "multiple") else []
     try:
         normalised = grading.validate_response(kind, response, keys, blanks)
     except grading.InvalidResponse:
-        return None  # the full save reports it against the paper itself
-    shape = {"shape_type": kind, "shape_options": options, "shape_blanks": blanks}
-    if dialect == "postgresql":
-        shape = {"needle": [{"q": question_id, "t": kind, "n": options, "b": blanks}]}
+        return None  # the full save refuses it with the paper's own reason
     return connection.execute(_upsert_statement(dialect, checked=True), {
         "attempt_id": attempt_id, "question_id": question_id, "response": normalised, "seq": seq,
         "saved_at": moment, "person_id": person.id, "session_version": person.session_version,
-        "exam_id": exam_id, "grace_seconds": grace_seconds, "cutoff": moment - timedelta(seconds=grace_seconds),
-        **shape}).scalar()
+        "exam_id": exam_id, "started_at": started_at, "grace_seconds": grace_seconds,
+        "cutoff": moment - timedelta(seconds=grace_seconds)}).scalar()
 
 
 def save_answer(person, attempt_id: int, question_id: int, response, seq) -> dict:
@@ -506,7 +519,7 @@ def save_answer(person, attempt_id: int, question_id: int, response, seq) -> dic
         normalised = grading.validate_response(item["t"], response, keys, item["b"])
     except grading.InvalidResponse as invalid:
         raise Refused("invalid", str(invalid), 422) from None
-    _HINTS.learn(attempt_id, target.exam_id, target.grace_seconds, target.paper)
+    _HINTS.learn(attempt_id, target.exam_id, target.grace_seconds, target.started_at, target.paper)
     stored = connection.execute(_upsert_statement(dialect), {
         "attempt_id": attempt_id, "question_id": question_id, "response": normalised, "seq": seq,
         "saved_at": moment}).first()
