@@ -137,6 +137,35 @@ def test_full_marks_submit_is_idempotent_and_then_409(app, setup):
     assert mine["status"] == "open" and mine["attempts_left"] == 2 and mine["result"]["score"] == 100
 
 
+def test_submit_stores_each_answers_score_and_correctness(app, setup):
+    # Item statistics and the wrong-answer book read these per-answer marks: every answered
+    # question gets its own, a wrong one 0 and False, an unanswered one no row at all.
+    exam, _cadre, client = setup
+    body = start(client, exam).get_json()
+    questions = body["questions"]
+    right, wrong, skipped = questions[0], questions[1], questions[2]
+    key, keys = correct_answer(app, wrong), [option["key"] for option in wrong["options"]]
+    if wrong["type"] == "single":
+        wrong_answer = next(k for k in keys if k != key)
+    elif wrong["type"] == "multiple":
+        wrong_answer = keys if sorted(key) != keys else keys[:1]
+    elif wrong["type"] == "truefalse":
+        wrong_answer = not key
+    else:
+        wrong_answer = ["不知道"] * wrong["blanks"]
+    for seq, (question, answer) in enumerate([(right, correct_answer(app, right)), (wrong, wrong_answer)], 1):
+        assert client.put(f"/api/attempts/{body['attempt_id']}/answers/{question['id']}",
+                          json={"answer": answer, "seq": seq}).status_code == 200
+    result = client.post(f"/api/attempts/{body['attempt_id']}/submit").get_json()
+    with app.app_context():
+        rows = {a.question_id: (a.score, a.is_correct)
+                for a in db.session.scalars(db.select(Answer).where(Answer.attempt_id == body["attempt_id"]))}
+    assert rows[right["id"]] == (right["points"], True)
+    assert rows[wrong["id"]] == (0, False)
+    assert skipped["id"] not in rows
+    assert result["score"] == right["points"]
+
+
 def test_no_response_of_a_whole_attempt_carries_the_key(app, make):
     secrets = []
     for n in range(4):

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import User
@@ -135,11 +136,6 @@ def my_exams(user) -> list[ExamView]:
 
 # --- starting --------------------------------------------------------------------------------
 
-def _candidate(exam_id: int, user_id: int) -> ExamCandidate | None:
-    return db.session.scalar(select(ExamCandidate).where(
-        ExamCandidate.exam_id == exam_id, ExamCandidate.user_id == user_id, ExamCandidate.removed.is_(False)))
-
-
 @dataclass(frozen=True)
 class DrawInputs:
     """What drawing a paper of one published exam needs, prepared once per process."""
@@ -203,19 +199,32 @@ def exam_pool(exam: Exam) -> list[list]:
     return exam.pool_snapshot or []
 
 
+def _exam_for_start(exam_id: int, user_id: int):
+    """The exam, the person's candidacy (None if not one) and how many attempts they have made,
+    in one statement: at the start of a rush thousands of these arrive in a minute."""
+    made = (select(func.count()).where(Attempt.exam_id == Exam.id, Attempt.user_id == user_id)
+            .correlate(Exam).scalar_subquery())
+    return (select(Exam, ExamCandidate, made)
+            .outerjoin(ExamCandidate, (ExamCandidate.exam_id == Exam.id) & (ExamCandidate.user_id == user_id)
+                       & ExamCandidate.removed.is_(False))
+            .where(Exam.id == exam_id))
+
+
 def start_attempt(user, exam_id: int) -> tuple[Attempt, bool]:
     """The attempt in progress, or a new one; (attempt, created). Refused with a reason otherwise."""
-    exam = db.session.get(Exam, exam_id)
+    found = db.session.execute(_exam_for_start(exam_id, user.id)).first()
+    exam, candidate, attempts_so_far = found if found else (None, None, 0)
     if exam is None or not exam.is_published:
         raise Refused("not_found", _l("There is no such exam."), 404)
-    candidate = _candidate(exam.id, user.id)
     if candidate is None:
         raise Refused("not_candidate", _l("You are not a candidate of this exam."), 403)
     if candidate.is_exempt:
         raise Refused("exempt", _l("You are exempt from this exam (%(reason)s).", reason=candidate.exempt_reason), 403)
     moment = now()
-    attempts = db.session.scalars(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id)
-                                  .order_by(Attempt.number)).all()
+    attempts = []
+    if attempts_so_far:  # most starts are first starts: one statement less for them
+        attempts = db.session.scalars(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id)
+                                      .order_by(Attempt.number)).all()
     current = next((a for a in attempts if a.status == "in_progress"), None)
     if current is not None:
         if not is_overdue(current, exam, moment):
@@ -262,13 +271,17 @@ def _local(moment) -> str:
 
 # --- reading an attempt ----------------------------------------------------------------------
 
-def own_attempt(user, attempt_id: int, *, lock: str | None = None) -> Attempt:
-    """The person's own attempt; 404 for anyone else's (no hint that it exists)."""
+def own_attempt(user, attempt_id: int, *, lock: str | None = None, with_exam: bool = False) -> Attempt:
+    """The person's own attempt; 404 for anyone else's (no hint that it exists).
+
+    `with_exam`: its exam in the same statement (locks, if any, stay on the attempt alone)."""
     query = select(Attempt).where(Attempt.id == attempt_id)
+    if with_exam:
+        query = query.options(joinedload(Attempt.exam, innerjoin=True))
     if lock == "share":
-        query = query.with_for_update(read=True)
+        query = query.with_for_update(read=True, of=Attempt)
     elif lock == "update":
-        query = query.with_for_update()
+        query = query.with_for_update(of=Attempt)
     attempt = db.session.scalar(query)
     if attempt is None or attempt.user_id != user.id:
         raise Refused("not_found", _l("There is no such attempt."), 404)
@@ -554,10 +567,23 @@ def _grade(attempt: Attempt) -> tuple[float, dict[int, object]]:
         total += score
     if updates:
         table = Answer.__table__
-        db.session.execute(table.update().where(table.c.attempt_id == bindparam("a"),
-                                                table.c.question_id == bindparam("q"))
-                           .values(score=bindparam("s"), is_correct=bindparam("ok")), updates)
+        if db.session.get_bind().dialect.name == "postgresql":
+            # One statement over three arrays rather than one execution per answer: in the
+            # submit minute the database's own CPU per submit drops by almost half.
+            db.session.execute(_SCORES_FROM_ARRAYS, {
+                "a": attempt.id, "qs": [u["q"] for u in updates], "ss": [u["s"] for u in updates],
+                "oks": [u["ok"] for u in updates]})
+        else:  # SQLite runs in process: an executemany has no round trips to save
+            db.session.execute(table.update().where(table.c.attempt_id == bindparam("a"),
+                                                    table.c.question_id == bindparam("q"))
+                               .values(score=bindparam("s"), is_correct=bindparam("ok")), updates)
     return round(total, 2), responses
+
+
+_SCORES_FROM_ARRAYS = text(
+    "UPDATE answer SET score = v.s, is_correct = v.ok"
+    " FROM unnest(CAST(:qs AS integer[]), CAST(:ss AS numeric[]), CAST(:oks AS boolean[])) AS v(q, s, ok)"
+    " WHERE answer.attempt_id = :a AND answer.question_id = v.q")
 
 
 def _close(attempt: Attempt, status: str, at, reason: str | None) -> None:
@@ -569,7 +595,7 @@ def _close(attempt: Attempt, status: str, at, reason: str | None) -> None:
 
 def submit_attempt(user, attempt_id: int) -> Attempt:
     """Grade and close the attempt; submitting twice returns the same result."""
-    attempt = own_attempt(user, attempt_id, lock="update")
+    attempt = own_attempt(user, attempt_id, lock="update", with_exam=True)
     if attempt.is_finished:
         return attempt
     moment = now()
@@ -577,7 +603,8 @@ def submit_attempt(user, attempt_id: int) -> Attempt:
         _close(attempt, "auto_submitted", attempt.deadline_at, "deadline")
     else:
         _close(attempt, "submitted", moment, None)
-    db.session.commit()
+    # The result is read from the attempt and its exam at once: keep them loaded.
+    commit_keeping_loaded(db.session)
     return attempt
 
 
