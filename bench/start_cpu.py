@@ -1,12 +1,15 @@
-"""CPU time of one exam start and one resume, in process, on PostgreSQL.
+"""CPU time of one exam start, one resume and one submit, in process, on PostgreSQL.
 
     python -m bench.start_cpu --candidates 300
 
 Builds the rush's data (bench/rush.py) in a fresh `bench_start` database, signs N candidates
 in through the real form with the Flask test client, then times `POST /api/exams/<id>/attempts`
-for each (a new attempt: 201), then again for each (the attempt in progress: 200). Process CPU
-time only, so the figure does not depend on PostgreSQL's latency; the test client's own
-overhead is included (about 0.3 ms a request here).
+for each (a new attempt: 201), then again for each (the attempt in progress: 200); then saves
+an answer to every question of every paper (not timed) and times `POST .../submit` for each.
+The app's figure is this process's CPU time, so it does not depend on PostgreSQL's latency;
+the test client's own overhead is included (about 0.3 ms a request here). PostgreSQL's figure
+is the CPU time of the backends serving the bench database over the same requests (read from
+/proc, so only when the server runs on this machine).
 """
 import argparse
 import os
@@ -33,15 +36,63 @@ def signed_in_clients(app, candidates: int) -> list[tuple[object, str]]:
     return clients
 
 
-def cpu_per_start(clients, exam_id: int, expected: int) -> float:
-    spent = 0.0
-    for client, token in clients:
-        began = time.process_time()
-        response = client.post(f"/api/exams/{exam_id}/attempts", headers={"X-CSRFToken": token})
-        spent += time.process_time() - began
+def database_ticks(name: str) -> int:
+    """CPU ticks so far of the PostgreSQL backends serving database `name` on this machine."""
+    monitor = rush.Monitor([], database=name)
+    return monitor._ticks(monitor._backends(), False)
+
+
+class Meter:
+    """Mean CPU milliseconds per request of this process and of the database's backends."""
+
+    def __init__(self, database: str):
+        self.database, self.app, self.db, self.count = database, 0.0, 0, 0
+
+    def __enter__(self):
+        self._db, self._app = database_ticks(self.database), time.process_time()
+        return self
+
+    def __exit__(self, *_exc):
+        self.app += time.process_time() - self._app
+        self.db += database_ticks(self.database) - self._db
+
+    def figures(self) -> tuple[float, float]:
+        return self.app / self.count * 1000, self.db / os.sysconf("SC_CLK_TCK") / self.count * 1000
+
+
+def cpu_per_start(clients, exam_id: int, expected: int, database: str = "bench_start") -> tuple[list, Meter]:
+    meter, responses = Meter(database), []
+    with meter:
+        for client, token in clients:
+            responses.append(client.post(f"/api/exams/{exam_id}/attempts", headers={"X-CSRFToken": token}))
+    meter.count = len(clients)
+    for response in responses:
         if response.status_code != expected:
             raise SystemExit(f"start answered {response.status_code}, expected {expected}")
-    return spent / len(clients) * 1000
+    return [response.get_json() for response in responses], meter
+
+
+def answer_everything(clients, papers) -> None:
+    for (client, token), paper in zip(clients, papers):
+        for seq, question in enumerate(paper["questions"], start=1):
+            keys = [option["key"] for option in question["options"]]
+            answer = {"single": keys[:1] and keys[0], "multiple": keys[:2], "truefalse": True}.get(
+                question["type"], ["十五日"] * question["blanks"])
+            response = client.put(f"/api/attempts/{paper['attempt_id']}/answers/{question['id']}",
+                                  json={"answer": answer, "seq": seq}, headers={"X-CSRFToken": token})
+            if response.status_code != 200:
+                raise SystemExit(f"save answered {response.status_code}")
+
+
+def cpu_per_submit(clients, papers, database: str = "bench_start") -> Meter:
+    meter = Meter(database)
+    with meter:
+        for (client, token), paper in zip(clients, papers):
+            response = client.post(f"/api/attempts/{paper['attempt_id']}/submit", headers={"X-CSRFToken": token})
+            if response.status_code != 200:
+                raise SystemExit(f"submit answered {response.status_code}")
+    meter.count = len(clients)
+    return meter
 
 
 def main() -> int:
@@ -59,10 +110,15 @@ def main() -> int:
     moment = now()
     exam_id, _count = rush.publish_exam(app, data, moment - timedelta(minutes=1), moment + timedelta(hours=3), 120, 60)
     clients = signed_in_clients(app, args.candidates)
-    start = cpu_per_start(clients, exam_id, 201)
-    resume = cpu_per_start(clients, exam_id, 200)
-    print(f"app {rush.app_version()}: start {start:.2f} ms CPU, resume {resume:.2f} ms CPU "
-          f"(mean over {args.candidates} candidates, in process, PostgreSQL)")
+    papers, start = cpu_per_start(clients, exam_id, 201)
+    _papers, resume = cpu_per_start(clients, exam_id, 200)
+    answer_everything(clients, papers)
+    submit = cpu_per_submit(clients, papers)
+    print(f"app {rush.app_version()}, mean CPU ms per request over {args.candidates} candidates "
+          f"(in process; app + PostgreSQL backends):")
+    for name, meter in (("start", start), ("resume", resume), ("submit", submit)):
+        app_ms, db_ms = meter.figures()
+        print(f"  {name:7s} {app_ms:6.2f} + {db_ms:5.2f} = {app_ms + db_ms:6.2f}")
     return 0
 
 
