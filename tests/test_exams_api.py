@@ -237,6 +237,18 @@ def test_cli_finalize_closes_overdue_attempts(app, setup, runner):
         assert db.session.get(Attempt, body["attempt_id"]).status == "auto_submitted"
 
 
+def test_a_second_attempt_after_a_submit_is_numbered_after_the_first(app, setup):
+    # A start reads earlier attempts only when the candidate has made some: this one has.
+    exam, _cadre, client = setup
+    first = start(client, exam).get_json()
+    client.post(f"/api/attempts/{first['attempt_id']}/submit")
+    second = start(client, exam)
+    assert second.status_code == 201
+    body = second.get_json()
+    assert body["attempt_id"] != first["attempt_id"] and body["number"] == 2 and body["answers"] == {}
+    assert start(client, exam).get_json()["attempt_id"] == body["attempt_id"]  # resumed, not a third
+
+
 def test_refusals_outside_the_window_and_without_attempts(app, make):
     make.bank()
     trainer, cadre = make.user(role="trainer"), make.user()
