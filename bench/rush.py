@@ -189,10 +189,11 @@ def server_env(args, database_url: str | None, instance: Path, secret: str) -> d
 
 def gunicorn_command(args, python: str, port: int, app: str) -> list[str]:
     """gunicorn as the bench runs every server (ours and the peer), pinned to --server-cpus."""
+    kind = ["-k", "gthread", "--threads", str(args.threads)] if args.worker_class == "gthread" else ["-k", "sync"]
     return [*niced(args), "taskset", "-c", args.server_cpus, python, "-m", "gunicorn",
-            "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads), "-b", f"127.0.0.1:{port}",
+            "-w", str(args.workers), *kind, "-b", f"127.0.0.1:{port}",
             # As docs/deploy.md: longer than nginx keeps an idle upstream connection.
-            "--keep-alive", "75", "--log-level", "warning", app]
+            "--keep-alive", "75", "--timeout", "120", "--log-level", "warning", app]
 
 
 def wait_until_up(process: subprocess.Popen, url: str, seconds: float, failure: str) -> None:
@@ -218,7 +219,8 @@ def start_servers(args, procs: Processes, env: dict, out: Path) -> list[tuple[su
         servers.append((procs.start(command, env, out / f"gunicorn-{port}.log"), f"http://127.0.0.1:{port}"))
     for process, host in servers:
         wait_until_up(process, host + "/healthz", 60, f"gunicorn at {host} did not come up: see {out}")
-    log(f"{args.servers} server(s) up: {args.workers} workers × {args.threads} threads each, "
+    log(f"{args.servers} server(s) up: {args.workers} {args.worker_class} workers × "
+        f"{args.threads if args.worker_class == 'gthread' else 1} threads each, "
         f"pinned to CPU {args.server_cpus}")
     return servers
 
@@ -941,12 +943,19 @@ def proxy_lines(r: dict) -> list[str]:
                 f"{spread['candidates_by_servers_reached']}."]
 
 
+def workers_text(p: dict) -> str:
+    """How the gunicorn workers were configured, in words (reports before --worker-class: gthread)."""
+    if p.get("worker_class", "gthread") == "sync":
+        return f"{p['workers']} sync workers"
+    return f"{p['workers']} workers × {p['threads']} threads"
+
+
 def rush_markdown(r: dict) -> str:
     p, c = r["parameters"], r["check"]
     text = [f"# Exam rush, {r['date']}", "",
             f"`python -m bench.rush {' '.join(r['argv'])}` (app {r['machine']['app']}; load average before "
             f"{r['machine']['load_average_at_start'][0]:.1f})", "",
-            f"{p['db']}, {p['servers']} server(s) × {p['workers']} workers × {p['threads']} threads on CPU "
+            f"{p['db']}, {p['servers']} server(s) × {workers_text(p)} on CPU "
             f"{p['server_cpus']}; locust {p['client_processes']} process(es) on CPU {p['client_cpus']}; "
             f"nice {p['nice']}; client connections keep-alive {p['keep_alive']}. "
             f"{r['candidates']} candidates: logins over {p['login_window']} s, starts over {p['start_spread']} s, "
@@ -975,7 +984,7 @@ def capacity_markdown(r: dict) -> str:
     text = [f"# Save capacity, {r['date']}", "",
             f"`python -m bench.rush {' '.join(r['argv'])}` (app {r['machine']['app']}; load average before "
             f"{r['machine']['load_average_at_start'][0]:.1f})", "",
-            f"{p['db']}, {p['servers']} server(s) × {p['workers']} workers × {p['threads']} threads on CPU "
+            f"{p['db']}, {p['servers']} server(s) × {workers_text(p)} on CPU "
             f"{p['server_cpus']}; locust {p['client_processes']} process(es) on CPU {p['client_cpus']}; "
             f"nice {p['nice']}; keep-alive {p['keep_alive']}; closed loop, {p['step_seconds']} s per step, "
             f"the first {p['warmup']} s of each step left out.", *proxy_lines(r), "",
@@ -1087,6 +1096,9 @@ def main(argv=None) -> int:
     common.add_argument("--db-name", default="bench_rush", help="database to drop and create (bench_* only)")
     common.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
     common.add_argument("--threads", type=int, default=8, help="gthread threads per worker")
+    common.add_argument("--worker-class", choices=("gthread", "sync"), default="gthread",
+                        help="gunicorn worker class: sync answers one request at a time per process, and a "
+                             "process takes a new connection only when it is free")
     common.add_argument("--servers", type=int, default=1, help="app servers on consecutive ports")
     common.add_argument("--port", type=int, default=8101)
     common.add_argument("--proxy", choices=("none", "nginx"), default="none",
