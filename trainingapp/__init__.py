@@ -54,7 +54,7 @@ def _stable_secret_key(instance: Path) -> str:
 
 
 def _init_extensions(app: Flask) -> None:
-    # Chinese text as UTF-8 rather than \uXXXX escapes (a 40-question paper is half the bytes
+    # Chinese text as UTF-8 rather than \u escapes (a 40-question paper is half the bytes
     # to encode, compress and send), and keys in the order written (sorting is work nobody reads).
     app.json.ensure_ascii = False
     app.json.sort_keys = False
