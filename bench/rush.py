@@ -19,6 +19,7 @@ every worker and server shares the counts.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -142,14 +143,18 @@ class Processes:
         self.started: list[subprocess.Popen] = []
         self.nice = nice
 
-    def start(self, command: list[str], env: dict, log_path: Path) -> subprocess.Popen:
+    def start(self, command: list[str], env: dict, log_path: Path,
+              autogroup_nice: int | None = None) -> subprocess.Popen:
+        """Start `command` in a session of its own; `autogroup_nice` (default: the run's --nice) weights
+        that session against the others when the kernel schedules by autogroup."""
         handle = open(log_path, "ab")  # noqa: SIM115 - closed when the process is reaped
         process = subprocess.Popen(command, cwd=APP["dir"], env=env, stdout=handle, stderr=subprocess.STDOUT,  # noqa: S603
                                    start_new_session=True)
         self.started.append(process)
-        if self.nice:
+        nice = self.nice if autogroup_nice is None else autogroup_nice
+        if nice:
             try:
-                Path(f"/proc/{process.pid}/autogroup").write_text(str(self.nice))
+                Path(f"/proc/{process.pid}/autogroup").write_text(str(nice))
             except OSError as error:
                 log(f"could not set the autogroup nice of {command[0]}: {error}")
         return process
@@ -176,6 +181,27 @@ def niced(args) -> list[str]:
     autogroup scheduling a process's nice only counts inside its session, so Processes.start also sets
     the session's autogroup nice (/proc/PID/autogroup)."""
     return ["nice", "-n", str(args.nice)] if args.nice else []
+
+
+AUTOGROUP_SWITCH = Path("/proc/sys/kernel/sched_autogroup_enabled")
+
+
+@contextlib.contextmanager
+def sched_autogroup(setting: str):
+    """--sched-autogroup off: the kernel stops grouping tasks by session for the run (root only), so
+    that every PostgreSQL backend (each calls setsid, so each is a session) no longer weighs as much as
+    all of gunicorn. Only tasks created afterwards are placed by the new setting: call this before the
+    servers start; the backends are forked when the app first connects. The earlier value comes back."""
+    if setting == "keep" or not AUTOGROUP_SWITCH.exists():
+        yield
+        return
+    before = AUTOGROUP_SWITCH.read_text().strip()
+    AUTOGROUP_SWITCH.write_text("0")
+    log(f"kernel.sched_autogroup_enabled {before} -> 0 for this run")
+    try:
+        yield
+    finally:
+        AUTOGROUP_SWITCH.write_text(before)
 
 
 def server_env(args, database_url: str | None, instance: Path, secret: str) -> dict:
@@ -216,7 +242,8 @@ def start_servers(args, procs: Processes, env: dict, out: Path) -> list[tuple[su
     for n in range(args.servers):
         port = args.port + n
         command = gunicorn_command(args, sys.executable, port, "trainingapp:create_app()")
-        servers.append((procs.start(command, env, out / f"gunicorn-{port}.log"), f"http://127.0.0.1:{port}"))
+        process = procs.start(command, env, out / f"gunicorn-{port}.log", args.server_autogroup_nice)
+        servers.append((process, f"http://127.0.0.1:{port}"))
     for process, host in servers:
         wait_until_up(process, host + "/healthz", 60, f"gunicorn at {host} did not come up: see {out}")
     log(f"{args.servers} server(s) up: {args.workers} {args.worker_class} workers × "
@@ -950,6 +977,16 @@ def workers_text(p: dict) -> str:
     return f"{p['workers']} workers × {p['threads']} threads"
 
 
+def scheduling_text(p: dict) -> str:
+    """Nice and autogroup settings in words (reports before --sched-autogroup lack those keys)."""
+    text = f"nice {p['nice']}"
+    if p.get("server_autogroup_nice") is not None:
+        text += f", gunicorn's autogroup nice {p['server_autogroup_nice']}"
+    if p.get("sched_autogroup") == "off":
+        text += ", kernel.sched_autogroup_enabled=0"
+    return text
+
+
 def rush_markdown(r: dict) -> str:
     p, c = r["parameters"], r["check"]
     text = [f"# Exam rush, {r['date']}", "",
@@ -957,7 +994,7 @@ def rush_markdown(r: dict) -> str:
             f"{r['machine']['load_average_at_start'][0]:.1f})", "",
             f"{p['db']}, {p['servers']} server(s) × {workers_text(p)} on CPU "
             f"{p['server_cpus']}; locust {p['client_processes']} process(es) on CPU {p['client_cpus']}; "
-            f"nice {p['nice']}; client connections keep-alive {p['keep_alive']}. "
+            f"{scheduling_text(p)}; client connections keep-alive {p['keep_alive']}. "
             f"{r['candidates']} candidates: logins over {p['login_window']} s, starts over {p['start_spread']} s, "
             f"a {p['duration']}-minute exam, one save per {p['think']} s (±50 %), {p['resubmit']:.0%} of saves "
             f"change an earlier answer, submits in the last {p['submit_spread']} s, {p['no_submit']:.0%} never "
@@ -986,7 +1023,7 @@ def capacity_markdown(r: dict) -> str:
             f"{r['machine']['load_average_at_start'][0]:.1f})", "",
             f"{p['db']}, {p['servers']} server(s) × {workers_text(p)} on CPU "
             f"{p['server_cpus']}; locust {p['client_processes']} process(es) on CPU {p['client_cpus']}; "
-            f"nice {p['nice']}; keep-alive {p['keep_alive']}; closed loop, {p['step_seconds']} s per step, "
+            f"{scheduling_text(p)}; keep-alive {p['keep_alive']}; closed loop, {p['step_seconds']} s per step, "
             f"the first {p['warmup']} s of each step left out.", *proxy_lines(r), "",
             steps_table(r["save_steps"], "PUT /api/attempts/[a]/answers/[q]", 100),
             steps_table(r["healthz_steps"], "GET /healthz"),
@@ -1112,6 +1149,11 @@ def main(argv=None) -> int:
     common.add_argument("--nice", type=int, default=0,
                         help="scheduling niceness of gunicorn and locust (e.g. -10 on a machine shared with "
                              "other work; PostgreSQL keeps its own)")
+    common.add_argument("--server-autogroup-nice", type=int,
+                        help="autogroup nice of gunicorn's session alone (default: --nice); -10 weights it "
+                             "like ten PostgreSQL backends under the kernel's autogroup scheduling")
+    common.add_argument("--sched-autogroup", choices=("keep", "off"), default="keep",
+                        help="off: kernel.sched_autogroup_enabled=0 for the run, restored after (root only)")
     common.add_argument("--client-processes", type=int, default=1, help="locust processes (users split)")
     common.add_argument("--spawn-rate", type=int, default=200, help="locust users started per second per process")
     common.add_argument("--redis-url", default="redis://127.0.0.1:6379/15", help="shared rate-limit counts")
@@ -1164,9 +1206,8 @@ def main(argv=None) -> int:
     APP["dir"] = args.app_dir.resolve()
     if args.keep_alive is None:
         args.keep_alive = "off" if args.command == "rush" else "on"
-    if args.command == "rush":
-        return run_rush(args)
-    return run_capacity(args)
+    with sched_autogroup(args.sched_autogroup):
+        return run_rush(args) if args.command == "rush" else run_capacity(args)
 
 
 if __name__ == "__main__":
