@@ -721,6 +721,8 @@ def run_rush(args) -> int:
             f"opens {datetime.fromtimestamp(opens):%H:%M:%S}, {args.duration} min")
         runtime = (opens - time.time()) + args.start_spread + args.duration * 60 + 30
         monitor.mark("rush_start")
+        monitor.schedule("starts_from", opens)
+        monitor.schedule("starts_to", opens + args.start_spread)
         records = run_locust(args, procs, out, "RushCandidate", hosts, {
             "BENCH_CANDIDATES": args.candidates, "BENCH_EXAM_ID": exam_id, "BENCH_T0": t0,
             "BENCH_LOGIN_WINDOW": args.login_window, "BENCH_OPENS_AT": opens, "BENCH_START_SPREAD": args.start_spread,
@@ -753,6 +755,8 @@ def run_rush(args) -> int:
             "parameters": vars(args), "machine": machine(), "exam_id": exam_id, "candidates": count,
             "endpoints": endpoint_stats(samples), "healthz_steps": health,
             "cpu_during_rush": monitor.cpu_between("rush_start", "rush_end"),
+            "cpu_during_starts": monitor.cpu_between("starts_from", "starts_to")
+            if {"starts_from", "starts_to"} <= monitor.marks.keys() else None,
             "worker_rss_during_rush": monitor.peak_mib(until=rush_end),
             "worker_rss_whole_run": monitor.peak_mib(),
             "finalize": {"output": finalize_output, "seconds": finalize_seconds}, "check": check,
@@ -1001,6 +1005,8 @@ def rush_markdown(r: dict) -> str:
             f"submit.", *proxy_lines(r), "", stats_table(r["endpoints"], "Per endpoint (whole rush)"),
             steps_table(r["healthz_steps"], "/healthz, same servers"),
             f"CPU during the rush (cores): {r['cpu_during_rush']}", "",
+            *([f"CPU during the start spread (cores): {r['cpu_during_starts']}", ""]
+              if r.get("cpu_during_starts") else []),
             f"gunicorn worker RSS during the rush: {r['worker_rss_during_rush']}", "",
             f"`flask --app run exams finalize`: {r['finalize']['output']} in {r['finalize']['seconds']} s", "",
             "**Database check**", "",
