@@ -792,7 +792,7 @@ def peer_run(args, procs: Processes, out: Path, monitor: Monitor, steps: list[in
     env["PYTHONPATH"] = str(folder)
     port = args.port + 100
     command = gunicorn_command(args, args.peer_python, port, f"flaskbb:create_app('{data['config']}')")
-    server = procs.start(command, env, out / f"peer-gunicorn-{port}.log")
+    server = procs.start(command, env, out / f"peer-gunicorn-{port}.log", args.server_autogroup_nice)
     host = f"http://127.0.0.1:{port}"
     wait_until_up(server, host + "/auth/login", 60, f"the peer did not come up: see {out}/peer-gunicorn-{port}.log")
     log(f"peer (FlaskBB) up on {host}, {args.workers} workers × {args.threads} threads, CPU {args.server_cpus}")
