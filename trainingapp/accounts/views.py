@@ -51,10 +51,10 @@ def load_user(token: str):
 #: (an exam in progress); other domains register theirs.
 KEEP_SIGNED_IN: list = []
 
-#: Endpoints whose view checks the session's person itself, in the one statement it runs anyway
-#: (the exam autosave: owner, session version, status and password change joined to the
-#: attempt). The hooks below leave the person unloaded for them: loading the person is a
-#: fifth of a save's cost.
+#: Endpoints whose view checks the session's person itself, in the first statement it runs
+#: anyway (the exam start and autosave: session version, status and password change joined to
+#: the exam or the attempt). The hooks below leave the person unloaded for them: loading the
+#: person is a fifth of a save's cost.
 PERSON_CHECKED_BY_VIEW: set[str] = set()
 
 
@@ -77,19 +77,17 @@ def session_person() -> SessionPerson | None:
 @bp.before_app_request
 def end_idle_sessions():
     """Idle (default 2 h) and absolute (12 h) timeouts, except while an exam is in progress."""
-    if request.endpoint in PERSON_CHECKED_BY_VIEW:
-        # Such a view only works within an attempt in progress, which no timeout ends: just
-        # count the request as activity, so the session is not idle when the exam is over.
+    moment = now().timestamp()
+    if request.endpoint in PERSON_CHECKED_BY_VIEW and not _timed_out(moment):
+        # The view checks the person itself; a session within its timeouts only needs the
+        # request counted as activity. A timed-out one takes the full check below, which keeps
+        # it only for someone in the middle of an exam.
         if session_person() is not None:
-            _note_activity(now().timestamp())
+            _note_activity(moment)
         return None
     if not current_user.is_authenticated or request.endpoint in ("static", "bootstrap.static", "healthz"):
         return None
-    moment = now().timestamp()
-    seen, signed_in = session.get("seen_at", moment), session.get("signed_in_at", moment)
-    idle = moment - seen > current_app.config["IDLE_TIMEOUT"].total_seconds()
-    expired = moment - signed_in > current_app.config["ABSOLUTE_TIMEOUT"].total_seconds()
-    if (idle or expired) and not any(check(current_user) for check in KEEP_SIGNED_IN):
+    if _timed_out(moment) and not any(check(current_user) for check in KEEP_SIGNED_IN):
         logout_user()
         session.clear()
         if request.path.startswith("/api/"):
@@ -98,6 +96,13 @@ def end_idle_sessions():
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
     _note_activity(moment)
     return None
+
+
+def _timed_out(moment: float) -> bool:
+    """Idle too long, or signed in too long ago (from the signed session alone)."""
+    seen, signed_in = session.get("seen_at", moment), session.get("signed_in_at", moment)
+    return (moment - seen > current_app.config["IDLE_TIMEOUT"].total_seconds()
+            or moment - signed_in > current_app.config["ABSOLUTE_TIMEOUT"].total_seconds())
 
 
 def _note_activity(moment: float) -> None:
