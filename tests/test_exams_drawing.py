@@ -14,9 +14,11 @@ from trainingapp.exams.drawing import (
     check_rules,
     describe_rule,
     draw_fixed_paper,
+    draw_prepared_paper,
     draw_rule_paper,
     matches,
     paper_total,
+    prepare_rule_draw,
 )
 
 OPTIONS = {"single": 4, "multiple": 5, "truefalse": 0, "fill": 0}
@@ -286,6 +288,11 @@ def test_draw_is_reproducible_and_option_orders_are_permutations(
     shuffled = pool[:]
     rnd.shuffle(shuffled)
     assert draw_rule_paper(rules, shuffled, seed, **flags) == paper
+    # Prepared once per exam and drawn from for every candidate (taking.draw_inputs): the same
+    # papers, seed for seed, whatever the pool's order at preparation and however many draws.
+    prepared = prepare_rule_draw(rules, shuffled)
+    assert draw_prepared_paper(prepared, seed + 1, **flags) == draw_rule_paper(rules, pool, seed + 1, **flags)
+    assert draw_prepared_paper(prepared, seed, **flags) == paper
     by_id = {q.id: q for q in pool}
     for item in paper:
         assert sorted(item.option_order) == list(range(by_id[item.question_id].option_count))

@@ -94,6 +94,26 @@ def check_rules(rules: list[Rule], pool: list[PoolQuestion]) -> list[Shortfall]:
     return sorted(shortfalls, key=lambda shortfall: shortfall.rule_index)
 
 
+@dataclass(frozen=True)
+class RuleDraw:
+    """Rules with each one's eligible questions (sorted by id) and the order they draw in:
+    everything a rule paper needs that does not depend on the seed, worked out once for the
+    thousands of papers of one exam."""
+
+    rules: tuple[Rule, ...]
+    eligible: tuple[tuple[PoolQuestion, ...], ...]
+    order: tuple[int, ...]
+
+
+def prepare_rule_draw(rules: list[Rule], pool: list[PoolQuestion]) -> RuleDraw:
+    """The seed-independent part of `draw_rule_paper` (ValueError on a bad count or pool)."""
+    sorted_pool = _sorted_pool(pool)
+    _check_counts(rules)
+    eligible = tuple(tuple(q for q in sorted_pool if matches(rule, q)) for rule in rules)
+    order = _processing_order([frozenset(q.id for q in e) for e in eligible])
+    return RuleDraw(tuple(rules), eligible, tuple(order))
+
+
 def draw_rule_paper(
     rules: list[Rule],
     pool: list[PoolQuestion],
@@ -104,9 +124,17 @@ def draw_rule_paper(
 ) -> list[PaperItem]:
     """A paper meeting every rule with no repeated question, reproducible from `seed`
     and independent of the pool's input order; ValueError naming the rule if short."""
+    return draw_prepared_paper(prepare_rule_draw(rules, pool), seed, shuffle_questions=shuffle_questions,
+                               shuffle_options=shuffle_options)
+
+
+def draw_prepared_paper(
+    prepared: RuleDraw, seed: int, *, shuffle_questions: bool = True, shuffle_options: bool = True
+) -> list[PaperItem]:
+    """`draw_rule_paper` from its prepared rules: the same paper for the same seed."""
+    rules = prepared.rules
     rng = random.Random(seed)
-    sorted_pool = _sorted_pool(pool)
-    picks = _pick_by_rule(rules, sorted_pool, rng)
+    picks = _pick_prepared(prepared, rng)
     if shuffle_questions:
         ordered = [(q, rules[index].points) for index in sorted(picks) for q in picks[index]]
         rng.shuffle(ordered)
@@ -183,13 +211,15 @@ def _pick_by_rule(
     rules: list[Rule], sorted_pool: list[PoolQuestion], rng: random.Random
 ) -> dict[int, list[PoolQuestion]]:
     """Per rule index, its drawn questions (in draw order), in the check_rules order."""
-    _check_counts(rules)
-    eligible = [[q for q in sorted_pool if matches(rule, q)] for rule in rules]
+    return _pick_prepared(prepare_rule_draw(rules, sorted_pool), rng)
+
+
+def _pick_prepared(prepared: RuleDraw, rng: random.Random) -> dict[int, list[PoolQuestion]]:
     taken: set[int] = set()
     picks: dict[int, list[PoolQuestion]] = {}
-    for index in _processing_order([frozenset(q.id for q in e) for e in eligible]):
-        rule = rules[index]
-        candidates = [q for q in eligible[index] if q.id not in taken]
+    for index in prepared.order:
+        rule = prepared.rules[index]
+        candidates = [q for q in prepared.eligible[index] if q.id not in taken]
         if len(candidates) < rule.count:
             raise ValueError(
                 f"{describe_rule(index, rule)}: only {len(candidates)} questions left "

@@ -141,8 +141,7 @@ class DrawInputs:
     """What drawing a paper of one published exam needs, prepared once per process."""
 
     pool: dict  # question id -> [id, type, category, difficulty, options, blanks]
-    questions: tuple  # drawing.PoolQuestion of every pool question
-    rules: tuple  # drawing.Rule, as written
+    rules: object  # drawing.RuleDraw of a rule paper, else None
     fixed: tuple  # (question id, points) of a fixed paper, in order
     total: float
 
@@ -156,17 +155,18 @@ _DRAW_INPUTS_KEPT = 64
 
 def draw_inputs(exam: Exam) -> DrawInputs:
     """The exam's draw inputs, from this process's cache when it has read them before."""
-    from .drawing import PoolQuestion, Rule
+    from .drawing import PoolQuestion, Rule, prepare_rule_draw
     key = (exam.id, exam.published_at)
     found = _DRAW_INPUTS.get(key) if exam.is_published else None
     if found is None:
         pool = {row[0]: row for row in exam_pool(exam)}
         found = DrawInputs(
             pool=pool,
-            questions=tuple(PoolQuestion(q, t, c, d, n if t in ("single", "multiple") else 0)
-                            for q, t, c, d, n, _b in pool.values()),
-            rules=tuple(Rule(r.qtype, r.count, float(r.points), r.category, r.difficulty) for r in exam.rules)
-            if exam.paper_mode == "rules" else (),
+            rules=prepare_rule_draw([Rule(r.qtype, r.count, float(r.points), r.category, r.difficulty)
+                                     for r in exam.rules],
+                                    [PoolQuestion(q, t, c, d, n if t in ("single", "multiple") else 0)
+                                     for q, t, c, d, n, _b in pool.values()])
+            if exam.paper_mode == "rules" else None,
             fixed=tuple((i.question_id, float(i.points)) for i in exam.fixed_items)
             if exam.paper_mode != "rules" else (),
             total=exam.total_points)
@@ -179,11 +179,11 @@ def draw_inputs(exam: Exam) -> DrawInputs:
 
 def _draw(exam: Exam, inputs: DrawInputs, seed: int) -> list[dict]:
     """The paper for one attempt from the pool snapshot taken at publication."""
-    from .drawing import draw_fixed_paper, draw_rule_paper
+    from .drawing import draw_fixed_paper, draw_prepared_paper
     pool = inputs.pool
     if exam.paper_mode == "rules":
-        items = draw_rule_paper(list(inputs.rules), list(inputs.questions), seed,
-                                shuffle_questions=exam.shuffle_questions, shuffle_options=exam.shuffle_options)
+        items = draw_prepared_paper(inputs.rules, seed, shuffle_questions=exam.shuffle_questions,
+                                    shuffle_options=exam.shuffle_options)
     else:
         items = draw_fixed_paper([(question_id, points,
                                    pool[question_id][4] if pool[question_id][1] in ("single", "multiple") else 0)
@@ -199,18 +199,22 @@ def exam_pool(exam: Exam) -> list[list]:
     return exam.pool_snapshot or []
 
 
-def _exam_for_start(exam_id: int, person_id: int):
+def _exam_for_start():
     """The person's session checks, the exam, their candidacy (None if not one) and how many
     attempts they have made, in one statement: at the start of a rush thousands of these
-    arrive in a minute, and the API does not load the person first."""
+    arrive in a minute, and the API does not load the person first. Built once, like the save's."""
+    person_id = bindparam("person_id", type_=User.id.type)
     made = (select(func.count()).where(Attempt.exam_id == Exam.id, Attempt.user_id == person_id)
             .correlate(Exam).scalar_subquery())
     return (select(User.session_version, User.status, User.must_change_password, Exam, ExamCandidate, made)
             .select_from(User)
-            .outerjoin(Exam, Exam.id == exam_id)
+            .outerjoin(Exam, Exam.id == bindparam("exam_id", type_=Exam.id.type))
             .outerjoin(ExamCandidate, (ExamCandidate.exam_id == Exam.id) & (ExamCandidate.user_id == person_id)
                        & ExamCandidate.removed.is_(False))
             .where(User.id == person_id))
+
+
+_EXAM_FOR_START = _exam_for_start()
 
 
 def start_attempt(person, exam_id: int) -> tuple[Attempt, bool]:
@@ -224,7 +228,7 @@ def start_attempt(person, exam_id: int) -> tuple[Attempt, bool]:
     # transaction around them. A caller already in a transaction keeps it.
     options = {} if db.session().in_transaction() else _SAVE_OPTIONS.get(db.session.get_bind().dialect.name, {})
     db.session.connection(execution_options=options)
-    found = db.session.execute(_exam_for_start(exam_id, person.id)).first()
+    found = db.session.execute(_EXAM_FOR_START, {"exam_id": exam_id, "person_id": person.id}).first()
     if found is None or found.session_version != person.session_version or found.status != "active":
         raise Refused("unauthenticated", _l("Sign in first."), 401)
     if found.must_change_password:
@@ -330,8 +334,7 @@ def attempt_payload(attempt: Attempt, *, with_answers: bool = True) -> dict:
     ids = [item["q"] for item in attempt.paper]
     # Only the columns the page shows: a start loads the whole paper, and 40 full Question objects
     # (keys, explanations, legal basis) cost more than the rest of the request.
-    questions = {row.id: row for row in db.session.execute(
-        select(Question.id, Question.stem, Question.options).where(Question.id.in_(ids)))}
+    questions = {row.id: row for row in db.session.execute(_PAPER_QUESTIONS, {"ids": ids})}
     payload["questions"] = [_question_json(position, item, questions[item["q"]])
                             for position, item in enumerate(attempt.paper, start=1)]
     payload["answers"] = {}
@@ -340,6 +343,10 @@ def attempt_payload(attempt: Attempt, *, with_answers: bool = True) -> dict:
                               for row in db.session.execute(select(Answer.question_id, Answer.response, Answer.seq)
                                                             .where(Answer.attempt_id == attempt.id))}
     return payload
+
+
+_PAPER_QUESTIONS = select(Question.id, Question.stem, Question.options).where(
+    Question.id.in_(bindparam("ids", expanding=True)))
 
 
 def _question_json(position: int, item: dict, question) -> dict:
