@@ -67,10 +67,11 @@ def test_nothing_is_encoded_for_a_browser_that_does_not_offer_it(client, offer):
 
 
 def test_static_files_are_compressed_once_and_revalidate_with_their_etag(app, client, monkeypatch):
-    calls = []
-    real = flask_compress_module._compress_data
+    calls, dynamic = [], []
+    real, real_dynamic = compression.encode_static, flask_compress_module._compress_data
+    monkeypatch.setattr(compression, "encode_static", lambda *args: calls.append(args[0]) or real(*args))
     monkeypatch.setattr(flask_compress_module, "_compress_data",
-                        lambda *args: calls.append(args[2]) or real(*args))
+                        lambda *args: dynamic.append(args[2]) or real_dynamic(*args))
     monkeypatch.setattr(compress, "cache", compression.StaticFileCache())
     original = bootstrap_css_on_disk(app)
 
@@ -96,7 +97,9 @@ def test_static_files_are_compressed_once_and_revalidate_with_their_etag(app, cl
     other = client.get(BOOTSTRAP_CSS, headers={**BROTLI, "If-None-Match": etag})
     assert other.status_code == 200 and other.headers["Content-Encoding"] == "br"
     assert brotli.decompress(other.data) == original
-    assert calls == ["gzip", "br"]
+    assert calls == ["gzip", "br"] and dynamic == []  # at the static levels, not the pages' one
+    # Encoded once, so at a level too slow for every request: smaller than the pages' level gives.
+    assert len(other.data) < len(brotli.compress(original, quality=app.config["COMPRESS_BR_LEVEL"])) * 0.9
     # Unencoded, the file's own ETag still works as before.
     plain = client.get(BOOTSTRAP_CSS)
     assert plain.data == original and client.get(

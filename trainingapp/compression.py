@@ -9,12 +9,17 @@ exam page weighs):
   images, already compressed; a ranged 206 must not be re-encoded). A static file is instead
   read into its response just before Flask-Compress runs, and the encoded bytes are kept per
   encoding, path and ETag (the file's version), so each file is compressed once per process.
+- A static file is encoded once, so it gets the best levels worth a one-off fraction of a
+  second (COMPRESS_STATIC_*_LEVEL); pages and JSON, encoded on every request, get a fast level.
 - Flask-Compress gives the encoded response its own ETag ("<etag>:gzip") and answers
   If-None-Match with 304 for it, so browsers still revalidate static files cheaply.
 """
 from __future__ import annotations
 
-from flask import Flask, g, request
+import gzip
+
+import brotli
+from flask import Flask, current_app, g, request
 
 from .extensions import compress
 
@@ -33,11 +38,29 @@ class StaticFileCache:
         self.data: dict[str, bytes] = {}
 
     def get(self, key: str) -> bytes | None:
-        return self.data.get(key)
+        found = self.data.get(key)
+        algorithm, _sep, name = key.partition(";")
+        if found is None and name.startswith(_STATIC_KEY) and g.get("_static_body") is not None:
+            # The first request for this file and encoding: encode it here, at the static levels
+            # (Flask-Compress would use the pages' level), and keep it.
+            found = encode_static(algorithm, g._static_body)
+            if found is not None:
+                self.set(key, found)
+        return found
 
     def set(self, key: str, value: bytes) -> None:
         if key.partition(";")[2].startswith(_STATIC_KEY) and (key in self.data or len(self.data) < self.limit):
             self.data[key] = value
+
+
+def encode_static(algorithm: str, body: bytes) -> bytes | None:
+    """A static file encoded at the static levels; None for an encoding left to Flask-Compress."""
+    config = current_app.config
+    if algorithm == "br":
+        return brotli.compress(body, mode=brotli.MODE_TEXT, quality=config["COMPRESS_STATIC_BR_LEVEL"])
+    if algorithm == "gzip":
+        return gzip.compress(body, config["COMPRESS_STATIC_GZIP_LEVEL"], mtime=0)
+    return None
 
 
 def cache_key(req) -> str:
@@ -54,6 +77,7 @@ def read_static_file(response):
             g._compress_key = f"{_STATIC_KEY}{request.path}:{etag}"
             response.direct_passthrough = False
             response.make_sequence()  # reads the file (and closes it)
+            g._static_body = response.get_data()
     return response
 
 
