@@ -40,10 +40,10 @@ class StaticFileCache:
     def get(self, key: str) -> bytes | None:
         found = self.data.get(key)
         algorithm, _sep, name = key.partition(";")
-        if found is None and name.startswith(_STATIC_KEY) and g.get("_static_body") is not None:
+        if found is None and name.startswith(_STATIC_KEY) and g.get("_static_response") is not None:
             # The first request for this file and encoding: encode it here, at the static levels
             # (Flask-Compress would use the pages' level), and keep it.
-            found = encode_static(algorithm, g._static_body)
+            found = encode_static(algorithm, g._static_response.get_data())
             if found is not None:
                 self.set(key, found)
         return found
@@ -77,7 +77,7 @@ def read_static_file(response):
             g._compress_key = f"{_STATIC_KEY}{request.path}:{etag}"
             response.direct_passthrough = False
             response.make_sequence()  # reads the file (and closes it)
-            g._static_body = response.get_data()
+            g._static_response = response  # its bytes are joined only when the cache lacks them
     return response
 
 

@@ -207,14 +207,8 @@ def _processing_order(eligible: list[frozenset]) -> list[int]:
     return sorted(range(len(eligible)), key=lambda index: (len(eligible[index]), index))
 
 
-def _pick_by_rule(
-    rules: list[Rule], sorted_pool: list[PoolQuestion], rng: random.Random
-) -> dict[int, list[PoolQuestion]]:
-    """Per rule index, its drawn questions (in draw order), in the check_rules order."""
-    return _pick_prepared(prepare_rule_draw(rules, sorted_pool), rng)
-
-
 def _pick_prepared(prepared: RuleDraw, rng: random.Random) -> dict[int, list[PoolQuestion]]:
+    """Per rule index, its drawn questions (in draw order), in the check_rules order."""
     taken: set[int] = set()
     picks: dict[int, list[PoolQuestion]] = {}
     for index in prepared.order:
