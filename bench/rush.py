@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import os
 import re
@@ -213,11 +214,13 @@ def server_env(args, database_url: str | None, instance: Path, secret: str) -> d
     return env
 
 
-def gunicorn_command(args, python: str, port: int, app: str) -> list[str]:
-    """gunicorn as the bench runs every server (ours and the peer), pinned to --server-cpus."""
+def gunicorn_command(args, python: str, port: int, app: str, parser: bool = True) -> list[str]:
+    """gunicorn as the bench runs every server (ours and the peer), pinned to --server-cpus;
+    `parser`: pass --http-parser (the peer's gunicorn may predate it)."""
     kind = ["-k", "gthread", "--threads", str(args.threads)] if args.worker_class == "gthread" else ["-k", "sync"]
     return [*niced(args), "taskset", "-c", args.server_cpus, python, "-m", "gunicorn",
             "-w", str(args.workers), *kind, "-b", f"127.0.0.1:{port}",
+            *(["--http-parser", args.http_parser] if parser else []),
             # As docs/deploy.md: longer than nginx keeps an idle upstream connection.
             "--keep-alive", "75", "--timeout", "120", "--log-level", "warning", app]
 
@@ -791,7 +794,8 @@ def peer_run(args, procs: Processes, out: Path, monitor: Monitor, steps: list[in
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env["PYTHONPATH"] = str(folder)
     port = args.port + 100
-    command = gunicorn_command(args, args.peer_python, port, f"flaskbb:create_app('{data['config']}')")
+    command = gunicorn_command(args, args.peer_python, port, f"flaskbb:create_app('{data['config']}')",
+                               parser=False)
     server = procs.start(command, env, out / f"peer-gunicorn-{port}.log", args.server_autogroup_nice)
     host = f"http://127.0.0.1:{port}"
     wait_until_up(server, host + "/auth/login", 60, f"the peer did not come up: see {out}/peer-gunicorn-{port}.log")
@@ -976,9 +980,10 @@ def proxy_lines(r: dict) -> list[str]:
 
 def workers_text(p: dict) -> str:
     """How the gunicorn workers were configured, in words (reports before --worker-class: gthread)."""
+    parser = f", HTTP parser {p['http_parser']}" if p.get("http_parser") else ""
     if p.get("worker_class", "gthread") == "sync":
-        return f"{p['workers']} sync workers"
-    return f"{p['workers']} workers × {p['threads']} threads"
+        return f"{p['workers']} sync workers{parser}"
+    return f"{p['workers']} workers × {p['threads']} threads{parser}"
 
 
 def scheduling_text(p: dict) -> str:
@@ -1142,6 +1147,9 @@ def main(argv=None) -> int:
     common.add_argument("--worker-class", choices=("gthread", "sync"), default="gthread",
                         help="gunicorn worker class: sync answers one request at a time per process, and a "
                              "process takes a new connection only when it is free")
+    common.add_argument("--http-parser", choices=("auto", "fast", "python"), default="auto",
+                        help="gunicorn's HTTP parser: fast is the C one of gunicorn_h1c (gunicorn[fast]), "
+                             "auto takes it when installed")
     common.add_argument("--servers", type=int, default=1, help="app servers on consecutive ports")
     common.add_argument("--port", type=int, default=8101)
     common.add_argument("--proxy", choices=("none", "nginx"), default="none",
@@ -1212,6 +1220,8 @@ def main(argv=None) -> int:
     APP["dir"] = args.app_dir.resolve()
     if args.keep_alive is None:
         args.keep_alive = "off" if args.command == "rush" else "on"
+    if args.http_parser == "auto":  # the report names the parser gunicorn will take
+        args.http_parser = "fast" if importlib.util.find_spec("gunicorn_h1c") else "python"
     with sched_autogroup(args.sched_autogroup):
         return run_rush(args) if args.command == "rush" else run_capacity(args)
 
