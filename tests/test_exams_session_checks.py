@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, func, select, text, update
+from sqlalchemy.orm import Session
 
 from tests.conftest import login
 from trainingapp import clock
@@ -208,6 +209,29 @@ def test_on_postgresql_a_save_runs_without_begin_and_commit(app, exam_day):
 
     # The first save reads the attempt; the next is its upsert alone (taking.SaveHints).
     assert _statements_and_autocommit(app, two_saves) == [("SELECT", True), ("INSERT", True), ("INSERT", True)]
+    assert _stored(app) == 1
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="the save outside the session is PostgreSQL's")
+def test_on_postgresql_a_later_save_opens_no_orm_session(app, exam_day):
+    # The one-statement save runs on a pooled connection of its own: the ORM session's
+    # bookkeeping around one autocommitted statement is skipped. The first save still uses it.
+    _exam, _cadre, _other, client, url = exam_day
+    opened = []
+
+    def record(_session, transaction):
+        if transaction.parent is None:
+            opened.append(transaction)
+
+    event.listen(Session, "after_transaction_create", record)
+    try:
+        assert client.put(url, json={"answer": True, "seq": 1}).status_code == 200
+        first = len(opened)
+        assert client.put(url, json={"answer": False, "seq": 2}).status_code == 200
+        assert client.put(url, json={"answer": True, "seq": 3}).status_code == 200
+    finally:
+        event.remove(Session, "after_transaction_create", record)
+    assert first >= 1 and len(opened) == first
     assert _stored(app) == 1
 
 
