@@ -1,11 +1,13 @@
-"""CPU time of one exam start, one resume and one submit, in process, on PostgreSQL.
+"""CPU time of one exam start, one resume, one save and one submit, in process, on PostgreSQL.
 
     python -m bench.start_cpu --candidates 300
 
 Builds the rush's data (bench/rush.py) in a fresh `bench_start` database, signs N candidates
 in through the real form with the Flask test client, then times `POST /api/exams/<id>/attempts`
 for each (a new attempt: 201), then again for each (the attempt in progress: 200); then saves
-an answer to every question of every paper (not timed) and times `POST .../submit` for each.
+an answer to every question of every paper (not timed: the first save of an attempt in a
+process reads it), saves them all again (timed: the one-statement save of an exam's steady
+minutes) and times `POST .../submit` for each.
 The app's figure is this process's CPU time, so it does not depend on PostgreSQL's latency;
 the test client's own overhead is included (about 0.3 ms a request here). PostgreSQL's figure
 is the CPU time of the backends serving the bench database over the same requests (read from
@@ -72,16 +74,20 @@ def cpu_per_start(clients, exam_id: int, expected: int, database: str = "bench_s
     return [response.get_json() for response in responses], meter
 
 
-def answer_everything(clients, papers) -> None:
+def answer_everything(clients, papers, first_seq: int = 1) -> int:
+    """Save an answer to every question of every paper; the number of saves."""
+    count = 0
     for (client, token), paper in zip(clients, papers):
-        for seq, question in enumerate(paper["questions"], start=1):
+        for seq, question in enumerate(paper["questions"], start=first_seq):
+            count += 1
             keys = [option["key"] for option in question["options"]]
             answer = {"single": keys[:1] and keys[0], "multiple": keys[:2], "truefalse": True}.get(
                 question["type"], ["十五日"] * question["blanks"])
             response = client.put(f"/api/attempts/{paper['attempt_id']}/answers/{question['id']}",
                                   json={"answer": answer, "seq": seq}, headers={"X-CSRFToken": token})
-            if response.status_code != 200:
+            if response.status_code != 200 or not response.get_json()["saved"]:
                 raise SystemExit(f"save answered {response.status_code}")
+    return count
 
 
 def cpu_per_submit(clients, papers, database: str = "bench_start") -> Meter:
@@ -113,10 +119,13 @@ def main() -> int:
     papers, start = cpu_per_start(clients, exam_id, 201)
     _papers, resume = cpu_per_start(clients, exam_id, 200)
     answer_everything(clients, papers)
+    save = Meter("bench_start")
+    with save:
+        save.count = answer_everything(clients, papers, first_seq=1000)
     submit = cpu_per_submit(clients, papers)
     print(f"app {rush.app_version()}, mean CPU ms per request over {args.candidates} candidates "
           f"(in process; app + PostgreSQL backends):")
-    for name, meter in (("start", start), ("resume", resume), ("submit", submit)):
+    for name, meter in (("start", start), ("resume", resume), ("save", save), ("submit", submit)):
         app_ms, db_ms = meter.figures()
         print(f"  {name:7s} {app_ms:6.2f} + {db_ms:5.2f} = {app_ms + db_ms:6.2f}")
     return 0
