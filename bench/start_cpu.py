@@ -86,7 +86,7 @@ def answer_everything(clients, papers, first_seq: int = 1) -> int:
             response = client.put(f"/api/attempts/{paper['attempt_id']}/answers/{question['id']}",
                                   json={"answer": answer, "seq": seq}, headers={"X-CSRFToken": token})
             if response.status_code != 200 or not response.get_json()["saved"]:
-                raise SystemExit(f"save answered {response.status_code}")
+                raise SystemExit(f"save answered {response.status_code}: {response.get_data(as_text=True)[:200]}")
     return count
 
 
