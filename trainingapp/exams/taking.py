@@ -507,12 +507,11 @@ def forget_save_hints() -> None:
     _HINTS.forget()
 
 
-def _save_in_one_statement(connection, dialect: str, person, attempt_id: int, question_id: int, response, seq,
-                           moment) -> int | None:
-    """The stored seq, or None when the full save must decide (nothing was stored)."""
-    hint = _HINTS.lookup(attempt_id, question_id)
-    if hint is None:
-        return None
+def _save_in_one_statement(connection, dialect: str, hint, person, attempt_id: int, question_id: int, response,
+                           seq, moment) -> int | None:
+    """The stored seq, or None when the full save must decide (nothing was stored).
+
+    `hint`: what SaveHints.lookup knows of the attempt and question (not None)."""
     exam_id, grace_seconds, started_at, (kind, options, blanks) = hint
     keys = [chr(ord("A") + i) for i in range(options)] if kind in ("single", "multiple") else []
     try:
@@ -536,21 +535,22 @@ def save_answer(person, attempt_id: int, question_id: int, response, seq) -> dic
         raise Refused("invalid", _l("seq must be a non-negative whole number."), 422)
     moment = now()
     dialect = db.engine.dialect.name
-    # Autocommit only on a fresh connection: a caller already in a transaction (the demo loader,
-    # a script) keeps it, and the guard makes the save just as safe inside it.
-    outside_session = dialect in _SAVE_OPTIONS and not db.session.registry.has()
+    hint = _HINTS.lookup(attempt_id, question_id)
+    outside_session = hint is not None and dialect in _SAVE_OPTIONS and not db.session.registry.has()
     if outside_session:
         # The one-statement save on a pooled connection of its own, without the ORM session:
-        # the session's bookkeeping around one autocommitted statement was a tenth of a save.
+        # the session's bookkeeping around one autocommitted statement was an eighth of a save.
         with db.engine.connect() as connection:
-            stored = _save_in_one_statement(connection.execution_options(**_SAVE_OPTIONS[dialect]), dialect,
+            stored = _save_in_one_statement(connection.execution_options(**_SAVE_OPTIONS[dialect]), dialect, hint,
                                             person, attempt_id, question_id, response, seq, moment)
         if stored is not None:
             return {"saved": True, "seq": seq, "saved_at": isoformat(moment)}
+    # Autocommit only on a fresh connection: a caller already in a transaction (the demo loader,
+    # a script) keeps it, and the guard makes the save just as safe inside it.
     options = {} if db.session().in_transaction() else _SAVE_OPTIONS.get(dialect, {})
     connection = db.session.connection(execution_options=options)
-    if not outside_session:  # otherwise tried above: what it did not store, the full save decides
-        stored = _save_in_one_statement(connection, dialect, person, attempt_id, question_id, response, seq,
+    if hint is not None and not outside_session:  # what the statement above did not store, the full save decides
+        stored = _save_in_one_statement(connection, dialect, hint, person, attempt_id, question_id, response, seq,
                                         moment)
         if stored is not None:
             db.session.commit()
