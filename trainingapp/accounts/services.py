@@ -57,7 +57,7 @@ def change_password(user: User, current: str, new: str) -> None:
     """Check the current password and the rules, store the new one, end other sessions."""
     if not user.check_password(current):
         raise ServiceError(_l("The current password is wrong."))
-    problems = password_problems(new, user.login)
+    problems = password_problems(new, user.login, user.name)
     if problems:
         raise ServiceError(_l("The new password %(problems)s.", problems="; ".join(problems)))
     if user.check_password(new):
