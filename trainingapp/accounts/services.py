@@ -37,6 +37,10 @@ def authenticate(login: str, password: str) -> User | None:
     """The active person with this login and password, or None; audit-logged either way."""
     login = (login or "").strip().lower()
     user = db.session.scalar(select(User).where(User.login == login))
+    if user is None:
+        # The same work as for a real person (finding 10): the answer's timing must not tell
+        # whether the login exists.
+        hashing.verify_password(hashing.dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
     if user is None or not user.check_password(password) or not user.is_active:
         audit.record("login.failure", actor=user, subject=login)
         db.session.commit()
