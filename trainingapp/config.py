@@ -58,6 +58,10 @@ class Config:
     #: tries (password spraying). Successes are never counted or limited: a whole exam hall
     #: behind one NAT address signs in while someone in it guesses.
     LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "50 per 10 minutes")
+    #: Self check-in: wrong codes one person may type for one session before their self check-in
+    #: to it is locked (until a trainer unlocks it); wrong codes one address may type in all.
+    CHECKIN_WRONG_CODES_BEFORE_LOCK = int(os.environ.get("CHECKIN_WRONG_CODES_BEFORE_LOCK", "5"))
+    CHECKIN_FAILURES_PER_ADDRESS = os.environ.get("CHECKIN_FAILURES_PER_ADDRESS", "50 per 10 minutes")
     #: Signed-in sessions end after this long without a request (never during an exam in progress).
     IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("IDLE_TIMEOUT_MINUTES", "120")))
     ABSOLUTE_TIMEOUT = timedelta(hours=int(os.environ.get("ABSOLUTE_TIMEOUT_HOURS", "12")))
