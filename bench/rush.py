@@ -12,9 +12,9 @@ finalize` after the last deadline and checks the database: every acknowledged an
 stored with its value, every attempt finished, every score equal to a regrade. The exit
 status is 0 only when the pass conditions hold (no lost answer, no error).
 
-Every virtual user comes from 127.0.0.1, so the servers run with
-LOGIN_LIMIT_PER_ADDRESS raised (the per-account limit stays on) and REDIS_URL set so
-every worker and server shares the counts.
+Every virtual user comes from 127.0.0.1; successful sign-ins are never limited per address
+(only failures are counted), and REDIS_URL is set so every worker and server shares the
+counts. (LOGIN_LIMIT_PER_ADDRESS, still passed to the servers, is no longer read.)
 """
 from __future__ import annotations
 

@@ -233,8 +233,10 @@ def test_cli_dry_run_reports_rows_and_exit_status(app, runner, make, town, tmp_p
 
 
 def test_cli_create_admin(app, runner):
-    result = runner.invoke(args=["users", "create-admin", "chief", "--password", "Chief-pass-2026"])
+    # The password must not contain the login ("Chief-pass-2026" for chief would be refused).
+    assert runner.invoke(args=["users", "create-admin", "chief", "--password", "Chief-pass-2026"]).exit_code != 0
+    result = runner.invoke(args=["users", "create-admin", "chief", "--password", "Head-office-2026"])
     assert result.exit_code == 0, result.output
-    assert login(app.test_client(), "chief", "Chief-pass-2026").headers["Location"].endswith("/account/password")
+    assert login(app.test_client(), "chief", "Head-office-2026").headers["Location"].endswith("/account/password")
     assert runner.invoke(args=["users", "create-admin", "chief"]).exit_code != 0
     assert runner.invoke(args=["users", "create-admin", "other", "--password", "123"]).exit_code != 0

@@ -77,8 +77,7 @@ def test_acknowledged_answers_survive_a_killed_worker(app, make, tmp_path):
     exam = make.exam(trainer, people, rules=[("truefalse", 30, 3)])
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "kill-test",
-           "INSTANCE_PATH": str(tmp_path / "instance"), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-           "LOGIN_LIMIT_PER_ADDRESS": "10000 per minute"}
+           "INSTANCE_PATH": str(tmp_path / "instance"), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "3", "-b", f"127.0.0.1:{port}",
                                "--graceful-timeout", "1", "trainingapp:create_app()"],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

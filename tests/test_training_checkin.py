@@ -272,8 +272,17 @@ def test_checkin_decision_with_grace_period():
     assert decision == Decision("ok", "present", "checkin.present")
 
 
+LOCKED = Decision("locked", None, "checkin.locked")
+
+
+def test_a_locked_person_is_refused_whatever_the_code_but_keeps_a_check_in_made():
+    for code_ok in (True, False):
+        assert checkin_decision(STARTS, WINDOW, code_ok, None, True, starts_at=STARTS, locked=True) == LOCKED
+    assert checkin_decision(STARTS, WINDOW, False, "present", True, starts_at=STARTS, locked=True).outcome == "already"
+
+
 def test_every_message_key_is_listed():
-    keys = {case[-1].message_key for case in DECISIONS}
+    keys = {case[-1].message_key for case in DECISIONS} | {LOCKED.message_key}
     assert keys == set(MESSAGE_KEYS)
 
 

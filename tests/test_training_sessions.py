@@ -269,6 +269,80 @@ def test_check_in_is_rate_limited_per_person(app, room, trainer):
     assert check_in(clients["b"], session_id, projector_code(trainer, session_id))[1] == "ok"
 
 
+def _wrong(code):
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+def test_signing_out_and_in_does_not_reset_the_wrong_code_count(app, room, trainer):
+    """Review finding 4: the limit's key held the session version, so signing out and in reset it.
+
+    The probe's attack: a wrong code, sign out, sign in, again. After five wrong codes the
+    person's self check-in to the session is locked, even for the right code, and the trainer's
+    attendance page shows it.
+    """
+    session_id, people, _clients = room
+    clock.freeze(START_UTC - minutes(5))
+    code = projector_code(trainer, session_id)
+    outcomes = []
+    for _ in range(9):
+        guesser = signed_in(app, people["b"])
+        outcomes.append(check_in(guesser, session_id, _wrong(code))[1])
+        guesser.post("/logout")
+    assert outcomes == ["wrong_code"] * 4 + ["locked"] * 5
+    guesser = signed_in(app, people["b"])
+    assert check_in(guesser, session_id, code)[:2] == (422, "locked")
+    assert "cadre_b" not in records(app, session_id)
+    page = trainer.get(f"/sessions/{session_id}/attendance").get_data(as_text=True)
+    assert 'data-locked-person="cadre_b"' in page and 'data-locked-person="cadre_a"' not in page
+    # Others in the room are not affected.
+    assert check_in(signed_in(app, people["a"]), session_id, code)[1] == "ok"
+
+
+def test_the_trainer_unlocks_a_locked_check_in(app, room, trainer):
+    session_id, people, clients = room
+    clock.freeze(START_UTC - minutes(5))
+    code = projector_code(trainer, session_id)
+    for _ in range(5):
+        check_in(clients["b"], session_id, _wrong(code))
+    with app.app_context():
+        from trainingapp.training.sessions import CheckinFailure
+        locked = db.session.scalar(select(CheckinFailure).where(CheckinFailure.session_id == session_id))
+        assert locked.wrong_codes == 5 and locked.locked_at is not None
+        db.session.remove()
+    response = trainer.post(f"/sessions/{session_id}/checkin-locks/{people['b'].id}/unlock")
+    assert response.status_code == 302
+    assert 'id="checkin-locks"' not in trainer.get(f"/sessions/{session_id}/attendance").get_data(as_text=True)
+    assert check_in(clients["b"], session_id, code)[1] == "ok"
+
+
+def test_codes_typed_on_the_check_in_page_count_and_a_locked_person_learns_nothing(app, room, trainer):
+    session_id, _people, clients = room
+    clock.freeze(START_UTC - minutes(5))
+    code = projector_code(trainer, session_id)
+    for _ in range(5):
+        assert clients["b"].post("/checkin", data={"code": _wrong(code)}).status_code == 422
+    # Locked: the right code is not even tried against the session.
+    right = clients["b"].post("/checkin", data={"code": code})
+    assert right.status_code == 422 and 'data-outcome' not in right.get_data(as_text=True)
+    assert 'data-locked="1"' in right.get_data(as_text=True)
+    assert "cadre_b" not in records(app, session_id)
+    assert 'data-locked-person="cadre_b"' in trainer.get(f"/sessions/{session_id}/attendance").get_data(as_text=True)
+
+
+def test_wrong_codes_from_one_address_are_limited_across_people(app, room, trainer, monkeypatch):
+    session_id, people, clients = room
+    monkeypatch.setitem(app.config, "CHECKIN_FAILURES_PER_ADDRESS", "8 per 10 minutes")
+    clock.freeze(START_UTC - minutes(5))
+    code = projector_code(trainer, session_id)
+    for person in ("a", "b"):
+        for _ in range(4):
+            assert check_in(clients[person], session_id, _wrong(code))[1] == "wrong_code"
+    refused = clients["c"].post(f"/checkin/{session_id}", data={"code": code})
+    assert refused.status_code == 429 and 'data-outcome="address_limit"' in refused.get_data(as_text=True)
+    assert "cadre_c" not in records(app, session_id)
+    assert clients["c"].post("/checkin", data={"code": code}).status_code == 429
+
+
 # --- the roster page -------------------------------------------------------------------------------
 
 def test_roster_page_marks_many_at_once_and_leave_needs_a_reason(app, room, trainer):

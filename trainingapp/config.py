@@ -48,10 +48,20 @@ class Config:
     #: Login throttling counts: per process in memory, shared between servers through Redis.
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
-    #: Guessing one account's password is stopped hard; a whole exam hall behind one NAT
-    #: address must still be able to sign in within a few minutes.
-    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "8 per 15 minutes")
-    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "600 per minute")
+    #: Sign-in throttling (accounts/throttle.py). Per login: LOGIN_FREE_FAILURES wrong passwords,
+    #: then a delay of LOGIN_DELAY_SECONDS that doubles with each further failure up to
+    #: LOGIN_DELAY_MAX_SECONDS; no lock for good (kept in the database: survives restarts).
+    LOGIN_FREE_FAILURES = int(os.environ.get("LOGIN_FREE_FAILURES", "5"))
+    LOGIN_DELAY_SECONDS = int(os.environ.get("LOGIN_DELAY_SECONDS", "60"))
+    LOGIN_DELAY_MAX_SECONDS = int(os.environ.get("LOGIN_DELAY_MAX_SECONDS", "1800"))
+    #: Failed sign-ins one address may make across all logins before its failures get no free
+    #: tries (password spraying). Successes are never counted or limited: a whole exam hall
+    #: behind one NAT address signs in while someone in it guesses.
+    LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "50 per 10 minutes")
+    #: Self check-in: wrong codes one person may type for one session before their self check-in
+    #: to it is locked (until a trainer unlocks it); wrong codes one address may type in all.
+    CHECKIN_WRONG_CODES_BEFORE_LOCK = int(os.environ.get("CHECKIN_WRONG_CODES_BEFORE_LOCK", "5"))
+    CHECKIN_FAILURES_PER_ADDRESS = os.environ.get("CHECKIN_FAILURES_PER_ADDRESS", "50 per 10 minutes")
     #: Signed-in sessions end after this long without a request (never during an exam in progress).
     IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("IDLE_TIMEOUT_MINUTES", "120")))
     ABSOLUTE_TIMEOUT = timedelta(hours=int(os.environ.get("ABSOLUTE_TIMEOUT_HOURS", "12")))

@@ -124,7 +124,20 @@ def edit_person(person_id):
         else:
             flash(_("Saved %(name)s.", name=person.name), "success")
             return redirect(url_for("people.list_people"))
-    return render_template("accounts/person_form.html", form=form, person=person, confirm=ConfirmForm())
+    return render_template("accounts/person_form.html", form=form, person=person, confirm=ConfirmForm(),
+                           login_delay=services.login_delay(person), moment=now())
+
+
+@bp.route("/people/<int:person_id>/clear-sign-in-delay", methods=["POST"])
+@roles_required(*MANAGERS)
+def clear_login_delay(person_id):
+    """End the person's sign-in delay after wrong passwords (their password is checked again at once)."""
+    person = ensure_can_manage_user(db.session.get(User, person_id))
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.clear_login_delay(current_user, person)
+    flash(_("The failed sign-ins of %(name)s are forgotten: they can sign in again now.", name=person.name), "success")
+    return redirect(url_for("people.edit_person", person_id=person.id))
 
 
 @bp.route("/people/<int:person_id>/reset-password", methods=["POST"])

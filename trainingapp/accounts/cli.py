@@ -72,7 +72,7 @@ def create_admin(login, name, password):
     if db.session.scalar(select(User).where(User.login == login)):
         raise click.ClickException(f"{login} already exists")
     if password:
-        problems = password_problems(password, login)
+        problems = password_problems(password, login, name)
         if problems:
             raise click.ClickException("password " + "; ".join(problems))
     department = db.session.scalar(select(Department).where(Department.parent_id.is_(None))

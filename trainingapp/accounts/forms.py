@@ -22,7 +22,8 @@ class ChangePasswordForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired()],
                             render_kw={"autocomplete": "current-password"})
     new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=128)],
-                        description=_l("At least 8 characters; not your login name; not a common password."),
+                        description=_l("At least 8 characters; not containing your login, your name or its pinyin; "
+                                        "not a common password."),
                         render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("New password again"),
                             validators=[DataRequired(), EqualTo("new", message=_l("The two new passwords differ."))],

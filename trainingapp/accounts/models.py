@@ -131,3 +131,16 @@ class User(db.Model):
 
     def __repr__(self):
         return f"<User {self.login}>"
+
+
+class LoginThrottle(db.Model):
+    """Recent failed sign-ins of one typed login, existing or not (see accounts/throttle.py)."""
+
+    __tablename__ = "login_throttle"
+
+    #: The login as typed, lower case and trimmed: unknown logins are throttled exactly alike.
+    login: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failed_at: Mapped[object] = mapped_column(db.DateTime, index=True)
+    #: No password is checked for this login before this moment (None: no delay).
+    blocked_until: Mapped[object | None] = mapped_column(db.DateTime)

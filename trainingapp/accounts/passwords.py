@@ -1,12 +1,15 @@
-"""Password rules (ASVS 6.2): length, not the login name, not a common password."""
+"""Password rules (ASVS 6.2): length, not the login or the name (also in pinyin), not a common password."""
 from __future__ import annotations
 
 import math
+import re
 import secrets
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
+from pypinyin import lazy_pinyin
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -27,22 +30,72 @@ GENERATED_HASH_METHOD = "pbkdf2:sha256:1"
 
 @lru_cache(maxsize=1)
 def common_passwords() -> frozenset[str]:
+    """The refused common passwords (about 33,000, lower case; see common_passwords_build.py)."""
     path = Path(__file__).with_name("common_passwords.txt")
     return frozenset(line.strip().lower() for line in path.read_text("utf-8").splitlines()
                      if line.strip() and not line.startswith("#"))
 
 
-def password_problems(password: str, login: str = "") -> list[str]:
-    """Every reason this password is not acceptable; empty when it is."""
+#: Logins and names shorter than this are not looked for inside a password ("li" is in too many words).
+_MIN_CONTAINED = 4
+#: One Latin word with only digits and symbols around it ("Dragon2024!").
+_WORD_WITH_DECORATION = re.compile(r"[0-9\W_]*([a-z]+)[0-9\W_]*")
+_ONLY_DIGITS_OR_SYMBOLS = re.compile(r"[^a-z]*")
+
+
+def _compact(text: str) -> str:
+    """Lower case without spaces, dots, dashes: how a login or a name is hidden inside a password."""
+    return re.sub(r"[\s._\-]+", "", unicodedata.normalize("NFKC", text).lower())
+
+
+def name_forms(name: str) -> tuple[set[str], set[str]]:
+    """(whole forms, initials) of a person's name: the characters and their toneless pinyin
+    (张伟: {"张伟", "zhangwei", "weizhang"}, {"zw", "wz"}); a Latin name gives itself."""
+    name = _compact(name)
+    if not name:
+        return set(), set()
+    syllables = [s for s in lazy_pinyin(name, errors="ignore") if s.isascii() and s.isalpha()]
+    wholes = {name} | ({"".join(syllables)} if syllables else set())
+    initials = set()
+    if len(syllables) >= 2:
+        # Given name first is common too ("weizhang"); the initials ("zw") with a birthday
+        # are the classic cadre password.
+        wholes.add("".join(syllables[1:] + syllables[:1]))
+        initials = {"".join(s[0] for s in syllables), "".join(s[0] for s in syllables[1:] + syllables[:1])}
+    return {w for w in wholes if len(w) >= _MIN_CONTAINED or not w.isascii()}, initials
+
+
+def password_problems(password: str, login: str = "", name: str = "") -> list[str]:
+    """Every reason this password is not acceptable (ASVS 6.2.1, 6.2.11, 6.2.12); empty when it is.
+
+    Refused: fewer than MIN_LENGTH or more than MAX_LENGTH characters; containing the login
+    (a mobile or staff number) or the person's name, in characters or pinyin, either order;
+    the name's pinyin initials with only digits or symbols around them; a password of the
+    common list, also with digits or symbols added before or after it.
+    """
     problems = []
     if len(password) < MIN_LENGTH:
         problems.append(str(_l("at least %(n)s characters", n=MIN_LENGTH)))
     if len(password) > MAX_LENGTH:
         problems.append(str(_l("at most %(n)s characters", n=MAX_LENGTH)))
-    if login and password.strip().lower() == login.strip().lower():
-        problems.append(str(_l("must not be the login name")))
-    if password.lower() in common_passwords():
+    compact = _compact(password)
+    login = _compact(login)
+    if login and (compact == login or (len(login) >= _MIN_CONTAINED and login in compact)):
+        problems.append(str(_l("must not contain the login name (the mobile or staff number)")))
+    wholes, initials = name_forms(name)
+    if any(whole in compact for whole in wholes):
+        problems.append(str(_l("must not contain your name, in characters or in pinyin")))
+    elif any(_ONLY_DIGITS_OR_SYMBOLS.fullmatch(compact.replace(initial, "", 1)) and initial in compact
+             for initial in initials):
+        problems.append(str(_l("must not be the initials of your name with digits or symbols")))
+    common = common_passwords()
+    lowered = password.strip().lower()
+    decorated = _WORD_WITH_DECORATION.fullmatch(lowered)
+    if lowered in common or compact in common:
         problems.append(str(_l("is one of the most common passwords")))
+    elif decorated and len(decorated.group(1)) >= _MIN_CONTAINED and decorated.group(1) in common:
+        # "Dragon2024!" is "dragon" with a year and a symbol: the first thing a guesser tries.
+        problems.append(str(_l("is a common password with digits or symbols added")))
     return problems
 
 

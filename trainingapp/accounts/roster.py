@@ -242,7 +242,7 @@ def plan_roster(frame: pd.DataFrame, tree: DepartmentTree, existing: dict[str, E
                 errors.append(RowError(rownum, col["login"], str(_l(
                     "you cannot change your own role or status by import"))))
         elif password:
-            for problem in password_problems(password, login):
+            for problem in password_problems(password, login, name):
                 errors.append(RowError(rownum, col["password"], str(_l(
                     "the initial password %(problem)s", problem=problem))))
 

@@ -1,15 +1,19 @@
 """Use cases of accounts and departments: one public function per action, one commit each."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 import pandas as pd
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, case, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..clock import now
 from ..extensions import db
-from . import audit, hashing
-from .models import Department, User
+from . import audit, hashing, throttle
+from .models import Department, LoginThrottle, User
 from .passwords import GENERATED_HASH_METHOD, generate_password, password_problems
 from .roster import ExistingPerson, RosterPlan, plan_roster
 from .tree import DepartmentTree
@@ -33,17 +37,88 @@ def _hash_generated(password: str) -> str:
                                                                   GENERATED_HASH_METHOD))
 
 
-def authenticate(login: str, password: str) -> User | None:
-    """The active person with this login and password, or None; audit-logged either way."""
-    login = (login or "").strip().lower()
-    user = db.session.scalar(select(User).where(User.login == login))
-    if user is None or not user.check_password(password) or not user.is_active:
-        audit.record("login.failure", actor=user, subject=login)
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a sign-in attempt: the person, or None with the moment (naive UTC) before
+    which this login's password will not be checked again (None: try again at once)."""
+
+    user: User | None
+    wait_until: datetime | None = None
+    #: True when the attempt was refused unchecked, because of a delay still running.
+    unchecked: bool = False
+
+
+def login_policy() -> throttle.Policy:
+    config = current_app.config
+    return throttle.Policy(free=int(config["LOGIN_FREE_FAILURES"]),
+                           first=timedelta(seconds=int(config["LOGIN_DELAY_SECONDS"])),
+                           cap=timedelta(seconds=int(config["LOGIN_DELAY_MAX_SECONDS"])))
+
+
+def _count_failure(login: str, moment: datetime, policy: throttle.Policy, *, address_over_budget: bool) -> int:
+    """Add one failure to the login's count in one statement (parallel failures are all counted);
+    returns the new count. A count idle past policy.memory starts again; an address over its
+    budget skips the free failures."""
+    table = LoginThrottle.__table__
+    first = policy.free if address_over_budget else 1
+    counted = case((table.c.last_failed_at < moment - policy.memory, 1), else_=table.c.failures + 1)
+    if address_over_budget:
+        counted = case((counted < policy.free, policy.free), else_=counted)
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    statement = insert.values(login=login, failures=first, last_failed_at=moment).on_conflict_do_update(
+        index_elements=[table.c.login], set_={"failures": counted, "last_failed_at": moment}
+    ).returning(table.c.failures)
+    return db.session.execute(statement).scalar_one()
+
+
+def authenticate(login: str, password: str, *, address_over_budget: bool = False) -> SignIn:
+    """Sign-in with throttling (accounts/throttle.py); audit-logged either way.
+
+    A login in its delay is refused without checking the password. Otherwise the password is
+    checked (against a dummy hash for an unknown login, so both cost the same); a failure is
+    counted and may start or double the delay; a success forgets the login's failures.
+    """
+    login = (login or "").strip().lower()[:64]
+    moment, policy = now(), login_policy()
+    blocked_until = db.session.scalar(select(LoginThrottle.blocked_until).where(LoginThrottle.login == login))
+    if blocked_until is not None and blocked_until > moment:
+        audit.record("login.delayed", subject=login, until=blocked_until.isoformat(timespec="seconds"))
         db.session.commit()
-        return None
+        return SignIn(None, blocked_until, unchecked=True)
+    user = db.session.scalar(select(User).where(User.login == login))
+    if user is None:
+        # The same work as for a real person (finding 10): the answer's timing must not tell
+        # whether the login exists.
+        hashing.verify_password(hashing.dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+    if user is None or not user.check_password(password) or not user.is_active:
+        failures = _count_failure(login, moment, policy, address_over_budget=address_over_budget)
+        wait = throttle.delay(failures, policy)
+        until = moment + wait if wait is not None else None
+        db.session.execute(update(LoginThrottle).where(LoginThrottle.login == login).values(blocked_until=until))
+        audit.record("login.failure", actor=user, subject=login, failures=failures,
+                     **({"address_over_budget": True} if address_over_budget else {}))
+        if until is not None:
+            audit.record("login.lockout", actor=user, subject=login, failures=failures,
+                         until=until.isoformat(timespec="seconds"))
+        db.session.commit()
+        return SignIn(None, until)
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.login == login))
     audit.record("login.success", actor=user, subject=login)
     db.session.commit()
-    return user
+    return SignIn(user)
+
+
+def login_delay(person: User) -> LoginThrottle | None:
+    """The person's failed sign-ins still remembered, for their page (None when there are none)."""
+    return db.session.get(LoginThrottle, person.login)
+
+
+def clear_login_delay(actor: User, person: User) -> None:
+    """Forget the person's failed sign-ins: the delay ends now (an administrator's decision)."""
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.login == person.login))
+    audit.record("login.delay_cleared", actor=actor, subject=person.login)
+    db.session.commit()
 
 
 def end_sessions(user: User) -> None:
@@ -57,7 +132,7 @@ def change_password(user: User, current: str, new: str) -> None:
     """Check the current password and the rules, store the new one, end other sessions."""
     if not user.check_password(current):
         raise ServiceError(_l("The current password is wrong."))
-    problems = password_problems(new, user.login)
+    problems = password_problems(new, user.login, user.name)
     if problems:
         raise ServiceError(_l("The new password %(problems)s.", problems="; ".join(problems)))
     if user.check_password(new):

@@ -1,10 +1,14 @@
 """Sign-in, sign-out, password change and language choice."""
+import math
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
+from limits import parse as parse_limit
 from sqlalchemy import select
 
 from ..clock import now
@@ -134,35 +138,46 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-def _login_name() -> str:
-    """The per-account throttling key: the login typed, the same for existing and unknown names."""
-    return "login:" + (request.form.get("login") or "").strip().lower()[:64]
+def _address() -> str:
+    return get_remote_address() or ""
 
 
-def _failed(response) -> bool:
-    # The form comes back (200) on a failure; a redirect means success.
-    return response.status_code == 200
+def _address_over_budget() -> bool:
+    """Whether this address has used up its budget of failed sign-ins (across every login)."""
+    budget = parse_limit(current_app.config["LOGIN_FAILURES_PER_ADDRESS"])
+    return not limiter.limiter.test(budget, "login-failures", _address())
 
 
-def _lockout(limit) -> None:
-    from . import audit
-    audit.record("login.lockout", subject=(request.form.get("login") or "")[:64], limit=str(limit.limit))
-    db.session.commit()
+def _spend_address_budget() -> None:
+    limiter.limiter.hit(parse_limit(current_app.config["LOGIN_FAILURES_PER_ADDRESS"]), "login-failures", _address())
+
+
+def _wait_message(until) -> str:
+    minutes = max(1, math.ceil((until - now()).total_seconds() / 60))
+    return _("Too many wrong passwords for this login. Its password is not checked again before %(time)s "
+             "(in %(minutes)s min); then the right password signs in. An administrator can also clear this "
+             "on the person's page.", time=format_datetime(until, "HH:mm"), minutes=minutes)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_login_name, methods=["POST"],
-               deduct_when=_failed, on_breach=_lockout)
 def login():
+    """Sign-in, throttled per login (a doubling delay, see accounts/throttle.py) and, for failures
+    only, per address: successes are never limited, so a whole hall behind one address gets in."""
     if current_user.is_authenticated:
         return redirect(url_for("home"))
     form = LoginForm(next=request.args.get("next"))
     if form.validate_on_submit():
-        user = services.authenticate(form.login.data, form.password.data)
-        if user is None:
+        result = services.authenticate(form.login.data, form.password.data,
+                                       address_over_budget=_address_over_budget())
+        if result.user is None:
+            if not result.unchecked:
+                _spend_address_budget()
+            if result.wait_until is not None:
+                flash(_wait_message(result.wait_until), "danger")
+                return render_template("accounts/login.html", form=form), 429
             flash(_("Wrong login or password, or the account is not active."), "danger")
         else:
+            user = result.user
             session.clear()  # a fresh session at sign-in: nothing carried over (fixation)
             login_user(user)
             session["signed_in_at"] = session["seen_at"] = now().timestamp()

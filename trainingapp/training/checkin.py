@@ -27,6 +27,7 @@ MESSAGE_KEYS = (
     "checkin.too_early",
     "checkin.closed",
     "checkin.wrong_code",
+    "checkin.locked",
     "checkin.already",
     "checkin.present",
     "checkin.late",
@@ -44,7 +45,7 @@ Window = tuple[datetime, datetime]
 class Decision:
     """The answer to one check-in attempt.
 
-    outcome: "too_early" | "closed" | "wrong_code" | "already" | "ok";
+    outcome: "too_early" | "closed" | "wrong_code" | "locked" | "already" | "ok";
     status: "present" | "late" | "walk_in" for "ok", the existing status for "already",
     otherwise None; message_key: one of MESSAGE_KEYS.
     """
@@ -193,11 +194,15 @@ def checkin_decision(
     *,
     starts_at: datetime,
     late_after: timedelta = timedelta(0),
+    locked: bool = False,
 ) -> Decision:
     """The outcome of one attempt. Checked in already wins over everything (checking in twice
-    is harmless and keeps the first status); then the window; then the code."""
+    is harmless and keeps the first status); then a lock after too many wrong codes (whatever
+    the code, so a locked person learns nothing more about codes); then the window; then the code."""
     if already is not None:
         return Decision("already", already, "checkin.already")
+    if locked:
+        return Decision("locked", None, "checkin.locked")
     opens, closes = window
     if now < opens:
         return Decision("too_early", None, "checkin.too_early")

@@ -7,9 +7,11 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+from flask import current_app
 from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import case, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts import audit
@@ -19,7 +21,7 @@ from ..clock import now
 from ..extensions import db
 from ..reports.training_figures import AttendanceRecord, SessionRecord, Totals, session_totals
 from . import checkin
-from .sessions import ATTENDANCE_STATUSES, Attendance, TrainingSession
+from .sessions import ATTENDANCE_STATUSES, Attendance, CheckinFailure, TrainingSession
 from .signin_sheet import Person, SigninPlan, plan_signin
 
 
@@ -272,18 +274,64 @@ def current_code(session: TrainingSession, moment: datetime | None = None) -> st
     return checkin.code_at(session.checkin_secret, moment or now(), rotate_seconds=session.rotate_seconds)
 
 
+def _wrong_codes_before_lock() -> int:
+    return max(1, int(current_app.config["CHECKIN_WRONG_CODES_BEFORE_LOCK"]))
+
+
+def locked_session_ids(user, session_ids: Iterable[int]) -> set[int]:
+    """Of these sessions, those whose self check-in is locked for this person."""
+    ids = list(session_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(CheckinFailure.session_id).where(
+        CheckinFailure.user_id == user.id, CheckinFailure.session_id.in_(ids), CheckinFailure.locked_at.is_not(None))))
+
+
+def _count_wrong_code(user, sessions: list[TrainingSession], moment: datetime) -> list[TrainingSession]:
+    """Add a wrong code to the person's count at each session, one upsert each (parallel tries are
+    all counted); lock the ones that reach the limit. Returns the sessions locked by this code."""
+    limit = _wrong_codes_before_lock()
+    table = CheckinFailure.__table__
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    counted = table.c.wrong_codes + 1
+    newly_locked = []
+    for session in sessions:
+        statement = insert.values(session_id=session.id, user_id=user.id, wrong_codes=1, last_wrong_at=moment,
+                                  locked_at=moment if limit <= 1 else None).on_conflict_do_update(
+            index_elements=[table.c.session_id, table.c.user_id],
+            set_={"wrong_codes": counted, "last_wrong_at": moment,
+                  "locked_at": case((table.c.locked_at.is_(None) & (counted >= limit), moment),
+                                    else_=table.c.locked_at)},
+        ).returning(table.c.wrong_codes, table.c.locked_at)
+        wrong_codes, locked_at = db.session.execute(statement).one()
+        if locked_at == moment and wrong_codes >= limit:
+            newly_locked.append(session)
+            audit.record("checkin.lockout", actor=user, subject=f"session:{session.id}", wrong_codes=wrong_codes)
+    return newly_locked
+
+
 def self_check_in(user, session: TrainingSession, code) -> checkin.Decision:
     """One check-in attempt with a typed or scanned code; harmless to repeat.
 
     A record the staff made in advance (on leave, absent) is replaced when the person turns up.
+    A wrong code is counted for this person and session (in the database: signing out and in
+    changes nothing); at CHECKIN_WRONG_CODES_BEFORE_LOCK their self check-in to the session is
+    locked, and refused whatever the code, until a trainer unlocks it or marks them by hand.
     """
     moment = now()
     record = records_by_user(session).get(user.id)
     already = record.status if record is not None and record.status in ("present", "late", "walk_in") else None
-    code_ok = checkin.verify_code(session.checkin_secret, code, moment, rotate_seconds=session.rotate_seconds,
-                                  window=window(session))
+    locked = already is None and bool(locked_session_ids(user, [session.id]))
+    code_ok = not locked and checkin.verify_code(session.checkin_secret, code, moment,
+                                                 rotate_seconds=session.rotate_seconds, window=window(session))
     decision = checkin.checkin_decision(moment, window(session), code_ok, already,
-                                        user.id in expected_ids(session), starts_at=session.starts_at)
+                                        user.id in expected_ids(session), starts_at=session.starts_at, locked=locked)
+    if decision.outcome == "wrong_code":
+        if _count_wrong_code(user, [session], moment):
+            decision = checkin.Decision("locked", None, "checkin.locked")
+        db.session.commit()
+        return decision
     if decision.outcome != "ok":
         return decision
     _put(session, user.id, record, status=decision.status, reason="", source="self", actor_id=user.id,
@@ -298,20 +346,62 @@ def self_check_in(user, session: TrainingSession, code) -> checkin.Decision:
     return decision
 
 
+def count_unmatched_code(user, moment: datetime | None = None) -> list[TrainingSession]:
+    """A code typed on the check-in page that matched no session counts as a wrong code at every
+    session whose check-in is open now (it was a guess at all of them). Returns the sessions it
+    locked, after committing."""
+    moment = moment or now()
+    open_now = [s for s in _candidate_sessions(moment) if checkin.in_window(moment, window(s))]
+    unlocked = [s for s in open_now if s.id not in locked_session_ids(user, [s.id for s in open_now])]
+    locked = _count_wrong_code(user, unlocked, moment)
+    db.session.commit()
+    return locked
+
+
+def checkin_locks(session: TrainingSession) -> list[CheckinFailure]:
+    """The people whose self check-in to this session is locked, first locked first."""
+    return list(db.session.scalars(select(CheckinFailure).where(
+        CheckinFailure.session_id == session.id, CheckinFailure.locked_at.is_not(None))
+        .order_by(CheckinFailure.locked_at)))
+
+
+def unlock_checkin(actor, session: TrainingSession, person_id: int) -> User:
+    """Let the person check in by themselves again (their wrong codes are forgotten)."""
+    lock = db.session.scalar(select(CheckinFailure).where(CheckinFailure.session_id == session.id,
+                                                          CheckinFailure.user_id == person_id))
+    if lock is None:
+        raise ServiceError(_l("This person's check-in is not locked."))
+    person = lock.user
+    db.session.delete(lock)
+    audit.record("checkin.unlock", actor=actor, subject=person.login, session=session.id)
+    db.session.commit()
+    return person
+
+
 def _local_day_bounds(moment: datetime) -> tuple[datetime, datetime]:
     """The local calendar day around `moment`, as naive UTC (start, end)."""
     local_day = to_local(moment).replace(hour=0, minute=0, second=0, microsecond=0)
     return to_utc(local_day), to_utc(local_day + timedelta(days=1))
 
 
-def session_for_code(code, moment: datetime | None = None) -> TrainingSession | None:
-    """The session a typed code belongs to: among today's sessions (and any whose window is
-    open), the one whose code it is, open windows first; None when the code matches none."""
-    moment = moment or now()
+def _candidate_sessions(moment: datetime) -> list[TrainingSession]:
+    """Today's sessions and any whose window is open."""
     start, end = _local_day_bounds(moment)
-    candidates = db.session.scalars(select(TrainingSession).where(
+    return list(db.session.scalars(select(TrainingSession).where(
         TrainingSession.starts_at >= min(start, moment - timedelta(minutes=30)),
-        TrainingSession.starts_at <= max(end, moment + timedelta(minutes=30)))).all()
+        TrainingSession.starts_at <= max(end, moment + timedelta(minutes=30)))))
+
+
+def session_for_code(code, moment: datetime | None = None, *, user=None) -> TrainingSession | None:
+    """The session a typed code belongs to: among today's sessions (and any whose window is
+    open), the one whose code it is, open windows first; None when the code matches none.
+    Sessions whose self check-in is locked for `user` are never tried, so a locked person
+    learns nothing about their codes."""
+    moment = moment or now()
+    candidates = _candidate_sessions(moment)
+    if user is not None:
+        locked = locked_session_ids(user, [s.id for s in candidates])
+        candidates = [s for s in candidates if s.id not in locked]
     # Without a window here: a right code outside the window gets "too early" or "closed" from
     # self_check_in rather than a misleading "wrong code".
     matches = [s for s in candidates

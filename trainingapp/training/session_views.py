@@ -7,7 +7,9 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
+from limits import parse as parse_limit
 from sqlalchemy import extract, select
 
 from .. import staged
@@ -29,7 +31,8 @@ MANAGERS = ("admin", "trainer")
 VIEWERS = ("admin", "trainer", "liaison")
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-#: Check-in attempts per person and minute: a 6-digit code cannot be guessed in the window.
+#: Check-in attempts per person and minute (a brake on scripts; the real bound on guessing is
+#: CHECKIN_WRONG_CODES_BEFORE_LOCK per person and session, kept in the database).
 CHECKIN_LIMIT = "10 per minute"
 
 CHECKIN_MESSAGES = {
@@ -37,6 +40,8 @@ CHECKIN_MESSAGES = {
     "checkin.closed": _l("Check-in closed at %(closes)s, 30 minutes after the start. Ask the trainer to record "
                          "your attendance."),
     "checkin.wrong_code": _l("The code is wrong or has expired. Type the code the screen shows now."),
+    "checkin.locked": _l("Your self check-in to this session is locked after too many wrong codes. Ask the "
+                         "trainer in the room to record your attendance."),
     "checkin.already": _l("You have already checked in (%(status)s). There is nothing more to do."),
     "checkin.present": _l("You are checked in. Welcome!"),
     "checkin.late": _l("You are checked in, as late: the session started at %(starts)s."),
@@ -250,7 +255,23 @@ def mark_attendance(session_id):
     return render_template("training/sessions/attendance.html", session=session, people=people, extra=extra,
                            records=records, submitted=submitted, statuses=ATTENDANCE_STATUSES,
                            tree=department_tree(), confirm=ConfirmForm(), walk_in=WalkInForm(),
+                           checkin_locks=services.checkin_locks(session),
                            figures=services.session_figures(session, len(people))), 200 if submitted is None else 422
+
+
+@bp.route("/sessions/<int:session_id>/checkin-locks/<int:person_id>/unlock", methods=["POST"])
+@roles_required(*MANAGERS)
+def unlock_checkin(session_id, person_id):
+    """Let a person locked out of self check-in (too many wrong codes) try again."""
+    session = _session(session_id, manage=True)
+    _checked()
+    try:
+        person = services.unlock_checkin(current_user, session, person_id)
+    except services.ServiceError as error:
+        _flash_error(error)
+    else:
+        flash(_("%(name)s can check in with the code again.", name=person.name), "success")
+    return redirect(url_for("sessions.mark_attendance", session_id=session.id))
 
 
 @bp.route("/sessions/<int:session_id>/attendance/all-present", methods=["POST"])
@@ -429,7 +450,26 @@ def confirm_signin(token):
 # --- self check-in ------------------------------------------------------------------------------
 
 def _checkin_key():
-    return f"checkin:{current_user.get_id() if current_user.is_authenticated else request.remote_addr}"
+    # The person's id alone: a key with the session version (as the login cookie carries it)
+    # started afresh at every sign-in (review finding 4).
+    return f"checkin:{current_user.id if current_user.is_authenticated else request.remote_addr}"
+
+
+def _address_budget():
+    return parse_limit(current_app.config["CHECKIN_FAILURES_PER_ADDRESS"])
+
+
+def _address_over_budget() -> bool:
+    """This address has typed too many wrong codes (across every person) for now."""
+    return not limiter.limiter.test(_address_budget(), "checkin-failures", get_remote_address() or "")
+
+
+def _spend_address_budget() -> None:
+    limiter.limiter.hit(_address_budget(), "checkin-failures", get_remote_address() or "")
+
+
+def _refuse_address():
+    return render_template("training/sessions/checkin_refused.html"), 429
 
 
 def _message(decision: checkin.Decision, session: TrainingSession) -> str:
@@ -452,17 +492,24 @@ def checkin_home():
     """Type the code on the screen; today's sessions the person is expected at are listed."""
     form = CheckinCodeForm()
     if form.validate_on_submit():
-        session = services.session_for_code(form.code.data)
+        if _address_over_budget():
+            return _refuse_address()
+        session = services.session_for_code(form.code.data, user=current_user)
         if session is not None:
             decision = services.self_check_in(current_user, session, form.code.data)
+            if decision.outcome in ("wrong_code", "locked"):
+                _spend_address_budget()
             return _result(decision, session, 200 if decision.outcome in ("ok", "already") else 422)
+        _spend_address_budget()
+        services.count_unmatched_code(current_user)
         form.code.errors.append(_("This code matches no session now: it is wrong or has expired. Type the code "
                                   "the screen shows now."))
     moment = now()
     sessions = services.todays_sessions(current_user, moment)
     records = {s.id: services.records_by_user(s).get(current_user.id) for s in sessions}
+    locked = services.locked_session_ids(current_user, [s.id for s in sessions])
     return render_template("training/sessions/checkin.html", form=form, sessions=sessions, records=records,
-                           window=services.window, moment=moment), 200 if not form.errors else 422
+                           window=services.window, moment=moment, locked=locked), 200 if not form.errors else 422
 
 
 @bp.route("/checkin/<int:session_id>", methods=["GET", "POST"])
@@ -475,7 +522,11 @@ def checkin_session(session_id):
         abort(404)
     form = CheckinCodeForm()
     if form.validate_on_submit():
+        if _address_over_budget():
+            return _refuse_address()
         decision = services.self_check_in(current_user, session, form.code.data)
+        if decision.outcome in ("wrong_code", "locked"):
+            _spend_address_budget()
         return _result(decision, session, 200 if decision.outcome in ("ok", "already") else 422)
     if request.method == "GET":
         form.code.data = request.args.get("code", "")

@@ -142,3 +142,26 @@ class Attendance(db.Model):
     @property
     def source_label(self) -> str:
         return str(SOURCES[self.source])
+
+
+class CheckinFailure(db.Model):
+    """Wrong self check-in codes of one person for one session: at CHECKIN_WRONG_CODES_BEFORE_LOCK
+    the person's self check-in to that session is locked until a trainer unlocks it (review
+    finding 4: a limit kept in the session cookie reset at every sign-in)."""
+
+    __tablename__ = "checkin_failure"
+    __table_args__ = (
+        UniqueConstraint("session_id", "user_id", name="uq_checkin_failure_session_user"),
+        # Locked exactly when the lock time is set; never locked without a wrong code.
+        CheckConstraint("locked_at IS NULL OR wrong_codes > 0", name="locked_after_wrong_codes"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_session.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    wrong_codes: Mapped[int] = mapped_column(default=0)
+    last_wrong_at: Mapped[object] = mapped_column(db.DateTime)
+    #: When the self check-in was locked (None: not locked); a trainer's unlock deletes the row.
+    locked_at: Mapped[object | None] = mapped_column(db.DateTime)
+
+    user = relationship("User", foreign_keys=[user_id])
