@@ -22,7 +22,8 @@ def settings(**overrides):
     data = {"title": "2026年度学法考试", "description": "", "year": 2026, "opens_at": local(opens),
             "closes_at": local(opens + timedelta(days=3)), "latest_start_at": "", "duration_minutes": 60,
             "attempts_allowed": 3, "counting": "best", "pass_mark": "", "excellent_mark": "",
-            "multiple_scoring": "all_or_nothing", "shuffle_questions": "y", "shuffle_options": "y",
+            "multiple_scoring": "all_or_nothing", "fill_scoring": "all_or_nothing",
+            "shuffle_questions": "y", "shuffle_options": "y",
             "review_policy": "score", "tab_switch_limit": "", "required_credits": "", "makeup_of_id": 0}
     data.update(overrides)
     return data
