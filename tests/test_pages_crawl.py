@@ -60,6 +60,8 @@ def _crawl(client, start="/"):
             continue
         if response.status_code in (301, 302, 303):
             continue
+        if response.headers.get("Content-Type", "").count("charset") > 1:
+            problems.append(f"{url}: Content-Type {response.headers['Content-Type']!r} names its charset twice")
         if response.mimetype != "text/html":
             continue
         page = _Page()

@@ -92,3 +92,10 @@ class ReasonForm(FlaskForm):
     minutes = IntegerField(_l("Extra minutes"), validators=[Optional(), NumberRange(1, 600)])
     login = StringField(_l("Login of the person to add"), validators=[Optional(), Length(max=64)])
     submit = SubmitField(_l("Apply"))
+
+
+class PublishForm(FlaskForm):
+    """Publishing cannot be undone, so the trainer ticks that they know it before the server acts."""
+    confirmed = BooleanField(_l("I have checked the paper and the candidates: after publishing, the paper rules, "
+                                "the marks and the candidate list cannot be changed."),
+                             validators=[DataRequired(_l("Tick the box to confirm: publishing cannot be undone."))])

@@ -144,7 +144,7 @@ def export_exam(exam_id, fmt):
     content = exports.exam_csv(report)
     audit.record("report.export", actor=current_user, subject=exam.title, format=fmt)
     db.session.commit()
-    return send_file(BytesIO(content), as_attachment=True, mimetype="text/csv; charset=utf-8",
+    return send_file(BytesIO(content), as_attachment=True, mimetype="text/csv",
                      download_name=download_name)
 
 
@@ -330,5 +330,5 @@ def annual_summary():
             return send_file(BytesIO(docx(summary)), as_attachment=True, download_name=f"annual-{year}.docx",
                              mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
         return send_file(BytesIO(summary.text.encode("utf-8")), as_attachment=True,
-                         download_name=f"annual-{year}.txt", mimetype="text/plain; charset=utf-8")
+                         download_name=f"annual-{year}.txt", mimetype="text/plain")
     return render_template("reports/annual.html", summary=summary, year=year, root=root)
