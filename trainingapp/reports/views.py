@@ -16,6 +16,7 @@ from ..exams.authoring import can_manage
 from ..exams.models import Exam
 from ..extensions import db
 from . import bp, charts, exports, queries
+from .definitions import definitions as page_definitions
 from .exam_report import DENOMINATOR_LABELS, STATUS_LABELS, build
 from .items import department_category_facility_counts, statistics_from_tallies
 from .models import DENOMINATORS, rate_denominator, set_setting
@@ -93,7 +94,7 @@ def exam_report(exam_id):
                                        title=_("Score distribution"))
     return render_template("reports/exam.html", exam=exam, report=report, bars=bars, distribution=distribution,
                            categories=CATEGORIES, denominator_label=DENOMINATOR_LABELS[report.denominator],
-                           definitions=exports.definitions(report.denominator), root=root,
+                           definitions=page_definitions(report.denominator), root=root,
                            departments=[(r.department_id, "\u3000" * r.depth + r.name) for r in report.rows],
                            is_open=exam.opens_at <= now() < exam.closes_at)
 
