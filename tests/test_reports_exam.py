@@ -199,7 +199,7 @@ def test_the_report_and_its_print_page_are_complete_in_english(app, as_role, sce
     admin = as_role("admin", department=scenario["root"])
     admin.post("/language/en", data={"next": "/"})
     exam = scenario["exam"]
-    data = {"共和镇", "司法所", "应急办", "消防队", "病假"} | {p.name for p in scenario["people"].values()} | {exam.title}
+    data = {"共和镇", "司法所", "应急办", "消防队", "病假", exam.title} | {p.name for p in scenario["people"].values()}
 
     def chinese_left(html):
         text = re.sub(r"(?s)<(script|style|head)[^>]*>.*?</\1>", " ", html)
