@@ -604,7 +604,6 @@ def check_database(app, exam_id: int, records: list[dict]) -> dict:
                                  "stored": None if row is None else [row.response, row.seq]})
                 elif row.seq > seq:
                     newer += 1  # a save whose acknowledgement never arrived, stored all the same
-        partial = exam.multiple_scoring == "partial"
         regrade_mismatch, answer_score_mismatch, submit_mismatch = [], 0, []
         for attempt in attempts.values():
             total = 0.0
@@ -612,7 +611,8 @@ def check_database(app, exam_id: int, records: list[dict]) -> dict:
                 row = stored.get((attempt.id, item["q"]))
                 if row is None:
                     continue
-                score = grading.grade(item["t"], keys[item["q"]], row.response, item["p"], partial=partial)
+                score = grading.grade(item["t"], keys[item["q"]], row.response, item["p"],
+                                      partial=exam.partial_credit(item["t"]))
                 total += score
                 if attempt.is_finished and (row.score is None or abs(float(row.score) - score) > 0.005):
                     answer_score_mismatch += 1

@@ -1,6 +1,7 @@
 """Roster import (preview -> confirm, all or nothing), export round trip and the CLI."""
 import io
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -96,6 +97,17 @@ def test_existing_logins_are_updated_never_duplicated(app, admin, make, town):
         assert len(zhang) == 1
         assert zhang[0].department_id == town["司法所"].id and zhang[0].category == "staff"
         assert db.session.get(User, untouched.id).status == "active"
+
+
+def test_a_re_import_renames_people_as_the_preview_and_readme_say(app, admin, make, town):
+    make.user(login="13800000001", name="干部0301", department=town["司法所"])
+    preview, confirm = upload(admin, xlsx(GOOD))
+    assert "干部0301 → 张三" in preview.get_data(as_text=True)
+    admin.post(confirm)
+    with app.app_context():
+        assert db.session.scalars(select(User.name).where(User.login == "13800000001")).one() == "张三"
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    assert "Existing logins are updated (name, department" in readme
 
 
 def test_a_file_with_errors_changes_nothing_and_names_each_problem(app, admin):

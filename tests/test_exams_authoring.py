@@ -22,7 +22,8 @@ def settings(**overrides):
     data = {"title": "2026年度学法考试", "description": "", "year": 2026, "opens_at": local(opens),
             "closes_at": local(opens + timedelta(days=3)), "latest_start_at": "", "duration_minutes": 60,
             "attempts_allowed": 3, "counting": "best", "pass_mark": "", "excellent_mark": "",
-            "multiple_scoring": "all_or_nothing", "shuffle_questions": "y", "shuffle_options": "y",
+            "multiple_scoring": "all_or_nothing", "fill_scoring": "all_or_nothing",
+            "shuffle_questions": "y", "shuffle_options": "y",
             "review_policy": "score", "tab_switch_limit": "", "required_credits": "", "makeup_of_id": 0}
     data.update(overrides)
     return data
@@ -55,8 +56,13 @@ def test_trainer_composes_and_publishes_a_rule_drawn_exam(app, make, town):
         assert exam.total_points == 100 and (exam.pass_mark, exam.excellent_mark) == (60, 90)
     client.post(f"/exams/{exam_id}/audience", data={"departments": [str(town["root"].id)], "categories": ["staff"]})
     overview = client.get(f"/exams/{exam_id}").get_data(as_text=True)
-    assert "publish-problems" not in overview
-    client.post(f"/exams/{exam_id}/publish")
+    assert "publish-problems" not in overview and 'name="confirmed"' in overview
+    # Publishing cannot be undone: without the ticked confirmation nothing is published.
+    unconfirmed = client.post(f"/exams/{exam_id}/publish", follow_redirects=True).get_data(as_text=True)
+    assert "发布后不能撤销" in unconfirmed
+    with app.app_context():
+        assert not db.session.get(Exam, exam_id).is_published
+    client.post(f"/exams/{exam_id}/publish", data={"confirmed": "y"})
     with app.app_context():
         exam = db.session.get(Exam, exam_id)
         assert exam.is_published and len(exam.pool_snapshot) == 49
@@ -75,7 +81,7 @@ def test_publish_refuses_naming_the_short_rule(app, make, town):
                                                  "count": ["5", "2"], "points": ["10", "25"]})
     page = client.get(f"/exams/{exam.id}").get_data(as_text=True)
     assert "第2条规则" in page and "判断题" in page  # the short rule, named in the page's language
-    client.post(f"/exams/{exam.id}/publish")
+    client.post(f"/exams/{exam.id}/publish", data={"confirmed": "y"})
     with app.app_context():
         assert not db.session.get(Exam, exam.id).is_published
 
@@ -143,6 +149,9 @@ def test_regrade_after_fixing_a_wrong_key(app, make):
         db.session.commit()
     manager = app.test_client()
     login(manager, trainer)
+    page = manager.get(f"/exams/{exam.id}/candidates").get_data(as_text=True)
+    # The regrade control follows the results, not before them.
+    assert page.index('id="candidates"') < page.index('id="regrade"')
     manager.post(f"/exams/{exam.id}/regrade")
     with app.app_context():
         assert db.session.get(Attempt, body["attempt_id"]).score == 100
@@ -219,6 +228,15 @@ def test_makeup_is_for_those_who_did_not_pass(app, make):
         exam.audience_added = []
         people = {p.id for p in authoring.audience_people(exam)}
     assert people == {bad.id, absent.id}
+
+
+def test_a_candidates_tab_without_finished_attempts_offers_no_regrade(app, make):
+    trainer = make.user(role="trainer")
+    exam = make.exam(trainer, [make.user()], fixed=[(make.question("truefalse"), 100)])
+    manager = app.test_client()
+    login(manager, trainer)
+    page = manager.get(f"/exams/{exam.id}/candidates").get_data(as_text=True)
+    assert 'id="candidates"' in page and "/regrade" not in page
 
 
 def test_results_page_lists_status_scores_and_attempts(app, make):

@@ -133,6 +133,9 @@ def test_duplicates_in_the_bank_and_in_the_file_are_reported_and_skipped(app, tr
              ["判断", "新的判断题。", "", "", "", "", "对", "", "", "", "", "", ""]]
     page, confirm = upload(trainer, sheet(again))
     assert 'data-count="new">1<' in page and 'data-count="duplicates">2<' in page
+    # Duplicates are skipped, not errors: their table is not captioned as problems found.
+    duplicates_table = page.split("<details", 1)[1].split("</details>", 1)[0]
+    assert "发现的问题" not in duplicates_table and "重复" in duplicates_table
     trainer.post(confirm, data={"mode": "all"})
     assert count(app) == 5
 

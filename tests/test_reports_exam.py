@@ -192,3 +192,34 @@ def test_cli_report_exam(app, runner, scenario, tmp_path):
     assert "required 5, participants 4, passed 3, excellent 2" in result.output
     summary = pd.read_excel(target, sheet_name="汇总")
     assert summary.loc[0, "部门"] == "合计" and summary.loc[0, "实际参考人数"] == 4
+
+
+def test_the_report_and_its_print_page_are_complete_in_english(app, as_role, scenario):
+    import re
+    admin = as_role("admin", department=scenario["root"])
+    admin.post("/language/en", data={"next": "/"})
+    exam = scenario["exam"]
+    data = {"共和镇", "司法所", "应急办", "消防队", "病假", exam.title} | {p.name for p in scenario["people"].values()}
+
+    def chinese_left(html):
+        text = re.sub(r"(?s)<(script|style|head)[^>]*>.*?</\1>", " ", html)
+        text = re.sub(r"<[^>]+>", " ", text)
+        for value in sorted(data, key=len, reverse=True):
+            text = text.replace(value, " ")
+        text = re.sub(r"人员\d+", " ", text)  # the factory's names of the admin and the trainer
+        text = re.sub(r"\([\u4e00-\u9fff]+\)", " ", text)  # a term given in Chinese after its English name
+        text = text.replace("简体中文", " ")  # the language switch names itself
+        return re.findall(r"[\u4e00-\u9fff]+", text)
+
+    report = admin.get(f"/reports/exams/{exam.id}").get_data(as_text=True)
+    assert "Required candidates" in report and "Participants ÷ required candidates." in report
+    assert chinese_left(report) == []
+    sheet = admin.get(f"/reports/exams/{exam.id}/print?department={scenario['law'].id}").get_data(as_text=True)
+    assert "score summary sheet" in sheet and "Head of unit (signature)" in sheet
+    assert chinese_left(sheet) == []
+    # The export stays in the Chinese of the official forms whatever the interface language.
+    import io
+
+    import pandas as pd
+    notes = pd.read_excel(io.BytesIO(admin.get(f"/reports/exams/{exam.id}/export.xlsx").data), sheet_name="口径说明")
+    assert notes.iloc[0, 0] == "应参考人数" and notes.iloc[0, 1].startswith("考试的考生名单人数")

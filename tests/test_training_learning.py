@@ -103,6 +103,19 @@ def test_my_learning_shows_the_year(record):
     assert "No exam in 2025." in last_year
 
 
+def test_the_exam_state_and_the_persons_part_are_separate_columns(app, make, record):
+    # Both exams are open and taken: "open" (the exam) is not what the person did ("taken, 1 attempt").
+    page = record["client"].get("/learning?year=2026").get_data(as_text=True)
+    exams = section(page, "exams-title")
+    assert exams.count('data-window="open"') == 2 and exams.count('data-participation="taken"') == 2
+    assert "Exam state" in exams and "Taken (1 attempts made)" in exams
+    clock.advance(timedelta(days=2))  # both windows closed (and the session with them: sign in again)
+    client = english(app.test_client())
+    login(client, record["cadre"])
+    exams = section(client.get("/learning?year=2026").get_data(as_text=True), "exams-title")
+    assert exams.count('data-window="closed"') == 2 and exams.count('data-participation="taken"') == 2
+
+
 def test_an_admin_sees_anyones_learning(app, record, as_role):
     admin = english(as_role("admin"))
     page = admin.get(f"/learning/{record['cadre'].id}?year=2026").get_data(as_text=True)

@@ -136,7 +136,27 @@ def test_projector_screen_updates_itself_and_can_be_paused_by_keyboard(app, page
         page.wait_for_function("code => document.querySelector('#checkin-code').dataset.code !== code", arg=first)
         assert page.evaluate("() => document.activeElement.id") == "refresh-toggle"
         assert page.text_content("#refresh-toggle").strip() in ("暂停自动刷新", "Pause automatic refresh")
-        assert page.get_attribute("#main", "data-refresh") == "30"  # the next change is a minute away
+        assert page.get_attribute("#main", "data-refresh") == "5"  # the count stays fresh between changes
+    finally:
+        clock.reset()
+
+
+def test_projector_countdown_ticks_and_the_count_follows_a_check_in(app, page, town):
+    from tests.conftest import login
+    session_id, _secret = add_session(app, town, rotate_codes=True)
+    clock.freeze(START_UTC - timedelta(minutes=5, seconds=-20))  # 40 s before the code changes
+    try:
+        page.login("trainer1")
+        page.open(f"/sessions/{session_id}/projector")
+        assert page.text_content("#checked-in") == "0"
+        first = int(page.text_content("#code-seconds"))
+        page.wait_for_function("n => Number(document.querySelector('#code-seconds').textContent) < n", arg=first)
+        code = page.get_attribute("#checkin-code", "data-code")
+        cadre = app.test_client()
+        login(cadre, "cadre1")
+        assert cadre.post(f"/checkin/{session_id}", data={"code": code}).status_code == 200
+        # The screen shows the check-in within 5 seconds (it asks again at least that often).
+        page.wait_for_function("() => document.querySelector('#checked-in').textContent === '1'", timeout=7_000)
     finally:
         clock.reset()
 

@@ -18,6 +18,7 @@ POLICY: dict[str, tuple[object, str]] = {
     "one_time_download": (SIGNED_IN, "only files staged for the signed-in person, once"),
     "guide": (SIGNED_IN, "the user guides"),
     "guide_image": (SIGNED_IN, "the guides' screenshots"),
+    "favicon": (PUBLIC, "the site icon browsers ask for"),
     # accounts
     "accounts.login": (PUBLIC, "a doubling delay per login; failures limited per address"),
     "accounts.logout": (SIGNED_IN, "own sessions"),

@@ -1,9 +1,10 @@
 """App-wide pages and template helpers: the home page, the health check."""
+import re
 from io import BytesIO
 from pathlib import Path
 from types import SimpleNamespace
 
-from flask import abort, current_app, render_template, send_file, url_for
+from flask import abort, current_app, render_template, request, send_file, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -19,8 +20,10 @@ def init_app(app):
     app.add_url_rule("/downloads/<token>", "one_time_download", one_time_download)
     app.add_url_rule("/guide/<name>", "guide", guide)
     app.add_url_rule("/guide/screenshots/<path:filename>", "guide_image", guide_image)
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
     csrf.exempt(healthz)
     limiter.exempt(healthz)
+    limiter.exempt(favicon)
     app.context_processor(_template_globals)
     app.after_request(security_headers)
     app.jinja_env.filters["reject_page"] = lambda args: {k: v for k, v in args.items() if k != "page"}
@@ -95,7 +98,8 @@ NAV = [
      ("reports.exam_report", "reports.exam_people", "reports.print_summary", "reports.item_analysis",
       "reports.settings", "reports.training_report", "reports.training_sessions", "reports.training_events",
       "reports.annual_summary"),
-     None, _l("Participation, pass and excellence rates per department; the annual summary.")),
+     None, {"trainer": _l("Participation, pass and excellence rates per department; item statistics."),
+            None: _l("Participation, pass and excellence rates per department; the annual summary.")}),
     (_l("People"), "people.list_people", ("admin", "liaison"), ("people.create_person", "people.edit_person"),
      "admin", _l("The roster: add, edit, reset passwords, export.")),
     (_l("Roster import"), "people.upload_roster", ("admin", "liaison"),
@@ -110,12 +114,17 @@ NAV = [
 GROUPS = {"learn": _l("Learning"), "teach": _l("Teaching"), "admin": _l("Administration")}
 
 
+def _hint_for(hint, role):
+    """A card's hint, which may differ by role so it never promises a page the role cannot open."""
+    return hint.get(role, hint[None]) if isinstance(hint, dict) else hint
+
+
 def nav_items():
     """The navigation entries the signed-in person's role may use."""
     if not current_user.is_authenticated:
         return []
     return [SimpleNamespace(label=label, url=url_for(endpoint), endpoints={endpoint, *more}, group=group,
-                            hint=hint)
+                            hint=_hint_for(hint, current_user.role))
             for label, endpoint, roles, more, group, hint in NAV
             if current_user.role in roles and endpoint in current_app.view_functions]
 
@@ -173,23 +182,56 @@ def _template_globals():
 
 GUIDES = {"cadre": _l("Guide for cadres"), "trainer": _l("Guide for trainers"),
           "admin": _l("Guide for administrators and liaisons")}
+#: Other documents the guides link to, served the same way (they have no separate English file).
+GUIDE_DOCUMENTS = {"reports": _l("How the reports count")}
 DOCS = Path(__file__).resolve().parent.parent / "docs"
+#: A link inside a guide to another document of docs/: "guide-cadre.en.md#3-…", "reports.md".
+_DOC_LINK = re.compile(r"\]\((?:docs/)?(guide-(?P<guide>[a-z]+)(?P<en>\.en)?|(?P<doc>[a-z]+))\.md(?P<anchor>#[^)]*)?\)")
+
+
+def _guide_link(match, english: bool) -> str:
+    """Where a link between documents points inside the platform (the files link to each other)."""
+    anchor = match.group("anchor") or ""
+    if match.group("doc") is not None:
+        name = match.group("doc")
+        if name not in GUIDE_DOCUMENTS:
+            return match.group(0)
+        return f"]({url_for('guide', name=name)}{anchor})"
+    name, wants_english = match.group("guide"), bool(match.group("en"))
+    if name not in GUIDES:
+        return match.group(0)
+    # "English version: guide-cadre.en.md" opens that language's text whatever the interface language.
+    lang = {} if wants_english == english else {"lang": "en" if wants_english else "zh"}
+    return f"]({url_for('guide', name=name, **lang)}{anchor})"
 
 
 @login_required
 def guide(name):
-    """The user guides of docs/, in the interface language, with their screenshots."""
+    """The user guides of docs/ (and the documents they link to), in the interface language or ?lang=."""
     import markdown
     import nh3
-    if name not in GUIDES:
+    if name not in GUIDES and name not in GUIDE_DOCUMENTS:
         abort(404)
-    english = str(get_locale() or "zh") == "en"
-    path = DOCS / (f"guide-{name}.en.md" if english else f"guide-{name}.md")
+    lang = request.args.get("lang")
+    english = lang == "en" if lang in ("en", "zh") else str(get_locale() or "zh") == "en"
+    if name in GUIDE_DOCUMENTS:
+        path = DOCS / f"{name}.md"
+    else:
+        path = DOCS / (f"guide-{name}.en.md" if english else f"guide-{name}.md")
     text = path.read_text("utf-8").replace("](screenshots/", "](" + url_for("guide_image", filename=""))
+    text = _DOC_LINK.sub(lambda match: _guide_link(match, english), text)
     html = nh3.clean(markdown.markdown(text, extensions=["tables", "fenced_code", "toc"]),
                      tags=nh3.ALLOWED_TAGS | {"img"}, attributes={**nh3.ALLOWED_ATTRIBUTES, "img": {"src", "alt"},
                                                                     "h2": {"id"}, "h3": {"id"}, "a": {"href"}})
-    return render_template("guide.html", html=html, title=GUIDES[name], guides=GUIDES, current=name)
+    title = GUIDES.get(name) or GUIDE_DOCUMENTS[name]
+    return render_template("guide.html", html=html, title=title, guides=GUIDES, current=name)
+
+
+def favicon():
+    """The icon browsers ask for at /favicon.ico (pages also name the SVG one)."""
+    from flask import send_from_directory
+    return send_from_directory(Path(current_app.static_folder), "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=86400)
 
 
 @login_required

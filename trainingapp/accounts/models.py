@@ -17,8 +17,8 @@ ROLES = {
     "admin": _l("Administrator"),
 }
 CATEGORIES = {
-    "staff": _l("On the establishment"),
-    "contract": _l("Off the establishment"),
+    "staff": _l("Established staff"),
+    "contract": _l("Non-established staff"),
     "auxiliary": _l("Auxiliary enforcement staff"),
     "village": _l("Village (community) cadre"),
     "legal_literate": _l("Legally literate person"),

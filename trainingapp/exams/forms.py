@@ -25,6 +25,8 @@ REVIEW_LABELS = {"score": _l("Score only, right after submitting"),
 COUNTING_LABELS = {"best": _l("The best attempt counts"), "last": _l("The last attempt counts")}
 SCORING_LABELS = {"all_or_nothing": _l("Multiple choice: all or nothing"),
                   "partial": _l("Multiple choice: partial credit for a correct subset")}
+FILL_SCORING_LABELS = {"all_or_nothing": _l("Fill-in: every blank right for the points"),
+                       "per_blank": _l("Fill-in: a share of the points for each right blank")}
 
 
 class ExamForm(FlaskForm):
@@ -43,7 +45,12 @@ class ExamForm(FlaskForm):
                              description=_l("Empty: 60 percent of the total."))
     excellent_mark = DecimalField(_l("Excellent mark"), places=2, validators=[Optional(), NumberRange(0)],
                                   description=_l("Empty: 90 percent of the total."))
-    multiple_scoring = SelectField(_l("Scoring"), choices=choices(SCORING_LABELS))
+    multiple_scoring = SelectField(_l("Scoring of multiple choice"), choices=choices(SCORING_LABELS),
+                                   description=_l("Partial credit: choosing only right options, but not all of them, "
+                                                  "earns the share chosen; any wrong option earns nothing."))
+    fill_scoring = SelectField(_l("Scoring of fill-in questions"), choices=choices(FILL_SCORING_LABELS),
+                               description=_l("Per blank: a question with 2 blanks worth 10 points gives 5 for "
+                                              "one right blank."))
     shuffle_questions = BooleanField(_l("Shuffle the order of questions for each attempt"), default=True)
     shuffle_options = BooleanField(_l("Shuffle the order of options for each attempt"), default=True)
     review_policy = SelectField(_l("What candidates see afterwards"), choices=choices(REVIEW_LABELS))
@@ -65,7 +72,8 @@ class ExamForm(FlaskForm):
                 "counting": self.counting.data,
                 "pass_mark": float(self.pass_mark.data) if self.pass_mark.data is not None else None,
                 "excellent_mark": float(self.excellent_mark.data) if self.excellent_mark.data is not None else None,
-                "multiple_scoring": self.multiple_scoring.data, "shuffle_questions": self.shuffle_questions.data,
+                "multiple_scoring": self.multiple_scoring.data, "fill_scoring": self.fill_scoring.data,
+                "shuffle_questions": self.shuffle_questions.data,
                 "shuffle_options": self.shuffle_options.data, "review_policy": self.review_policy.data,
                 "tab_switch_limit": self.tab_switch_limit.data,
                 "required_credits": float(self.required_credits.data) if self.required_credits.data else None,
@@ -84,3 +92,10 @@ class ReasonForm(FlaskForm):
     minutes = IntegerField(_l("Extra minutes"), validators=[Optional(), NumberRange(1, 600)])
     login = StringField(_l("Login of the person to add"), validators=[Optional(), Length(max=64)])
     submit = SubmitField(_l("Apply"))
+
+
+class PublishForm(FlaskForm):
+    """Publishing cannot be undone, so the trainer ticks that they know it before the server acts."""
+    confirmed = BooleanField(_l("I have checked the paper and the candidates: after publishing, the paper rules, "
+                                "the marks and the candidate list cannot be changed."),
+                             validators=[DataRequired(_l("Tick the box to confirm: publishing cannot be undone."))])

@@ -10,6 +10,7 @@ from ..extensions import db
 PAPER_MODES = ("rules", "fixed")
 COUNTING = ("best", "last")
 MULTIPLE_SCORING = ("all_or_nothing", "partial")
+FILL_SCORING = ("all_or_nothing", "per_blank")
 REVIEW_POLICIES = ("never", "score", "full")
 EXAM_STATES = ("draft", "published")
 ATTEMPT_STATES = ("in_progress", "submitted", "auto_submitted")
@@ -25,6 +26,7 @@ class Exam(db.Model):
         CheckConstraint(_in("paper_mode", PAPER_MODES), name="paper_mode_known"),
         CheckConstraint(_in("counting", COUNTING), name="counting_known"),
         CheckConstraint(_in("multiple_scoring", MULTIPLE_SCORING), name="multiple_scoring_known"),
+        CheckConstraint(_in("fill_scoring", FILL_SCORING), name="fill_scoring_known"),
         CheckConstraint(_in("review_policy", REVIEW_POLICIES), name="review_policy_known"),
         CheckConstraint(_in("state", EXAM_STATES), name="state_known"),
         CheckConstraint("closes_at > opens_at", name="window_positive"),
@@ -53,6 +55,8 @@ class Exam(db.Model):
     shuffle_questions: Mapped[bool] = mapped_column(default=True)
     shuffle_options: Mapped[bool] = mapped_column(default=True)
     multiple_scoring: Mapped[str] = mapped_column(String(20), default="all_or_nothing")
+    #: Fill-in questions with several blanks: all blanks right for the points, or a share per right blank.
+    fill_scoring: Mapped[str] = mapped_column(String(20), default="all_or_nothing", server_default="all_or_nothing")
     review_policy: Mapped[str] = mapped_column(String(10), default="score")
     #: Times the page may lose visibility; past it the attempt is submitted (None: unlimited).
     tab_switch_limit: Mapped[int | None]
@@ -87,6 +91,14 @@ class Exam(db.Model):
     @property
     def is_published(self) -> bool:
         return self.state == "published"
+
+    def partial_credit(self, qtype: str) -> bool:
+        """Whether a partly right answer of this type earns a share of the points in this exam."""
+        if qtype == "multiple":
+            return self.multiple_scoring == "partial"
+        if qtype == "fill":
+            return self.fill_scoring == "per_blank"
+        return False
 
     @property
     def total_points(self) -> float:

@@ -600,13 +600,14 @@ def _grade(attempt: Attempt) -> tuple[float, dict[int, object]]:
     # written back with one statement below, so nothing needs tracking by the session.
     responses = dict(db.session.execute(select(Answer.question_id, Answer.response)
                                         .where(Answer.attempt_id == attempt.id)).all())
-    partial = attempt.exam.multiple_scoring == "partial"
+    exam = attempt.exam
     total, updates = 0.0, []
     for item in attempt.paper:
         if item["q"] not in responses:
             continue
         response = responses[item["q"]]
-        score = grading.grade(item["t"], keys[item["q"]], response, item["p"], partial=partial)
+        score = grading.grade(item["t"], keys[item["q"]], response, item["p"],
+                              partial=exam.partial_credit(item["t"]))
         correct = response is not None and grading.is_correct(item["t"], keys[item["q"]], response)
         updates.append({"a": attempt.id, "q": item["q"], "s": score, "ok": correct})
         total += score

@@ -13,7 +13,7 @@ from ..questionbank.forms import DIFFICULTY_LABELS, QTYPE_LABELS
 from ..questionbank.models import Question
 from ..questionbank.services import categories as bank_categories
 from . import authoring, bp, taking
-from .forms import ExamForm, ReasonForm, to_local
+from .forms import ExamForm, PublishForm, ReasonForm, to_local
 from .models import Answer, Attempt, CandidateChange, Exam
 
 
@@ -108,7 +108,7 @@ def overview(exam_id):
     exam = _managed_exam(exam_id)
     problems, _pool, people = authoring.publish_problems(exam) if not exam.is_published else ([], [], [])
     return render_template("exams/overview.html", exam=exam, problems=problems, people=people,
-                           confirm=ConfirmForm(), in_progress=taking.attempts_in_progress(exam.id))
+                           confirm=PublishForm(), in_progress=taking.attempts_in_progress(exam.id))
 
 
 @bp.route("/exams/<int:exam_id>/paper", methods=["GET", "POST"])
@@ -223,7 +223,11 @@ def _logins_to_ids(text):
 @roles_required(*STAFF)
 def publish(exam_id):
     exam = _managed_exam(exam_id)
-    if not ConfirmForm().validate_on_submit():
+    form = PublishForm()
+    if not form.validate_on_submit():
+        if set(form.errors) == {"confirmed"}:
+            flash(form.confirmed.errors[0], "danger")
+            return redirect(url_for("exams.overview", exam_id=exam.id))
         abort(400)
     try:
         count = authoring.publish(current_user, exam)

@@ -32,9 +32,9 @@ DIFFICULTY_NAMES = {"easy": "易", "medium": "中", "hard": "难"}
 MIN_EXPORT_OPTIONS = 4
 EXPORT_FORMATS = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-    "csv": ("text/csv; charset=utf-8", "csv"),
-    "json": ("application/json; charset=utf-8", "json"),
-    "gift": ("text/plain; charset=utf-8", "gift"),
+    "csv": ("text/csv", "csv"),  # Werkzeug adds "; charset=utf-8" to text types
+    "json": ("application/json", "json"),
+    "gift": ("text/plain", "gift"),
 }
 _JSON_KEYS = {"type", "stem", "options", "answer", "explanation", "points", "difficulty",
               "category", "knowledge_point", "basis", "status"}

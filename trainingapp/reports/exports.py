@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pandas as pd
+from flask_babel import force_locale
 from openpyxl.chart import BarChart, Reference
 
 from ..tabular import to_csv, to_xlsx, xlsx_chunks
+from .definitions import definitions as report_definitions
 from .exam_report import STATUS_LABELS, ExamReport
 
 FIGURE_COLUMNS = ["应参考人数", "免考人数", "实际参考人数", "参考率", "合格人数", "合格率", "优秀人数", "优秀率",
@@ -16,17 +18,9 @@ RATE_COLUMNS = {"参考率", "合格率", "优秀率"}
 
 
 def definitions(denominator: str) -> list[tuple[str, str]]:
-    """The report's definitions, in the words of docs/reports.md (Chinese, as in the annual report)."""
-    base = "实际参考人数" if denominator == "participants" else "应参考人数"
-    return [
-        ("应参考人数", "考试的考生名单人数，扣除免考人员；按发布时登记的部门统计，上级部门含全部下级部门。"),
-        ("实际参考人数", "应参考人员中，在本考试或其补考中至少有一次已交卷（含到时自动交卷）的人数。"),
-        ("参考率", "实际参考人数 ÷ 应参考人数。"),
-        ("合格人数 / 优秀人数", "实际参考人员中，计分成绩（按考试设置取最高或最后一次，与补考取较高者）"
-                              "达到合格线 / 优秀线的人数。"),
-        ("合格率 / 优秀率", f"合格人数 / 优秀人数 ÷ {base}（本报表所用分母）。"),
-        ("平均分 / 最高分 / 最低分", "实际参考人员计分成绩的平均、最高、最低值。"),
-    ]
+    """The report's definitions in Chinese, as the annual report and the official forms have them."""
+    with force_locale("zh"):
+        return report_definitions(denominator)
 
 
 def _figure_values(figures) -> list:

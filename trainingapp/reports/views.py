@@ -16,6 +16,7 @@ from ..exams.authoring import can_manage
 from ..exams.models import Exam
 from ..extensions import db
 from . import bp, charts, exports, queries
+from .definitions import definitions as page_definitions
 from .exam_report import DENOMINATOR_LABELS, STATUS_LABELS, build
 from .items import department_category_facility_counts, statistics_from_tallies
 from .models import DENOMINATORS, rate_denominator, set_setting
@@ -93,7 +94,7 @@ def exam_report(exam_id):
                                        title=_("Score distribution"))
     return render_template("reports/exam.html", exam=exam, report=report, bars=bars, distribution=distribution,
                            categories=CATEGORIES, denominator_label=DENOMINATOR_LABELS[report.denominator],
-                           definitions=exports.definitions(report.denominator), root=root,
+                           definitions=page_definitions(report.denominator), root=root,
                            departments=[(r.department_id, "\u3000" * r.depth + r.name) for r in report.rows],
                            is_open=exam.opens_at <= now() < exam.closes_at)
 
@@ -144,7 +145,7 @@ def export_exam(exam_id, fmt):
     content = exports.exam_csv(report)
     audit.record("report.export", actor=current_user, subject=exam.title, format=fmt)
     db.session.commit()
-    return send_file(BytesIO(content), as_attachment=True, mimetype="text/csv; charset=utf-8",
+    return send_file(BytesIO(content), as_attachment=True, mimetype="text/csv",
                      download_name=download_name)
 
 
@@ -330,5 +331,5 @@ def annual_summary():
             return send_file(BytesIO(docx(summary)), as_attachment=True, download_name=f"annual-{year}.docx",
                              mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
         return send_file(BytesIO(summary.text.encode("utf-8")), as_attachment=True,
-                         download_name=f"annual-{year}.txt", mimetype="text/plain; charset=utf-8")
+                         download_name=f"annual-{year}.txt", mimetype="text/plain")
     return render_template("reports/annual.html", summary=summary, year=year, root=root)

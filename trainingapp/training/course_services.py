@@ -74,7 +74,7 @@ def visible_courses(user) -> list[Course]:
 
 
 def audience_labels(audience: list[dict] | None, category_labels: dict) -> list[str]:
-    """"共和镇/综合行政执法办 · On the establishment, Auxiliary …" per entry ([] = everyone)."""
+    """"共和镇/综合行政执法办 · Established staff, Auxiliary …" per entry ([] = everyone)."""
     tree = department_tree()
     labels = []
     for entry in audience or []:

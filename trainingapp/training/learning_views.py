@@ -13,7 +13,7 @@ from ..accounts.permissions import can_manage_user
 from ..clock import now
 from ..exams import marks
 from ..exams.models import Attempt, Exam, ExamCandidate
-from ..exams.taking import allowed_attempts, exam_status
+from ..exams.taking import allowed_attempts
 from ..extensions import db
 from . import course_services
 
@@ -26,7 +26,8 @@ ATTENDED = ("present", "late", "walk_in")
 @dataclass
 class ExamLine:
     exam: Exam
-    status: str           # upcoming, open, in_progress, finished, missed, exempt (exams.taking)
+    window: str           # the exam's own state: upcoming, open, closed
+    participation: str    # the person's: exempt, answering, taken, not_taken, missed
     attempts_used: int
     attempts_left: int
     score: float | None   # the counting score, None when not taken or not to be shown
@@ -98,6 +99,24 @@ def _sessions_attended(person_id: int, year: int):
         .order_by(TrainingSession.starts_at)).all()
 
 
+def exam_window(exam: Exam, moment) -> str:
+    """The exam's own state, the same for everyone: upcoming, open or closed."""
+    if moment < exam.opens_at:
+        return "upcoming"
+    return "open" if moment < exam.closes_at else "closed"
+
+
+def participation(candidate, attempts, window: str) -> str:
+    """The person's part in the exam, apart from the exam's state: exempt, answering, taken, not_taken, missed."""
+    if candidate.is_exempt:
+        return "exempt"
+    if any(a.status == "in_progress" for a in attempts):
+        return "answering"
+    if any(a.is_finished for a in attempts):
+        return "taken"
+    return "missed" if window == "closed" else "not_taken"
+
+
 def _exam_lines(person, year: int, *, own: bool) -> list[ExamLine]:
     """The published exams of the year this person is a candidate of, with their result.
 
@@ -120,7 +139,8 @@ def _exam_lines(person, year: int, *, own: bool) -> list[ExamLine]:
         finished = [a for a in mine if a.is_finished]
         best = marks.counting_score([a.score for a in finished], exam.counting)
         hidden = own and exam.review_policy == "never"
-        lines.append(ExamLine(exam=exam, status=exam_status(exam, candidate, mine, moment),
+        lines.append(ExamLine(exam=exam, window=exam_window(exam, moment),
+                              participation=participation(candidate, mine, exam_window(exam, moment)),
                               attempts_used=len(finished),
                               attempts_left=max(allowed_attempts(exam, candidate) - len(finished), 0),
                               score=None if hidden else best,

@@ -304,6 +304,10 @@ def add_walk_in(session_id):
 
 # --- the projector ------------------------------------------------------------------------------
 
+#: The projector's 已签到 count is at most this old (the screen asks the server again this often).
+PROJECTOR_COUNT_SECONDS = 5
+
+
 @bp.route("/sessions/<int:session_id>/projector")
 @roles_required(*MANAGERS)
 def projector(session_id):
@@ -316,8 +320,8 @@ def projector(session_id):
         qr = checkin.qr_svg(checkin.checkin_url_payload(request.host_url, session.id, code),
                             title=_("Scan to check in"))
         left = checkin.seconds_until_rotation(moment, session.rotate_seconds)
-        # Reload just after the code changes (or every 30 s to keep the count fresh).
-        refresh = min(left + 1, 30) if left is not None else 30
+        # Reload just after the code changes, and every few seconds so the count follows check-ins.
+        refresh = min(left + 1, PROJECTOR_COUNT_SECONDS) if left is not None else PROJECTOR_COUNT_SECONDS
     elif moment < opens:
         refresh = max(1, min(60, int((opens - moment).total_seconds()) + 1))
     else:

@@ -1,9 +1,11 @@
 /* The check-in screen on the projector: keeps the code and the count current by itself and lets
  * people pause that (WCAG 2.2.1: a page that updates itself can be paused).
  *
- * The server says in <main data-refresh> how many seconds to wait (just past the next change of
- * the code); the page is fetched again and only its #projector-live part swapped in, so the
- * focus stays where it is and nothing flashes. Without script, a <noscript> refresh reloads it.
+ * The server says in <main data-refresh> how many seconds to wait (a few, so the count follows
+ * check-ins, and just past the next change of the code); the page is fetched again and only its
+ * #projector-live part swapped in, so the focus stays where it is and nothing flashes. Between
+ * fetches the "next change in N s" counts down each second; the server alone decides the code.
+ * Without script, a <noscript> refresh reloads the page.
  */
 (function () {
   'use strict';
@@ -14,6 +16,15 @@
   if (!main || !toggle || !status || !window.fetch || !window.DOMParser) return;
   var RETRY_SECONDS = 10;  // the network or the server was unreachable: try again soon
   var timer = null, paused = false, busy = false;
+
+  // The countdown to the next code, ticking between fetches (display only).
+  setInterval(function () {
+    var seconds = document.getElementById('code-seconds');
+    if (!seconds || paused) return;
+    var left = Math.max(0, parseInt(seconds.textContent, 10) - 1);
+    seconds.textContent = String(left);
+    if (left === 0 && !busy) update();
+  }, 1000);
 
   function interval(node) {
     var seconds = parseInt(node.getAttribute('data-refresh'), 10);
@@ -35,6 +46,7 @@
   }
 
   function update() {
+    clearTimeout(timer);
     timer = null;
     if (paused || busy) return;
     busy = true;

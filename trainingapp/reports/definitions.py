@@ -1,0 +1,30 @@
+"""What each exam report figure means (口径), in the interface language.
+
+The page shows them in the reader's language; exports, which go into official documents,
+take the Chinese (exports.definitions). One wording, kept with docs/reports.md.
+"""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from .exam_report import DENOMINATOR_LABELS
+
+
+def definitions(denominator: str) -> list[tuple[str, str]]:
+    """(figure, meaning) pairs; the rates' line names the denominator this report uses."""
+    base = DENOMINATOR_LABELS[denominator]
+    return [
+        (_("Required candidates (应参考人数)"),
+         _("The exam's candidate list minus exemptions, counted in the department each person had at "
+           "publication; a department includes all departments below it.")),
+        (_("Participants (实际参考人数)"),
+         _("Required candidates with at least one submitted (or automatically submitted) attempt in this "
+           "exam or its make-up.")),
+        (_("Participation rate"), _("Participants ÷ required candidates.")),
+        (_("Passed / excellent"),
+         _("Participants whose counting result (the best or the last attempt, as the exam is set, and the "
+           "better of the exam and its make-up) reaches the pass / excellent mark.")),
+        (_("Pass rate / excellence rate"),
+         _("Passed / excellent ÷ %(base)s (the denominator this report uses).", base=base)),
+        (_("Average / highest / lowest score"), _("Over the participants' counting results.")),
+    ]
