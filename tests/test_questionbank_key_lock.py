@@ -2,9 +2,9 @@
 regrades; every question edit, retirement and deletion is audited (issue #20, finding 3)."""
 from datetime import timedelta
 
+from conftest import login
 from sqlalchemy import select
 
-from conftest import login
 from trainingapp import clock
 from trainingapp.accounts.audit import AuditEvent
 from trainingapp.exams.models import Attempt
@@ -115,8 +115,9 @@ def test_the_owner_corrects_the_key_and_exactly_the_affected_attempts_change(app
     assert 'id="current-key">错<' in page
 
     # The preview names exactly the attempts whose score changes, and changes nothing.
+    reason = "依据新修订条文，本题应为正确"
     page = owner.post(f"/exams/questions/{wrong.id}/correct-key",
-                      data={"new_key": "对", "reason": "依据新修订条文，本题应为正确", "preview": "1"}).get_data(as_text=True)
+                      data={"new_key": "对", "reason": reason, "preview": "1"}).get_data(as_text=True)
     assert f'data-attempt="{a_right}"' in page and f'data-attempt="{a_misled}"' in page
     assert f'data-attempt="{a_silent}"' not in page and "50 → 100" in page and "100 → 50" in page
     assert "已交卷答卷 3 份，成绩变动 2 份" in page
