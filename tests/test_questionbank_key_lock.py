@@ -2,9 +2,9 @@
 regrades; every question edit, retirement and deletion is audited (issue #20, finding 3)."""
 from datetime import timedelta
 
-from conftest import login
 from sqlalchemy import select
 
+from tests.conftest import login
 from trainingapp import clock
 from trainingapp.accounts.audit import AuditEvent
 from trainingapp.exams.models import Attempt

@@ -1,6 +1,7 @@
 """Correcting a wrong key in a real Chromium: from the locked question to the regraded attempts."""
 import pytest
-from test_questionbank_key_lock import question, score_of, sit
+
+from tests.test_questionbank_key_lock import question, score_of, sit
 
 pytestmark = pytest.mark.browser
 
