@@ -202,8 +202,9 @@ def _checked_locks(user, question: Question) -> list[ExamLock]:
 
 
 def _attempts_carrying(question_id: int, exam_ids: list[int], *, lock: bool = False) -> list[Attempt]:
-    """The attempts of these exams whose drawn paper holds the question, by id (locked for
-    update when `lock`, so a submit in progress finishes first or waits for the new key)."""
+    """The attempts of these exams whose drawn paper holds the question, by id. With `lock`
+    their rows are locked (FOR NO KEY UPDATE: a submit, which locks FOR UPDATE, finishes first
+    or waits for the new key; answer saves, whose foreign key only needs KEY SHARE, go on)."""
     ids = [attempt_id for attempt_id, paper in db.session.execute(
         select(Attempt.id, Attempt.paper).where(Attempt.exam_id.in_(exam_ids)))
         if any(item["q"] == question_id for item in paper)]
@@ -212,7 +213,7 @@ def _attempts_carrying(question_id: int, exam_ids: list[int], *, lock: bool = Fa
         query = select(Attempt).where(Attempt.id.in_(ids[start:start + _CHUNK])).order_by(Attempt.id)
         if lock:
             # A row locked after a wait may have been submitted meanwhile: read it as it is now.
-            query = query.with_for_update().execution_options(populate_existing=True)
+            query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
         found.extend(db.session.scalars(query))
     return found
 
@@ -267,6 +268,10 @@ def correct_key(actor, question_id: int, notation: str, reason: str) -> Correcti
     old_key, old_notation = question.answer, answer_notation(question.to_data())
     question.answer, question.dedup_key = data.answer, new_dedup
     db.session.flush()
+    # The exams' rows locked FOR UPDATE: a new attempt's insert (its foreign key takes KEY SHARE
+    # on the exam) waits for this commit, so no attempt starts and submits unseen under the old key.
+    db.session.execute(select(Exam.id).where(Exam.id.in_([lock.exam_id for lock in locks]))
+                       .order_by(Exam.id).with_for_update())
     attempts = _attempts_carrying(question.id, [lock.exam_id for lock in locks], lock=True)
     names = _names({a.user_id for a in attempts})
     effects = {lock.exam_id: ExamEffect(lock.exam_id, lock.title) for lock in locks}
