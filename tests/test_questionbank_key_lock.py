@@ -252,3 +252,46 @@ def test_a_closed_rule_exam_frees_the_pool_questions_nobody_drew(app, make):
     assert question(app, other.id).answer == "B"
     client.post(f"/questions/{paper_question.id}", data=form_of(app, paper_question.id, answer="B"))
     assert question(app, paper_question.id).answer == "A"
+
+
+def test_submits_and_starts_racing_a_correction_are_all_graded_with_the_new_key(app, make):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    wrong = make.question("truefalse", answer=False)
+    trainer = make.user(role="trainer")
+    sitting, arriving = [make.user() for _ in range(4)], [make.user() for _ in range(3)]
+    exam = make.exam(trainer, sitting + arriving, fixed=[(wrong, 100)])
+    running = [sit(app, exam, cadre, {wrong.id: True}, submit=False) for cadre in sitting]
+    owner = app.test_client()
+    login(owner, trainer)
+    arriving_clients = []
+    for cadre in arriving:
+        client = app.test_client()
+        login(client, cadre)
+        arriving_clients.append(client)
+    barrier = threading.Barrier(1 + len(running) + len(arriving_clients))
+
+    def correct():
+        barrier.wait()
+        return owner.post(f"/exams/questions/{wrong.id}/correct-key",
+                          data={"new_key": "对", "reason": "答案有误", "confirm": "1"}).status_code
+
+    def submit(entry):
+        client, attempt_id = entry
+        barrier.wait()
+        return client.post(f"/api/attempts/{attempt_id}/submit").status_code
+
+    def start_and_submit(client):
+        barrier.wait()
+        attempt_id = client.post(f"/api/exams/{exam.id}/attempts").get_json()["attempt_id"]
+        client.put(f"/api/attempts/{attempt_id}/answers/{wrong.id}", json={"answer": True, "seq": 1})
+        return client.post(f"/api/attempts/{attempt_id}/submit").status_code
+
+    with ThreadPoolExecutor(barrier.parties) as pool:
+        futures = [pool.submit(correct)] + [pool.submit(submit, e) for e in running] + [
+            pool.submit(start_and_submit, c) for c in arriving_clients]
+        assert [f.result() for f in futures] == [200] * barrier.parties
+    with app.app_context():
+        scores = db.session.scalars(select(Attempt.score).where(Attempt.exam_id == exam.id)).all()
+    assert question(app, wrong.id).answer is True
+    assert scores == [100] * (len(sitting) + len(arriving))

@@ -256,7 +256,11 @@ def correct_key(actor, question_id: int, notation: str, reason: str) -> Correcti
     reason = (reason or "").strip()
     if not reason:
         raise CorrectionRefused(_l("Give the reason for the correction: it is kept with it."))
-    question = db.session.scalar(select(Question).where(Question.id == question_id).with_for_update())
+    # Lock order, against deadlocks with saves and submits: the question (NO KEY UPDATE, so the
+    # key share an answer insert takes on it still passes), the exams, the attempts, and only
+    # then the key's change (an update of the unique dedup key locks the row fully).
+    question = db.session.scalar(select(Question).where(Question.id == question_id)
+                                 .with_for_update(key_share=True))
     if question is None:
         raise CorrectionRefused(_l("There is no question #%(id)s.", id=question_id))
     locks = _checked_locks(actor, question)
@@ -265,14 +269,14 @@ def correct_key(actor, question_id: int, notation: str, reason: str) -> Correcti
     clash = db.session.scalar(select(Question.id).where(Question.dedup_key == new_dedup, Question.id != question.id))
     if clash is not None:
         raise CorrectionRefused(_l("With this key the question would be identical to question #%(id)s.", id=clash))
-    old_key, old_notation = question.answer, answer_notation(question.to_data())
-    question.answer, question.dedup_key = data.answer, new_dedup
-    db.session.flush()
     # The exams' rows locked FOR UPDATE: a new attempt's insert (its foreign key takes KEY SHARE
     # on the exam) waits for this commit, so no attempt starts and submits unseen under the old key.
     db.session.execute(select(Exam.id).where(Exam.id.in_([lock.exam_id for lock in locks]))
                        .order_by(Exam.id).with_for_update())
     attempts = _attempts_carrying(question.id, [lock.exam_id for lock in locks], lock=True)
+    old_key, old_notation = question.answer, answer_notation(question.to_data())
+    question.answer, question.dedup_key = data.answer, new_dedup
+    db.session.flush()
     names = _names({a.user_id for a in attempts})
     effects = {lock.exam_id: ExamEffect(lock.exam_id, lock.title) for lock in locks}
     for attempt in attempts:
