@@ -612,7 +612,7 @@ def check_database(app, exam_id: int, records: list[dict]) -> dict:
                 if row is None:
                     continue
                 score = grading.grade(item["t"], keys[item["q"]], row.response, item["p"],
-                                      partial=exam.partial_credit(item["t"]))
+                                      partial=item["t"] in exam.partial_types)
                 total += score
                 if attempt.is_finished and (row.score is None or abs(float(row.score) - score) > 0.005):
                     answer_score_mismatch += 1

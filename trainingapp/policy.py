@@ -63,6 +63,7 @@ POLICY: dict[str, tuple[object, str]] = {
     "exams.candidates": (TRAINER, "trainers: exams they created"),
     "exams.attempt_detail": (TRAINER, "trainers: attempts of exams they created"),
     "exams.regrade": (TRAINER, "trainers: exams they created"),
+    "exams.correct_key": (TRAINER, "trainers: questions only exams they created use"),
     # exams: taking
     "exams.my_exams": (SIGNED_IN, "exams the person is a candidate of"),
     "exams.exam_rules": (SIGNED_IN, "exams the person is a candidate of"),

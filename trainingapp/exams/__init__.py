@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("exams", __name__)
 
-from . import views_cadre, views_trainer  # noqa: E402,F401
+from . import views_cadre, views_keys, views_trainer  # noqa: E402,F401

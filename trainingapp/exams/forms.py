@@ -99,3 +99,14 @@ class PublishForm(FlaskForm):
     confirmed = BooleanField(_l("I have checked the paper and the candidates: after publishing, the paper rules, "
                                 "the marks and the candidate list cannot be changed."),
                              validators=[DataRequired(_l("Tick the box to confirm: publishing cannot be undone."))])
+
+
+class KeyCorrectionForm(FlaskForm):
+    """The new key of a question published exams use, and why: previewed, then confirmed."""
+    new_key = StringField(_l("New key"), validators=[DataRequired(_l("Write the new key.")), Length(max=2000)],
+                          description=_l("In the editor's notation: B, ABD, 对/错, or 十五日;15日|书面."))
+    reason = TextAreaField(_l("Reason for the correction"), render_kw={"rows": 2},
+                           validators=[DataRequired(_l("Give the reason for the correction: it is kept with it.")),
+                                       Length(max=500)])
+    preview = SubmitField(_l("Preview the effect"))
+    confirm = SubmitField(_l("Correct the key and regrade"))

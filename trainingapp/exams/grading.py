@@ -156,6 +156,22 @@ def grade(qtype: str, key, response, points: float, *, partial: bool = False) ->
     return 0.0  # single and truefalse have no partial credit
 
 
+def score_paper(paper: list[dict], keys: dict, responses: dict, *,
+                partial_types: frozenset = frozenset()) -> tuple[float, list[tuple[int, float, bool]]]:
+    """A drawn paper's total (rounded to 2 decimals) against `keys` (question id -> key), and
+    (question id, points earned, fully correct) for every item with a stored response;
+    items never answered earn nothing and are not listed. Types in `partial_types` earn partial credit."""
+    total, scored = 0.0, []
+    for item in paper:
+        if item["q"] not in responses:
+            continue
+        response, key = responses[item["q"]], keys[item["q"]]
+        score = grade(item["t"], key, response, item["p"], partial=item["t"] in partial_types)
+        scored.append((item["q"], score, response is not None and is_correct(item["t"], key, response)))
+        total += score
+    return round(total, 2), scored
+
+
 def _key_set(key) -> set:
     return set(key) if isinstance(key, (list, tuple, set, frozenset)) else set()
 

@@ -92,13 +92,11 @@ class Exam(db.Model):
     def is_published(self) -> bool:
         return self.state == "published"
 
-    def partial_credit(self, qtype: str) -> bool:
-        """Whether a partly right answer of this type earns a share of the points in this exam."""
-        if qtype == "multiple":
-            return self.multiple_scoring == "partial"
-        if qtype == "fill":
-            return self.fill_scoring == "per_blank"
-        return False
+    @property
+    def partial_types(self) -> frozenset:
+        """The question types whose partly right answers earn a share of the points in this exam."""
+        return frozenset({"multiple"} if self.multiple_scoring == "partial" else set()) | frozenset(
+            {"fill"} if self.fill_scoring == "per_blank" else set())
 
     @property
     def total_points(self) -> float:

@@ -600,17 +600,8 @@ def _grade(attempt: Attempt) -> tuple[float, dict[int, object]]:
     # written back with one statement below, so nothing needs tracking by the session.
     responses = dict(db.session.execute(select(Answer.question_id, Answer.response)
                                         .where(Answer.attempt_id == attempt.id)).all())
-    exam = attempt.exam
-    total, updates = 0.0, []
-    for item in attempt.paper:
-        if item["q"] not in responses:
-            continue
-        response = responses[item["q"]]
-        score = grading.grade(item["t"], keys[item["q"]], response, item["p"],
-                              partial=exam.partial_credit(item["t"]))
-        correct = response is not None and grading.is_correct(item["t"], keys[item["q"]], response)
-        updates.append({"a": attempt.id, "q": item["q"], "s": score, "ok": correct})
-        total += score
+    total, scored = grading.score_paper(attempt.paper, keys, responses, partial_types=attempt.exam.partial_types)
+    updates = [{"a": attempt.id, "q": qid, "s": score, "ok": correct} for qid, score, correct in scored]
     if updates:
         table = Answer.__table__
         if db.session.get_bind().dialect.name == "postgresql":
@@ -623,7 +614,7 @@ def _grade(attempt: Attempt) -> tuple[float, dict[int, object]]:
             db.session.execute(table.update().where(table.c.attempt_id == bindparam("a"),
                                                     table.c.question_id == bindparam("q"))
                                .values(score=bindparam("s"), is_correct=bindparam("ok")), updates)
-    return round(total, 2), responses
+    return total, responses
 
 
 _SCORES_FROM_ARRAYS = text(

@@ -15,8 +15,8 @@ from ..extensions import db
 from ..tabular import RowError, TableError, read_table, to_xlsx
 from .formats import export_questions
 from .models import Question, QuestionImport
-from .parsing import ParseResult, QuestionData, check_fields, dedup_key, parse_upload
-from .usage import usage_of
+from .parsing import CHOICE_TYPES, ParseResult, QuestionData, check_fields, dedup_key, parse_upload
+from .usage import ExamLock, locks_of, usage_of
 
 _CHUNK = 500  # keys per IN (...) query: well under SQLite's variable limit
 
@@ -210,34 +210,121 @@ def _label(key: str) -> str:
     return str(FIELD_LABELS.get(key, key))
 
 
+#: What candidates saw and were graded against: locked while a published exam holds the
+#: question (usage.locks_of). Explanation, legal basis, category, knowledge point and
+#: difficulty stay editable: they change no paper and no score (a published exam's pool was
+#: fixed at publication).
+LOCKED_FIELDS = ("qtype", "stem", "options", "answer", "points")
+_AUDITED_FIELDS = LOCKED_FIELDS + ("explanation", "difficulty", "category", "knowledge_point", "basis",
+                                   "is_active")
+
+
+class QuestionLocked(ServiceError):
+    """A change a published exam's lock forbids; `locks` names the exams."""
+
+    def __init__(self, message, locks: list[ExamLock]):
+        super().__init__(message)
+        self.locks = locks
+
+
+def _locked_label(name: str) -> str:
+    return str(_l("Options")) if name == "options" else _label("type" if name == "qtype" else name)
+
+
+def _exam_names(locks: list[ExamLock]) -> str:
+    return "、".join(f"《{lock.title}》" for lock in locks)
+
+
+def _values(question: Question) -> dict:
+    return {"qtype": question.qtype, "stem": question.stem,
+            "options": list(question.options or []) if question.qtype in CHOICE_TYPES else [],
+            "answer": question.answer, "points": float(question.points), "explanation": question.explanation,
+            "difficulty": question.difficulty, "category": question.category,
+            "knowledge_point": question.knowledge_point, "basis": question.basis, "is_active": question.is_active}
+
+
+def _data_values(data: QuestionData) -> dict:
+    return {"qtype": data.qtype, "stem": data.stem,
+            "options": list(data.options) if data.qtype in CHOICE_TYPES else [], "answer": data.answer,
+            "points": float(data.points), "explanation": data.explanation, "difficulty": data.difficulty,
+            "category": data.category, "knowledge_point": data.knowledge_point, "basis": data.basis,
+            "is_active": data.is_active}
+
+
+def _refuse_retiring(question: Question, locks: list[ExamLock]) -> None:
+    running = [lock for lock in locks if lock.is_open]
+    if running:
+        raise QuestionLocked(_l("Question #%(id)s is used by %(exams)s, which has not closed yet: it cannot be "
+                                "retired or deleted until the exam closes.", id=question.id,
+                                exams=_exam_names(running)), running)
+
+
 def save_question(actor, question: Question | None, fields: dict) -> Question:
-    """Create or update one question with the import's validation; QuestionInvalid lists problems."""
+    """Create or update one question with the import's validation; QuestionInvalid lists problems.
+    A question a published exam locks (usage.locks_of) keeps its LOCKED_FIELDS (QuestionLocked
+    names the exams and points to the key correction) and is not retired while such an exam is
+    open. Every creation and every change (old and new value per changed field) is audited."""
     data, errors = check_fields(fields, None, _label)
     if errors:
         raise QuestionInvalid(errors)
     key = dedup_key(data)
+    changes = {}
+    if question is not None:
+        before, after = _values(question), _data_values(data)
+        changes = {name: [before[name], after[name]] for name in _AUDITED_FIELDS if before[name] != after[name]}
+        locked = [name for name in LOCKED_FIELDS if name in changes]
+        if locked or changes.get("is_active") == [True, False]:
+            locks = locks_of([question.id])[question.id]
+            if locks and locked:
+                raise QuestionLocked(_l(
+                    "Question #%(id)s is used by the published exam(s) %(exams)s, so its type, stem, options, "
+                    "answer and points cannot change here (%(fields)s changed). To fix a wrong key, use "
+                    "“Correct the key and regrade”; the explanation, legal basis, category, knowledge point "
+                    "and difficulty can still be edited.", id=question.id, exams=_exam_names(locks),
+                    fields="、".join(_locked_label(name) for name in locked)), locks)
+            if changes.get("is_active") == [True, False]:
+                _refuse_retiring(question, locks)
     clash = db.session.scalar(select(Question.id).where(Question.dedup_key == key))
     if clash is not None and (question is None or clash != question.id):
         raise QuestionInvalid([RowError(None, None, str(_l(
             "An identical question is already in the bank (question #%(id)s).", id=clash)))])
-    if question is None:
+    creating = question is None
+    if creating:
         question = Question(created_by_id=actor.id)
         db.session.add(question)
     question.apply(data)
+    if creating:
+        db.session.flush()
+        audit.record("question.create", actor=actor, subject=f"#{question.id} {question.stem}"[:200],
+                     question_id=question.id)
+    elif changes:
+        audit.record("question.edit", actor=actor, subject=f"#{question.id} {question.stem}"[:200],
+                     question_id=question.id, changes=changes)
     db.session.commit()
     return question
 
 
-def set_active(question: Question, active: bool) -> None:
-    """Retire (停用) or reactivate: retired questions are never drawn into new papers."""
+def set_active(actor, question: Question, active: bool) -> None:
+    """Retire (停用) or reactivate, audited: retired questions are never drawn into new papers.
+    A question an open (running or upcoming) published exam holds is not retired (QuestionLocked)."""
+    if question.is_active == active:
+        return
+    if not active:
+        _refuse_retiring(question, locks_of([question.id])[question.id])
     question.is_active = active
+    audit.record("question.retire" if not active else "question.reactivate", actor=actor,
+                 subject=f"#{question.id} {question.stem}"[:200], question_id=question.id)
     db.session.commit()
 
 
-def delete_question(question: Question) -> None:
-    """Delete a question no exam has used; a used one must be retired instead."""
+def delete_question(actor, question: Question) -> None:
+    """Delete a question no exam has used, audited with what it was; a used one must be retired
+    instead (and one an open exam holds cannot even be retired yet)."""
+    _refuse_retiring(question, locks_of([question.id])[question.id])
     if usage_of([question.id])[question.id].used:
         raise ServiceError(_l("This question has been used in an exam; retire it instead of deleting it."))
+    audit.record("question.delete", actor=actor, subject=f"#{question.id} {question.stem}"[:200],
+                 question_id=question.id, question=_values(question))
     db.session.delete(question)
     db.session.commit()
 

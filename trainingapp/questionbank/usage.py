@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from .. import signals
+
 
 @dataclass(frozen=True)
 class Usage:
@@ -38,3 +40,30 @@ def usage_of(question_ids: Iterable[int]) -> dict[int, Usage]:
             totals[qid] = Usage(mine.used + found.used, mine.answered + found.answered,
                                 mine.correct + found.correct)
     return totals
+
+
+@dataclass(frozen=True)
+class ExamLock:
+    """A published exam that holds a question, so its key may change only by a correction."""
+
+    exam_id: int
+    title: str
+    owner_id: int | None
+    #: Published and not yet closed (running or upcoming): the question cannot be retired.
+    is_open: bool
+    #: Why it holds it: "fixed" (on the fixed paper), "drawn" (on an attempt's paper) or
+    #: "pool" (an open exam may still draw it).
+    why: str
+
+
+def locks_of(question_ids: Iterable[int]) -> dict[int, list[ExamLock]]:
+    """Per question id, the published exams that lock it (empty list: none), from the
+    receivers of `signals.question_locks` (the exams domain)."""
+    ids = list(question_ids)
+    found: dict[int, list[ExamLock]] = {qid: [] for qid in ids}
+    for _receiver, answer in signals.question_locks.send(None, question_ids=ids):
+        for qid, locks in (answer or {}).items():
+            found.setdefault(qid, []).extend(locks)
+    for locks in found.values():
+        locks.sort(key=lambda lock: lock.exam_id)
+    return found

@@ -17,7 +17,7 @@ from .formats import EXPORT_FORMATS, build_template
 from .forms import DIFFICULTY_LABELS, QTYPE_LABELS, QuestionForm, QuestionUploadForm, fill_form, form_to_fields
 from .models import Question, QuestionImport
 from .parsing import OPTION_LETTERS
-from .usage import usage_of
+from .usage import locks_of, usage_of
 
 PAGE_SIZE = 30
 
@@ -82,12 +82,14 @@ def edit_question(question_id):
             services.save_question(current_user, question, form_to_fields(form))
         except services.QuestionInvalid as invalid:
             _show_errors(form, invalid.errors)
+        except services.ServiceError as error:
+            flash(str(error.args[0]), "danger")
         else:
             flash(_("Question #%(id)s saved.", id=question.id), "success")
             return redirect(request.args.get("back") or url_for("questions.list_questions"))
     return render_template("questionbank/edit.html", form=form, question=question, letters=OPTION_LETTERS,
                            usage=usage_of([question.id])[question.id], categories=services.categories(),
-                           confirm=ConfirmForm())
+                           confirm=ConfirmForm(), locks=locks_of([question.id])[question.id])
 
 
 @bp.route("/<int:question_id>/status", methods=["POST"])
@@ -96,7 +98,11 @@ def toggle_question(question_id):
     question = db.session.get(Question, question_id) or abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.set_active(question, not question.is_active)
+    try:
+        services.set_active(current_user, question, not question.is_active)
+    except services.ServiceError as error:
+        flash(str(error.args[0]), "danger")
+        return redirect(url_for("questions.edit_question", question_id=question.id))
     flash(_("Question #%(id)s is active again.", id=question.id) if question.is_active
           else _("Question #%(id)s is retired: it will not be drawn into new papers.", id=question.id), "success")
     return redirect(url_for("questions.edit_question", question_id=question.id))
@@ -109,7 +115,7 @@ def delete_question(question_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        services.delete_question(question)
+        services.delete_question(current_user, question)
     except services.ServiceError as error:
         flash(str(error.args[0]), "danger")
         return redirect(url_for("questions.edit_question", question_id=question_id))
