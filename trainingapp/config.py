@@ -98,6 +98,18 @@ class Config:
     ROSTER_MAX_ROWS = int(os.environ.get("ROSTER_MAX_ROWS", "100000"))
     QUESTION_IMPORT_MAX_MB = int(os.environ.get("QUESTION_IMPORT_MAX_MB", "10"))
     QUESTION_IMPORT_MAX_ROWS = int(os.environ.get("QUESTION_IMPORT_MAX_ROWS", "20000"))
+    SIGNIN_MAX_ROWS = int(os.environ.get("SIGNIN_MAX_ROWS", "20000"))
+    #: What each import's workbook may unpack to (a zip bomb is refused before parsing): our own
+    #: roster export of 100,000 people is about 60 MB unpacked; 20,000 long questions about 30 MB.
+    #: Each import also reads at most its rows × 30 cells (tabular.limits_for).
+    ROSTER_MAX_UNZIPPED_MB = int(os.environ.get("ROSTER_MAX_UNZIPPED_MB", "100"))
+    QUESTION_IMPORT_MAX_UNZIPPED_MB = int(os.environ.get("QUESTION_IMPORT_MAX_UNZIPPED_MB", "60"))
+    SIGNIN_MAX_UNZIPPED_MB = int(os.environ.get("SIGNIN_MAX_UNZIPPED_MB", "20"))
+    #: An uploaded workbook is parsed in a child process (sandbox.py) with at most this much memory
+    #: and time, and at most this many such parses at once per process.
+    UPLOAD_PARSE_MEMORY_MB = int(os.environ.get("UPLOAD_PARSE_MEMORY_MB", "1024"))
+    UPLOAD_PARSE_SECONDS = float(os.environ.get("UPLOAD_PARSE_SECONDS", "30"))
+    UPLOAD_PARSES_AT_ONCE = int(os.environ.get("UPLOAD_PARSES_AT_ONCE", "2"))
 
 
 class TestConfig(Config):
