@@ -212,8 +212,8 @@ def _read_csv(data: bytes, limits: SheetLimits) -> pd.DataFrame:
         for row in csv.reader(io.StringIO(text, newline="")):
             cells += max(1, len(row))  # an empty line costs a row too
             if cells > limits.max_cells:
-                raise TableError(_l("The file has more than %(max)s cells; at most %(max)s are read for this "
-                                    "import. Split it into smaller files.", max=f"{limits.max_cells:,}"))
+                raise TableError(_l("The file has more than %(max)s cells, the most read for this import. "
+                                    "Split it into smaller files.", max=f"{limits.max_cells:,}"))
             if len(row) > width:
                 width = len(row)
                 if width > MAX_COLUMNS:
