@@ -69,6 +69,9 @@ def _address_space() -> int:
 
 
 def _child(connection, function, args, memory_bytes: int, cpu_seconds: int) -> None:
+    # A failed allocation in Rust code aborts the child at once; symbolising a backtrace first
+    # (RUST_BACKTRACE set in the server's environment) would take seconds of the limit.
+    os.environ["RUST_BACKTRACE"] = "0"
     limit = _address_space() + memory_bytes
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
@@ -128,7 +131,3 @@ def run(function, *args, bounds: Bounds):
         raise value
     return value
 
-
-def in_child() -> bool:
-    """True inside a sandbox child (where there is no app context)."""
-    return multiprocessing.parent_process() is not None and os.getppid() != 1

@@ -62,7 +62,7 @@ def _parse_bounds():
     from .sandbox import Bounds
     config = current_app.config if has_app_context() else {}
     return Bounds(memory_mb=int(config.get("UPLOAD_PARSE_MEMORY_MB", 1024)),
-                  seconds=float(config.get("UPLOAD_PARSE_SECONDS", 30)),
+                  seconds=float(config.get("UPLOAD_PARSE_SECONDS", 60)),
                   at_once=int(config.get("UPLOAD_PARSES_AT_ONCE", 2)))
 
 
