@@ -255,8 +255,10 @@ class _Watchdog:
             if self._pid != os.getpid():  # a forked worker needs a thread of its own
                 self._pid, self._calls = os.getpid(), {}
                 threading.Thread(target=self._run, name="database-watchdog", daemon=True).start()
+            idle = not self._calls
             self._calls[id(key)] = (time.monotonic() + seconds, dbapi_connection, fd)
-        self._wake.set()
+        if idle:  # otherwise the thread is polling already (it stops only under the lock, when none is left)
+            self._wake.set()
 
     def unwatch(self, key: object) -> None:
         with self._lock:
