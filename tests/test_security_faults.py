@@ -14,7 +14,8 @@ from trainingapp.extensions import db
 
 
 class Proxy:
-    """A TCP forwarder to the real database that can be cut and restored, like a network fault."""
+    """A TCP forwarder to the real database that can be cut and restored, like a network fault,
+    or stalled: connections are accepted and kept, but nothing goes through (packets dropped)."""
 
     def __init__(self, target_host, target_port):
         self.target = (target_host, target_port)
@@ -24,6 +25,7 @@ class Proxy:
         self.server.listen(50)
         self.port = self.server.getsockname()[1]
         self.up = True
+        self.stalled = False
         self.connections = []
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -41,11 +43,11 @@ class Proxy:
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
 
-    @staticmethod
-    def _pipe(source, sink):
+    def _pipe(self, source, sink):
         try:
             while data := source.recv(65536):
-                sink.sendall(data)
+                if not self.stalled:
+                    sink.sendall(data)
         except OSError:
             pass
         finally:
@@ -64,8 +66,12 @@ class Proxy:
                 pass
         self.connections = []
 
+    def stall(self):
+        self.stalled = True
+
     def restore(self):
         self.up = True
+        self.stalled = False
 
 
 def _behind_proxy(app, **config):
@@ -115,6 +121,44 @@ def test_a_connection_used_a_moment_ago_is_not_tested_and_one_request_pays_for_i
     proxy.restore()
     assert client.get("/healthz").status_code == 503
     assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="the network fault needs the PostgreSQL run")
+def test_a_silent_database_gives_503_within_the_budget_and_recovers(app, make):
+    # Packets dropped, not refused: the server neither answers nor closes. Before the timeouts,
+    # the health check and an exam save waited minutes on their sockets.
+    make.bank({"truefalse": 3})
+    trainer = make.user(role="trainer")
+    person = make.user(login="silent01")
+    exam = make.exam(trainer, [person], rules=[("truefalse", 3, 10)])
+    proxy, client = _behind_proxy(app, WTF_CSRF_ENABLED=False, PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",
+                                  DB_REQUEST_BUDGET_SECONDS=2, DB_CONNECT_TIMEOUT_SECONDS=2)
+    assert login(client, person).status_code == 302
+    body = client.post(f"/api/exams/{exam.id}/attempts").get_json()
+    url = f"/api/attempts/{body['attempt_id']}/answers/{body['questions'][0]['id']}"
+    assert client.put(url, json={"answer": True, "seq": 1}).status_code == 200
+    proxy.stall()
+    answers = {}
+
+    def during_the_stall():
+        answers["healthz"] = client.get("/healthz")
+        answers["save"] = client.put(url, json={"answer": False, "seq": 2})
+        answers["page"] = client.get("/api/exams")
+
+    worker = threading.Thread(target=during_the_stall, daemon=True)
+    worker.start()
+    worker.join(90)  # far longer than the budget of 2 s; the requests used to hang for minutes
+    assert not worker.is_alive(), "requests still waiting on a silent database"
+    assert answers["healthz"].status_code == 503
+    assert answers["save"].status_code == 503 and answers["save"].get_json()["code"] == "unavailable"
+    assert answers["page"].status_code == 503 and "error" in answers["page"].get_json()
+    proxy.restore()
+    assert client.get("/healthz").status_code == 200
+    assert client.put(url, json={"answer": False, "seq": 3}).status_code == 200
+    from trainingapp.exams.models import Answer
+    with app.app_context():
+        stored = db.session.scalars(select(Answer).where(Answer.attempt_id == body["attempt_id"])).one()
+        assert (stored.response, stored.seq) == (False, 3)
 
 
 def test_sqlite_file_replaced_gives_503_then_recovers(app, make, tmp_path):

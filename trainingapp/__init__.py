@@ -8,7 +8,15 @@ from pathlib import Path
 from flask import Flask
 
 from .config import Config
-from .database import configure_sqlite, normalise_url, ping_idle_connections, sqlite_engine_options, sqlite_uri
+from .database import (
+    bound_database_calls,
+    configure_sqlite,
+    normalise_url,
+    ping_idle_connections,
+    postgresql_engine_options,
+    sqlite_engine_options,
+    sqlite_uri,
+)
 from .extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,8 +34,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _stable_secret_key(Path(app.instance_path))
     uri = app.config.get("SQLALCHEMY_DATABASE_URI") or sqlite_uri(app.instance_path)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_url(uri)
+    options = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_timeout": app.config["DB_POOL_TIMEOUT_SECONDS"]}
     if uri.startswith("sqlite"):
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite_engine_options(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options = sqlite_engine_options(options)
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = postgresql_engine_options(options, app.config)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -59,10 +71,16 @@ def _init_extensions(app: Flask) -> None:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     db.init_app(app)
+    seconds_left = None
     with app.app_context():
         if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
             configure_sqlite(db.engine)
-        ping_idle_connections(db.engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
+        elif db.engine.dialect.name == "postgresql":
+            seconds_left = bound_database_calls(db.engine, app.config["DB_STATEMENT_TIMEOUT_MS"] / 1000,
+                                                _request_deadline)
+        ping_idle_connections(db.engine, app.config["DB_PING_AFTER_IDLE_SECONDS"], seconds_left)
+    # Registered before any blueprint's hooks, so the budget covers them too.
+    app.before_request(_start_request_budget)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -70,6 +88,26 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     from . import compression
     compression.init_app(app)
+
+
+#: Requests that answer within DB_REQUEST_BUDGET_SECONDS even when the database has gone silent:
+#: the health check (a load balancer must learn quickly) and the exam API (a candidate's page
+#: keeps the answer and retries; a request hanging for minutes helps nobody).
+BUDGETED_ENDPOINTS = {"healthz"}
+BUDGETED_BLUEPRINTS = {"exams_api"}
+
+
+def _start_request_budget() -> None:
+    from flask import current_app, g, request
+    if request.endpoint in BUDGETED_ENDPOINTS or request.blueprint in BUDGETED_BLUEPRINTS:
+        import time
+        g.database_deadline = time.monotonic() + current_app.config["DB_REQUEST_BUDGET_SECONDS"]
+
+
+def _request_deadline() -> float | None:
+    """The monotonic time by which this request must be done with the database, if it has a budget."""
+    from flask import g, has_request_context
+    return g.get("database_deadline") if has_request_context() else None
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -19,6 +19,19 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": int(os.environ.get("DB_POOL_SIZE", "15")), "max_overflow": 0}
     #: A pooled connection idle this long is tested before use (database.ping_idle_connections).
     DB_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DB_PING_AFTER_IDLE_SECONDS", "10"))
+    #: Waits bounded when the database is slow or silent (database.py). A connection must open
+    #: within DB_CONNECT_TIMEOUT_SECONDS (PostgreSQL; at least 2); a request waits at most
+    #: DB_POOL_TIMEOUT_SECONDS for a free pooled connection.
+    DB_CONNECT_TIMEOUT_SECONDS = int(os.environ.get("DB_CONNECT_TIMEOUT_SECONDS", "3"))
+    DB_POOL_TIMEOUT_SECONDS = float(os.environ.get("DB_POOL_TIMEOUT_SECONDS", "5"))
+    #: PostgreSQL ends a statement running longer (the slowest report query takes about 16 s on
+    #: a county's data, scale.md), and a transaction left idle longer; a statement whose answer
+    #: does not come back a second after its timeout has its connection cut (a silent server).
+    DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "60000"))
+    DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = int(os.environ.get("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", "300000"))
+    #: The health check and the exam API are done with the database within this many seconds
+    #: or answer 503 (PostgreSQL; a silent SQLite file does not happen).
+    DB_REQUEST_BUDGET_SECONDS = float(os.environ.get("DB_REQUEST_BUDGET_SECONDS", "5"))
     #: Where the demo data set is loaded: always on first start with SQLite, only when asked otherwise.
     LOAD_DEMO = _bool("LOAD_DEMO", False)
 
@@ -95,6 +108,19 @@ class Config:
     ROSTER_MAX_ROWS = int(os.environ.get("ROSTER_MAX_ROWS", "100000"))
     QUESTION_IMPORT_MAX_MB = int(os.environ.get("QUESTION_IMPORT_MAX_MB", "10"))
     QUESTION_IMPORT_MAX_ROWS = int(os.environ.get("QUESTION_IMPORT_MAX_ROWS", "20000"))
+    SIGNIN_MAX_ROWS = int(os.environ.get("SIGNIN_MAX_ROWS", "20000"))
+    #: What each import's workbook may unpack to (a zip bomb is refused before parsing): our own
+    #: roster export of 100,000 people is about 60 MB unpacked; 20,000 long questions about 30 MB.
+    #: Each import also reads at most its rows × 30 cells (tabular.limits_for).
+    ROSTER_MAX_UNZIPPED_MB = int(os.environ.get("ROSTER_MAX_UNZIPPED_MB", "100"))
+    QUESTION_IMPORT_MAX_UNZIPPED_MB = int(os.environ.get("QUESTION_IMPORT_MAX_UNZIPPED_MB", "60"))
+    SIGNIN_MAX_UNZIPPED_MB = int(os.environ.get("SIGNIN_MAX_UNZIPPED_MB", "20"))
+    #: An uploaded workbook is parsed in a child process (sandbox.py) with at most this much memory
+    #: and time (CPU and wall seconds), and at most this many such parses at once per process. Our
+    #: roster export of 100,000 people takes about 120 MB and 6 s to parse (scale.md, "Hostile uploads").
+    UPLOAD_PARSE_MEMORY_MB = int(os.environ.get("UPLOAD_PARSE_MEMORY_MB", "1024"))
+    UPLOAD_PARSE_SECONDS = float(os.environ.get("UPLOAD_PARSE_SECONDS", "60"))
+    UPLOAD_PARSES_AT_ONCE = int(os.environ.get("UPLOAD_PARSES_AT_ONCE", "2"))
 
 
 class TestConfig(Config):

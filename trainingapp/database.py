@@ -182,7 +182,7 @@ def commit_keeping_loaded(session) -> None:
         session_.expire_on_commit = True
 
 
-def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
+def ping_idle_connections(engine: Engine, idle_seconds: float, seconds_left=None) -> None:
     """Test a pooled connection before use only when it has been idle for `idle_seconds`.
 
     SQLAlchemy's pool_pre_ping tests every checkout: one more round trip to the database for
@@ -190,7 +190,7 @@ def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
     as a ping; one that sat idle (a database restarted overnight, a firewall that drops quiet
     connections) is tested and, when dead, replaced before the request sees it. A connection
     that dies under load fails its one request, and SQLAlchemy then replaces every connection
-    opened before it.
+    opened before it. `seconds_left()` (from bound_database_calls), when given, bounds the ping.
     """
 
     @event.listens_for(engine, "connect")
@@ -202,7 +202,141 @@ def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
     def _ping_if_idle(dbapi_connection, record, _proxy):
         if time.monotonic() - record.info.get("used_at", 0.0) < idle_seconds:
             return
+        if seconds_left is not None:
+            _WATCHDOG.watch(dbapi_connection, dbapi_connection, seconds_left())
         try:
             engine.dialect.do_ping(dbapi_connection)
         except Exception as error:  # noqa: BLE001 - any failure means the connection is gone
             raise exc.DisconnectionError() from error  # the pool retries with a new connection
+        finally:
+            if seconds_left is not None:
+                _WATCHDOG.unwatch(dbapi_connection)
+
+
+# --- a database that stops answering ---------------------------------------------------------
+
+def postgresql_engine_options(options: dict, config) -> dict:
+    """Engine options for PostgreSQL: bounded waits for a connection, a statement and an idle transaction.
+
+    `connect_timeout` bounds opening a connection (a server whose packets are dropped would
+    otherwise keep a request waiting for TCP's retries, minutes); `statement_timeout` ends a
+    runaway query on the server; `idle_in_transaction_session_timeout` frees the locks of a
+    transaction its process forgot. All three travel in the startup packet: no extra round trip.
+    """
+    server = (f"-c statement_timeout={int(config['DB_STATEMENT_TIMEOUT_MS'])} "
+              f"-c idle_in_transaction_session_timeout={int(config['DB_IDLE_IN_TRANSACTION_TIMEOUT_MS'])}")
+    connect_args = {**options.get("connect_args", {}),
+                    "connect_timeout": max(2, int(config["DB_CONNECT_TIMEOUT_SECONDS"])), "options": server}
+    return {**options, "connect_args": connect_args}
+
+
+class _Watchdog:
+    """Cuts the socket of a database call that outlived its deadline.
+
+    The server's statement_timeout cannot help when the server (or the network to it) has
+    gone silent: no answer comes back, not even the cancellation, and the request waits on its
+    socket for as long as TCP keeps the connection (minutes). One thread per process watches
+    the calls in flight; a call past its deadline has its socket shut down, so the waiting
+    driver fails at once with a disconnection error (the pool then replaces the connection and
+    the request answers 503).
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._calls: dict[int, tuple[float, object, int]] = {}
+        self._wake = threading.Event()
+        self._pid = None
+
+    def watch(self, key: object, dbapi_connection, seconds: float) -> None:
+        fd = _socket_of(dbapi_connection)
+        if fd is None:
+            return
+        with self._lock:
+            if self._pid != os.getpid():  # a forked worker needs a thread of its own
+                self._pid, self._calls = os.getpid(), {}
+                threading.Thread(target=self._run, name="database-watchdog", daemon=True).start()
+            idle = not self._calls
+            self._calls[id(key)] = (time.monotonic() + seconds, dbapi_connection, fd)
+        if idle:  # otherwise the thread is polling already (it stops only under the lock, when none is left)
+            self._wake.set()
+
+    def unwatch(self, key: object) -> None:
+        with self._lock:
+            self._calls.pop(id(key), None)
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(1.0)
+            self._wake.clear()
+            while True:
+                moment = time.monotonic()
+                with self._lock:
+                    late = [key for key, (deadline, _c, _f) in self._calls.items() if deadline <= moment]
+                    for key in late:
+                        _deadline, dbapi_connection, fd = self._calls.pop(key)
+                        # The same connection on the same socket: a descriptor is never cut
+                        # after its connection closed and the number went to another socket.
+                        if _socket_of(dbapi_connection) == fd:
+                            _shut_down(fd)
+                    if not self._calls:
+                        break
+                time.sleep(0.05)
+
+
+def _socket_of(dbapi_connection) -> int | None:
+    """The socket of an open psycopg connection; None for other drivers and closed connections."""
+    if getattr(dbapi_connection, "closed", True):
+        return None
+    try:
+        return dbapi_connection.pgconn.socket
+    except Exception:  # noqa: BLE001 - no socket (closed meanwhile): nothing to watch
+        return None
+
+
+def _shut_down(fd: int) -> None:
+    import socket
+    try:
+        # On a duplicate of the descriptor: shutting it down ends the connection for its owner,
+        # while closing the duplicate leaves the owner's descriptor to the owner.
+        with socket.socket(fileno=os.dup(fd)) as duplicate:
+            duplicate.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+_WATCHDOG = _Watchdog()
+
+
+def bound_database_calls(engine: Engine, statement_seconds: float, request_deadline):
+    """Give every statement on `engine` a deadline a silent database cannot stretch.
+
+    A statement may take `statement_seconds` (the server's statement_timeout) and one second
+    more, so that the server's own cancellation normally wins and the connection survives; and
+    no longer than what is left of the request's budget: `request_deadline()` returns the
+    monotonic time by which the current request must be done with the database, or None.
+    Returns the function that says how long a call may take now (ping_idle_connections
+    bounds its ping with it).
+    """
+
+    def seconds_left() -> float:
+        limit = statement_seconds + 1.0
+        deadline = request_deadline()
+        if deadline is not None:
+            limit = min(limit, max(0.0, deadline - time.monotonic()))
+        return limit
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _start(conn, cursor, _statement, _parameters, _context, _executemany):
+        _WATCHDOG.watch(cursor, cursor.connection, seconds_left())
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _end(_conn, cursor, _statement, _parameters, _context, _executemany):
+        _WATCHDOG.unwatch(cursor)
+
+    @event.listens_for(engine, "handle_error")
+    def _failed(context):
+        cursor = getattr(context.execution_context, "cursor", None)
+        if cursor is not None:
+            _WATCHDOG.unwatch(cursor)
+
+    return seconds_left

@@ -12,6 +12,7 @@ from sqlalchemy import ForeignKey, LargeBinary, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .clock import now
+from .database import commit_keeping_loaded
 from .extensions import db
 
 KEEP_FOR = timedelta(hours=6)
@@ -57,3 +58,18 @@ def discard(staged: StagedFile) -> None:
 
 def _purge_expired() -> None:
     db.session.execute(delete(StagedFile).where(StagedFile.created_at < now() - KEEP_FOR))
+
+
+def end_read() -> None:
+    """End the request's transaction, keeping what it loaded, before a file is parsed.
+
+    A parse takes seconds; on SQLite every transaction holds the database's write lock, and
+    on PostgreSQL an idle transaction holds its snapshot (and is ended by the server after
+    DB_IDLE_IN_TRANSACTION_TIMEOUT_MS). Only reads may be pending here: a caller that wrote
+    must commit first, so nothing is committed half-way by accident.
+    """
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a file must not be parsed in a transaction with unsaved changes")
+    if session.in_transaction():
+        commit_keeping_loaded(db.session)

@@ -23,12 +23,47 @@ from flask_babel import lazy_gettext as _l
 
 #: Characters Excel treats as the start of a formula (ASVS 1.2.10).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-#: An .xlsx is a zip; refuse one that would inflate past this (a zip bomb).
-MAX_UNZIPPED_BYTES = 300 * 1024 * 1024
 MAX_COLUMNS = 200
 SPACES = " \t\r\n\u3000\u00a0\ufeff"
 
 SPREADSHEET_EXTENSIONS = {".xlsx", ".xls", ".csv"}
+
+
+@dataclass(frozen=True)
+class SheetLimits:
+    """What one kind of import may read (ASVS 5.2.3): rows with content, cells (read or, for a
+    workbook, spanned by its first sheet) and bytes once the workbook is unzipped."""
+
+    max_rows: int | None = None
+    max_cells: int = 3_000_000
+    max_unzipped_bytes: int = 100 * 1024 * 1024
+
+
+#: Cells a row may have on average: a roster from HR has its 序号, 性别, 身份证号 ... besides ours.
+CELLS_PER_ROW = 30
+#: (rows, unzipped MB) settings of each kind of import; see config.py.
+IMPORT_KINDS = {"roster": ("ROSTER_MAX_ROWS", "ROSTER_MAX_UNZIPPED_MB"),
+                "questions": ("QUESTION_IMPORT_MAX_ROWS", "QUESTION_IMPORT_MAX_UNZIPPED_MB"),
+                "attendance": ("SIGNIN_MAX_ROWS", "SIGNIN_MAX_UNZIPPED_MB")}
+
+
+def limits_for(kind: str) -> SheetLimits:
+    """The limits of one kind of import ("roster", "questions", "attendance") in this app's configuration."""
+    from flask import current_app
+    rows_key, megabytes_key = IMPORT_KINDS[kind]
+    rows = int(current_app.config[rows_key])
+    return SheetLimits(max_rows=rows, max_cells=rows * CELLS_PER_ROW,
+                       max_unzipped_bytes=int(current_app.config[megabytes_key]) * 1024 * 1024)
+
+
+def _parse_bounds():
+    from flask import current_app, has_app_context
+
+    from .sandbox import Bounds
+    config = current_app.config if has_app_context() else {}
+    return Bounds(memory_mb=int(config.get("UPLOAD_PARSE_MEMORY_MB", 1024)),
+                  seconds=float(config.get("UPLOAD_PARSE_SECONDS", 60)),
+                  at_once=int(config.get("UPLOAD_PARSES_AT_ONCE", 2)))
 
 
 class TableError(Exception):
@@ -96,7 +131,13 @@ def _decode_csv(data: bytes) -> str:
                         "\"CSV UTF-8\" or as an .xlsx workbook."))
 
 
-def _check_xlsx(data: bytes) -> None:
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.0f}" if size >= 10 * 1024 * 1024 else f"{size / 1024 / 1024:.1f}"
+
+
+def _check_xlsx(data: bytes, limits: SheetLimits) -> None:
+    """Refuse, before any parsing, a workbook that is not one or is far larger inside than the
+    import can need: its size unzipped, and the cells its first sheet says it spans."""
     if not data.startswith(b"PK\x03\x04"):
         raise TableError(_l("This is not a real .xlsx workbook. Open it in Excel and save it as "
                             "\"Excel Workbook (*.xlsx)\"."))
@@ -104,60 +145,92 @@ def _check_xlsx(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
             inflated = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
+            if "[Content_Types].xml" not in names:
+                raise TableError(_l("This is not a real .xlsx workbook."))
+            if inflated > limits.max_unzipped_bytes:
+                raise TableError(_l("The workbook unpacks to %(size)s MB; at most %(max)s MB are accepted for "
+                                    "this import. Remove what is not needed (other sheets, pictures, "
+                                    "formatting) or split the file.",
+                                    size=_mb(inflated), max=_mb(limits.max_unzipped_bytes)))
+            spanned = _first_sheet_span(archive)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, KeyError, ValueError):
         raise TableError(_l("The .xlsx workbook is damaged and cannot be opened.")) from None
-    if "[Content_Types].xml" not in names:
-        raise TableError(_l("This is not a real .xlsx workbook."))
-    if inflated > MAX_UNZIPPED_BYTES:
-        raise TableError(_l("The workbook is far larger inside than a real sheet of this kind; "
-                            "it was refused."))
+    if spanned is not None and spanned[0] > limits.max_cells:
+        raise TableError(_l("The first sheet spans %(cells)s cells (%(range)s); at most %(max)s are read "
+                            "for this import. Delete the rows and columns that are not needed, or split "
+                            "the file.", cells=f"{spanned[0]:,}", range=spanned[1], max=f"{limits.max_cells:,}"))
 
 
-def _read_frame(data: bytes, extension: str) -> pd.DataFrame:
-    if extension == ".csv":
-        text = _decode_csv(data)
-        try:
-            rows = list(csv.reader(io.StringIO(text, newline="")))
-        except csv.Error as error:
-            raise TableError(_l("The CSV file is malformed (%(reason)s); save it again from Excel.",
-                                reason=str(error)[:120])) from None
-        if not rows:
-            raise TableError(_l("The file is empty."))
-        width = max(len(r) for r in rows)
-        if width > MAX_COLUMNS:
-            raise TableError(_l("The file has %(n)s columns; at most %(max)s are read.",
-                                n=width, max=MAX_COLUMNS))
-        rows = [r + [""] * (width - len(r)) for r in rows]
-        return pd.DataFrame(rows[1:], columns=rows[0], dtype=object)
-    if extension == ".xlsx":
-        _check_xlsx(data)
-    elif extension == ".xls":
-        if not data.startswith(b"\xd0\xcf\x11\xe0"):
-            raise TableError(_l("This is not a real .xls workbook."))
-    else:
-        raise TableError(_l("Unsupported file type %(ext)s: upload .xlsx, .xls or .csv.",
-                            ext=extension or "?"))
-    try:
-        # calamine (Rust) reads both .xlsx and .xls, several times faster than openpyxl.
-        frame = pd.read_excel(io.BytesIO(data), engine="calamine", dtype=object, header=0)
-    except Exception as exc:  # noqa: BLE001 - any parser failure is the file's fault
-        raise TableError(_l("The workbook cannot be read: %(reason)s", reason=str(exc)[:200])) from None
-    if frame.shape[1] > MAX_COLUMNS:
-        raise TableError(_l("The file has %(n)s columns; at most %(max)s are read.",
-                            n=frame.shape[1], max=MAX_COLUMNS))
-    return frame
+_SHEET = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\s(?:\w+:)?id="([^"]+)"')
+_RELATION = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+_ATTRIBUTE = re.compile(rb'\s(Id|Target)="([^"]*)"')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})(\d{1,7})(?::([A-Z]{1,3})(\d{1,7}))?"')
 
 
-def read_table(data: bytes, filename: str, *, max_rows: int | None = None) -> pd.DataFrame:
-    """Every cell as trimmed text; the index is the spreadsheet row number (header = 1).
+def _head(archive: zipfile.ZipFile, name: str, size: int = 1 << 16) -> bytes:
+    """The first bytes of a part: only they are inflated, whatever the part's size."""
+    with archive.open(name) as part:
+        return part.read(size)
 
-    Entirely empty rows are dropped but keep their numbers out of the index, so an error
-    message names the row the person sees in Excel. Raises TableError for a whole-file problem.
+
+def _first_sheet_span(archive: zipfile.ZipFile) -> tuple[int, str] | None:
+    """(cells, range) the first sheet's <dimension> claims, or None when it claims nothing.
+
+    Only a hint for a clear early message: a file may lie here, and the parse's own bounds
+    (trainingapp.sandbox) hold whatever it claims.
     """
-    extension = PurePath(filename or "").suffix.lower()
-    if not data:
+    sheet = _SHEET.search(_head(archive, "xl/workbook.xml", 1 << 20))
+    if sheet is None or "xl/_rels/workbook.xml.rels" not in archive.namelist():
+        return None
+    target = None
+    for relation in _RELATION.finditer(_head(archive, "xl/_rels/workbook.xml.rels", 1 << 20)):
+        attributes = dict(_ATTRIBUTE.findall(relation.group(0)))
+        if attributes.get(b"Id") == sheet.group(1):
+            target = attributes.get(b"Target", b"").decode("utf-8", "replace")
+            break
+    if not target:
+        return None
+    part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    if part not in archive.namelist():
+        return None
+    dimension = _DIMENSION.search(_head(archive, part))
+    if dimension is None:
+        return None
+    first_col, first_row, last_col, last_row = dimension.groups()
+    if last_col is None:
+        return 1, first_col.decode() + first_row.decode()
+    from openpyxl.utils import column_index_from_string
+    rows = abs(int(last_row) - int(first_row)) + 1
+    columns = abs(column_index_from_string(last_col.decode()) - column_index_from_string(first_col.decode())) + 1
+    return rows * columns, dimension.group(0).split(b'"')[1].decode()
+
+
+def _read_csv(data: bytes, limits: SheetLimits) -> pd.DataFrame:
+    text = _decode_csv(data)
+    rows, cells, width = [], 0, 0
+    try:
+        for row in csv.reader(io.StringIO(text, newline="")):
+            cells += max(1, len(row))  # an empty line costs a row too
+            if cells > limits.max_cells:
+                raise TableError(_l("The file has more than %(max)s cells, the most read for this import. "
+                                    "Split it into smaller files.", max=f"{limits.max_cells:,}"))
+            if len(row) > width:
+                width = len(row)
+                if width > MAX_COLUMNS:
+                    raise TableError(_l("The file has %(n)s columns; at most %(max)s are read.",
+                                        n=width, max=MAX_COLUMNS))
+            rows.append(row)
+    except csv.Error as error:
+        raise TableError(_l("The CSV file is malformed (%(reason)s); save it again from Excel.",
+                            reason=str(error)[:120])) from None
+    if not rows:
         raise TableError(_l("The file is empty."))
-    frame = _read_frame(data, extension)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    return pd.DataFrame(rows[1:], columns=rows[0], dtype=object)
+
+
+def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as trimmed text, numbered as in the spreadsheet, entirely empty rows dropped."""
     headers = [clean_cell(h) for h in frame.columns]
     headers = ["" if h.startswith("Unnamed:") else h for h in headers]
     frame.columns = headers
@@ -165,6 +238,77 @@ def read_table(data: bytes, filename: str, *, max_rows: int | None = None) -> pd
     frame.index = range(2, len(frame) + 2)
     if len(frame):
         frame = frame[(frame != "").any(axis=1)]
+    return frame
+
+
+def parse_workbook(data: bytes, max_cells: int) -> tuple[str, object]:
+    """The first sheet of an .xlsx/.xls, tidied: ("ok", frame), ("cells", n), ("columns", n) or
+    ("unreadable", reason). Runs in a sandbox child (trainingapp.sandbox), so it speaks in
+    plain values rather than translated errors."""
+    try:
+        # calamine (Rust) reads both .xlsx and .xls, several times faster than openpyxl.
+        frame = pd.read_excel(io.BytesIO(data), engine="calamine", dtype=object, header=0)
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any parser failure is the file's fault
+        return "unreadable", str(exc)[:200]
+    if frame.shape[1] > MAX_COLUMNS:
+        return "columns", frame.shape[1]
+    if frame.size > max_cells:
+        return "cells", frame.size
+    return "ok", _tidy(frame)
+
+
+def _read_workbook(data: bytes, extension: str, limits: SheetLimits) -> pd.DataFrame:
+    from .sandbox import SandboxLimit, run
+    if extension == ".xlsx":
+        _check_xlsx(data, limits)
+    elif extension == ".xls":
+        if not data.startswith(b"\xd0\xcf\x11\xe0"):
+            raise TableError(_l("This is not a real .xls workbook."))
+    else:
+        raise TableError(_l("Unsupported file type %(ext)s: upload .xlsx, .xls or .csv.",
+                            ext=extension or "?"))
+    bounds = _parse_bounds()
+    try:
+        kind, value = run(parse_workbook, data, limits.max_cells, bounds=bounds)
+    except SandboxLimit as limit:
+        if limit.reason == "busy":
+            raise TableError(_l("Other large files are being read right now; try again in a minute.")) from None
+        raise TableError(_l("The workbook could not be read within the limits of an upload (%(mb)s MB of "
+                            "memory, %(seconds)s seconds): it is far larger inside than a real sheet of "
+                            "this kind. It was refused.", mb=bounds.memory_mb, seconds=f"{bounds.seconds:g}")
+                         ) from None
+    if kind == "unreadable":
+        raise TableError(_l("The workbook cannot be read: %(reason)s", reason=value))
+    if kind == "columns":
+        raise TableError(_l("The file has %(n)s columns; at most %(max)s are read.", n=value, max=MAX_COLUMNS))
+    if kind == "cells":
+        raise TableError(_l("The first sheet spans %(cells)s cells; at most %(max)s are read for this import. "
+                            "Delete the rows and columns that are not needed, or split the file.",
+                            cells=f"{value:,}", max=f"{limits.max_cells:,}"))
+    return value
+
+
+def read_table(data: bytes, filename: str, *, max_rows: int | None = None,
+               limits: SheetLimits | None = None) -> pd.DataFrame:
+    """Every cell as trimmed text; the index is the spreadsheet row number (header = 1).
+
+    Entirely empty rows are dropped but keep their numbers out of the index, so an error
+    message names the row the person sees in Excel. Raises TableError for a whole-file problem,
+    among them a file beyond `limits` (rows, cells, size unzipped: limits_for(kind)). A workbook
+    is parsed in a bounded child process (trainingapp.sandbox); the caller must not hold a
+    database transaction meanwhile (staged.end_read).
+    """
+    limits = limits or SheetLimits(max_rows=max_rows)
+    max_rows = max_rows if max_rows is not None else limits.max_rows
+    extension = PurePath(filename or "").suffix.lower()
+    if not data:
+        raise TableError(_l("The file is empty."))
+    if extension == ".csv":
+        frame = _tidy(_read_csv(data, limits))
+    else:
+        frame = _read_workbook(data, extension, limits)
     if max_rows is not None and len(frame) > max_rows:
         raise TableError(_l("The file has %(n)s rows; at most %(max)s can be imported at once. "
                             "Split it into smaller files.", n=len(frame), max=max_rows))

@@ -1,7 +1,7 @@
 """Managing people, departments and rosters (admins everywhere, liaisons in their subtree)."""
 from io import BytesIO
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from .. import staged
 from ..clock import now
 from ..extensions import db
-from ..tabular import TableError, read_table, to_xlsx
+from ..tabular import TableError, limits_for, read_table, to_xlsx
 from . import services
 from .forms import ConfirmForm, DepartmentForm, PersonForm, RosterUploadForm, choices
 from .models import CATEGORIES, ROLES, STATUSES, Department, User
@@ -240,9 +240,9 @@ def _read_staged_roster(token):
     if staged_file is None:
         flash(_("That upload has expired or is not yours; upload the file again."), "warning")
         return None, None
+    staged.end_read()  # other requests' writes go on while this file is parsed
     try:
-        frame = read_table(staged_file.content, staged_file.filename,
-                           max_rows=current_app.config["ROSTER_MAX_ROWS"])
+        frame = read_table(staged_file.content, staged_file.filename, limits=limits_for("roster"))
     except TableError as error:
         flash(str(error.message), "danger")
         return staged_file, None

@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ..extensions import db
-from ..tabular import TableError, read_table, to_xlsx
+from ..tabular import TableError, limits_for, read_table, to_xlsx
 from . import services
 from .models import Department, User
 from .passwords import generate_password, password_problems
@@ -36,9 +36,8 @@ def _print_plan(plan):
 @with_appcontext
 def import_users(file, dry_run, passwords_out):
     """Import a roster FILE (.xlsx, .xls, .csv); exit 0 only when the file is clean."""
-    from flask import current_app
     try:
-        frame = read_table(file.read_bytes(), file.name, max_rows=current_app.config["ROSTER_MAX_ROWS"])
+        frame = read_table(file.read_bytes(), file.name, limits=limits_for("roster"))
         admin = db.session.scalar(select(User).where(User.role == "admin").order_by(User.id))
         if admin is None:
             raise click.ClickException("Create an administrator first: flask --app run users create-admin LOGIN")

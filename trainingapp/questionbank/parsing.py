@@ -24,6 +24,7 @@ from ..tabular import (
     SPACES,
     SPREADSHEET_EXTENSIONS,
     RowError,
+    SheetLimits,
     TableError,
     map_columns,
     read_table,
@@ -631,10 +632,11 @@ def _name_duplicate_column(result: ParseResult, headers: Mapping[str, str]) -> P
     return result
 
 
-def parse_spreadsheet(data: bytes, filename: str, *, max_rows: int | None) -> ParseResult:
+def parse_spreadsheet(data: bytes, filename: str, *, max_rows: int | None,
+                      limits: SheetLimits | None = None) -> ParseResult:
     """Read an .xlsx/.xls/.csv question sheet; TableError for whole-file problems."""
     try:
-        frame = read_table(data, filename, max_rows=max_rows)
+        frame = read_table(data, filename, max_rows=max_rows, limits=limits)
     except (csv.Error, UnicodeError) as exc:
         # The CSV module refuses some hostile files (e.g. a giant field); still the file's fault.
         raise TableError(_l("The file cannot be read: %(reason)s", reason=str(exc)[:200])) from None
@@ -645,11 +647,13 @@ def parse_spreadsheet(data: bytes, filename: str, *, max_rows: int | None) -> Pa
     return result
 
 
-def parse_upload(data: bytes, filename: str, *, max_rows: int) -> ParseResult:
-    """Parse any accepted upload by its extension; only TableError escapes for a bad file."""
+def parse_upload(data: bytes, filename: str, *, max_rows: int, limits: SheetLimits | None = None) -> ParseResult:
+    """Parse any accepted upload by its extension; only TableError escapes for a bad file.
+    `limits` bounds a spreadsheet (tabular.limits_for("questions")); text formats are bounded
+    by the upload's size."""
     extension = PurePath(filename or "").suffix.lower()
     if extension in SPREADSHEET_EXTENSIONS:
-        return parse_spreadsheet(data, filename, max_rows=max_rows)
+        return parse_spreadsheet(data, filename, max_rows=max_rows, limits=limits)
     if extension in UPLOAD_EXTENSIONS:
         from . import formats  # formats imports this module, so import it late
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts import audit
 from ..clock import now
 from ..extensions import db
-from ..tabular import RowError, TableError, read_table, to_xlsx
+from ..tabular import RowError, TableError, limits_for, read_table, to_xlsx
 from .formats import export_questions
 from .models import Question, QuestionImport
 from .parsing import CHOICE_TYPES, ParseResult, QuestionData, check_fields, dedup_key, parse_upload
@@ -85,7 +85,7 @@ def parse_for_staging(data: bytes, filename: str, *, max_rows: int) -> dict | No
     preview and the confirmation do not parse 20,000 rows again (the bank is still checked
     each time). None when the file is unreadable: the preview says why, as before."""
     try:
-        return parse_upload(data, filename, max_rows=max_rows).to_json()
+        return parse_upload(data, filename, max_rows=max_rows, limits=limits_for("questions")).to_json()
     except TableError:
         return None
 
@@ -94,7 +94,8 @@ def preview_import(data: bytes, filename: str, *, max_rows: int, category: str |
                    parsed: dict | None = None) -> ImportPreview:
     """Parse and check a file against the bank; changes nothing. TableError for a bad file.
     `parsed`: what `parse_for_staging` made of these same bytes (then they are not parsed again)."""
-    result = ParseResult.from_json(parsed) if parsed else parse_upload(data, filename, max_rows=max_rows)
+    result = (ParseResult.from_json(parsed) if parsed
+              else parse_upload(data, filename, max_rows=max_rows, limits=limits_for("questions")))
     questions = result.questions
     if category:
         for _row, question in questions:
@@ -187,7 +188,7 @@ def rejected_rows_sheet(data: bytes, filename: str, preview: ImportPreview) -> b
         where = f"{error.column}: " if error.column else ""
         messages.setdefault(error.row or 0, []).append(where + str(error.message))
     if filename.lower().endswith((".xlsx", ".xls", ".csv")):
-        frame = read_table(data, filename)
+        frame = read_table(data, filename, limits=limits_for("questions"))
         frame = frame.loc[[r for r in preview.rejected_rows if r in frame.index]].copy()
         frame.insert(0, "错误", ["；".join(messages[r]) for r in frame.index])
         frame.insert(0, "原行号", list(frame.index))

@@ -136,6 +136,7 @@ def upload_questions():
             flash(_("The file is larger than %(n)s MB; split it into smaller files.",
                     n=current_app.config["QUESTION_IMPORT_MAX_MB"]), "danger")
         else:
+            staged.end_read()  # other requests' writes go on while this file is parsed
             # Parsed here, once: the preview and the confirmation read the result (a 20,000-row
             # file takes seconds to parse), and check it against the bank each time.
             token = staged.stage(current_user.id, "questions", upload.filename, content,
@@ -160,6 +161,7 @@ def preview_questions(token):
     staged_file = _staged_upload(token)
     if staged_file is None:
         return redirect(url_for("questions.upload_questions"))
+    staged.end_read()  # a file not parsed at upload is parsed now: not while holding the database
     try:
         preview = services.preview_import(staged_file.content, staged_file.filename, max_rows=_max_rows(),
                                           category=staged_file.options.get("category") or None,
@@ -181,6 +183,7 @@ def confirm_questions(token):
     if staged_file is None:
         return redirect(url_for("questions.upload_questions"))
     valid_only = request.form.get("mode") == "valid_only"
+    staged.end_read()
     try:
         outcome = services.import_questions(current_user, staged_file.content, staged_file.filename,
                                             max_rows=_max_rows(), valid_only=valid_only,

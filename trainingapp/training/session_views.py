@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,7 +18,7 @@ from ..accounts.models import CATEGORIES, User
 from ..accounts.permissions import department_tree, roles_required
 from ..clock import now
 from ..extensions import db, limiter
-from ..tabular import TableError, read_table, to_xlsx
+from ..tabular import TableError, limits_for, read_table, to_xlsx
 from . import checkin
 from . import session_services as services
 from .session_forms import CheckinCodeForm, SessionForm, SigninUploadForm, WalkInForm
@@ -400,8 +400,9 @@ def _staged_signin(token):
         flash(_("That upload has expired or is not yours; upload the file again."), "warning")
         return None, None, None
     session = _session(int(staged_file.options.get("session_id", 0)), manage=True)
+    staged.end_read()  # other requests' writes go on while this file is parsed
     try:
-        frame = read_table(staged_file.content, staged_file.filename, max_rows=current_app.config["ROSTER_MAX_ROWS"])
+        frame = read_table(staged_file.content, staged_file.filename, limits=limits_for("attendance"))
     except TableError as error:
         flash(str(error.message), "danger")
         return staged_file, session, None
