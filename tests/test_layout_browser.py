@@ -41,7 +41,8 @@ def demo(app):
 
 def test_wide_tables_on_a_phone_scroll_with_the_first_column_held(demo, phone):
     phone.login("admin", "demo-pass-2026")
-    for path, table, columns in [("/exams/1/candidates", "#candidates", 4), ("/reports/exams/1", "#department-table", 12)]:
+    pages = [("/exams/1/candidates", "#candidates", 4), ("/reports/exams/1", "#department-table", 12)]
+    for path, table, columns in pages:
         phone.open(path)
         assert phone.evaluate("document.documentElement.scrollWidth") <= phone.viewport_size["width"] + 2, path
         assert phone.evaluate(TALL_CELLS, [table, columns]) == [], path
