@@ -84,7 +84,9 @@ def exam_xlsx_chunks(report: ExamReport, tree) -> Iterator[bytes]:
             for column_name in ("参考率", "优秀率"):
                 column = headers.index(column_name) + 1
                 chart.add_data(Reference(summary, min_col=column, min_row=1, max_row=rows), titles_from_data=True)
-            chart.set_categories(Reference(summary, min_col=1, min_row=3, max_row=rows))
+            # The values start on row 2 (row 1 is their title), so the labels must too: each bar
+            # is named by the department on its own row (合计 included).
+            chart.set_categories(Reference(summary, min_col=1, min_row=2, max_row=rows))
             chart.height, chart.width = 4 + 0.6 * rows, 18
             summary.add_chart(chart, f"A{rows + 3}")
 
