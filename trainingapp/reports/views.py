@@ -15,7 +15,7 @@ from ..clock import now
 from ..exams.authoring import can_manage
 from ..exams.models import Exam
 from ..extensions import db
-from . import bp, charts, exports, queries
+from . import bp, charts, exports, numbers, queries
 from .exam_report import DENOMINATOR_LABELS, STATUS_LABELS, build
 from .items import department_category_facility_counts, statistics_from_tallies
 from .models import DENOMINATORS, rate_denominator, set_setting
@@ -67,9 +67,30 @@ def _category():
     return category if category in CATEGORIES else None
 
 
+def _show_empty() -> bool:
+    """?empty=1 lists departments without candidates too; they are hidden by default."""
+    return request.args.get("empty") == "1"
+
+
 def _report(exam):
     root, allowed = _scope()
-    return build(exam, denominator=rate_denominator(), category=_category(), root_id=root, scope=allowed), root
+    return build(exam, denominator=rate_denominator(), category=_category(), root_id=root, scope=allowed,
+                 show_empty=_show_empty()), root
+
+
+@bp.app_template_filter("report_count")
+def _count_filter(value):
+    return numbers.count(value)
+
+
+@bp.app_template_filter("report_score")
+def _score_filter(value):
+    return numbers.score(value)
+
+
+@bp.app_template_filter("report_rate")
+def _rate_filter(value):
+    return numbers.rate(value)
 
 
 @bp.route("")
@@ -83,7 +104,8 @@ def index():
 def exam_report(exam_id):
     exam = _exam(exam_id)
     report, root = _report(exam)
-    shown = [row for row in report.rows if row.depth <= (report.rows[0].depth + 1 if report.rows else 0)]
+    listed = report.shown_rows
+    shown = [row for row in listed if row.depth <= (listed[0].depth + 1 if listed else 0)]
     bars = charts.bar_chart([row.name for row in shown],
                             [(_("Participation rate"), [row.figures.participation_rate for row in shown]),
                              (_("Excellence rate"), [row.figures.excellent_rate for row in shown])],
@@ -93,7 +115,8 @@ def exam_report(exam_id):
                                        title=_("Score distribution"))
     return render_template("reports/exam.html", exam=exam, report=report, bars=bars, distribution=distribution,
                            categories=CATEGORIES, denominator_label=DENOMINATOR_LABELS[report.denominator],
-                           definitions=exports.definitions(report.denominator), root=root,
+                           definitions=exports.definitions(report.denominator, show_empty=report.show_empty),
+                           root=root,
                            departments=[(r.department_id, "\u3000" * r.depth + r.name) for r in report.rows],
                            is_open=exam.opens_at <= now() < exam.closes_at)
 
