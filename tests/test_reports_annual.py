@@ -5,7 +5,7 @@
 """
 import io
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import insert
@@ -127,5 +127,129 @@ def test_liaison_annual_summary_counts_only_their_subtree(app, make, reference_y
     client = app.test_client()
     login(client, outsider)
     text = client.get(f"/reports/annual?year={YEAR}&format=txt").get_data(as_text=True)
-    assert "培训班0场次" in text and "惠及群众达0人次" in text
+    assert text == (f"{YEAR}年，另一镇深入推进法治政府建设，扎实开展学法用法和法治宣传教育工作。"
+                    "本年度暂无可统计的培训、考试和普法活动数据。")
 
+
+
+# --- issue #21: a paragraph that can be pasted as it is --------------------------------------------
+
+#: A figure that is zero: "0场次", "0人次", "0%" (but not the 0 inside 2022 or 100%).
+ZERO = re.compile(r"(?<![\d.,])0(?![\d.,])")
+
+
+def _sessions(app, rows):
+    """rows: (kind, mode, department, people) -> sessions in YEAR, everyone present."""
+    from trainingapp.training.sessions import Attendance, TrainingSession
+    with app.app_context():
+        for n, (kind, mode, department, people) in enumerate(rows):
+            session = TrainingSession(title=f"{kind}{n}", kind=kind, department_id=department.id, trainer_id=None,
+                                      starts_at=datetime(YEAR, 3, n + 1, 1, 0), ends_at=datetime(YEAR, 3, n + 1, 3, 0),
+                                      mode=mode, hours=2, place="会议室")
+            db.session.add(session)
+            db.session.flush()
+            db.session.execute(insert(Attendance), [
+                {"session_id": session.id, "user_id": p.id, "status": "present", "source": "manual",
+                 "leave_reason": "", "recorded_at": session.starts_at} for p in people])
+        db.session.commit()
+
+
+@pytest.fixture
+def uneven_year(app, make):
+    """A year that tempts zero clauses: two classes and two enforcement sessions, all offline;
+    no 法律明白人 training, no lecture; three “六进” events with nobody counted as reached.
+    Exams: one closed that all four staff passed without excellence (70), one closed that nobody
+    took, one still open on the day the report is read (1 December)."""
+    from tests.test_reports_exam import answer_k_right
+    from trainingapp import clock
+    from trainingapp.training.outreach import OutreachEvent
+    town = make.department("共和镇")
+    office = make.department("综合行政执法办", town)
+    village = make.department("来苏村", town)
+    staff = [make.user(department=office, category="staff") for _ in range(4)]
+    trainer = make.user(role="trainer", department=town)
+    _sessions(app, [("class", "offline", office, staff), ("class", "offline", office, staff),
+                    ("enforcement", "offline", office, staff), ("enforcement", "offline", office, staff)])
+    with app.app_context():
+        db.session.execute(insert(OutreachEvent), [
+            dict(title=f"六进{n}", kind="six_into", target="village", held_on=date(YEAR, 4, n + 1),
+                 department_id=village.id, audience=0, place="", description="") for n in range(3)])
+        db.session.commit()
+    questions = [make.question("truefalse", answer=bool(i % 2)) for i in range(10)]
+    # Not the reference year's publication instant: the process caches a published exam's paper
+    # by (exam id, publication time), and ids start again in every test's wiped database.
+    clock.freeze(datetime(YEAR, 6, 2, 3, 0))
+    closed = make.exam(trainer, staff, fixed=[(q, 10) for q in questions], title="上半年学法考试", year=YEAR)
+    untaken = make.exam(trainer, staff, fixed=[(q, 10) for q in questions], title="专项学法考试", year=YEAR)
+    for person in staff:
+        assert answer_k_right(app, person, closed, 7)["score"] == 70
+    clock.freeze(datetime(YEAR, 12, 1, 2, 0))
+    still_open = make.exam(trainer, staff, fixed=[(q, 10) for q in questions], title="年度学法考试",
+                           lasts=timedelta(days=30), year=YEAR)
+    return {"town": town, "office": office, "village": village, "closed": closed, "untaken": untaken,
+            "open": still_open}
+
+
+def _text_and_page(client):
+    text = client.get(f"/reports/annual?year={YEAR}&format=txt").get_data(as_text=True)
+    page = client.get(f"/reports/annual?year={YEAR}").get_data(as_text=True)
+    paragraph = page.split('id="annual-text"')[1].split(">", 1)[1].split("</div>")[0]
+    assert re.sub(r"\s+", "", re.sub(r"<[^>]+>", "", paragraph)) == text  # the page shows what the download holds
+    left_out = dict(re.findall(r'<li data-exam="(\d+)" data-reason="([a-z_]+)">', page))
+    return text, page, left_out
+
+
+def _pasteable(text):
+    assert not ZERO.search(text), text
+    assert "—" not in text and "达。" not in text and "，，" not in text and "。。" not in text
+
+
+def test_admin_text_leaves_out_zero_clauses_and_unfinished_exams(app, as_role, uneven_year):
+    admin = as_role("admin", department=uneven_year["town"])
+    text, page, left_out = _text_and_page(admin)
+    _pasteable(text)
+    assert "全年举办各类培训班4场次，培训学员16人次（4人）。" in text
+    assert "组织行政执法人员培训2场次、8人次。" in text  # no “其中线上培训0场次”
+    assert "法律明白人" not in text and "线上" not in text  # no such training; none online
+    assert "讲座" not in text and "惠及" not in text  # no lecture; nobody counted as reached
+    assert "开展日常法律“六进”宣传3场次，全年各类普法活动3场次。" in text
+    assert "组织我镇在编干部参加“上半年学法考试”，应参考4人，实际参考4人，考试参加率达到100%。" in text
+    assert "优秀率" not in text  # nobody excellent: no “优秀率达0%”
+    assert "专项学法考试" not in text and "年度学法考试" not in text
+    assert left_out == {str(uneven_year["untaken"].id): "no_submissions", str(uneven_year["open"].id): "open"}
+    assert "年度学法考试" in page.split('id="left-out"')[1] and "尚未结束" in page
+
+
+def test_liaison_text_of_a_subtree_is_pasteable_too(app, make, uneven_year):
+    liaison = make.user(role="liaison", department=uneven_year["office"])
+    client = app.test_client()
+    login(client, liaison)
+    text, _page, left_out = _text_and_page(client)
+    _pasteable(text)
+    assert text.startswith(f"{YEAR}年，综合行政执法办深入推进")
+    assert "组织综合行政执法办在编干部参加“上半年学法考试”，应参考4人，实际参考4人，考试参加率达到100%。" in text
+    assert "六进" not in text  # the events were the village's
+    assert left_out == {str(uneven_year["untaken"].id): "no_submissions", str(uneven_year["open"].id): "open"}
+    village = make.user(role="liaison", department=uneven_year["village"])
+    client = app.test_client()
+    login(client, village)
+    text, _page, left_out = _text_and_page(client)
+    _pasteable(text)
+    assert text == (f"{YEAR}年，来苏村深入推进法治政府建设，扎实开展学法用法和法治宣传教育工作。"
+                    "开展日常法律“六进”宣传3场次，全年各类普法活动3场次。")
+    assert left_out == {str(uneven_year["closed"].id): "no_candidates", str(uneven_year["untaken"].id):
+                        "no_candidates", str(uneven_year["open"].id): "open"}
+
+
+def test_legal_literate_training_says_how_it_was_held_only_when_the_records_show_it(app, as_role, make):
+    town = make.department("共和镇")
+    people = [make.user(department=town, category="legal_literate") for _ in range(3)]
+    _sessions(app, [("legal_literate", "online", town, people)])
+    admin = as_role("admin", department=town)
+    text, _page, _left_out = _text_and_page(admin)
+    _pasteable(text)
+    assert "组织法律明白人培训1场次、3人次，均采用线上方式。" in text
+    assert "定期" not in text and "线上线下相结合" not in text
+    _sessions(app, [("legal_literate", "offline", town, people)])
+    text, _page, _left_out = _text_and_page(admin)
+    assert "定期组织法律明白人培训2场次、6人次，采用线上线下相结合的方式。" in text

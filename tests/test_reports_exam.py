@@ -181,8 +181,40 @@ def test_print_page_and_item_analysis_flags_a_wrong_key(app, as_role, scenario):
         db.session.commit()
     admin.post(f"/exams/{exam.id}/regrade")
     items = admin.get(f"/reports/exams/{exam.id}/items").get_data(as_text=True)
+    # Five attempts are below the default minimum of ten answers: a sample, not evidence.
+    assert 'data-flagged="1"' not in items
+    assert items.count('data-sample="too-few"') == 10 and "样本不足" in items
+    admin.post("/reports/settings", data={"denominator": "participants", "min_answers": "5"})
+    items = admin.get(f"/reports/exams/{exam.id}/items").get_data(as_text=True)
     flagged = re.findall(r'data-question="(\d+)">(?:(?!</tr>).)*data-flagged="1"', items, re.S)
     assert flagged == [str(first)]
+    assert 'data-sample="too-few"' not in items
+
+
+def test_item_analysis_counts_true_false_answers_as_right_and_wrong(app, as_role, scenario):
+    admin = as_role("admin", department=scenario["root"])
+    items = admin.get(f"/reports/exams/{scenario['exam'].id}/items").get_data(as_text=True)
+    cells = [re.sub(r"\s+", " ", cell).strip()
+             for cell in re.findall(r"<td class=\"[^\"]*\" data-options>(.*?)</td>", items, re.S)]
+    assert len(cells) == 10
+    assert all(re.fullmatch(r"对 \d+ · 错 \d+", cell) for cell in cells), cells
+    assert "T:" not in items and "F:" not in items
+    # Five attempts answered every question: each cell's counts add up to five.
+    assert all(sum(map(int, re.findall(r"\d+", cell))) == 5 for cell in cells)
+
+
+@pytest.mark.parametrize("given, message", [
+    ("ten", "最少作答次数必须是整数"),
+    ("0", "最少作答次数必须在1到10000之间"),
+    ("10001", "最少作答次数必须在1到10000之间"),
+])
+def test_item_minimum_setting_refuses_bad_input_with_a_specific_error(app, as_role, given, message):
+    admin = as_role("admin")
+    response = admin.post("/reports/settings", data={"denominator": "participants", "min_answers": given})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page and 'class="form-control is-invalid"' in page
+    assert 'name="min_answers" value="10"' in admin.get("/reports/settings").get_data(as_text=True)
 
 
 def test_cli_report_exam(app, runner, scenario, tmp_path):

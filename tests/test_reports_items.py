@@ -57,10 +57,22 @@ def test_both_flags():
 
 
 def test_too_few_attempts_for_discrimination():
-    stats = item_statistics(responses(3, [1, 2, 3, 4, 5], set()), TOTALS)[3]
+    stats = item_statistics(responses(3, [1, 2, 3, 4, 5], set()), TOTALS, min_answers=5)[3]
     assert (stats.drawn, stats.facility) == (5, 0.0)
     assert (stats.discrimination, stats.upper_facility, stats.lower_facility) == (None, None, None)
     assert stats.flag_reasons == ("low_facility",)  # facility alone still flags it
+
+
+def test_too_few_answers_are_a_sample_not_evidence():
+    # Nine of ten attempts drew it and nobody got it right: below the default minimum of ten
+    # answers, so no flag; with a tenth answer it is flagged.
+    few = item_statistics(responses(3, range(1, 10), set()), TOTALS)[3]
+    assert (few.drawn, few.facility, few.too_few, few.flag_reasons, few.flagged) == (9, 0.0, True, (), False)
+    enough = item_statistics(responses(3, range(1, 11), set()), TOTALS)[3]
+    assert (enough.too_few, enough.flag_reasons) == (False, ("low_facility",))
+    assert item_statistics(responses(3, range(1, 4), set()), TOTALS, min_answers=3)[3].flagged
+    with pytest.raises(ValueError, match="min_answers must be at least 1"):
+        item_statistics(responses(3, range(1, 4), set()), TOTALS, min_answers=0)
 
 
 def test_only_attempts_that_drew_the_question_and_have_totals_are_ranked():

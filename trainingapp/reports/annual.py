@@ -2,12 +2,13 @@
 law-based government, every figure computed from the records and linked to them."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
 
 from ..accounts.models import Department
+from ..clock import now
 from ..exams.models import Exam
 from ..extensions import db
 from . import exam_report
@@ -24,13 +25,19 @@ class Figure:
     args: tuple = ()
 
 
+#: Why an exam of the year is not in the paragraph (the page says which, and why).
+LEFT_OUT_REASONS = ("open", "no_candidates", "no_submissions")
+
+
 @dataclass
 class AnnualSummary:
     year: int
     unit: str
     figures: dict[str, Figure]
-    exams: list[Exam]
+    exams: list[Exam]  # the exams the paragraph reports
     segments: list[tuple[str, str | None]]  # (text, figure key or None)
+    #: Exams of the year left out of the paragraph, each with a code from LEFT_OUT_REASONS.
+    left_out: list[tuple[Exam, str]] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -58,10 +65,37 @@ def _parse(template: str) -> list[tuple[str, str | None]]:
     return segments
 
 
+def _sentence(clauses: list[str]) -> str:
+    """Clauses joined into one sentence; nothing when every clause was left out."""
+    return "，".join(clause for clause in clauses if clause) + "。" if any(clauses) else ""
+
+
+def _mode_phrase(modes: set[str]) -> str:
+    """How sessions were held, said only when the records show it."""
+    if "hybrid" in modes or {"online", "offline"} <= modes:
+        return "采用线上线下相结合的方式"
+    if modes == {"online"}:
+        return "均采用线上方式"
+    return ""
+
+
+def _exam_is_final(exam: Exam, moment) -> bool:
+    """True once the exam and its published make-up have closed: only then are its figures final."""
+    from .queries import makeup_of
+    makeup = makeup_of(exam)
+    return exam.closes_at <= moment and (makeup is None or makeup.closes_at <= moment)
+
+
 def build(year: int, *, root_id: int | None = None, scope: set[int] | None = None) -> AnnualSummary:
     """Training classes and 人次, enforcement and 法律明白人 training, the law exam's
     participation and excellence for cadres on the establishment (在编), lectures, outreach
-    events and people reached, for one year (and optionally one department subtree)."""
+    events and people reached, for one year (and optionally one department subtree).
+
+    Guarantees a paragraph that can be pasted as it is: a clause whose figure is zero is left
+    out (a sentence whose every clause is zero disappears), no rate is written as "—", and an
+    exam that is still open, has no 在编 candidate here or no submitted attempt yet is left out
+    of the text and listed in `left_out` instead.
+    """
     training = build_training(date(year, 1, 1), date(year, 12, 31), scope=scope, root_id=root_id)
     unit = "我镇"
     if root_id is not None:
@@ -75,6 +109,7 @@ def build(year: int, *, root_id: int | None = None, scope: set[int] | None = Non
         return getattr(totals, attr) if totals else 0
 
     online_enforcement = sum(1 for s in training.sessions if s.kind == "enforcement" and s.mode != "offline")
+    legal_literate_modes = {s.mode for s in training.sessions if s.kind == "legal_literate"}
     lectures_sessions = kind("lecture", "sessions")
     lecture_events = training.events_by_kind.get("lecture", (0, 0))[0]
     six_into = training.events_by_kind.get("six_into", (0, 0))[0]
@@ -98,30 +133,62 @@ def build(year: int, *, root_id: int | None = None, scope: set[int] | None = Non
         "six_into": Figure(str(six_into), "reports.training_events", args + (("kind", "six_into"),)),
         "events": Figure(str(events), "reports.training_events", args),
         "audience": Figure(f"{audience:,}", "reports.training_events", args),
+        "year": Figure(str(year), "reports.training_report", args),
     }
+    opening = "{year}年，" + unit + "深入推进法治政府建设，扎实开展学法用法和法治宣传教育工作。"
+    template = ""
+    if training.total.sessions:
+        template += _sentence(["全年举办各类培训班{classes}场次",
+                               "培训学员{attendances}人次（{people}人）" if training.total.attendances else ""])
+    if kind("enforcement", "sessions"):
+        template += _sentence(["组织行政执法人员培训{enforcement}场次"
+                               + ("、{enforcement_attendances}人次" if kind("enforcement", "attendances") else ""),
+                               "其中线上培训{enforcement_online}场次" if online_enforcement else ""])
+    if kind("legal_literate", "sessions"):
+        often = "定期" if kind("legal_literate", "sessions") > 1 else ""  # one session is not "regular"
+        reached = "、{legal_literate_attendances}人次" if kind("legal_literate", "attendances") else ""
+        template += _sentence([often + "组织法律明白人培训{legal_literate}场次" + reached,
+                               _mode_phrase(legal_literate_modes)])
     exams = db.session.scalars(select(Exam).where(Exam.year == year, Exam.state == "published",
                                                   Exam.makeup_of_id.is_(None)).order_by(Exam.opens_at)).all()
-    template = ("{year}年，" + unit + "深入推进法治政府建设，扎实开展学法用法和法治宣传教育工作。"
-                "全年举办各类培训班{classes}场次，培训学员{attendances}人次（{people}人）。"
-                "组织行政执法人员培训{enforcement}场次、{enforcement_attendances}人次，其中线上培训{enforcement_online}场次；"
-                "定期组织法律明白人培训{legal_literate}场次、{legal_literate_attendances}人次，采用线上线下相结合的方式。")
-    figures["year"] = Figure(str(year), "reports.training_report", args)
     denominator = rate_denominator()
-    for index, exam in enumerate(exams):
+    reported, left_out = [], []
+    moment = now()
+    for exam in exams:
+        if not _exam_is_final(exam, moment):
+            left_out.append((exam, "open"))
+            continue
         report = exam_report.build(exam, denominator=denominator, category="staff", root_id=root_id, scope=scope)
+        if not report.total.required:
+            left_out.append((exam, "no_candidates"))
+            continue
+        if not report.total.participants:
+            left_out.append((exam, "no_submissions"))
+            continue
+        index = len(reported)
+        reported.append(exam)
         exam_args = (("exam_id", exam.id), ("category", "staff")) + ((("root", root_id),) if root_id else ())
-        figures[f"exam{index}_required"] = Figure(str(report.total.required), "reports.exam_report", exam_args)
-        figures[f"exam{index}_participants"] = Figure(str(report.total.participants), "reports.exam_report", exam_args)
+        figures[f"exam{index}_required"] = Figure(f"{report.total.required:,}", "reports.exam_report", exam_args)
+        figures[f"exam{index}_participants"] = Figure(f"{report.total.participants:,}", "reports.exam_report",
+                                                      exam_args)
         figures[f"exam{index}_participation"] = Figure(_pct(report.total.participation_rate), "reports.exam_report",
                                                        exam_args)
         figures[f"exam{index}_excellent"] = Figure(_pct(report.total.excellent_rate), "reports.exam_report",
                                                    exam_args)
-        template += (f"组织{unit}在编干部参加“{exam.title}”，应参考{{exam{index}_required}}人，"
-                     f"实际参考{{exam{index}_participants}}人，考试参加率达到{{exam{index}_participation}}，"
-                     f"优秀率达{{exam{index}_excellent}}。")
-    template += ("开展法治宣传讲座{lectures}场，开展日常法律“六进”宣传{six_into}场次，"
-                 "全年各类普法活动{events}场次，惠及群众达{audience}人次。")
-    return AnnualSummary(year=year, unit=unit, figures=figures, exams=exams, segments=_parse(template))
+        template += _sentence([f"组织{unit}在编干部参加“{exam.title}”",
+                               f"应参考{{exam{index}_required}}人",
+                               f"实际参考{{exam{index}_participants}}人",
+                               f"考试参加率达到{{exam{index}_participation}}",
+                               f"优秀率达{{exam{index}_excellent}}" if report.total.excellent else ""])
+    outreach = _sentence(["开展法治宣传讲座{lectures}场" if lectures_sessions + lecture_events else "",
+                          "开展日常法律“六进”宣传{six_into}场次" if six_into else "",
+                          "全年各类普法活动{events}场次" if events else "",
+                          "惠及群众达{audience}人次" if events and audience else ""])
+    template += outreach
+    if not template:
+        template = "本年度暂无可统计的培训、考试和普法活动数据。"
+    return AnnualSummary(year=year, unit=unit, figures=figures, exams=reported, segments=_parse(opening + template),
+                         left_out=left_out)
 
 
 def docx(summary: AnnualSummary) -> bytes:

@@ -21,13 +21,14 @@ def reports():
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Target .xlsx or .csv file.")
 @click.option("--category", help="Only this staff category code (e.g. staff).")
+@click.option("--show-empty", is_flag=True, help="Also list departments without candidates (hidden by default).")
 @with_appcontext
-def exam_command(exam_id, output, category):
+def exam_command(exam_id, output, category, show_empty):
     """Write the exam report (per department, per person, not-yet-taken) to a file."""
     exam = db.session.get(Exam, exam_id)
     if exam is None or not exam.is_published:
         raise click.ClickException(f"no published exam {exam_id}")
-    report = build(exam, denominator=rate_denominator(), category=category)
+    report = build(exam, denominator=rate_denominator(), category=category, show_empty=show_empty)
     suffix = output.suffix.lower()
     if suffix == ".xlsx":
         output.write_bytes(exports.exam_xlsx(report, queries.tree_children()))

@@ -10,8 +10,9 @@ from flask_babel import gettext as _
 from .exam_report import DENOMINATOR_LABELS
 
 
-def definitions(denominator: str) -> list[tuple[str, str]]:
-    """(figure, meaning) pairs; the rates' line names the denominator this report uses."""
+def definitions(denominator: str, *, show_empty: bool = False) -> list[tuple[str, str]]:
+    """(figure, meaning) pairs; the rates' line names the denominator this report uses, the
+    departments' line whether departments without candidates are listed."""
     base = DENOMINATOR_LABELS[denominator]
     return [
         (_("Required candidates (应参考人数)"),
@@ -27,4 +28,8 @@ def definitions(denominator: str) -> list[tuple[str, str]]:
         (_("Pass rate / excellence rate"),
          _("Passed / excellent ÷ %(base)s (the denominator this report uses).", base=base)),
         (_("Average / highest / lowest score"), _("Over the participants' counting results.")),
+        (_("Departments"), _("Every department is listed, including those without candidates.") if show_empty else
+         _("Departments without candidates (nobody required, nobody exempt) are not listed; the total includes "
+           "every candidate.")),
+        ("“—”", _("The denominator is 0: the rate or score cannot be computed (an empty cell in Excel).")),
     ]

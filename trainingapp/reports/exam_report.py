@@ -64,7 +64,25 @@ class ExamReport:
     names: dict[int, str]
     #: The departments whose candidates the report covers (None: all).
     departments: set[int] | None = None
+    #: List departments without any candidate too (hidden by default: an exam for one office
+    #: would otherwise list every empty department of the town).
+    show_empty: bool = False
     _records: list[CandidateRecord] | None = field(default=None, repr=False)
+
+    @property
+    def shown_rows(self) -> list[DepartmentRow]:
+        """The rows the page and the exports list: without `show_empty`, departments with no
+        candidate (nobody 应参考 and nobody 免考, descendants included) are left out. A parent
+        counts its descendants, so what is left out is always whole subtrees, and the totals
+        (computed over every candidate) do not change."""
+        if self.show_empty:
+            return self.rows
+        return [row for row in self.rows if row.figures.required or row.figures.exempt]
+
+    @property
+    def hidden_rows(self) -> int:
+        """How many departments `shown_rows` leaves out."""
+        return len(self.rows) - len(self.shown_rows)
 
     @property
     def records(self) -> list[CandidateRecord]:
@@ -110,11 +128,12 @@ def _subtree(tree: dict, root: int) -> set[int]:
 
 
 def build(exam: Exam, *, denominator: str, category: str | None = None, root_id: int | None = None,
-          scope: set[int] | None = None) -> ExamReport:
+          scope: set[int] | None = None, show_empty: bool = False) -> ExamReport:
     """Figures per department (rolled up), totals and the score distribution.
 
     `root_id` shows one subtree; `scope` (a liaison's departments) limits every number
-    to those departments, so nothing outside them is counted or shown.
+    to those departments, so nothing outside them is counted or shown; `show_empty` keeps
+    departments without candidates in `shown_rows`.
     """
     from ..exams.taking import finalize_overdue
     finalize_overdue(exam.id)  # abandoned attempts past their deadline count as submitted
@@ -135,4 +154,4 @@ def build(exam: Exam, *, denominator: str, category: str | None = None, root_id:
     return ExamReport(exam=exam, denominator=denominator, category=category, root_id=root_id, rows=rows,
                       total=figures_from_counts(counts, rules, denominator=denominator),
                       distribution=distribution_from_counts(counts, total=exam.total_points or 100),
-                      names=names, departments=allowed)
+                      names=names, departments=allowed, show_empty=show_empty)

@@ -9,41 +9,63 @@ from flask_babel import force_locale
 from openpyxl.chart import BarChart, Reference
 
 from ..tabular import to_csv, to_xlsx, xlsx_chunks
+from . import numbers
 from .definitions import definitions as report_definitions
 from .exam_report import STATUS_LABELS, ExamReport
 
 FIGURE_COLUMNS = ["应参考人数", "免考人数", "实际参考人数", "参考率", "合格人数", "合格率", "优秀人数", "优秀率",
                   "平均分", "最高分", "最低分"]
 RATE_COLUMNS = {"参考率", "合格率", "优秀率"}
+COUNT_COLUMNS = {"应参考人数", "免考人数", "实际参考人数", "合格人数", "优秀人数"}
+SCORE_COLUMNS = {"平均分", "最高分", "最低分"}
+#: The .csv's last column: every row names what its rates divide by, since a .csv has no
+#: 口径说明 sheet (a column, not a line above the header, so every program reads the header).
+BASIS_COLUMN = "口径"
 
 
-def definitions(denominator: str) -> list[tuple[str, str]]:
+def definitions(denominator: str, *, show_empty: bool = False) -> list[tuple[str, str]]:
     """The report's definitions in Chinese, as the annual report and the official forms have them."""
     with force_locale("zh"):
-        return report_definitions(denominator)
+        return report_definitions(denominator, show_empty=show_empty)
+
+
+def basis(denominator: str) -> str:
+    """What a report's rates divide by, in one line (the .csv's 口径 column)."""
+    base = "实际参考人数" if denominator == "participants" else "应参考人数"
+    return f"参考率=实际参考人数÷应参考人数；合格率、优秀率=合格人数、优秀人数÷{base}"
 
 
 def _figure_values(figures) -> list:
     return [figures.required, figures.exempt, figures.participants, figures.participation_rate, figures.passed,
-            figures.pass_rate, figures.excellent, figures.excellent_rate,
-            round(figures.average, 2) if figures.average is not None else None, figures.highest, figures.lowest]
+            figures.pass_rate, figures.excellent, figures.excellent_rate, numbers.score_cell(figures.average),
+            numbers.score_cell(figures.highest), numbers.score_cell(figures.lowest)]
+
+
+def _figure_texts(figures) -> list[str]:
+    """The figures as the page writes them (the .csv holds exactly these texts)."""
+    return [numbers.count(figures.required), numbers.count(figures.exempt), numbers.count(figures.participants),
+            numbers.rate(figures.participation_rate), numbers.count(figures.passed), numbers.rate(figures.pass_rate),
+            numbers.count(figures.excellent), numbers.rate(figures.excellent_rate), numbers.score(figures.average),
+            numbers.score(figures.highest), numbers.score(figures.lowest)]
 
 
 def exam_frames(report: ExamReport, tree) -> dict[str, pd.DataFrame]:
     """The sheets of an exam report as frames (also what the tests read back)."""
+    rows = report.shown_rows
     summary = pd.DataFrame([["合计", *_figure_values(report.total)]] +
                            [["\u3000" * row.depth + row.name, *_figure_values(row.figures)]
-                            for row in report.rows if row.depth <= 1],
+                            for row in rows if row.depth <= 1],
                            columns=["部门", *FIGURE_COLUMNS])
     departments = pd.DataFrame([["\u3000" * row.depth + row.name, *_figure_values(row.figures)]
-                                for row in report.rows], columns=["部门", *FIGURE_COLUMNS])
+                                for row in rows], columns=["部门", *FIGURE_COLUMNS])
     people = report.people(None, tree)
     labels = _status_labels()
     person_columns = ["姓名", "账号", "部门", "人员类别", "状态", "作答次数", "计分成绩", "切屏次数"]
     people_frame = pd.DataFrame([[p.name, p.login, p.department, p.category, labels[p.status],
-                                  p.attempts, p.score, p.tab_switches] for p in people], columns=person_columns)
+                                  p.attempts, numbers.score_cell(p.score), p.tab_switches] for p in people],
+                                columns=person_columns)
     absent = people_frame[people_frame["状态"] == labels["absent"]]
-    notes = pd.DataFrame(definitions(report.denominator), columns=["指标", "口径"])
+    notes = pd.DataFrame(definitions(report.denominator, show_empty=report.show_empty), columns=["指标", "口径"])
     return {"汇总": summary, "各部门": departments, "人员明细": people_frame, "未参考名单": absent, "口径说明": notes}
 
 
@@ -62,10 +84,12 @@ def exam_xlsx_chunks(report: ExamReport, tree) -> Iterator[bytes]:
             sheet = workbook[name]
             headers = [cell.value for cell in sheet[1]]
             for index, header in enumerate(headers, start=1):
-                if header in RATE_COLUMNS:
+                style = (numbers.RATE_FORMAT if header in RATE_COLUMNS else
+                         numbers.COUNT_FORMAT if header in COUNT_COLUMNS else None)
+                if style:
                     for cell in sheet.iter_cols(min_col=index, max_col=index, min_row=2):
                         for c in cell:
-                            c.number_format = "0.0%"
+                            c.number_format = style
         summary = workbook["汇总"]
         rows = summary.max_row
         if rows > 2:
@@ -78,7 +102,9 @@ def exam_xlsx_chunks(report: ExamReport, tree) -> Iterator[bytes]:
             for column_name in ("参考率", "优秀率"):
                 column = headers.index(column_name) + 1
                 chart.add_data(Reference(summary, min_col=column, min_row=1, max_row=rows), titles_from_data=True)
-            chart.set_categories(Reference(summary, min_col=1, min_row=3, max_row=rows))
+            # The values start on row 2 (row 1 is their title), so the labels must too: each bar
+            # is named by the department on its own row (合计 included).
+            chart.set_categories(Reference(summary, min_col=1, min_row=2, max_row=rows))
             chart.height, chart.width = 4 + 0.6 * rows, 18
             summary.add_chart(chart, f"A{rows + 3}")
 
@@ -86,10 +112,13 @@ def exam_xlsx_chunks(report: ExamReport, tree) -> Iterator[bytes]:
 
 
 def exam_csv(report: ExamReport) -> bytes:
-    frame = pd.DataFrame([["\u3000" * row.depth + row.name, *_figure_values(row.figures)] for row in report.rows],
-                         columns=["部门", *FIGURE_COLUMNS])
-    for column in RATE_COLUMNS:
-        frame[column] = frame[column].map(lambda v: f"{v * 100:.1f}%" if v is not None and v == v else "")
+    """合计 and the listed departments, every figure written as on the page, and a 口径 column
+    naming what the rates divide by; UTF-8 with BOM, header on the first line."""
+    line = basis(report.denominator)
+    frame = pd.DataFrame([["合计", *_figure_texts(report.total), line]] +
+                         [["\u3000" * row.depth + row.name, *_figure_texts(row.figures), line]
+                          for row in report.shown_rows],
+                         columns=["部门", *FIGURE_COLUMNS, BASIS_COLUMN])
     return to_csv(frame)
 
 

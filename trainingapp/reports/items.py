@@ -12,7 +12,9 @@ Definitions:
   group would hold fewer than 2 attempts. Ties at a group boundary are broken by
   attempt id so the result is deterministic.
 - flagged: facility below 0.2 (few get it right) or negative discrimination (the
-  stronger candidates get it wrong more often), both typical of a wrong answer key.
+  stronger candidates get it wrong more often), both typical of a wrong answer key, but
+  only on evidence: a question answered fewer than `min_answers` times (an admin's report
+  setting, default 10) is marked as too small a sample and never flagged.
 - Department × law-category facility rolls up: a parent's figures include all its
   descendants' answers.
 """
@@ -28,6 +30,8 @@ from .rates import TreeChildren, roll_up
 KELLEY_SHARE = 0.27
 MIN_GROUP = 2
 LOW_FACILITY = 0.2
+#: Below this many answers a question's figures are shown as too small a sample, unflagged.
+MIN_ANSWERS = 10
 FLAG_REASONS = ("low_facility", "negative_discrimination")
 
 
@@ -51,6 +55,8 @@ class ItemStats:
     # hash=False: a dict is unhashable, and the other fields identify the item anyway.
     option_counts: dict[str, int] = field(default_factory=dict, hash=False)
     flag_reasons: tuple[str, ...] = ()  # codes from FLAG_REASONS, for the view to translate
+    #: Answered fewer times than the minimum: the figures are shown but prove nothing, so no flag.
+    too_few: bool = False
 
     @property
     def flagged(self) -> bool:
@@ -129,16 +135,18 @@ def item_tallies(responses: Iterable[ItemResponse], attempt_totals: Mapping[int,
 
 
 def item_statistics(
-    responses: Iterable[ItemResponse], attempt_totals: Mapping[int, float]
+    responses: Iterable[ItemResponse], attempt_totals: Mapping[int, float], *, min_answers: int = MIN_ANSWERS
 ) -> dict[int, ItemStats]:
     """Per drawn question (ordered by question id): times drawn, facility, Kelley
-    discrimination over attempts with a known total, option counts, and flags.
-    Expects one response per attempt and question."""
-    return statistics_from_tallies(item_tallies(responses, attempt_totals))
+    discrimination over attempts with a known total, option counts, and flags (none for a
+    question answered fewer than `min_answers` times). Expects one response per attempt and question."""
+    return statistics_from_tallies(item_tallies(responses, attempt_totals), min_answers=min_answers)
 
 
-def statistics_from_tallies(tallies: Iterable[ItemTally]) -> dict[int, ItemStats]:
+def statistics_from_tallies(tallies: Iterable[ItemTally], *, min_answers: int = MIN_ANSWERS) -> dict[int, ItemStats]:
     """`item_statistics` from counted tallies, ordered by question id."""
+    if min_answers < 1:
+        raise ValueError(f"min_answers must be at least 1, not {min_answers}")
     result = {}
     for tally in sorted(tallies, key=lambda t: t.question_id):
         facility = tally.correct / tally.drawn
@@ -148,6 +156,7 @@ def statistics_from_tallies(tallies: Iterable[ItemTally]) -> dict[int, ItemStats
             upper = tally.upper_correct / tally.group_size
             lower = tally.lower_correct / tally.group_size
             discrimination = upper - lower
+        too_few = tally.drawn < min_answers
         result[tally.question_id] = ItemStats(
             question_id=tally.question_id,
             drawn=tally.drawn,
@@ -157,7 +166,8 @@ def statistics_from_tallies(tallies: Iterable[ItemTally]) -> dict[int, ItemStats
             upper_facility=upper,
             lower_facility=lower,
             option_counts=dict(sorted((k, v) for k, v in tally.option_counts.items() if v)),
-            flag_reasons=_flags(facility, discrimination),
+            flag_reasons=() if too_few else _flags(facility, discrimination),
+            too_few=too_few,
         )
     return result
 

@@ -32,3 +32,19 @@ def rate_denominator() -> str:
     """What 合格率 and 优秀率 divide by: 实际参考人数 (default) or 应参考人数."""
     value = get_setting("rate_denominator", "participants")
     return value if value in DENOMINATORS else "participants"
+
+
+#: The item analysis setting's bounds (an exam of one town rarely has more than a few thousand).
+MIN_ANSWERS_RANGE = (1, 10000)
+
+
+def item_min_answers() -> int:
+    """How many answers a question needs before item analysis may flag its key (default 10)."""
+    from .items import MIN_ANSWERS
+    value = get_setting("item_min_answers", str(MIN_ANSWERS))
+    try:
+        number = int(value)
+    except ValueError:
+        return MIN_ANSWERS
+    low, high = MIN_ANSWERS_RANGE
+    return number if low <= number <= high else MIN_ANSWERS

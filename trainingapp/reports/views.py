@@ -15,11 +15,11 @@ from ..clock import now
 from ..exams.authoring import can_manage
 from ..exams.models import Exam
 from ..extensions import db
-from . import bp, charts, exports, queries
+from . import bp, charts, exports, numbers, queries
 from .definitions import definitions as page_definitions
 from .exam_report import DENOMINATOR_LABELS, STATUS_LABELS, build
 from .items import department_category_facility_counts, statistics_from_tallies
-from .models import DENOMINATORS, rate_denominator, set_setting
+from .models import DENOMINATORS, MIN_ANSWERS_RANGE, item_min_answers, rate_denominator, set_setting
 
 READERS = ("admin", "liaison", "trainer")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -68,9 +68,30 @@ def _category():
     return category if category in CATEGORIES else None
 
 
+def _show_empty() -> bool:
+    """?empty=1 lists departments without candidates too; they are hidden by default."""
+    return request.args.get("empty") == "1"
+
+
 def _report(exam):
     root, allowed = _scope()
-    return build(exam, denominator=rate_denominator(), category=_category(), root_id=root, scope=allowed), root
+    return build(exam, denominator=rate_denominator(), category=_category(), root_id=root, scope=allowed,
+                 show_empty=_show_empty()), root
+
+
+@bp.app_template_filter("report_count")
+def _count_filter(value):
+    return numbers.count(value)
+
+
+@bp.app_template_filter("report_score")
+def _score_filter(value):
+    return numbers.score(value)
+
+
+@bp.app_template_filter("report_rate")
+def _rate_filter(value):
+    return numbers.rate(value)
 
 
 @bp.route("")
@@ -84,7 +105,8 @@ def index():
 def exam_report(exam_id):
     exam = _exam(exam_id)
     report, root = _report(exam)
-    shown = [row for row in report.rows if row.depth <= (report.rows[0].depth + 1 if report.rows else 0)]
+    listed = report.shown_rows
+    shown = [row for row in listed if row.depth <= (listed[0].depth + 1 if listed else 0)]
     bars = charts.bar_chart([row.name for row in shown],
                             [(_("Participation rate"), [row.figures.participation_rate for row in shown]),
                              (_("Excellence rate"), [row.figures.excellent_rate for row in shown])],
@@ -94,7 +116,8 @@ def exam_report(exam_id):
                                        title=_("Score distribution"))
     return render_template("reports/exam.html", exam=exam, report=report, bars=bars, distribution=distribution,
                            categories=CATEGORIES, denominator_label=DENOMINATOR_LABELS[report.denominator],
-                           definitions=page_definitions(report.denominator), root=root,
+                           definitions=page_definitions(report.denominator, show_empty=report.show_empty),
+                           root=root,
                            departments=[(r.department_id, "\u3000" * r.depth + r.name) for r in report.rows],
                            is_open=exam.opens_at <= now() < exam.closes_at)
 
@@ -168,7 +191,8 @@ def print_summary(exam_id):
 def item_analysis(exam_id):
     exam = _exam(exam_id)
     tallies, attempts = queries.item_tallies(exam)  # counted by the database: no answer leaves it
-    stats = statistics_from_tallies(tallies)
+    min_answers = item_min_answers()
+    stats = statistics_from_tallies(tallies, min_answers=min_answers)
     questions = queries.questions(stats)
     tree = queries.tree_children()
     facility = department_category_facility_counts(queries.facility_counts(exam), tree)
@@ -176,7 +200,8 @@ def item_analysis(exam_id):
     categories_seen = sorted({category for _dept, category in facility})
     return render_template("reports/items.html", exam=exam, stats=sorted(stats.values(), key=lambda s: s.facility),
                            questions=questions, facility=facility, names=names, categories=categories_seen,
-                           tree_rows=[(d, depth) for d, depth in _tree_rows(tree)], attempts=attempts)
+                           tree_rows=[(d, depth) for d, depth in _tree_rows(tree)], attempts=attempts,
+                           min_answers=min_answers)
 
 
 def _tree_rows(tree):
@@ -185,6 +210,18 @@ def _tree_rows(tree):
     for node, parent in walk_tree(tree):
         depth[node] = 0 if parent is None else depth[parent] + 1
         yield node, depth[node]
+
+
+def _min_answers_arg(text: str) -> tuple[int | None, str | None]:
+    """(the minimum number of answers, None) or (None, the reason it was refused)."""
+    low, high = MIN_ANSWERS_RANGE
+    try:
+        number = int(text.strip())
+    except ValueError:
+        return None, _("The minimum number of answers must be a whole number, not “%(text)s”.", text=text[:20])
+    if not low <= number <= high:
+        return None, _("The minimum number of answers must be between %(low)s and %(high)s.", low=low, high=high)
+    return number, None
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -197,13 +234,23 @@ def settings():
         choice = request.form.get("denominator")
         if choice not in DENOMINATORS:
             abort(400)
+        min_answers, error = None, None
+        if "min_answers" in request.form:
+            min_answers, error = _min_answers_arg(request.form["min_answers"])
+        if error:
+            return render_template("reports/settings.html", form=form, current=choice, labels=DENOMINATOR_LABELS,
+                                   min_answers=request.form["min_answers"], error=error), 400
         set_setting("rate_denominator", choice)
         audit.record("report.settings", actor=current_user, subject="rate_denominator", value=choice)
+        if min_answers is not None and min_answers != item_min_answers():
+            set_setting("item_min_answers", str(min_answers))
+            audit.record("report.settings", actor=current_user, subject="item_min_answers", value=min_answers)
         db.session.commit()
         flash(_("Saved: pass and excellence rates now divide by %(what)s.", what=DENOMINATOR_LABELS[choice]),
               "success")
         return redirect(url_for("reports.settings"))
-    return render_template("reports/settings.html", form=form, current=rate_denominator(), labels=DENOMINATOR_LABELS)
+    return render_template("reports/settings.html", form=form, current=rate_denominator(), labels=DENOMINATOR_LABELS,
+                           min_answers=item_min_answers(), error=None)
 
 
 @bp.app_context_processor
