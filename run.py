@@ -6,7 +6,11 @@ schema, loads the demo data set and prints the demo logins. `flask --app run ...
 """
 import argparse
 import os
-import resource
+
+try:
+    import resource
+except ImportError:  # Windows: no per-process descriptor limit to raise
+    resource = None
 
 from trainingapp import create_app  # noqa: F401  (flask --app run finds the factory)
 
@@ -38,7 +42,9 @@ def waitress_settings(threads: int = 16, connection_limit: int = CONNECTION_LIMI
 
 def raise_open_file_limit(wanted: int) -> int:
     """Raise this process's soft limit of open files towards `wanted` (never above the hard limit,
-    never lowering it); returns the soft limit now in force."""
+    never lowering it); returns the soft limit now in force (`wanted` where there is no such limit)."""
+    if resource is None:
+        return wanted
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
     if soft != resource.RLIM_INFINITY and soft < target:
@@ -55,7 +61,7 @@ def serve_embedded(app, host: str, port: int, threads: int) -> None:
     from trainingapp.exams.finalizer import start_finalizer
     limit = raise_open_file_limit(CONNECTION_LIMIT + SPARE_FILES)
     connections = CONNECTION_LIMIT
-    if limit != resource.RLIM_INFINITY and limit < CONNECTION_LIMIT + SPARE_FILES:
+    if resource is not None and limit != resource.RLIM_INFINITY and limit < CONNECTION_LIMIT + SPARE_FILES:
         connections = max(limit - SPARE_FILES, 100)
         print(f"Warning: this system allows {limit} open files per process, so at most {connections} "
               "browsers at once (raise `ulimit -n` for more).")
