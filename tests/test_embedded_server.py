@@ -33,6 +33,15 @@ def test_run_py_serves_a_town_not_a_hundred_browsers():
     assert settings["threads"] == 16
 
 
+def test_run_py_gives_every_thread_a_database_connection():
+    from trainingapp.config import Config
+    configured = Config.SQLALCHEMY_ENGINE_OPTIONS["pool_size"]
+    for threads in (4, 16, 40):
+        options = run.app_settings(threads)["SQLALCHEMY_ENGINE_OPTIONS"]
+        assert options["pool_size"] == max(threads, configured)
+        assert options["max_overflow"] == Config.SQLALCHEMY_ENGINE_OPTIONS["max_overflow"]
+
+
 def test_run_py_raises_the_open_file_limit_up_to_the_hard_limit():
     script = ("import resource, run\n"
               "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
