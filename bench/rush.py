@@ -240,7 +240,27 @@ def wait_until_up(process: subprocess.Popen, url: str, seconds: float, failure: 
         time.sleep(0.3)
 
 
+def embedded_command(args, port: int) -> list[str]:
+    """`python run.py` exactly as a town starts it (waitress + SQLite, run.py's own settings and
+    background finaliser), pinned to --server-cpus; --threads only when given."""
+    threads = ["--threads", str(args.threads)] if args.threads else []
+    return [*niced(args), "taskset", "-c", args.server_cpus, sys.executable, "run.py", "--no-demo",
+            "--host", "127.0.0.1", "--port", str(port), *threads]
+
+
 def start_servers(args, procs: Processes, env: dict, out: Path) -> list[tuple[subprocess.Popen, str]]:
+    if args.server == "embedded":
+        # One process, memory rate-limit storage: what `python run.py` does, so no Redis.
+        embedded_env = {k: v for k, v in env.items() if k != "REDIS_URL"}
+        process = procs.start(embedded_command(args, args.port), embedded_env, out / f"run-py-{args.port}.log",
+                              args.server_autogroup_nice)
+        host = f"http://127.0.0.1:{args.port}"
+        wait_until_up(process, host + "/healthz", 120, f"python run.py at {host} did not come up: see {out}")
+        log(f"embedded server up: python run.py (waitress + SQLite), "
+            f"{args.threads or 'run.py default'} threads, pinned to CPU {args.server_cpus}")
+        return [(process, host)]
+    if args.threads is None:
+        args.threads = 8
     servers = []
     for n in range(args.servers):
         port = args.port + n
@@ -450,7 +470,8 @@ class Monitor(threading.Thread):
             self._ticks(self._backends(), False)
             sample = {}
             for master in self.masters:
-                for worker in children(master):
+                # gunicorn's workers are its children; the embedded server is one process.
+                for worker in children(master) or [master]:
                     sample[worker] = rss_kib(worker)
             self.series.append((time.time(), sample))
 
@@ -749,6 +770,11 @@ def run_rush(args) -> int:
             if wait > 0:
                 log(f"waiting {wait:.0f} s for the last deadline plus grace")
                 time.sleep(wait)
+        if args.server == "embedded":
+            # No cron under `python run.py`: its own finaliser closes the rest within a pass
+            # (FINALIZE_EVERY_SECONDS, 60 s), so the command below should find nothing left.
+            log("waiting 65 s for the embedded server's finaliser")
+            time.sleep(65)
         finalize_output, finalize_seconds = run_finalize(env)
         log(f"flask --app run exams finalize: {finalize_output} ({finalize_seconds} s)")
         monitor.stopped.set()
@@ -981,6 +1007,8 @@ def proxy_lines(r: dict) -> list[str]:
 def workers_text(p: dict) -> str:
     """How the gunicorn workers were configured, in words (reports before --worker-class: gthread)."""
     parser = f", HTTP parser {p['http_parser']}" if p.get("http_parser") else ""
+    if p.get("server") == "embedded":
+        return f"`python run.py` (waitress, {p['threads'] or 16} threads, one process)"
     if p.get("worker_class", "gthread") == "sync":
         return f"{p['workers']} sync workers{parser}"
     return f"{p['workers']} workers × {p['threads']} threads{parser}"
@@ -1012,7 +1040,7 @@ def rush_markdown(r: dict) -> str:
             f"CPU during the rush (cores): {r['cpu_during_rush']}", "",
             *([f"CPU during the start spread (cores): {r['cpu_during_starts']}", ""]
               if r.get("cpu_during_starts") else []),
-            f"gunicorn worker RSS during the rush: {r['worker_rss_during_rush']}", "",
+            f"server process RSS during the rush: {r['worker_rss_during_rush']}", "",
             f"`flask --app run exams finalize`: {r['finalize']['output']} in {r['finalize']['seconds']} s", "",
             "**Database check**", "",
             f"- attempts: {c['attempts']} ({c['statuses']}), started by clients: {c['attempts_started_by_clients']}, "
@@ -1143,7 +1171,12 @@ def main(argv=None) -> int:
                         help="PostgreSQL server (no database name)")
     common.add_argument("--db-name", default="bench_rush", help="database to drop and create (bench_* only)")
     common.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
-    common.add_argument("--threads", type=int, default=8, help="gthread threads per worker")
+    common.add_argument("--threads", type=int, default=None,
+                        help="gthread threads per worker (default 8); with --server embedded, waitress threads "
+                             "(default: run.py's)")
+    common.add_argument("--server", choices=("gunicorn", "embedded"), default="gunicorn",
+                        help="embedded: `python run.py` (waitress + SQLite, one process) instead of gunicorn; "
+                             "needs --db sqlite and --servers 1")
     common.add_argument("--worker-class", choices=("gthread", "sync"), default="gthread",
                         help="gunicorn worker class: sync answers one request at a time per process, and a "
                              "process takes a new connection only when it is free")
@@ -1218,6 +1251,10 @@ def main(argv=None) -> int:
         print(minutes_table(args.folder))
         return 0
     APP["dir"] = args.app_dir.resolve()
+    if args.server == "embedded" and (args.db != "sqlite" or args.servers != 1 or args.proxy != "none"):
+        parser.error("--server embedded is `python run.py` as a town runs it: --db sqlite, --servers 1, --proxy none")
+    if args.server == "gunicorn" and args.threads is None:
+        args.threads = 8
     if args.keep_alive is None:
         args.keep_alive = "off" if args.command == "rush" else "on"
     if args.http_parser == "auto":  # the report names the parser gunicorn will take

@@ -206,6 +206,40 @@ def test_no_idle_timeout_during_an_exam(app, make):
     assert response.status_code == 200
 
 
+def test_an_overdue_unfinalised_attempt_does_not_keep_the_session(app, make):
+    """The review's probe: start a 30-minute exam, walk away; nobody closed the attempt (no cron
+    under `python run.py`), so it stayed "in progress" and waived the idle timeout for ever."""
+    make.bank()
+    trainer, cadre = make.user(role="trainer"), make.user()
+    exam = make.exam(trainer, [cadre], duration=30, grace_seconds=60)
+    client = app.test_client()
+    clock.freeze(clock.now())
+    login(client, cadre)
+    body = client.post(f"/api/exams/{exam.id}/attempts").get_json()
+    clock.advance(timedelta(hours=3))  # past the deadline, the grace and the idle timeout
+    question = body["questions"][0]
+    saved = client.put(f"/api/attempts/{body['attempt_id']}/answers/{question['id']}",
+                       json={"answer": None, "seq": 1})
+    assert saved.status_code == 401
+    assert client.get("/").status_code == 302
+
+
+def test_the_grace_period_still_keeps_the_session(app, make):
+    """Within the deadline plus grace the waiver holds, even after the idle timeout."""
+    make.bank()
+    trainer, cadre = make.user(role="trainer"), make.user()
+    exam = make.exam(trainer, [cadre], duration=150, grace_seconds=120)
+    client = app.test_client()
+    clock.freeze(clock.now())
+    login(client, cadre)
+    body = client.post(f"/api/exams/{exam.id}/attempts").get_json()
+    clock.advance(timedelta(minutes=151))  # a minute past the deadline, in the grace; idle 151 min
+    question = body["questions"][0]
+    saved = client.put(f"/api/attempts/{body['attempt_id']}/answers/{question['id']}",
+                       json={"answer": None, "seq": 1})
+    assert saved.status_code == 200
+
+
 def test_security_headers_on_every_page(client, make):
     for path in ("/login", "/healthz"):
         response = client.get(path)

@@ -75,9 +75,14 @@ class Config:
     #: to it is locked (until a trainer unlocks it); wrong codes one address may type in all.
     CHECKIN_WRONG_CODES_BEFORE_LOCK = int(os.environ.get("CHECKIN_WRONG_CODES_BEFORE_LOCK", "5"))
     CHECKIN_FAILURES_PER_ADDRESS = os.environ.get("CHECKIN_FAILURES_PER_ADDRESS", "50 per 10 minutes")
-    #: Signed-in sessions end after this long without a request (never during an exam in progress).
+    #: Signed-in sessions end after this long without a request (never while an exam attempt is
+    #: within its deadline plus grace).
     IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("IDLE_TIMEOUT_MINUTES", "120")))
     ABSOLUTE_TIMEOUT = timedelta(hours=int(os.environ.get("ABSOLUTE_TIMEOUT_HOURS", "12")))
+    #: How often the embedded server (`python run.py`) closes attempts past their deadline and
+    #: grace in a background thread (exams/finalizer.py); under gunicorn a cron job runs
+    #: `flask --app run exams finalize` instead.
+    FINALIZE_EVERY_SECONDS = float(os.environ.get("FINALIZE_EVERY_SECONDS", "60"))
 
     #: Reverse proxies in front of the app (nginx: 1): their X-Forwarded-For/-Proto are trusted,
     #: so per-address limits and the audit log see the real client address.

@@ -698,6 +698,12 @@ def attempts_in_progress(exam_id: int) -> int:
 
 
 def has_attempt_in_progress(user) -> bool:
-    """Someone in the middle of an exam is never signed out for being idle."""
-    return db.session.scalar(select(Attempt.id).where(Attempt.user_id == user.id, Attempt.status == "in_progress")
-                             .limit(1)) is not None
+    """Someone in the middle of an exam is never signed out for being idle: True only while one of
+    their open attempts is within its deadline plus grace (an overdue attempt nobody has finalised
+    yet waives nothing: it can no longer take an answer)."""
+    moment = now()
+    # The same rule as every other deadline check (past_grace), in Python: a person has at most
+    # a few open attempts, and interval arithmetic differs between SQLite and PostgreSQL.
+    rows = db.session.execute(select(Attempt.deadline_at, Exam.grace_seconds).join(Exam)
+                              .where(Attempt.user_id == user.id, Attempt.status == "in_progress")).all()
+    return any(not past_grace(deadline, grace_seconds, moment) for deadline, grace_seconds in rows)
