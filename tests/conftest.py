@@ -88,6 +88,7 @@ def _clean_state(request):
     # Ids start again in each test's wiped database: what one test's saves taught this process
     # would make another's statement counts depend on the order tests run in.
     taking.forget_save_hints()
+    taking.forget_draw_inputs()
     yield
     clock.reset()
     with application.app_context():

@@ -507,6 +507,11 @@ def forget_save_hints() -> None:
     _HINTS.forget()
 
 
+def forget_draw_inputs() -> None:
+    """Drop this process's prepared draws (tests reuse exam ids and publication times)."""
+    _DRAW_INPUTS.clear()
+
+
 def _save_in_one_statement(connection, dialect: str, hint, person, attempt_id: int, question_id: int, response,
                            seq, moment) -> int | None:
     """The stored seq, or None when the full save must decide (nothing was stored).
