@@ -59,6 +59,9 @@ class Config:
     #: Reverse proxies in front of the app (nginx: 1): their X-Forwarded-For/-Proto are trusted,
     #: so per-address limits and the audit log see the real client address.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    #: The addresses (or CIDR networks) those proxies connect from: forwarded headers from any
+    #: other peer are ignored (trainingapp/proxies.py). Default: nginx on the same machine.
+    TRUSTED_PROXIES = os.environ.get("TRUSTED_PROXIES", "127.0.0.1, ::1")
 
     #: Response compression (Flask-Compress; trainingapp/compression.py): brotli where the browser
     #: offers it (HTTPS and localhost), gzip elsewhere. Off (COMPRESS=0) when a proxy compresses.
