@@ -22,6 +22,7 @@ from trainingapp.extensions import db
 from trainingapp.first_start import is_loopback, serving_refusal, should_load_demo
 
 ROOT = Path(__file__).resolve().parent.parent
+EVERYWHERE = "0.0.0.0"  # noqa: S104 - the address a town serves its network on; only tested here, never bound
 SCRIPT = ("import sys, run, waitress\n"
           "waitress.serve = lambda app, **k: print('SERVING ON', k['host'])\n"
           "run.main(sys.argv[1:])\n")
@@ -48,7 +49,7 @@ def people(instance: Path) -> list[User]:
 
 
 @pytest.mark.parametrize("host, loopback", [("127.0.0.1", True), ("127.0.0.2", True), ("localhost", True),
-                                            ("::1", True), ("[::1]", True), ("0.0.0.0", False), ("::", False),
+                                            ("::1", True), ("[::1]", True), (EVERYWHERE, False), ("::", False),
                                             ("192.168.1.20", False), ("10.0.0.5", False), ("exam.town", False)])
 def test_only_this_computer_counts_as_loopback(host, loopback):
     assert is_loopback(host) is loopback
@@ -57,30 +58,30 @@ def test_only_this_computer_counts_as_loopback(host, loopback):
 def test_the_demo_is_loaded_only_for_the_quick_start_or_when_asked():
     quick = {"embedded": True, "demo": False, "no_demo": False, "load_demo_setting": False}
     assert should_load_demo(host="127.0.0.1", **quick)
-    assert not should_load_demo(host="0.0.0.0", **quick)
+    assert not should_load_demo(host=EVERYWHERE, **quick)
     assert not should_load_demo(host="192.168.1.20", **quick)
     assert not should_load_demo(host="127.0.0.1", **{**quick, "no_demo": True})
-    assert should_load_demo(host="0.0.0.0", **{**quick, "demo": True})
+    assert should_load_demo(host=EVERYWHERE, **{**quick, "demo": True})
     assert not should_load_demo(host="127.0.0.1", **{**quick, "embedded": False})  # DATABASE_URL: a real install
     assert should_load_demo(host="127.0.0.1", **{**quick, "embedded": False, "load_demo_setting": True})
-    assert not should_load_demo(host="0.0.0.0", **{**quick, "embedded": False, "load_demo_setting": True})
+    assert not should_load_demo(host=EVERYWHERE, **{**quick, "embedded": False, "load_demo_setting": True})
 
 
 def test_the_refusal_says_what_to_do():
-    message = serving_refusal("0.0.0.0", ["admin", "cadre"])
-    assert "Refusing to serve 0.0.0.0" in message and "admin, cadre" in message and DEMO_PASSWORD in message
-    assert "python run.py --host 0.0.0.0 --no-demo" in message and "change the password" in message
+    message = serving_refusal(EVERYWHERE, ["admin", "cadre"])
+    assert f"Refusing to serve {EVERYWHERE}" in message and "admin, cadre" in message and DEMO_PASSWORD in message
+    assert f"python run.py --host {EVERYWHERE} --no-demo" in message and "change the password" in message
     assert serving_refusal("127.0.0.1", ["admin"]) is None
-    assert serving_refusal("0.0.0.0", []) is None
+    assert serving_refusal(EVERYWHERE, []) is None
 
 
 def test_the_demo_is_never_served_to_the_network_with_its_published_password(tmp_path):
     """The finding as reproduced: a town following the README with --host 0.0.0.0."""
     instance = tmp_path / "instance"
-    refused = start(instance, "--host", "0.0.0.0", "--demo")
+    refused = start(instance, "--host", EVERYWHERE, "--demo")
     assert refused.returncode == 2, refused.stderr
     assert "SERVING ON" not in refused.stdout
-    assert "Refusing to serve 0.0.0.0" in refused.stderr and "admin" in refused.stderr
+    assert f"Refusing to serve {EVERYWHERE}" in refused.stderr and "admin" in refused.stderr
     # The same demo database on a LAN address is refused too; on this computer it is served.
     lan = start(instance, "--host", "192.168.1.20")
     assert lan.returncode == 2 and "SERVING ON" not in lan.stdout
@@ -91,9 +92,9 @@ def test_the_demo_is_never_served_to_the_network_with_its_published_password(tmp
 
 def test_a_first_start_for_the_network_creates_one_administrator_and_no_demo(tmp_path):
     instance = tmp_path / "instance"
-    first = start(instance, "--host", "0.0.0.0")
+    first = start(instance, "--host", EVERYWHERE)
     assert first.returncode == 0, first.stderr
-    assert "SERVING ON 0.0.0.0" in first.stdout and DEMO_PASSWORD not in first.stdout
+    assert f"SERVING ON {EVERYWHERE}" in first.stdout and DEMO_PASSWORD not in first.stdout
     password = re.search(r"Administrator account created: login admin, password (\S+) \(shown only this once",
                          first.stdout).group(1)
     [admin] = people(instance)
@@ -107,7 +108,7 @@ def test_a_first_start_for_the_network_creates_one_administrator_and_no_demo(tmp
     with application.app_context():
         db.engine.dispose()
     # A later start creates nobody and prints no password.
-    again = start(instance, "--host", "0.0.0.0")
+    again = start(instance, "--host", EVERYWHERE)
     assert again.returncode == 0, again.stderr
     assert "Administrator account created" not in again.stdout and password not in again.stdout
     assert [person.login for person in people(instance)] == ["admin"]
@@ -119,6 +120,56 @@ def test_no_demo_on_this_computer_is_a_real_first_start_too(tmp_path):
     assert first.returncode == 0, first.stderr
     assert "Administrator account created: login admin" in first.stdout and DEMO_PASSWORD not in first.stdout
     assert [person.login for person in people(instance)] == ["admin"]
+
+
+def test_on_a_terminal_the_first_start_asks_for_the_administrator(tmp_path):
+    """Through a real pseudo-terminal: a refused password is explained and asked again; the
+    administrator's own password is not printed and need not be changed."""
+    import os
+    import pty
+    import select
+    instance = tmp_path / "instance"
+    env = {"INSTANCE_PATH": str(instance), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: run.py on the terminal
+        os.chdir(ROOT)
+        os.execve(sys.executable, [sys.executable, "-c", SCRIPT, "--no-demo"], env)  # noqa: S606 - our own script
+    transcript, everything = b"", b""
+
+    def expect(text):
+        nonlocal transcript, everything
+        while text.encode() not in transcript:
+            ready, _, _ = select.select([terminal], [], [], 600)
+            assert ready, transcript.decode(errors="replace")
+            try:
+                read = os.read(terminal, 4096)
+            except OSError:  # the child ended
+                break
+            transcript, everything = transcript + read, everything + read
+        assert text.encode() in transcript, transcript.decode(errors="replace")
+        before, _, after = transcript.partition(text.encode())
+        transcript = after
+
+    def answer(line):
+        os.write(terminal, line.encode() + b"\n")
+
+    try:
+        for password in ("short", "Gongheban-2027!"):  # the first is refused and asked again
+            expect("Administrator login [admin]: ")
+            answer("Chief")
+            expect("Password (at least 8 characters): ")
+            answer(password)
+            expect("Repeat for confirmation: ")
+            answer(password)
+        expect("Administrator account created: login chief")
+        expect("SERVING ON 127.0.0.1")
+    finally:
+        os.waitpid(pid, 0)
+        os.close(terminal)
+    assert "密码不能少于8个字符" in everything.decode(errors="replace")  # why "short" was refused
+    assert b"Gongheban-2027!" not in everything  # neither echoed nor printed
+    [chief] = people(instance)
+    assert (chief.login, chief.role, chief.must_change_password) == ("chief", "admin", False)
 
 
 def _banner(client):

@@ -19,7 +19,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": int(os.environ.get("DB_POOL_SIZE", "15")), "max_overflow": 0}
     #: A pooled connection idle this long is tested before use (database.ping_idle_connections).
     DB_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DB_PING_AFTER_IDLE_SECONDS", "10"))
-    #: Where the demo data set is loaded: always on first start with SQLite, only when asked otherwise.
+    #: Where the demo data set is loaded: on first start with SQLite served on 127.0.0.1; with
+    #: DATABASE_URL only when this is set (still on 127.0.0.1 only) or run.py --demo is given.
     LOAD_DEMO = _bool("LOAD_DEMO", False)
 
     #: Hash methods (accounts/hashing.py): people's own passwords, and the temporary ones an
