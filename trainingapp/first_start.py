@@ -71,9 +71,9 @@ def published_demo_passwords_in_use() -> bool:
     if cached is not None and clock.now() - cached[0] < BANNER_TTL:
         return cached[1]
     try:
-        # A session of its own: the page's transaction, whatever state it is in, is left alone.
-        with Session(db.engine) as session:
-            in_use = bool(_published_logins(session))
+        # The page's own session, not a second connection: on SQLite every transaction takes the
+        # writer lock, and a second one of this thread would queue behind the one its request may hold.
+        in_use = bool(_published_logins(db.session))
     except SQLAlchemyError:
         return False
     current_app.extensions["demo_banner"] = (clock.now(), in_use)
