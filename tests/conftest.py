@@ -89,6 +89,8 @@ def _clean_state(request):
     # would make another's statement counts depend on the order tests run in.
     taking.forget_save_hints()
     taking.forget_draw_inputs()
+    from trainingapp import first_start
+    first_start.forget(application)  # another test's demo accounts must not put the warning on this one's pages
     yield
     clock.reset()
     with application.app_context():

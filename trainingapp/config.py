@@ -32,7 +32,8 @@ class Config:
     #: The health check and the exam API are done with the database within this many seconds
     #: or answer 503 (PostgreSQL; a silent SQLite file does not happen).
     DB_REQUEST_BUDGET_SECONDS = float(os.environ.get("DB_REQUEST_BUDGET_SECONDS", "5"))
-    #: Where the demo data set is loaded: always on first start with SQLite, only when asked otherwise.
+    #: Where the demo data set is loaded: on first start with SQLite served on 127.0.0.1; with
+    #: DATABASE_URL only when this is set (still on 127.0.0.1 only) or run.py --demo is given.
     LOAD_DEMO = _bool("LOAD_DEMO", False)
 
     #: Hash methods (accounts/hashing.py): people's own passwords, and the temporary ones an
@@ -87,6 +88,9 @@ class Config:
     #: Reverse proxies in front of the app (nginx: 1): their X-Forwarded-For/-Proto are trusted,
     #: so per-address limits and the audit log see the real client address.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    #: The addresses (or CIDR networks) those proxies connect from: forwarded headers from any
+    #: other peer are ignored (trainingapp/proxies.py). Default: nginx on the same machine.
+    TRUSTED_PROXIES = os.environ.get("TRUSTED_PROXIES", "127.0.0.1, ::1")
 
     #: Response compression (Flask-Compress; trainingapp/compression.py): brotli where the browser
     #: offers it (HTTPS and localhost), gzip elsewhere. Off (COMPRESS=0) when a proxy compresses.

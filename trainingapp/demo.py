@@ -1,6 +1,7 @@
 """The demo data set: the departments of the reference town and about forty people.
 
-Loaded by `python run.py` on first start with SQLite, or by `flask --app run demo`.
+Loaded by `python run.py` on first start with SQLite on 127.0.0.1 (never served beyond this
+computer while the published password is unchanged: first_start.py), or by `flask --app run demo`.
 Each domain adds its part through a `load_demo_*` function called from here.
 """
 from __future__ import annotations
@@ -107,7 +108,8 @@ DEMO_LOGINS = [("admin", "管理员 / administrator"), ("trainer", "培训讲师
 @with_appcontext
 def demo_command():
     if load_demo():
-        click.echo(f"demo data loaded; every demo login uses the password {DEMO_PASSWORD}")
+        click.echo(f"demo data loaded; every demo login uses the published password {DEMO_PASSWORD}: "
+                   "python run.py serves it on this computer only")
     else:
         click.echo("the database already holds people; nothing loaded")
 

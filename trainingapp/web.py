@@ -176,8 +176,11 @@ def security_headers(response):
 
 
 def _template_globals():
+    from .first_start import published_demo_passwords_in_use
+    # A function, not a value: only pages that render base.html ask (never the JSON API).
     return {"languages": current_app.config["LANGUAGES"], "current_locale": str(get_locale() or "zh"),
-            "nav_items": nav_items, "nav_menu": nav_menu}
+            "nav_items": nav_items, "nav_menu": nav_menu,
+            "demo_passwords_published": published_demo_passwords_in_use}
 
 
 GUIDES = {"cadre": _l("Guide for cadres"), "trainer": _l("Guide for trainers"),

@@ -9,8 +9,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..tabular import TableError, limits_for, read_table, to_xlsx
 from . import services
-from .models import Department, User
-from .passwords import generate_password, password_problems
+from .models import User
 from .permissions import department_tree
 
 
@@ -67,22 +66,8 @@ def import_users(file, dry_run, passwords_out):
 @with_appcontext
 def create_admin(login, name, password):
     """Create an administrator (in the first top-level department, created if none exists)."""
-    login = login.strip().lower()
-    if db.session.scalar(select(User).where(User.login == login)):
-        raise click.ClickException(f"{login} already exists")
-    if password:
-        problems = password_problems(password, login, name)
-        if problems:
-            raise click.ClickException("password " + "; ".join(problems))
-    department = db.session.scalar(select(Department).where(Department.parent_id.is_(None))
-                                   .order_by(Department.position, Department.id))
-    if department is None:
-        department = Department(name="本单位")
-        db.session.add(department)
-        db.session.flush()
-    password = password or generate_password()
-    person = User(login=login, name=name, department_id=department.id, category="staff", role="admin")
-    person.set_password(password, must_change=True)
-    db.session.add(person)
-    db.session.commit()
-    click.echo(f"administrator {login} created; initial password: {password} (change it at first sign-in)")
+    try:
+        person, password = services.create_administrator(login, name=name, password=password)
+    except services.ServiceError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"administrator {person.login} created; initial password: {password} (change it at first sign-in)")

@@ -155,6 +155,40 @@ def reset_password(actor: User, person: User) -> str:
     return password
 
 
+def create_administrator(login: str, *, name: str = "管理员", password: str | None = None,
+                         own_password: bool = False) -> tuple[User, str]:
+    """A new administrator in the first top-level department (one is made if none exists) and
+    their password: `password`, or a generated one. Unless `own_password` (typed by that person
+    themselves), it must be changed at first sign-in. Raises ServiceError for a login that exists
+    or a password the rules refuse."""
+    login = login.strip().lower()
+    if not login:
+        raise ServiceError(_l("Enter a login name."))
+    if db.session.scalar(select(User.id).where(User.login == login)):
+        raise ServiceError(_l("%(login)s already exists.", login=login))
+    if password is not None:
+        problems = password_problems(password, login, name)
+        if problems:
+            raise ServiceError(_l("The password %(problems)s.", problems="; ".join(problems)))
+    department = db.session.scalar(select(Department).where(Department.parent_id.is_(None))
+                                   .order_by(Department.position, Department.id))
+    if department is None:
+        department = Department(name="本单位")
+        db.session.add(department)
+        db.session.flush()
+    person = User(login=login, name=name, department_id=department.id, category="staff", role="admin")
+    if password is None:
+        password = generate_password()
+        person.password_hash, person.must_change_password = _hash_generated(password), True
+    else:
+        person.set_password(password, must_change=not own_password)
+    db.session.add(person)
+    db.session.flush()
+    audit.record("admin.create", subject=login)
+    db.session.commit()
+    return person, password
+
+
 def set_language(user: User | None, language: str) -> None:
     if user is not None and getattr(user, "is_authenticated", False):
         user.language = language
