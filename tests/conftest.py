@@ -88,6 +88,9 @@ def _clean_state(request):
     # Ids start again in each test's wiped database: what one test's saves taught this process
     # would make another's statement counts depend on the order tests run in.
     taking.forget_save_hints()
+    # Likewise the draw inputs kept by (exam id, publication time): with the clock frozen at the
+    # same moment, another test's exam 1 would hand this test its pool.
+    taking._DRAW_INPUTS.clear()
     yield
     clock.reset()
     with application.app_context():

@@ -138,6 +138,9 @@ def blank_count(question: Question) -> int:
 def answer_question(user, state: dict, question_id: int, form) -> tuple[dict, Verdict]:
     """Grade the answer to the round's current question, keep a wrong one in the book (or
     resolve a book question answered correctly); returns the new state and the verdict."""
+    if question_id in protected_question_ids():
+        raise PracticeRefused(_l("That question is now used by an exam that is running or about to start, so it "
+                                 "left your round; it can be practised once the exam has closed."))
     question = current_question(state)
     if question is None or question.id != question_id:
         raise PracticeRefused(_l("That question is not the current one of your round; continue below."))

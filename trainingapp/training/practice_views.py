@@ -84,10 +84,11 @@ def practice_round():
         return redirect(url_for("practice.practice_home"))
     question = services.current_question(state)
     if question is None and state["pos"] < len(state["ids"]):
-        # The question was deleted meanwhile, or an exam published since uses it: skip it.
-        state = {**state, "pos": state["pos"] + 1, "last": None}
+        # Questions deleted meanwhile, or used by an exam published since, are skipped.
+        while question is None and state["pos"] < len(state["ids"]):
+            state = {**state, "pos": state["pos"] + 1, "last": None}
+            question = services.current_question(state)
         _store(state)
-        return redirect(url_for("practice.practice_round"))
     answered = question is not None and str(question.id) in state["results"]
     summary = None
     if question is None:
