@@ -30,12 +30,12 @@ def can_manage(user, exam: Exam) -> bool:
 
 # --- drafting --------------------------------------------------------------------------------
 
-EDITABLE_AFTER_PUBLISH = {"title", "description", "closes_at", "review_policy"}
+EDITABLE_AFTER_PUBLISH = {"title", "description", "closes_at", "review_policy", "protect_questions"}
 
 
 def save_exam(actor, exam: Exam | None, fields: dict) -> Exam:
     """Create or update an exam's settings; a published exam only changes title, text,
-    closing time (later only) and review policy."""
+    closing time (later only), review policy and question secrecy."""
     creating = exam is None
     if creating:
         exam = Exam(created_by_id=actor.id, state="draft")

@@ -54,6 +54,11 @@ class ExamForm(FlaskForm):
     shuffle_questions = BooleanField(_l("Shuffle the order of questions for each attempt"), default=True)
     shuffle_options = BooleanField(_l("Shuffle the order of options for each attempt"), default=True)
     review_policy = SelectField(_l("What candidates see afterwards"), choices=choices(REVIEW_LABELS))
+    protect_questions = BooleanField(
+        _l("Keep the questions secret while the exam runs"), default=True,
+        description=_l("Until this exam and any make-up of it have closed, the questions it can draw are left out "
+                       "of practice, and no review or wrong-answer book shows their answers or explanations. "
+                       "Leave it on: otherwise practice hands out this exam's answer key."))
     tab_switch_limit = IntegerField(_l("Tab-switch limit (optional)"), validators=[Optional(), NumberRange(0, 100)],
                                     description=_l("Leaving the exam page more often than this submits the attempt."))
     required_credits = DecimalField(_l("Study credits required this year (optional)"), places=1,
@@ -75,6 +80,7 @@ class ExamForm(FlaskForm):
                 "multiple_scoring": self.multiple_scoring.data, "fill_scoring": self.fill_scoring.data,
                 "shuffle_questions": self.shuffle_questions.data,
                 "shuffle_options": self.shuffle_options.data, "review_policy": self.review_policy.data,
+                "protect_questions": self.protect_questions.data,
                 "tab_switch_limit": self.tab_switch_limit.data,
                 "required_credits": float(self.required_credits.data) if self.required_credits.data else None,
                 "required_course_ids": sorted(set(self.required_course_ids.data or [])),

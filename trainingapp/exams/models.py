@@ -1,7 +1,7 @@
 """Exams, their papers and candidates, attempts and saved answers."""
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
@@ -58,6 +58,9 @@ class Exam(db.Model):
     #: Fill-in questions with several blanks: all blanks right for the points, or a share per right blank.
     fill_scoring: Mapped[str] = mapped_column(String(20), default="all_or_nothing", server_default="all_or_nothing")
     review_policy: Mapped[str] = mapped_column(String(10), default="score")
+    #: 题目保密: while the exam (or a make-up of it) can still be taken, its pool is not
+    #: practised and its keys are shown in no review (see exams/secrecy.py).
+    protect_questions: Mapped[bool] = mapped_column(default=True, server_default=true())
     #: Times the page may lose visibility; past it the attempt is submitted (None: unlimited).
     tab_switch_limit: Mapped[int | None]
     #: Saves and submits sent before the deadline but arriving this much later still count.

@@ -11,6 +11,7 @@ from ..questionbank.models import Question
 from . import bp, taking
 from .models import Answer
 from .prerequisites import missing_prerequisites
+from .secrecy import protected_question_ids
 
 
 @bp.route("/my/exams")
@@ -84,10 +85,14 @@ def result(attempt_id):
 
 
 def _review(attempt):
+    """Each question of the paper with the person's answer; `protected` marks a question an exam
+    still uses (题目保密), whose key, explanation and verdict the page leaves out."""
     ids = [item["q"] for item in attempt.paper]
     questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))}
     answers = {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
-    return [{"position": n, "item": item, "question": questions[item["q"]], "answer": answers.get(item["q"])}
+    held_back = protected_question_ids()
+    return [{"position": n, "item": item, "question": questions[item["q"]], "answer": answers.get(item["q"]),
+             "protected": item["q"] in held_back}
             for n, item in enumerate(attempt.paper, start=1)]
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from ..clock import now
 from ..exams import grading
 from ..exams.models import Answer, Attempt, Exam
+from ..exams.secrecy import protected_question_ids
 from ..exams.taking import grace, review_open
 from ..extensions import db
 from ..questionbank.models import Question
@@ -40,12 +41,20 @@ class Verdict:
 
 # --- what can be practised ----------------------------------------------------------------
 
-def practice_categories() -> list[tuple[str, int]]:
-    """(law category, active question count), alphabetical; questions without one are left out."""
-    rows = db.session.execute(select(Question.category, func.count(Question.id))
-                              .where(Question.is_active.is_(True), Question.category != "")
-                              .group_by(Question.category).order_by(Question.category)).all()
-    return [(category, count) for category, count in rows]
+def practice_categories() -> tuple[list[tuple[str, int]], int]:
+    """(law category, practicable question count) alphabetical, and how many active questions
+    are held back for exams (题目保密); categories with nothing left and questions without a
+    category are left out."""
+    held_back = protected_question_ids()
+    counts: dict[str, int] = {}
+    withheld = 0
+    for question_id, category in db.session.execute(select(Question.id, Question.category)
+                                                    .where(Question.is_active.is_(True))):
+        if question_id in held_back:
+            withheld += 1
+        elif category:
+            counts[category] = counts.get(category, 0) + 1
+    return sorted(counts.items()), withheld
 
 
 def exam_running(user) -> bool:
@@ -83,11 +92,16 @@ def start_round(user, *, source: str, category: str, count: int) -> dict:
                                  "answers."))
     if count not in ROUND_SIZES:
         raise PracticeRefused(_l("Choose 5, 10 or 20 questions."))
+    held_back = protected_question_ids()
     if source == "book":
         ids = [w.question_id for w in open_mistakes(user.id, category) if w.question.is_active]
         if not ids:
             raise PracticeRefused(_l("Your wrong-answer book has no open questions here. Practise a law "
                                      "category first: questions you get wrong are kept in the book."))
+        ids = [question_id for question_id in ids if question_id not in held_back]
+        if not ids:
+            raise PracticeRefused(_l("The open questions of your wrong-answer book here are all used by an exam "
+                                     "that is running or about to start; practise them once it has closed."))
     else:
         source = "category"
         query = select(Question.id).where(Question.is_active.is_(True))
@@ -97,15 +111,24 @@ def start_round(user, *, source: str, category: str, count: int) -> dict:
         if not ids:
             raise PracticeRefused(_l("There are no questions to practise in this category yet; choose another "
                                      "category or ask a trainer to add questions."))
+        ids = [question_id for question_id in ids if question_id not in held_back]
+        if not ids:
+            raise PracticeRefused(_l("The questions of this category are all used by an exam that is running or "
+                                     "about to start; choose another category, or practise them once it has "
+                                     "closed."))
     return {"source": source, "category": category, "ids": draw_round(ids, count), "pos": 0,
             "results": {}, "last": None}
 
 
 def current_question(state: dict | None) -> Question | None:
-    """The question at the round's position (None when the round is over or missing)."""
+    """The question at the round's position (None when the round is over, or when the question
+    is gone or has since come into the pool of an exam: neither may be shown)."""
     if not state or state["pos"] >= len(state["ids"]):
         return None
-    return db.session.get(Question, state["ids"][state["pos"]])
+    question_id = state["ids"][state["pos"]]
+    if question_id in protected_question_ids():
+        return None
+    return db.session.get(Question, question_id)
 
 
 def blank_count(question: Question) -> int:
@@ -115,6 +138,9 @@ def blank_count(question: Question) -> int:
 def answer_question(user, state: dict, question_id: int, form) -> tuple[dict, Verdict]:
     """Grade the answer to the round's current question, keep a wrong one in the book (or
     resolve a book question answered correctly); returns the new state and the verdict."""
+    if question_id in protected_question_ids():
+        raise PracticeRefused(_l("That question is now used by an exam that is running or about to start, so it "
+                                 "left your round; it can be practised once the exam has closed."))
     question = current_question(state)
     if question is None or question.id != question_id:
         raise PracticeRefused(_l("That question is not the current one of your round; continue below."))
@@ -183,7 +209,11 @@ def _resolve(user_id: int, question_id: int, at) -> None:
 
 def collect_exam_mistakes(user) -> int:
     """Add the wrong answers of this person's finished exams whose full review is open (once
-    each: collecting again adds nothing); returns how many went into the book."""
+    each: collecting again adds nothing); returns how many went into the book.
+
+    A question an exam still protects waits: "wrong in an exam" next to the answer the
+    review shows would give its key away (a true/false one outright). It comes in once the
+    exam using it has closed."""
     moment = now()
     attempts = db.session.scalars(
         select(Attempt).join(Exam, Exam.id == Attempt.exam_id)
@@ -195,9 +225,11 @@ def collect_exam_mistakes(user) -> int:
         return 0
     wrong = db.session.execute(select(Answer.attempt_id, Answer.question_id).where(
         Answer.attempt_id.in_([a.id for a in attempts]), Answer.is_correct.is_(False))).all()
+    held_back = protected_question_ids()
     by_attempt: dict[int, list[int]] = {}
     for attempt_id, question_id in wrong:
-        by_attempt.setdefault(attempt_id, []).append(question_id)
+        if question_id not in held_back:
+            by_attempt.setdefault(attempt_id, []).append(question_id)
     book = {w.question_id: w for w in db.session.scalars(select(WrongAnswer).where(WrongAnswer.user_id == user.id))}
     added = 0
     for attempt in attempts:

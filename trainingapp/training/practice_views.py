@@ -33,7 +33,7 @@ def _store(state: dict | None) -> None:
         session[ROUND] = {**state, "user_id": current_user.id}
 
 
-def _category_choices(pairs) -> list[tuple[str, str]]:
+def _category_choices(pairs: list[tuple[str, int]]) -> list[tuple[str, str]]:
     total = sum(n for _c, n in pairs)
     return [("", _("All categories (%(n)s questions)", n=total))] + [
         (category, _("%(category)s (%(n)s questions)", category=category, n=n)) for category, n in pairs]
@@ -44,10 +44,11 @@ def _category_choices(pairs) -> list[tuple[str, str]]:
 def practice_home():
     """Pick a law category and a number of questions; a round in progress can be continued."""
     form = PracticeForm()
-    form.category.choices = choices(_category_choices(services.practice_categories()))
+    categories, held_back = services.practice_categories()
+    form.category.choices = choices(_category_choices(categories))
     services.collect_exam_mistakes(current_user)  # so the book's count below is current
     state = _round()
-    return render_template("training/practice/home.html", form=form, state=state,
+    return render_template("training/practice/home.html", form=form, state=state, held_back=held_back,
                            open_count=len(services.open_mistakes(current_user.id)),
                            exam_running=services.exam_running(current_user))
 
@@ -83,10 +84,11 @@ def practice_round():
         return redirect(url_for("practice.practice_home"))
     question = services.current_question(state)
     if question is None and state["pos"] < len(state["ids"]):
-        # The question was deleted meanwhile: skip it.
-        state = {**state, "pos": state["pos"] + 1, "last": None}
+        # Questions deleted meanwhile, or used by an exam published since, are skipped.
+        while question is None and state["pos"] < len(state["ids"]):
+            state = {**state, "pos": state["pos"] + 1, "last": None}
+            question = services.current_question(state)
         _store(state)
-        return redirect(url_for("practice.practice_round"))
     answered = question is not None and str(question.id) in state["results"]
     summary = None
     if question is None:
@@ -157,5 +159,6 @@ def wrong_answer_book():
     form.category.choices = choices([("", _("All categories"))] + [(c, f"{c} ({n})")
                                                                    for c, n in sorted(counts.items()) if c])
     return render_template("training/practice/book.html", entries=shown, total=len(everything), counts=counts,
+                           held_back=services.protected_question_ids(),
                            category=category, form=form, resolved=services.resolved_count(current_user.id),
                            exam_running=services.exam_running(current_user))
