@@ -28,7 +28,8 @@ def definitions(denominator: str, *, show_empty: bool = False) -> list[tuple[str
         (_("Pass rate / excellence rate"),
          _("Passed / excellent ÷ %(base)s (the denominator this report uses).", base=base)),
         (_("Average / highest / lowest score"), _("Over the participants' counting results.")),
-        (_("Departments listed"), _("Every department is listed, including those without candidates.") if show_empty else
+        (_("Departments listed"),
+         _("Every department is listed, including those without candidates.") if show_empty else
          _("Departments without candidates (nobody required, nobody exempt) are not listed; the total includes "
            "every candidate.")),
         ("“—”", _("The denominator is 0: the rate or score cannot be computed (an empty cell in Excel).")),
