@@ -159,8 +159,9 @@ def heartbeat(material_id):
                 "code": "not_allowed"}, 403
     body = request.get_json(silent=True)
     start = isinstance(body, dict) and body.get("start") is True
+    leaving = isinstance(body, dict) and body.get("leaving") is True
     try:
-        return services.record_heartbeat(current_user, material, start=start)
+        return services.record_heartbeat(current_user, material, start=start, leaving=leaving)
     except services.ServiceError as error:
         return {"error": str(error.message), "code": "retry"}, 503
 
