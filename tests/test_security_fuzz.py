@@ -53,3 +53,121 @@ def test_the_attempt_api_answers_hostile_bodies_with_4xx(app, make):
     for url in (f"/api/attempts/{body['attempt_id']}/events", f"/api/exams/{exam.id}/attempts"):
         for raw in (b"{", b'{"type": 5}', b'{"type": "x" }', b"[]"):
             assert client.post(url, data=raw, content_type="application/json").status_code < 500
+
+
+# --- every query parameter of every page, for every role (issue #20, finding 15) ----------------
+
+import inspect  # noqa: E402
+import re  # noqa: E402
+from datetime import date, timedelta  # noqa: E402
+
+import pytest  # noqa: E402
+
+#: Values a crafted link may carry: beyond 64 bits, negative, zero, not a number, not finite,
+#: absurdly long, control and exotic characters, an impossible date, another site, a list.
+HOSTILE = ["99999999999999999999", "-99999999999999999999", "-1", "0", "abc", "1e309", "nan", "２０２６",
+           "𠀀‮\x00\x1f'\"<", "Z" * 5000, "2026-02-30", "0001-01-01", "//evil.example", ["1", "2"]]
+#: Parameters a view reads through a loop the source scan cannot see.
+READ_IN_LOOPS = {"people.audit_log": {"since", "until"}}
+#: `request.args.get("x")`, `args["x"]`, and the helpers of trainingapp.params (`int_arg("x")`).
+ARG_READ = re.compile(r"""(?:args(?:\.get|\.getlist)?\s*(?:\(|\[)|\b\w+_arg\()\s*["'](\w+)["']""")
+FUZZ_ROLES = ["anonymous", "cadre", "trainer", "liaison", "admin"]
+
+
+def _parameters_read(app, endpoint):
+    """The query parameter names a view reads: `args.get("x")` / `args["x"]` in its source and
+    in the module's own functions it calls (helpers like `_scope()`), transitively."""
+    view = inspect.unwrap(app.view_functions[endpoint])
+    module = inspect.getmodule(view)
+    seen, todo, names = set(), [view], set(READ_IN_LOOPS.get(endpoint, ()))
+    while todo:
+        function = todo.pop()
+        if function in seen:
+            continue
+        seen.add(function)
+        try:
+            source = inspect.getsource(function)
+        except (OSError, TypeError):
+            continue
+        names |= set(ARG_READ.findall(source))
+        if "page_arg()" in source:
+            names.add("page")
+        for called in re.findall(r"\b(\w+)\(", source):
+            target = getattr(module, called, None)
+            if inspect.isfunction(target) and target.__module__ == module.__name__:
+                todo.append(target)
+    return names
+
+
+def _fuzz_world(app, make):
+    """A small town with one of everything a page can be opened on; path values by name."""
+    from trainingapp import clock
+    from trainingapp.extensions import db
+    from trainingapp.training.courses import Course, Material
+    from trainingapp.training.outreach import OutreachEvent, ResponsibilityItem
+    from trainingapp.training.sessions import TrainingSession
+
+    town = make.department("共和镇")
+    office = make.department("司法所", parent=town)
+    people = {"admin": make.user(role="admin", department=town), "trainer": make.user(role="trainer"),
+              "liaison": make.user(role="liaison", department=office), "cadre": make.user(department=office)}
+    make.bank()
+    exam = make.exam(people["trainer"], [people["cadre"]])
+    taker = app.test_client()
+    login(taker, people["cadre"])
+    attempt = taker.post(f"/api/exams/{exam.id}/attempts").get_json()["attempt_id"]
+    with app.app_context():
+        moment = clock.now()
+        course = Course(title="宪法", category="宪法", credits=1, audience=[], is_published=True, published_at=moment)
+        course.materials.append(Material(position=0, title="第一讲", kind="text", body_markdown="宪法", minutes=1))
+        session = TrainingSession(title="培训", department_id=office.id, starts_at=moment, hours=2,
+                                  ends_at=moment + timedelta(hours=2))
+        event = OutreachEvent(title="宣传", kind="lecture", held_on=date.today(), department_id=office.id)
+        item = ResponsibilityItem(department_id=office.id, year=moment.year, law="《宪法》", planned_events=2)
+        db.session.add_all([course, session, event, item])
+        db.session.commit()
+        values = {"exam_id": exam.id, "attempt_id": attempt, "course_id": course.id,
+                  "material_id": course.materials[0].id, "session_id": session.id, "event_id": event.id,
+                  "item_id": item.id, "department_id": office.id, "person_id": people["cadre"].id,
+                  "user_id": people["cadre"].id, "question_id": 1, "file_id": 999999, "token": "no-such-token",
+                  "fmt": "xlsx", "name": "cadre", "filename": "cadre-home.png"}
+        from trainingapp.questionbank.models import Question
+        values["question_id"] = db.session.scalar(db.select(Question.id).limit(1))
+        db.session.remove()
+    return people, values
+
+
+def test_the_scan_finds_the_parameters_of_the_pages(app):
+    found = {endpoint: _parameters_read(app, endpoint) for endpoint in app.view_functions}
+    assert {"page", "q", "department"} <= found["people.list_people"]
+    assert {"root", "year", "start", "end", "threshold"} <= found["reports.training_report"]
+    assert "back" in found["questions.edit_question"] and "next" in found["accounts.login"]
+    assert {"since", "until", "page"} <= found["people.audit_log"]
+
+
+@pytest.mark.parametrize("role", FUZZ_ROLES)
+def test_hostile_query_values_never_give_a_server_error(app, make, role):
+    """Every GET page, each query parameter its view reads, every hostile value: no 5xx, and a
+    400 says what is wrong."""
+    people, values = _fuzz_world(app, make)
+    client = app.test_client()
+    if role != "anonymous":
+        assert login(client, people[role]).status_code == 302
+    skipped = {"static", "bootstrap.static", "guide_image"}  # files, no parameters
+    failures = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint in skipped:
+            continue
+        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
+        for name in sorted(_parameters_read(app, rule.endpoint)):
+            for value in HOSTILE:
+                try:
+                    response = client.get(path, query_string={name: value})
+                except Exception as error:  # noqa: BLE001 - an exception here is the finding
+                    failures.append(f"{role} {path}?{name}={str(value)[:30]!r}: {type(error).__name__} {error}"[:300])
+                    continue
+                if response.status_code >= 500:
+                    failures.append(f"{role} {path}?{name}={str(value)[:30]!r}: {response.status_code}")
+                elif response.status_code == 400:
+                    assert name in response.get_data(as_text=True), (path, name, value)
+    assert not failures, "\n".join(failures)
