@@ -1,10 +1,15 @@
-"""Hostile input to the JSON API and the grading functions: always a 4xx with a message, never a 500."""
+"""Hostile input to the JSON API, the grading functions and every query parameter of every
+page: always a 4xx with a message, never a 500."""
+import inspect
 import json
+import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import login
+from tests.small_town import fill_path, small_town
 from trainingapp.exams import grading
 
 JSON = st.recursive(st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False)
@@ -57,12 +62,6 @@ def test_the_attempt_api_answers_hostile_bodies_with_4xx(app, make):
 
 # --- every query parameter of every page, for every role (issue #20, finding 15) ----------------
 
-import inspect  # noqa: E402
-import re  # noqa: E402
-from datetime import date, timedelta  # noqa: E402
-
-import pytest  # noqa: E402
-
 #: Values a crafted link may carry: beyond 64 bits, negative, zero, not a number, not finite,
 #: absurdly long, control and exotic characters, an impossible date, another site, a list.
 HOSTILE = ["99999999999999999999", "-99999999999999999999", "-1", "0", "abc", "1e309", "nan", "２０２６",
@@ -99,44 +98,6 @@ def _parameters_read(app, endpoint):
     return names
 
 
-def _fuzz_world(app, make):
-    """A small town with one of everything a page can be opened on; path values by name."""
-    from trainingapp import clock
-    from trainingapp.extensions import db
-    from trainingapp.training.courses import Course, Material
-    from trainingapp.training.outreach import OutreachEvent, ResponsibilityItem
-    from trainingapp.training.sessions import TrainingSession
-
-    town = make.department("共和镇")
-    office = make.department("司法所", parent=town)
-    people = {"admin": make.user(role="admin", department=town), "trainer": make.user(role="trainer"),
-              "liaison": make.user(role="liaison", department=office), "cadre": make.user(department=office)}
-    make.bank()
-    exam = make.exam(people["trainer"], [people["cadre"]])
-    taker = app.test_client()
-    login(taker, people["cadre"])
-    attempt = taker.post(f"/api/exams/{exam.id}/attempts").get_json()["attempt_id"]
-    with app.app_context():
-        moment = clock.now()
-        course = Course(title="宪法", category="宪法", credits=1, audience=[], is_published=True, published_at=moment)
-        course.materials.append(Material(position=0, title="第一讲", kind="text", body_markdown="宪法", minutes=1))
-        session = TrainingSession(title="培训", department_id=office.id, starts_at=moment, hours=2,
-                                  ends_at=moment + timedelta(hours=2))
-        event = OutreachEvent(title="宣传", kind="lecture", held_on=date.today(), department_id=office.id)
-        item = ResponsibilityItem(department_id=office.id, year=moment.year, law="《宪法》", planned_events=2)
-        db.session.add_all([course, session, event, item])
-        db.session.commit()
-        values = {"exam_id": exam.id, "attempt_id": attempt, "course_id": course.id,
-                  "material_id": course.materials[0].id, "session_id": session.id, "event_id": event.id,
-                  "item_id": item.id, "department_id": office.id, "person_id": people["cadre"].id,
-                  "user_id": people["cadre"].id, "question_id": 1, "file_id": 999999, "token": "no-such-token",
-                  "fmt": "xlsx", "name": "cadre", "filename": "cadre-home.png"}
-        from trainingapp.questionbank.models import Question
-        values["question_id"] = db.session.scalar(db.select(Question.id).limit(1))
-        db.session.remove()
-    return people, values
-
-
 def test_the_scan_finds_the_parameters_of_the_pages(app):
     found = {endpoint: _parameters_read(app, endpoint) for endpoint in app.view_functions}
     assert {"page", "q", "department"} <= found["people.list_people"]
@@ -149,7 +110,7 @@ def test_the_scan_finds_the_parameters_of_the_pages(app):
 def test_hostile_query_values_never_give_a_server_error(app, make, role):
     """Every GET page, each query parameter its view reads, every hostile value: no 5xx, and a
     400 says what is wrong."""
-    people, values = _fuzz_world(app, make)
+    people, values = small_town(app, make)
     client = app.test_client()
     if role != "anonymous":
         assert login(client, people[role]).status_code == 302
@@ -158,7 +119,7 @@ def test_hostile_query_values_never_give_a_server_error(app, make, role):
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in skipped:
             continue
-        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
+        path = fill_path(rule, values)
         for name in sorted(_parameters_read(app, rule.endpoint)):
             for value in HOSTILE:
                 try:
@@ -171,3 +132,16 @@ def test_hostile_query_values_never_give_a_server_error(app, make, role):
                 elif response.status_code == 400:
                     assert name in response.get_data(as_text=True), (path, name, value)
     assert not failures, "\n".join(failures)
+
+
+def test_the_study_heartbeat_takes_any_body_without_a_server_error(app, make):
+    """The review's probe sent absurdly nested JSON to the heartbeat: a 500 then."""
+    people, values = small_town(app, make)
+    client = app.test_client()
+    login(client, people["cadre"])
+    url = f"/api/study/{values['material_id']}/heartbeat"
+    for raw in (b"[" * 100_000, b'{"start": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", b"{", b"\xff\xfe",
+                b'{"start": "yes", "leaving": 1}', b"null", b'"x"', b"1e309"):
+        response = client.post(url, data=raw, content_type="application/json")
+        assert response.status_code == 200, (raw[:20], response.status_code)
+        assert response.get_json()["credited_seconds"] == 0  # a malformed body is a plain beat
