@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from io import BytesIO
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.conftest import login
 from trainingapp import clock
@@ -388,3 +388,132 @@ def test_deleting_a_material_drops_its_time_but_keeps_credits(app, as_role, cadr
         assert not db.session.get(Course, course_id).is_published
         assert course_services.credits_in_year(cadre_client.user.id, 2026) == 1
         db.session.remove()
+
+
+# --- one material at a time (issue #20, finding 5) ---------------------------------------------
+
+def _signed_in_clients(app, person, n):
+    """n clients of the same person, as n tabs or devices each with its own session."""
+    clients = []
+    for _ in range(n):
+        signed_in = app.test_client()
+        assert login(signed_in, person).status_code == 302
+        clients.append(signed_in)
+    return clients
+
+
+def _beat_at_once(pairs, **body):
+    """Each (client, material) beats from its own thread, all released together; the answers."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    barrier = threading.Barrier(len(pairs))
+
+    def one(pair):
+        tab, material = pair
+        barrier.wait()
+        return beat(tab, material, **body)
+
+    with ThreadPoolExecutor(len(pairs)) as pool:
+        return list(pool.map(one, pairs))
+
+
+def _total_credited(app, user):
+    with app.app_context():
+        total = db.session.scalar(select(func.coalesce(func.sum(StudyProgress.credited_seconds), 0))
+                                  .where(StudyProgress.user_id == user.id))
+        db.session.remove()
+    return total
+
+
+def test_eleven_materials_beating_in_parallel_earn_no_more_than_the_wall_clock(app, make):
+    """The attack of the review: 11 materials heart-beating at once from parallel threads for
+    ten minutes of moved clock earned 10.9x the time that passed. Now one material earns."""
+    _course, materials = build_course(app, minutes=(60,) * 11)
+    person = make.user()
+    tabs = _signed_in_clients(app, person, len(materials))
+    clock.freeze(T0)
+    rounds = 20
+    for _round in range(rounds + 1):
+        answers = _beat_at_once(list(zip(tabs, materials)))
+        assert {answer.status_code for answer in answers} == {200}
+        clock.advance(timedelta(seconds=30))
+    wall_clock = rounds * 30  # from the first beat to the last
+    assert _total_credited(app, person) <= wall_clock
+    earning = [m for m in materials if credited(app, person, m) > 0]
+    assert len(earning) == 1 and credited(app, person, earning[0]) == wall_clock
+
+
+def test_two_beats_of_different_materials_at_the_same_moment_do_not_both_earn(app, make):
+    """Race: both pages already counted once; two beats in parallel threads, one wins."""
+    _course, (first, second) = build_course(app, minutes=(10, 10))
+    person = make.user()
+    tab_a, tab_b = _signed_in_clients(app, person, 2)
+    for attempt in range(5):  # several tries: the race must never be won by both
+        clock.freeze(T0 + timedelta(hours=attempt))
+        beat(tab_a, first, start=True, leaving=True)
+        beat(tab_b, second, start=True, leaving=True)  # the clock is free: both pages are open
+        clock.advance(timedelta(seconds=30))
+        before = _total_credited(app, person)
+        answers = _beat_at_once([(tab_a, first), (tab_b, second)])
+        assert sorted(answer.get_json()["counting"] for answer in answers) == [False, True]
+        assert _total_credited(app, person) - before <= 30
+
+
+def test_a_second_tab_on_another_material_says_it_is_not_counting_until_the_first_leaves(app, make):
+    _course, (first, second) = build_course(app, minutes=(10, 10))
+    person = make.user()
+    tab_a, tab_b = (english(tab) for tab in _signed_in_clients(app, person, 2))
+    clock.freeze(T0)
+    assert beat(tab_a, first, start=True).get_json()["counting"] is True
+    clock.advance(timedelta(seconds=10))
+    waiting = beat(tab_b, second, start=True).get_json()
+    assert waiting["counting"] is False and waiting["reason"] == "elsewhere"
+    clock.advance(timedelta(seconds=20))
+    assert beat(tab_a, first).get_json()["credited_seconds"] == 30
+    assert beat(tab_b, second).get_json()["counting"] is False
+    clock.advance(timedelta(seconds=15))
+    # The first page is hidden: its last beat pays up to now and frees the clock at once.
+    assert beat(tab_a, first, leaving=True).get_json()["credited_seconds"] == 45
+    clock.advance(timedelta(seconds=30))
+    taken = beat(tab_b, second).get_json()
+    assert taken["counting"] is True and taken["credited_seconds"] == 30
+    # The page tells the person why it is not counting (no inline script: a JSON block).
+    page = tab_b.get(f"/courses/{_course}/materials/{second}")
+    assert b"You are studying another material; this page is not counting time." in page.data
+    assert _total_credited(app, person) == 75  # 75 s passed since the first beat
+
+
+def test_a_page_left_open_elsewhere_blocks_other_materials_only_for_one_beat_gap(app, make):
+    """A device that vanished without its leaving beat (battery, network) frees the clock
+    after the longest gap of one viewing; the time before is not paid twice."""
+    _course, (first, second) = build_course(app, minutes=(10, 10))
+    person = make.user()
+    phone, desk = _signed_in_clients(app, person, 2)
+    clock.freeze(T0)
+    beat(phone, first, start=True)
+    clock.advance(timedelta(seconds=30))
+    beat(phone, first)  # then the phone goes dark
+    clock.advance(timedelta(seconds=60))
+    assert beat(desk, second, start=True).get_json()["counting"] is False
+    clock.advance(timedelta(seconds=31))  # 91 s since the phone's last beat
+    assert beat(desk, second).get_json()["counting"] is True
+    clock.advance(timedelta(seconds=30))
+    assert beat(desk, second).get_json()["credited_seconds"] == 30 + 31
+    assert _total_credited(app, person) == 30 + 30 + 31
+
+
+def test_one_tab_studying_one_material_after_another_is_credited_as_before(app, cadre_client):
+    _course, (first, second) = build_course(app, minutes=(10, 10))
+    clock.freeze(T0)
+    beat(cadre_client, first, start=True)
+    for _ in range(4):
+        clock.advance(timedelta(seconds=30))
+        assert beat(cadre_client, first).get_json()["counting"] is True
+    clock.advance(timedelta(seconds=5))
+    beat(cadre_client, first, leaving=True)  # the person goes on to the next material
+    beat(cadre_client, second, start=True)
+    for _ in range(3):
+        clock.advance(timedelta(seconds=30))
+        assert beat(cadre_client, second).get_json()["counting"] is True
+    assert (credited(app, cadre_client.user, first), credited(app, cadre_client.user, second)) == (125, 90)

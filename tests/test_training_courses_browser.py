@@ -177,3 +177,39 @@ def test_a_trainer_uploads_a_pdf_that_shows_in_the_page(app, make, page, tmp_pat
     assert response.headers["x-frame-options"] == "SAMEORIGIN"
     page.wait_for_timeout(500)
     page.shot("course-material-pdf-desktop")
+
+
+def test_a_second_tab_on_another_material_says_it_is_not_counting(app, make, page, fast_beats):
+    """One material at a time (issue #20, finding 5): the tab that started first counts; the
+    other says so, and counts once the first is hidden."""
+    cadre = make.user(role="cadre")
+    with app.app_context():
+        course = Course(title="行政处罚法", category="行政处罚法", credits=1, is_published=True,
+                        published_at=clock.now())
+        for position in range(2):
+            course.materials.append(Material(position=position, title=f"第{position + 1}讲", kind="text",
+                                             minutes=10, body_markdown="行政处罚的种类。"))
+        db.session.add(course)
+        db.session.commit()
+        course_id, (first, second) = course.id, [m.id for m in course.materials]
+        db.session.remove()
+    page.context.add_cookies([{"name": "lang", "value": "zh", "url": page.base_url}])
+    page.login(cadre.login)
+    page.open(f"/courses/{course_id}/materials/{first}")
+    page.wait_for_function("() => Number(document.getElementById('study').dataset.beats || 0) >= 2")
+    other = page.context.new_page()
+    other.goto(f"{page.base_url}/courses/{course_id}/materials/{second}")
+    other.wait_for_function("() => Number(document.getElementById('study').dataset.beats || 0) >= 2")
+    other.wait_for_function("() => document.getElementById('study-status').textContent.includes('本页不计时')")
+    assert "正在学习其他材料" in other.inner_text("#study-status")
+    assert "本页不计时" not in page.inner_text("#study-status")
+
+    # The first tab is hidden: its last beat frees the clock and the second tab counts.
+    page.evaluate("""() => {
+        Object.defineProperty(document, 'hidden', {value: true, configurable: true});
+        Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
+        document.dispatchEvent(new Event('visibilitychange'));
+    }""")
+    other.wait_for_function("() => !document.getElementById('study-status').textContent.includes('本页不计时')")
+    clock.advance(timedelta(seconds=30))
+    other.wait_for_function("() => document.getElementById('material-progress').value >= 30")

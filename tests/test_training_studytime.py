@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 from trainingapp.training.studytime import (
     CourseProgress,
     Missing,
+    PersonClock,
     Progress,
     course_progress,
+    credit_exclusive,
     credit_heartbeat,
     credits_for_year,
     prerequisites_missing,
@@ -242,3 +244,57 @@ def test_credits_for_year_sums_exactly():
 )
 def test_prerequisites_missing(required_credits, earned, required_courses, completed, expected):
     assert prerequisites_missing(required_credits, earned, required_courses, completed) == expected
+
+
+# --------------------------------------------------------------------------- one material at a time
+
+def test_a_beat_of_another_material_while_one_is_counting_earns_nothing():
+    progress_a, person, outcome = credit_exclusive(Progress(), PersonClock(), 1, T0, material_seconds=600)
+    assert outcome == "counting" and person == PersonClock(1, T0)
+    progress_b, person, outcome = credit_exclusive(Progress(), person, 2, at(10), material_seconds=600)
+    assert outcome == "elsewhere" and person == PersonClock(1, T0) and progress_b.credited_seconds == 0
+    progress_a, person, outcome = credit_exclusive(progress_a, person, 1, at(30), material_seconds=600)
+    assert (outcome, progress_a.credited_seconds, person) == ("counting", 30, PersonClock(1, at(30)))
+
+
+def test_leaving_frees_the_clock_and_the_next_material_is_paid_only_after_it():
+    progress_a, person, _ = credit_exclusive(Progress(), PersonClock(), 1, T0, material_seconds=600)
+    progress_b, person, _ = credit_exclusive(Progress(), person, 2, at(5), material_seconds=600)  # waiting
+    progress_a, person, _ = credit_exclusive(progress_a, person, 1, at(20), material_seconds=600, leaving=True)
+    assert person == PersonClock(None, at(20)) and progress_a.credited_seconds == 20
+    # Material 2's page was open since 5 s, but 5-20 s was paid to material 1 already.
+    progress_b, person, outcome = credit_exclusive(progress_b, person, 2, at(35), material_seconds=600)
+    assert (outcome, progress_b.credited_seconds, person) == ("counting", 15, PersonClock(2, at(35)))
+
+
+def test_a_completed_material_neither_earns_nor_takes_the_clock():
+    done = Progress(credited_seconds=60, last_beat_at=T0, completed_at=T0)
+    held = PersonClock(1, at(10))
+    progress, person, outcome = credit_exclusive(done, held, 2, at(20), material_seconds=60)
+    assert (outcome, progress.credited_seconds, person) == ("done", 60, held)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    beats=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=10),  # which material (up to 11 pages)
+                  st.integers(min_value=-5_000_000, max_value=60_000_000),  # microseconds since the last beat
+                  st.booleans(), st.booleans()),  # start, leaving
+        min_size=1, max_size=120,
+    ),
+)
+def test_credit_over_all_materials_never_exceeds_the_wall_clock(beats):
+    """Beats of up to 11 materials in any order, with starts, leavings and clock jumps back:
+    the person's total credit never exceeds the time from the first beat to the latest moment."""
+    moment = T0
+    first = latest = None
+    person = PersonClock()
+    progress: dict[int, Progress] = {}
+    for material, step, start, leaving in beats:
+        moment += timedelta(microseconds=step)
+        first = first or moment
+        latest = max(latest or moment, moment)
+        progress[material], person, _ = credit_exclusive(progress.get(material, Progress()), person, material,
+                                                         moment, material_seconds=3600, start=start, leaving=leaving)
+        total = sum(p.credited_seconds for p in progress.values())
+        assert total <= (latest - first).total_seconds()

@@ -3,7 +3,7 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from .extensions import db
 
@@ -24,6 +24,14 @@ def init_app(app):
         return _page(400, _("The form has expired"),
                      _("The page was open too long or was opened in another window. Go back, reload "
                        "the page and try again; nothing was saved."))
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        # A specific message (params.refuse) is shown as it is; werkzeug's default is not ours.
+        message = error.description
+        if not message or message == BadRequest.description:
+            message = _("The request holds a value the platform cannot use. Go back and try again.")
+        return _page(400, _("Invalid request"), message)
 
     @app.errorhandler(403)
     def forbidden(error):

@@ -21,8 +21,11 @@ import numpy as np
 import pandas as pd
 from flask_babel import lazy_gettext as _l
 
-#: Characters Excel treats as the start of a formula (ASVS 1.2.10).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: Formula injection (ASVS 1.2.10): text Excel or WPS may run as a formula, a tab or CR first,
+#: or = + - @ after any leading whitespace. Excel and WPS drop an indentation (spaces, U+3000
+#: ideographic spaces, tabs, line breaks, zero-width characters) before evaluating, so
+#: "\u3000=HYPERLINK(...)" is a formula.
+_FORMULA_LIKE = re.compile(r"[\t\r]|[\s\u200b-\u200d\u2060\ufeff]*[=+\-@]")
 MAX_COLUMNS = 200
 SPACES = " \t\r\n\u3000\u00a0\ufeff"
 
@@ -116,8 +119,10 @@ def clean_cell(value) -> str:
     if value is pd.NaT:
         return ""
     text = str(value).strip(SPACES)
-    if text.startswith("'") and text[1:2] and text[1] in FORMULA_PREFIXES:
-        return text[1:]  # undo our own export's neutralisation, so files round-trip
+    if text.startswith("'") and formula_like(text[1:]):
+        # Undo our own export's neutralisation, so files round-trip; the indentation it kept
+        # is trimmed as it would have been from a cell without the quote.
+        return text[1:].strip(SPACES)
     return text
 
 
@@ -357,9 +362,21 @@ def map_columns(frame: pd.DataFrame, aliases: dict[str, list[str]],
     return selected, found, extras
 
 
+def formula_like(text: str) -> bool:
+    """True when a spreadsheet could run the text as a formula (see _FORMULA_LIKE)."""
+    return _FORMULA_LIKE.match(text) is not None
+
+
+def quoted_formula(text: str) -> bool:
+    """True for text one or more quotes before formula-like text: what `neutralise` (or the
+    question export's extra quote) wrote; an import drops exactly one quote from it."""
+    return text.startswith("'") and formula_like(text.lstrip("'"))
+
+
 def neutralise(value):
-    """Make a cell safe to open in Excel: text that would start a formula gets a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    """Make a cell safe to open in Excel or WPS: text that could run as a formula, even after
+    an indentation of spaces, U+3000, tabs or line breaks, gets a quote in front."""
+    if isinstance(value, str) and formula_like(value):
         return "'" + value
     return value
 
@@ -529,7 +546,7 @@ def _rows_xml(frame: pd.DataFrame, first_row: int) -> Iterator[bytes]:
             if isinstance(value, str):
                 if not value:
                     continue
-                if value.startswith(FORMULA_PREFIXES):
+                if formula_like(value):
                     value = "'" + value
                 if "&" in value or "<" in value or ">" in value:
                     value = escape(value)

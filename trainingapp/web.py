@@ -159,8 +159,9 @@ SECURITY_HEADERS = (("Content-Security-Policy", CSP), ("X-Content-Type-Options",
 
 
 def security_headers(response):
-    """CSP, nosniff, no framing, a strict referrer policy; HSTS when served over HTTPS (ASVS 3.4)."""
-    from flask import g, request
+    """CSP, nosniff, no framing, a strict referrer policy; HSTS when served over HTTPS (ASVS 3.4);
+    `Cache-Control: no-store` on everything but static files (ASVS 14.3.2)."""
+    from flask import request
     headers = response.headers
     # One pass over the headers instead of one per header: this runs on every exam autosave.
     present = {key.lower() for key in headers.keys()}
@@ -169,10 +170,19 @@ def security_headers(response):
             headers.add(key, value)
     if request.is_secure or current_app.config.get("PREFERRED_URL_SCHEME") == "https":
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    user = getattr(g, "_login_user", None)  # never load the user here: the database may be down
-    if user is not None and user.is_authenticated and response.mimetype == "text/html":
-        headers.setdefault("Cache-Control", "no-store")
+    # Nothing but the static files may be kept by a browser or a proxy: pages, the attempt API,
+    # exports and one-time password downloads carry personal data or answers, and a town's PCs
+    # are shared. send_file's own "no-cache" still allows storing, so it is replaced.
+    if request.endpoint not in CACHEABLE_ENDPOINTS:
+        if "cache-control" not in present:
+            headers.add("Cache-Control", "no-store")
+        elif "no-store" not in headers.get("Cache-Control", ""):
+            headers["Cache-Control"] = "no-store"
     return response
+
+
+#: The only responses a browser or proxy may store: static files and the guides' screenshots.
+CACHEABLE_ENDPOINTS = frozenset({"static", "bootstrap.static", "guide_image"})
 
 
 def _template_globals():

@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from .. import staged
 from ..clock import now
 from ..extensions import db
+from ..params import date_arg, int_arg, page_arg, text_arg
 from ..tabular import TableError, limits_for, read_table, to_xlsx
 from . import services
 from .forms import ConfirmForm, DepartmentForm, PersonForm, RosterUploadForm, choices
@@ -56,11 +57,10 @@ def _people_query(scope, department_id, category, status, q):
 
 def _filters():
     scope = managed_department_ids(current_user)
-    department_id = request.args.get("department", type=int) or 0
+    department_id = int_arg("department", 0, minimum=0)
     if department_id and scope is not None and department_id not in scope:
         abort(403)
-    return scope, department_id, request.args.get("category", ""), request.args.get("status", ""), \
-        request.args.get("q", "")
+    return scope, department_id, text_arg("category"), text_arg("status"), text_arg("q")
 
 
 @bp.route("/people")
@@ -69,7 +69,7 @@ def list_people():
     scope, department_id, category, status, q = _filters()
     query = _people_query(scope, department_id, category, status, q)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     people = db.session.scalars(query.order_by(User.department_id, User.name)
                                 .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return render_template("accounts/people.html", people=people, total=total, page=page,
@@ -169,7 +169,7 @@ def _department_form(department=None):
     if request.method == "GET" and department is not None:
         form.parent_id.data = department.parent_id or 0
     elif request.method == "GET":
-        form.parent_id.data = request.args.get("parent", 0, type=int)
+        form.parent_id.data = int_arg("parent", 0, minimum=0)
     return form
 
 
@@ -338,26 +338,23 @@ def roster_template():
 @roles_required("admin")
 def audit_log():
     """Security events, newest first, filtered by action, person and date; read-only."""
-    from datetime import date, datetime, timedelta
+    from datetime import datetime, timedelta
 
     from .audit import AuditEvent
     query = select(AuditEvent).order_by(AuditEvent.id.desc())
-    action = request.args.get("action", "").strip()
-    who = request.args.get("who", "").strip().lower()
+    action = text_arg("action")
+    who = text_arg("who").lower()
     if action:
         query = query.where(AuditEvent.action.startswith(action, autoescape=True))
     if who:
         ids = db.session.scalars(select(User.id).where(User.login == who)).all()
         query = query.where(or_(AuditEvent.subject == who, AuditEvent.actor_id.in_(ids)))
     for name, compare in (("since", lambda d: AuditEvent.at >= d), ("until", lambda d: AuditEvent.at < d)):
-        value = request.args.get(name)
+        value = date_arg(name)
         if value:
-            try:
-                day = datetime.combine(date.fromisoformat(value), datetime.min.time())
-            except ValueError:
-                abort(400)
+            day = datetime.combine(value, datetime.min.time())
             query = query.where(compare(day + (timedelta(days=1) if name == "until" else timedelta())))
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     events = db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
     actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
     return render_template("accounts/audit.html", events=events[:PAGE_SIZE], more=len(events) > PAGE_SIZE,

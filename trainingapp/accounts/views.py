@@ -1,7 +1,6 @@
 """Sign-in, sign-out, password change and language choice."""
 import math
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime
@@ -14,6 +13,7 @@ from sqlalchemy import select
 from ..clock import now
 from ..database import commit_keeping_loaded
 from ..extensions import db, limiter, login_manager
+from ..params import safe_next
 from . import bp, services
 from .forms import ChangePasswordForm, LoginForm
 from .models import User
@@ -128,16 +128,6 @@ def require_password_change():
     return None
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only local paths, so a crafted link cannot send people elsewhere after sign-in."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
-
-
 def _address() -> str:
     return get_remote_address() or ""
 
@@ -184,7 +174,7 @@ def login():
             if user.must_change_password:
                 flash(_("Welcome! Please choose your own password before you go on."), "info")
                 return redirect(url_for("accounts.change_password"))
-            return redirect(_safe_next(form.next.data) or url_for("home"))
+            return redirect(safe_next(form.next.data, url_for("home")))
     return render_template("accounts/login.html", form=form)
 
 
@@ -219,7 +209,7 @@ def set_language(code):
     if code not in current_app.config["LANGUAGES"]:
         code = current_app.config["BABEL_DEFAULT_LOCALE"]
     services.set_language(current_user, code)
-    response = redirect(_safe_next(request.form.get("next")) or url_for("home"))
+    response = redirect(safe_next(request.form.get("next"), url_for("home")))
     response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response
 

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from ..accounts.views import PERSON_CHECKED_BY_VIEW, session_person, unauthorized
 from ..clock import isoformat, now
 from ..extensions import limiter
+from ..params import json_object
 from . import taking
 
 bp = Blueprint("exams_api", __name__, url_prefix="/api")
@@ -22,11 +23,8 @@ def refused(error: taking.Refused):
 
 
 def _body() -> dict:
-    try:
-        body = request.get_json(silent=True)
-    except RecursionError:  # absurdly nested JSON: refuse it rather than fall over
-        body = None
-    if not isinstance(body, dict):
+    body = json_object()
+    if body is None:
         raise taking.Refused("invalid", "The body must be a JSON object.", 422)
     return body
 

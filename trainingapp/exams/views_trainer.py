@@ -254,7 +254,7 @@ def candidates(exam_id):
                 flash(_("Done; the change is recorded with its reason."), "success")
         else:
             flash(_("Give a reason: it is kept with the change."), "danger")
-        return redirect(url_for("exams.candidates", exam_id=exam.id, **request.args))
+        return redirect(url_for("exams.candidates", exam_id=exam.id))
     rows = authoring.results(exam)
     changes = db.session.scalars(select(CandidateChange).where(CandidateChange.exam_id == exam.id)
                                  .order_by(CandidateChange.id.desc()).limit(100)).all()

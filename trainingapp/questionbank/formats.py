@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 from flask_babel import lazy_gettext as _l
 
-from ..tabular import RowError, TableError, to_csv, to_xlsx
+from ..tabular import RowError, TableError, quoted_formula, to_csv, to_xlsx
 from .parsing import (
     BLANK_MARKER,
     OPTION_LETTERS,
-    QUOTED_FORMULA,
     ParseResult,
     QuestionData,
     check_fields,
@@ -638,7 +637,7 @@ def answer_notation(q: QuestionData) -> str:
 def quote_quoted(value):
     """Text already shaped like a neutralised cell ('=…) gets one more quote, as the import
     drops exactly one; everything else is left to tabular.neutralise."""
-    if isinstance(value, str) and QUOTED_FORMULA.match(value):
+    if isinstance(value, str) and quoted_formula(value):
         return "'" + value
     return value
 

@@ -20,13 +20,13 @@ import pandas as pd
 from flask_babel import lazy_gettext as _l
 
 from ..tabular import (
-    FORMULA_PREFIXES,
     SPACES,
     SPREADSHEET_EXTENSIONS,
     RowError,
     SheetLimits,
     TableError,
     map_columns,
+    quoted_formula,
     read_table,
 )
 
@@ -519,13 +519,9 @@ def _structured_blanks(check: _Check, raw):
     return blanks
 
 
-#: A cell that tabular.neutralise (or formats.quote_quoted) protected: quotes, then a formula start.
-QUOTED_FORMULA = re.compile("^'+[" + re.escape("".join(FORMULA_PREFIXES)) + "]")
-
-
 def _unneutralise(text: str) -> str:
     """Undo tabular.neutralise: our own exports put one quote before a would-be formula."""
-    return text[1:] if QUOTED_FORMULA.match(text) else text
+    return text[1:] if quoted_formula(text) else text
 
 
 def validate_row(row: Mapping[str, str], headers: Mapping[str, str],

@@ -11,6 +11,7 @@ from ..accounts.forms import ConfirmForm
 from ..accounts.permissions import STAFF, roles_required
 from ..clock import now
 from ..extensions import db
+from ..params import int_arg, page_arg, safe_next, text_arg
 from ..tabular import TableError
 from . import bp, services
 from .formats import EXPORT_FORMATS, build_template
@@ -27,10 +28,9 @@ def _max_rows():
 
 
 def _filters() -> services.Filters:
-    args = request.args
-    return services.Filters(q=args.get("q", "").strip(), qtype=args.get("qtype", ""),
-                            category=args.get("category", ""), difficulty=args.get("difficulty", ""),
-                            status=args.get("status", ""), import_id=args.get("import_id", type=int))
+    return services.Filters(q=text_arg("q"), qtype=text_arg("qtype"), category=text_arg("category"),
+                            difficulty=text_arg("difficulty"), status=text_arg("status"),
+                            import_id=int_arg("import_id"))
 
 
 @bp.route("")
@@ -39,7 +39,7 @@ def list_questions():
     filters = _filters()
     query = services.filtered(filters)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     questions = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     imports = db.session.scalars(select(QuestionImport).order_by(QuestionImport.id.desc()).limit(50)).all()
     return render_template("questionbank/list.html", questions=questions, total=total, page=page,
@@ -86,7 +86,7 @@ def edit_question(question_id):
             flash(str(error.args[0]), "danger")
         else:
             flash(_("Question #%(id)s saved.", id=question.id), "success")
-            return redirect(request.args.get("back") or url_for("questions.list_questions"))
+            return redirect(safe_next(request.args.get("back"), url_for("questions.list_questions")))
     return render_template("questionbank/edit.html", form=form, question=question, letters=OPTION_LETTERS,
                            usage=usage_of([question.id])[question.id], categories=services.categories(),
                            confirm=ConfirmForm(), locks=locks_of([question.id])[question.id])

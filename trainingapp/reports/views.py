@@ -9,12 +9,13 @@ from sqlalchemy import select
 
 from ..accounts import audit
 from ..accounts.forms import ConfirmForm
-from ..accounts.models import CATEGORIES
+from ..accounts.models import CATEGORIES, Department
 from ..accounts.permissions import roles_required
 from ..clock import now
 from ..exams.authoring import can_manage
 from ..exams.models import Exam
 from ..extensions import db
+from ..params import date_arg, float_arg, int_arg, refuse, text_arg, year_arg
 from . import bp, charts, exports, numbers, queries
 from .definitions import definitions as page_definitions
 from .exam_report import DENOMINATOR_LABELS, STATUS_LABELS, build
@@ -43,8 +44,10 @@ def _exam(exam_id) -> Exam:
 
 def _scope():
     """(root department, departments allowed): a liaison is held to their own subtree."""
-    root = request.args.get("root", type=int)
+    root = int_arg("root")
     if current_user.role != "liaison":
+        if root is not None and db.session.get(Department, root) is None:
+            abort(404)
         return root, None
     mine = current_user.department_id
     allowed = set(_subtree_ids(mine))
@@ -123,7 +126,7 @@ def exam_report(exam_id):
 
 
 def _department_arg(report):
-    department = request.args.get("department", type=int)
+    department = int_arg("department")
     if department is not None and department not in {row.department_id for row in report.rows}:
         abort(403 if current_user.role == "liaison" else 404)
     return department
@@ -275,16 +278,18 @@ def _report_links():
 def _period():
     """(start, end) from ?year= or ?start=&end= (ISO dates); the current year by default."""
     from datetime import date
-    try:
-        if request.args.get("start") and request.args.get("end"):
-            start, end = date.fromisoformat(request.args["start"]), date.fromisoformat(request.args["end"])
-            if end < start:
-                raise ValueError
-            return start, end
-        year = request.args.get("year", type=int) or now().year
-        return date(year, 1, 1), date(year, 12, 31)
-    except ValueError:
-        abort(400)
+    start, end = date_arg("start"), date_arg("end")
+    if start and end:
+        if end < start:
+            refuse("end", _("the end comes before the start."))
+        return start, end
+    year = year_arg("year", now().year)
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def _threshold() -> float:
+    """Hours below which a person is listed (0: nobody is listed)."""
+    return float_arg("threshold", 0.0, minimum=0, maximum=10_000)
 
 
 def _training(threshold=0.0):
@@ -299,7 +304,7 @@ def _training(threshold=0.0):
 def training_report():
     from ..training.outreach import EVENT_KINDS
     from ..training.sessions import MODES, SESSION_KINDS
-    threshold = request.args.get("threshold", type=float) or 0.0
+    threshold = _threshold()
     report, root = _training(threshold)
     months = [str(m) for m in range(1, 13)]
     trend = charts.column_chart(months, [report.by_month[m].attendances if m in report.by_month else 0
@@ -323,7 +328,7 @@ def training_sessions():
     """The sessions behind a figure, with their 人次 and 人数."""
     from ..training.sessions import MODES, SESSION_KINDS
     report, root = _training()
-    kind = request.args.get("kind")
+    kind = text_arg("kind") or None
     sessions = [s for s in report.sessions if kind in (None, "", s.kind)]
     counts = {}
     for session in sessions:
@@ -342,7 +347,7 @@ def training_events():
     query = select(OutreachEvent).where(OutreachEvent.held_on >= start, OutreachEvent.held_on <= end)
     if allowed is not None:
         query = query.where(OutreachEvent.department_id.in_(allowed))
-    kind = request.args.get("kind")
+    kind = text_arg("kind")
     if kind:
         query = query.where(OutreachEvent.kind == kind)
     events = db.session.scalars(query.order_by(OutreachEvent.held_on)).all()
@@ -353,7 +358,7 @@ def training_events():
 @bp.route("/training/export.xlsx")
 @roles_required("admin", "liaison")
 def export_training():
-    report, _root = _training(request.args.get("threshold", type=float) or 0.0)
+    report, _root = _training(_threshold())
     content = exports.training_xlsx(report)
     audit.record("report.export", actor=current_user, subject="training", start=str(report.start),
                  end=str(report.end))
@@ -367,7 +372,7 @@ def export_training():
 def annual_summary():
     from .annual import build as build_annual
     from .annual import docx
-    year = request.args.get("year", type=int) or now().year
+    year = year_arg("year", now().year)
     root, allowed = _scope()
     summary = build_annual(year, root_id=root, scope=allowed)
     fmt = request.args.get("format")

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -20,7 +21,7 @@ from ..clock import isoformat, now
 from ..extensions import db
 from ..uploads import DOCUMENTS, StoredFile, UploadError, delete_stored, store_upload
 from . import studytime
-from .courses import Course, CourseCompletion, Material, StudyProgress
+from .courses import Course, CourseCompletion, Material, StudyClock, StudyProgress
 
 #: Largest course file accepted (the request limit is raised to match in the upload view).
 MAX_FILE_MB = 30
@@ -209,38 +210,55 @@ def register_prerequisites() -> None:
 
 # --- studying ----------------------------------------------------------------------------------
 
-def record_heartbeat(user, material: Material, *, start: bool = False) -> dict:
+def record_heartbeat(user, material: Material, *, start: bool = False, leaving: bool = False) -> dict:
     """Credit this person for the time since their last beat on the material (see studytime)
     and record the course's completion once every material is done; one commit.
 
     `start` marks the first beat of a viewing (page opened or visible again): it pays
     nothing, so time spent away is never credited. A client can only lose time with it.
+    `leaving` (the page is being hidden) frees the person's clock for another material.
+    A person earns for one material at a time: while another material's page is counting,
+    this one earns nothing and the answer says so (`counting` false, `reason` "elsewhere").
     """
     for _try in range(3):
         try:
-            return _beat(user, material, start)
+            return _beat(user, material, start, leaving)
         except IntegrityError:
             # Two first beats (two tabs) raced to create the same row: the other one won; read it.
             db.session.rollback()
     raise ServiceError(_l("Study time could not be saved; it is tried again with the next beat."))
 
 
-def _beat(user, material: Material, start: bool) -> dict:
-    moment = now()
+def _lock_study_clock(user_id: int) -> StudyClock:
+    """The person's clock row, created if missing and locked until the commit.
+
+    Every beat of the person takes this lock first (on SQLite every transaction already holds
+    the write lock from BEGIN IMMEDIATE), so parallel beats from several tabs or devices are
+    decided one after another: two of them can never both be paid for the same moment.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(insert(StudyClock).values(user_id=user_id).on_conflict_do_nothing())
+    return db.session.scalar(select(StudyClock).where(StudyClock.user_id == user_id).with_for_update()
+                             .execution_options(populate_existing=True))
+
+
+def _beat(user, material: Material, start: bool, leaving: bool) -> dict:
+    person_clock = _lock_study_clock(user.id)
+    moment = now()  # read once the lock is held, so beats are decided in the order of their moments
     row = db.session.scalar(select(StudyProgress).where(StudyProgress.user_id == user.id,
                                                         StudyProgress.material_id == material.id)
                             .with_for_update())
     if row is None:
         row = StudyProgress(user_id=user.id, material_id=material.id, credited_seconds=0)
         db.session.add(row)
-    # A new viewing restarts the clock, unless the clock moved back (the anchor is ahead of
-    # now): then the anchor stays, so no stretch of time is ever paid twice.
-    restart = start and (row.last_beat_at is None or row.last_beat_at <= moment)
-    anchor = None if restart else row.last_beat_at
-    before = studytime.Progress(row.credited_seconds or 0, anchor, row.completed_at)
-    after = studytime.credit_heartbeat(before, moment, material_seconds=material.seconds)
+    before = studytime.Progress(row.credited_seconds or 0, row.last_beat_at, row.completed_at)
+    after, clock_after, outcome = studytime.credit_exclusive(
+        before, studytime.PersonClock(person_clock.material_id, person_clock.counted_until), material.id, moment,
+        material_seconds=material.seconds, start=start, leaving=leaving)
     row.credited_seconds, row.last_beat_at, row.completed_at = (after.credited_seconds, after.last_beat_at,
                                                                 after.completed_at)
+    person_clock.material_id, person_clock.counted_until = clock_after.material_id, clock_after.counted_until
     db.session.flush()
     course = material.course
     completion = db.session.scalar(select(CourseCompletion).where(CourseCompletion.user_id == user.id,
@@ -254,7 +272,9 @@ def _beat(user, material: Material, start: bool) -> dict:
         db.session.add(completion)
         awarded = True
     # Built before the commit, which expires every loaded row (reading them again costs queries).
-    result = {"material_id": material.id, "credited_seconds": after.credited_seconds,
+    result = {"material_id": material.id, "counting": outcome != studytime.ELSEWHERE,
+              "reason": outcome if outcome == studytime.ELSEWHERE else None,
+              "credited_seconds": after.credited_seconds,
               "required_seconds": material.seconds,
               "completed": studytime.material_completed(after, material.seconds),
               "course": {"id": course.id, "percent": 100 if completion else overall.percent,

@@ -15,6 +15,7 @@ from ..accounts.forms import ConfirmForm, choices
 from ..accounts.models import CATEGORIES
 from ..accounts.permissions import STAFF, department_tree, roles_required
 from ..extensions import db
+from ..params import json_object
 from ..questionbank.services import categories as question_categories
 from ..uploads import send_stored
 from . import course_services as services
@@ -157,10 +158,10 @@ def heartbeat(material_id):
     if not services.can_study(current_user, material.course):
         return {"error": _("This course is not published for you; study time is not recorded."),
                 "code": "not_allowed"}, 403
-    body = request.get_json(silent=True)
-    start = isinstance(body, dict) and body.get("start") is True
+    body = json_object() or {}
+    start, leaving = body.get("start") is True, body.get("leaving") is True
     try:
-        return services.record_heartbeat(current_user, material, start=start)
+        return services.record_heartbeat(current_user, material, start=start, leaving=leaving)
     except services.ServiceError as error:
         return {"error": str(error.message), "code": "retry"}, 503
 

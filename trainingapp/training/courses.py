@@ -114,6 +114,22 @@ class StudyProgress(db.Model):
     completed_at: Mapped[object | None] = mapped_column(db.DateTime)
 
 
+class StudyClock(db.Model):
+    """Per person, the one material whose study time is being counted (see studytime.PersonClock).
+
+    Every heartbeat of the person locks this row first, so beats of several tabs or devices
+    are decided one after another and a second can never be paid to two materials.
+    """
+
+    __tablename__ = "study_clock"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    #: The material last credited; None once its page said it was leaving (the clock is free).
+    material_id: Mapped[int | None] = mapped_column(ForeignKey("material.id", ondelete="SET NULL"))
+    #: The moment up to which the person's time has been paid to some material.
+    counted_until: Mapped[object | None] = mapped_column(db.DateTime)
+
+
 class CourseCompletion(db.Model):
     """A person completed every material of a course; `credits` as the course gave them then."""
 

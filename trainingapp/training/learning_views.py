@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -15,6 +15,7 @@ from ..exams import marks
 from ..exams.models import Attempt, Exam, ExamCandidate
 from ..exams.taking import allowed_attempts
 from ..extensions import db
+from ..params import year_arg
 from . import course_services
 
 bp = Blueprint("learning", __name__)
@@ -57,7 +58,7 @@ def person_learning(user_id):
 
 def _page(person, *, own: bool):
     this_year = course_services.local_year()
-    year = request.args.get("year", type=int) or this_year
+    year = year_arg("year", this_year)
     if not 2000 <= year <= this_year + 1:
         year = this_year
     completions = course_services.completions_in_year(person.id, year)

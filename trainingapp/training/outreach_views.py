@@ -10,6 +10,7 @@ from ..accounts.forms import ConfirmForm, choices
 from ..accounts.permissions import department_tree, roles_required
 from ..clock import now
 from ..extensions import db
+from ..params import int_arg, page_arg, text_arg, year_arg
 from ..uploads import send_stored
 from . import outreach_services as services
 from .outreach import EVENT_KINDS, TARGETS, THEMES, EventFile, OutreachEvent, ResponsibilityItem
@@ -49,7 +50,7 @@ def _department_choices():
 
 
 def _year_arg():
-    return request.args.get("year", now().year, type=int)
+    return year_arg("year", now().year, allow_all=True)
 
 
 # --- events -------------------------------------------------------------------------------------
@@ -58,15 +59,15 @@ def _year_arg():
 @roles_required(*STAFF)
 def list_events():
     year = _year_arg()
-    kind = request.args.get("kind", "")
+    kind = text_arg("kind")
     kind = kind if kind in EVENT_KINDS else ""
-    department_id = request.args.get("department", 0, type=int)
+    department_id = int_arg("department", 0, minimum=0)
     if department_id and not services.in_scope(current_user, department_id):
         abort(403)
     query = services.events_query(current_user, year=year or None, kind=kind, department_id=department_id or None)
     everything = db.session.scalars(query.order_by(OutreachEvent.held_on.desc(), OutreachEvent.id.desc())).all()
     by_kind, total = services.totals_by_kind(services.event_records(everything))
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     photos = dict(db.session.execute(select(EventFile.event_id, func.count(EventFile.id))
                                      .group_by(EventFile.event_id)).all())
     return render_template("training/outreach/list.html", events=everything[(page - 1) * PAGE_SIZE: page * PAGE_SIZE],
@@ -191,7 +192,7 @@ def delete_file(file_id):
 def responsibilities():
     """Each department's plan for the year against the events it recorded; one department's list."""
     year = _year_arg() or now().year
-    department_id = request.args.get("department", 0, type=int)
+    department_id = int_arg("department", 0, minimum=0)
     if department_id and not services.in_scope(current_user, department_id):
         abort(403)
     form = ResponsibilityItemForm()

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ..accounts.forms import ConfirmForm, choices
 from ..extensions import db
+from ..params import text_arg
 from ..questionbank.models import Question
 from ..questionbank.parsing import OPTION_LETTERS
 from . import practice_services as services
@@ -149,7 +150,7 @@ def wrong_answer_book():
     added = services.collect_exam_mistakes(current_user)
     if added:
         flash(_("%(n)s wrong answers from your exams were added.", n=added), "info")
-    category = request.args.get("category", "")
+    category = text_arg("category")
     everything = services.open_mistakes(current_user.id)
     shown = [w for w in everything if not category or w.question.category == category]
     counts: dict[str, int] = {}

@@ -18,6 +18,7 @@ from ..accounts.models import CATEGORIES, User
 from ..accounts.permissions import department_tree, roles_required
 from ..clock import now
 from ..extensions import db, limiter
+from ..params import int_arg, page_arg, text_arg, year_arg
 from ..tabular import TableError, limits_for, read_table, to_xlsx
 from . import checkin
 from . import session_services as services
@@ -89,9 +90,9 @@ def _state(session, moment):
 @bp.route("/sessions")
 @roles_required(*VIEWERS)
 def list_sessions():
-    year = request.args.get("year", now().year, type=int)
-    kind = request.args.get("kind", "")
-    department_id = request.args.get("department", 0, type=int)
+    year = year_arg("year", now().year, allow_all=True)
+    kind = text_arg("kind")
+    department_id = int_arg("department", 0, minimum=0)
     mine = request.args.get("mine", "") == "1"
     query = services.visible_sessions_query(current_user)
     if year:
@@ -104,7 +105,7 @@ def list_sessions():
         query = query.where((TrainingSession.created_by_id == current_user.id)
                             | (TrainingSession.trainer_id == current_user.id))
     everything = db.session.scalars(query).all()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     shown = everything[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
     expected = {s.id: len(services.expected_ids(s)) for s in shown}
     per_session, total = services.figures(everything, expected)
@@ -534,7 +535,7 @@ def checkin_session(session_id):
             _spend_address_budget()
         return _result(decision, session, 200 if decision.outcome in ("ok", "already") else 422)
     if request.method == "GET":
-        form.code.data = request.args.get("code", "")
+        form.code.data = text_arg("code")
     record = services.records_by_user(session).get(current_user.id)
     return render_template("training/sessions/checkin_confirm.html", form=form, session=session, record=record,
                            window=services.window(session), moment=now(),

@@ -6,7 +6,9 @@ While a material's page is visible the browser sends a heartbeat about every 30 
 server credits the real time between beats as it sees it on its own clock. Nothing the
 browser says is trusted: a script calling faster earns no more than the wall-clock time
 that passed, a gap too long to be one viewing earns nothing, and the total never goes
-beyond the material's length. All datetimes are naive UTC (see `trainingapp.clock`).
+beyond the material's length. A person earns for one material at a time, across tabs and
+devices (`credit_exclusive`): every second of their time is paid to at most one material.
+All datetimes are naive UTC (see `trainingapp.clock`).
 """
 from __future__ import annotations
 
@@ -98,6 +100,65 @@ def _settle(progress: Progress, now: datetime, material_seconds: int) -> Progres
     if progress.completed_at is None and progress.credited_seconds >= material_seconds:
         return replace(progress, completed_at=now)
     return progress
+
+
+@dataclass(frozen=True)
+class PersonClock:
+    """Per person: the material whose time is being counted and the moment up to which any of
+    their time has been paid. `material_id` is None once that page said it was leaving."""
+
+    material_id: int | None = None
+    counted_until: datetime | None = None
+
+
+#: What a beat did: its material earns ("counting"), another material of the person is being
+#: studied so it earns nothing ("elsewhere"), or the material was already complete ("done").
+COUNTING, ELSEWHERE, DONE = "counting", "elsewhere", "done"
+
+
+def studying_elsewhere(clock: PersonClock, material_id: int, now: datetime, *, max_gap: int = DEFAULT_MAX_GAP) -> bool:
+    """True when another material of the person was credited within `max_gap` of `now` (or the
+    clock moved back behind that credit) and its page has not said it left."""
+    return (clock.material_id is not None and clock.material_id != material_id
+            and clock.counted_until is not None and now - clock.counted_until <= timedelta(seconds=max_gap))
+
+
+def credit_exclusive(
+    progress: Progress, clock: PersonClock, material_id: int, now: datetime, *, material_seconds: int,
+    start: bool = False, leaving: bool = False, max_gap: int = DEFAULT_MAX_GAP,
+) -> tuple[Progress, PersonClock, str]:
+    """`credit_heartbeat` for one person studying several materials: (progress, clock, outcome).
+
+    Guarantees: a beat while another material is being studied (`studying_elsewhere`) earns
+    nothing; no beat pays a moment before `clock.counted_until`, so the person's credit over all
+    materials never exceeds the wall-clock time that passed; `counted_until` never moves back.
+    `start` (the page opened or became visible again) pays nothing; `leaving` (the page is
+    being hidden) pays up to now and frees the clock for another material at once.
+    """
+    if material_completed(progress, material_seconds):
+        # Nothing left to earn: leave the clock to the material actually being studied.
+        return credit_heartbeat(progress, now, material_seconds=material_seconds, max_gap=max_gap), clock, DONE
+
+    anchor = progress.last_beat_at
+    if start and (anchor is None or anchor <= now):
+        # A new viewing restarts the clock, unless the clock moved back (the anchor is ahead
+        # of now): then the anchor stays, so no stretch of time is ever paid twice.
+        anchor = None
+
+    if studying_elsewhere(clock, material_id, now, max_gap=max_gap):
+        # The page is open but this time belongs to the other material: restart this one's
+        # clock at now (or keep an anchor that is ahead), so none of it is paid here later.
+        waiting = now if anchor is None else max(anchor, now)
+        return replace(progress, last_beat_at=waiting), clock, ELSEWHERE
+
+    if anchor is not None and clock.counted_until is not None and clock.counted_until > anchor:
+        # Time up to counted_until was paid already (to another material, or to another tab).
+        anchor = clock.counted_until
+    after = credit_heartbeat(replace(progress, last_beat_at=anchor), now,
+                             material_seconds=material_seconds, max_gap=max_gap)
+    until = after.last_beat_at if clock.counted_until is None else max(clock.counted_until, after.last_beat_at)
+    holder = None if leaving or material_completed(after, material_seconds) else material_id
+    return after, PersonClock(holder, until), COUNTING
 
 
 # --------------------------------------------------------------------------- courses

@@ -2,7 +2,9 @@
  * here" every data-interval seconds (30 by default); the server alone decides how much time
  * that is worth (see trainingapp/training/studytime.py). Hidden page: one last beat, then
  * nothing until it is visible again, when a new viewing starts (flagged "start", so the time
- * away is never paid). No framework, no inline script.
+ * away is never paid). The last beat is flagged "leaving" so another material can count at
+ * once; while another material is counting, the server answers counting: false and this
+ * page says so. No framework, no inline script.
  *
  * Data: #study data-heartbeat-url, data-interval, data-active, data-required, and the
  * strings in <script type="application/json" id="study-messages">.
@@ -72,7 +74,7 @@
     fetch(url, {
       method: 'POST', credentials: 'same-origin', keepalive: !!options.leaving,
       headers: {'Content-Type': 'application/json', 'Accept': 'application/json', 'X-CSRFToken': token},
-      body: JSON.stringify({start: !!options.start})
+      body: JSON.stringify({start: !!options.start, leaving: !!options.leaving})
     }).then(function (response) {
       if (response.status === 401) { say(M.signed_out); stop(); return null; }
       if (response.status === 403 || response.status === 404) { stop(); return null; }
@@ -80,7 +82,8 @@
       return response.json();
     }).then(function (body) {
       if (body) {
-        if (!stopped && !document.hidden) say(M.counting);
+        // The server counts one material at a time: another tab or device is being counted.
+        if (!stopped && !document.hidden) say(body.counting === false ? M.elsewhere : M.counting);
         show(body);
       }
     }).catch(function () {
