@@ -36,7 +36,9 @@ DESKTOP = {"viewport": {"width": 1280, "height": 800}, "device_scale_factor": 1}
 #: One image pixel per CSS pixel: the guides show phone shots at the size people see them.
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 1, "is_mobile": True, "has_touch": True}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PASSWORD = "demo-pass-2026"  # noqa: S105 - the published demo password
+#: The demo accounts get this password instead of the published one, so the pages look as a real
+#: installation's do: no warning about demo accounts with the published password on every shot.
+PASSWORD = "guide-shots-8Kq2"  # noqa: S105 - a throw-away password in a temporary database
 #: The account created with a password "set by someone else", for the first sign-in shots.
 NEWCOMER = ("13800138000", "周晓梅")
 NEWCOMER_PASSWORD = "Xm7pQ2rT9k"  # noqa: S105 - a throw-away account in a temporary database
@@ -87,6 +89,17 @@ class Platform:
             upgrade()
             if not load_demo():
                 raise SystemExit("the new database was not empty: the demo data set was not loaded")
+            from sqlalchemy import select
+
+            from trainingapp.accounts.models import User
+            from trainingapp.extensions import db
+            from trainingapp.first_start import demo_accounts_with_published_password
+            logins = demo_accounts_with_published_password()
+            people = db.session.scalars(select(User).where(User.login.in_(logins))).all()
+            people[0].set_password(PASSWORD, must_change=False)
+            for person in people[1:]:  # one Argon2 hash for all: the database is thrown away
+                person.password_hash = people[0].password_hash
+            db.session.commit()
 
     def serve(self) -> str:
         import logging
