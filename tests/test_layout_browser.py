@@ -33,15 +33,21 @@ SMALLEST_CHART_TEXT = """() => Math.min(...[...document.querySelectorAll('svg.ch
 
 @pytest.fixture
 def demo(app):
+    """The demo data set; its exams' ids in order (PostgreSQL's sequences do not restart per test):
+    the first is the finished exam with results, the fourth the upcoming one drawn by rules."""
     from trainingapp.demo import load_demo
+    from trainingapp.exams.models import Exam
     with app.app_context():
         assert load_demo()
+        ids = list(db.session.scalars(db.select(Exam.id).order_by(Exam.id)))
         db.session.remove()
+    return {"finished": ids[0], "upcoming": ids[3]}
 
 
 def test_wide_tables_on_a_phone_scroll_with_the_first_column_held(demo, phone):
     phone.login("admin", "demo-pass-2026")
-    pages = [("/exams/1/candidates", "#candidates", 4), ("/reports/exams/1", "#department-table", 12)]
+    pages = [(f"/exams/{demo['finished']}/candidates", "#candidates", 4),
+             (f"/reports/exams/{demo['finished']}", "#department-table", 12)]
     for path, table, columns in pages:
         phone.open(path)
         assert phone.evaluate("document.documentElement.scrollWidth") <= phone.viewport_size["width"] + 2, path
@@ -58,7 +64,7 @@ def test_wide_tables_on_a_phone_scroll_with_the_first_column_held(demo, phone):
 def test_chart_labels_are_at_least_11_px_on_a_phone_and_a_desktop(demo, phone, page):
     for view in (phone, page):
         view.login("admin", "demo-pass-2026")
-        view.open("/reports/exams/1")
+        view.open(f"/reports/exams/{demo['finished']}")
         assert view.evaluate(SMALLEST_CHART_TEXT) >= 11
         assert view.evaluate("document.documentElement.scrollWidth") <= view.viewport_size["width"] + 2
         view.open("/reports/training")
@@ -68,7 +74,7 @@ def test_chart_labels_are_at_least_11_px_on_a_phone_and_a_desktop(demo, phone, p
 
 def test_paper_rule_selects_are_not_cut_on_a_phone(demo, phone):
     phone.login("trainer", "demo-pass-2026")
-    phone.open("/exams/4/paper")
+    phone.open(f"/exams/{demo['upcoming']}/paper")
     assert phone.locator("#rules select").count() >= 9
     assert phone.evaluate(SELECT_CUT, "#rules select") == []
     assert phone.evaluate("document.documentElement.scrollWidth") <= phone.viewport_size["width"] + 2
