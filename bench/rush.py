@@ -14,7 +14,7 @@ status is 0 only when the pass conditions hold (no lost answer, no error).
 
 Every virtual user comes from 127.0.0.1; successful sign-ins are never limited per address
 (only failures are counted), and REDIS_URL is set so every worker and server shares the
-counts. (LOGIN_LIMIT_PER_ADDRESS, still passed to the servers, is no longer read.)
+counts.
 """
 from __future__ import annotations
 
@@ -208,7 +208,7 @@ def sched_autogroup(setting: str):
 def server_env(args, database_url: str | None, instance: Path, secret: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "FLASK_APP")}
     env.update({"INSTANCE_PATH": str(instance), "SECRET_KEY": secret, "REDIS_URL": args.redis_url,
-                "LOGIN_LIMIT_PER_ADDRESS": args.login_limit_per_address, "PYTHONUNBUFFERED": "1"})
+                "PYTHONUNBUFFERED": "1"})
     if database_url:
         env["DATABASE_URL"] = database_url
     return env
@@ -1204,8 +1204,6 @@ def main(argv=None) -> int:
     common.add_argument("--client-processes", type=int, default=1, help="locust processes (users split)")
     common.add_argument("--spawn-rate", type=int, default=200, help="locust users started per second per process")
     common.add_argument("--redis-url", default="redis://127.0.0.1:6379/15", help="shared rate-limit counts")
-    common.add_argument("--login-limit-per-address", default="100000 per minute",
-                        help="every virtual user comes from 127.0.0.1")
     common.add_argument("--healthz-steps", default="8,16,32", help="/healthz concurrency steps")
     common.add_argument("--healthz-step-seconds", type=float, default=15)
     common.add_argument("--warmup", type=float, default=5, help="seconds left out at the start of each step")

@@ -657,8 +657,10 @@ def run_trainer(s: Shooter, platform: Platform, ids: dict) -> None:
     s.shot(page, "trainer-exam-results")
     s.go(page, f"/reports/exams/{ids['first_exam']}/items")
     s.shot(page, "trainer-item-analysis")
-    # A question the analysis flags: its edit page (fix the key, or retire it), then regrade.
-    page.locator("tr.table-warning a").first.click()
+    # A question of the analysis (a flagged one when the demo has enough answers to flag any):
+    # its edit page, where a locked question points to the key correction.
+    flagged = page.locator("tr.table-warning a")
+    (flagged if flagged.count() else page.locator("tr[data-question] a")).first.click()
     page.wait_for_load_state("networkidle")
     s.shot(page, "trainer-question-edit", full=True, max_height=1800)
 
