@@ -44,6 +44,28 @@ def test_an_unknown_login_costs_a_real_password_check(app, client, make, monkeyp
     assert checks == for_a_person == [(app.config["PASSWORD_HASH_METHOD"], False)]
 
 
+def test_a_wrong_password_of_a_fast_hashed_account_costs_a_strong_check_too(app, client, make, monkeypatch):
+    """An imported person's generated password has a one-round hash: a failure against it alone
+    would answer sooner than for an unknown login, so a strong-method check is added."""
+    from trainingapp.accounts import hashing, services
+    from trainingapp.accounts.models import User
+    from trainingapp.extensions import db
+    person = make.user()
+    with app.app_context():
+        db.session.get(User, person.id).password_hash = services._hash_generated("Gx7pQ2rT9kLm")
+        db.session.commit()
+    checks = []
+    real = hashing.verify_password
+
+    def recording(stored, password):
+        checks.append(stored.split("$")[0])
+        return real(stored, password)
+
+    monkeypatch.setattr(hashing, "verify_password", recording)
+    login(client, person, "wrong-password-1")
+    assert app.config["PASSWORD_HASH_METHOD"] in checks
+
+
 def test_inactive_people_cannot_sign_in(client, make):
     for status in ("retired", "transferred", "disabled"):
         person = make.user(status=status)

@@ -130,6 +130,7 @@ def test_favicon_answers_with_an_icon(client):
     assert response.status_code == 200
     assert response.mimetype == "image/vnd.microsoft.icon"
     assert response.data[:4] == b"\x00\x00\x01\x00"
+    assert "max-age" in response.headers["Cache-Control"]  # an icon, not a page: browsers may keep it
     assert 'rel="icon"' in client.get("/login").get_data(as_text=True)
 
 

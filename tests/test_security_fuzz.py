@@ -145,3 +145,13 @@ def test_the_study_heartbeat_takes_any_body_without_a_server_error(app, make):
         response = client.post(url, data=raw, content_type="application/json")
         assert response.status_code == 200, (raw[:20], response.status_code)
         assert response.get_json()["credited_seconds"] == 0  # a malformed body is a plain beat
+
+
+def test_a_nul_in_a_posted_form_is_refused_with_400_before_it_reaches_the_database(app, client, as_role):
+    # PostgreSQL cannot store a NUL: the sign-in form wrote the typed login to the throttle first.
+    for data in ({"login": "ab\x00c", "password": "whatever-1"}, {"login": "abc", "password": "what\x00ever-1"}):
+        response = client.post("/login", data=data)
+        assert response.status_code == 400
+        assert "login" in response.get_data(as_text=True) or "password" in response.get_data(as_text=True)
+    trainer = as_role("trainer")
+    assert trainer.post("/questions/new", data={"stem": "题\x00干"}).status_code == 400

@@ -132,3 +132,14 @@ def safe_next(target: str | None, default: str) -> str:
     if parts.scheme or parts.netloc:
         return default
     return target
+
+
+def refuse_nul_in_forms() -> None:
+    """Before every request: a posted form field holding a NUL character answers 400 naming the
+    field (PostgreSQL cannot store one, and the sign-in form writes what was typed to the
+    throttle and the audit log before anything else could refuse it)."""
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
+        for name, value in request.form.items(multi=True):
+            if "\x00" in value:
+                refuse(name, _("it contains control characters."))

@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from . import staged
 from .extensions import csrf, db, limiter
+from .params import refuse_nul_in_forms
 
 
 def init_app(app):
@@ -26,6 +27,7 @@ def init_app(app):
     limiter.exempt(favicon)
     app.context_processor(_template_globals)
     app.after_request(security_headers)
+    app.before_request(refuse_nul_in_forms)
     app.jinja_env.filters["reject_page"] = lambda args: {k: v for k, v in args.items() if k != "page"}
     app.jinja_env.filters["datetime"] = lambda value, fmt="yyyy-MM-dd HH:mm": (
         format_datetime(value, fmt) if value else "")
@@ -182,7 +184,7 @@ def security_headers(response):
 
 
 #: The only responses a browser or proxy may store: static files and the guides' screenshots.
-CACHEABLE_ENDPOINTS = frozenset({"static", "bootstrap.static", "guide_image"})
+CACHEABLE_ENDPOINTS = frozenset({"static", "bootstrap.static", "guide_image", "favicon"})
 
 
 def _template_globals():

@@ -87,11 +87,16 @@ def authenticate(login: str, password: str, *, address_over_budget: bool = False
         db.session.commit()
         return SignIn(None, blocked_until, unchecked=True)
     user = db.session.scalar(select(User).where(User.login == login))
+    strong = current_app.config["PASSWORD_HASH_METHOD"]
     if user is None:
         # The same work as for a real person (finding 10): the answer's timing must not tell
         # whether the login exists.
-        hashing.verify_password(hashing.dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+        hashing.verify_password(hashing.dummy_hash(strong), password)
     if user is None or not user.check_password(password) or not user.is_active:
+        if user is not None and not hashing.is_current(user.password_hash, strong):
+            # A generated password's hash is checked at once: every failure costs one check of
+            # the strong method, or a quick answer would tell that a freshly imported login exists.
+            hashing.verify_password(hashing.dummy_hash(strong), password)
         failures = _count_failure(login, moment, policy, address_over_budget=address_over_budget)
         wait = throttle.delay(failures, policy)
         until = moment + wait if wait is not None else None

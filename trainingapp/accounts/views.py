@@ -20,7 +20,7 @@ from .models import User
 
 #: Endpoints a person who must change their password can still reach.
 OPEN_DURING_PASSWORD_CHANGE = {"accounts.change_password", "accounts.logout", "accounts.set_language",
-                               "static", "bootstrap.static", "healthz"}
+                               "static", "bootstrap.static", "favicon", "healthz"}
 
 login_manager.login_view = "accounts.login"
 login_manager.login_message = None
@@ -89,7 +89,7 @@ def end_idle_sessions():
         if session_person() is not None:
             _note_activity(moment)
         return None
-    if not current_user.is_authenticated or request.endpoint in ("static", "bootstrap.static", "healthz"):
+    if not current_user.is_authenticated or request.endpoint in ("static", "bootstrap.static", "favicon", "healthz"):
         return None
     if _timed_out(moment) and not any(check(current_user) for check in KEEP_SIGNED_IN):
         logout_user()

@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from .. import staged
 from ..accounts.models import User
 from ..extensions import db
 from ..tabular import TableError
@@ -53,6 +54,7 @@ def import_command(file, dry_run, category):
             actor = db.session.scalar(select(User).where(User.role == "admin").order_by(User.id))
             if actor is None:
                 raise click.ClickException("create an administrator first: flask --app run users create-admin LOGIN")
+            staged.end_read()  # the parse must not hold SQLite's write lock against a running platform
             outcome = services.import_questions(actor, data, file.name, max_rows=limit, category=category)
             preview = outcome.preview
             _print_preview(preview, outcome.imported)

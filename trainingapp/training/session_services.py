@@ -287,10 +287,12 @@ def locked_session_ids(user, session_ids: Iterable[int]) -> set[int]:
         CheckinFailure.user_id == user.id, CheckinFailure.session_id.in_(ids), CheckinFailure.locked_at.is_not(None))))
 
 
-def _count_wrong_code(user, sessions: list[TrainingSession], moment: datetime) -> list[TrainingSession]:
+def _count_wrong_code(user, sessions: list[TrainingSession], moment: datetime, *,
+                      lock_now: bool = False) -> list[TrainingSession]:
     """Add a wrong code to the person's count at each session, one upsert each (parallel tries are
-    all counted); lock the ones that reach the limit. Returns the sessions locked by this code."""
-    limit = _wrong_codes_before_lock()
+    all counted); lock the ones that reach the limit (every one with `lock_now`). Returns the
+    sessions locked by this code."""
+    limit = 1 if lock_now else _wrong_codes_before_lock()
     table = CheckinFailure.__table__
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
@@ -311,13 +313,15 @@ def _count_wrong_code(user, sessions: list[TrainingSession], moment: datetime) -
     return newly_locked
 
 
-def self_check_in(user, session: TrainingSession, code) -> checkin.Decision:
+def self_check_in(user, session: TrainingSession, code, *, free_tries: bool = True) -> checkin.Decision:
     """One check-in attempt with a typed or scanned code; harmless to repeat.
 
     A record the staff made in advance (on leave, absent) is replaced when the person turns up.
     A wrong code is counted for this person and session (in the database: signing out and in
     changes nothing); at CHECKIN_WRONG_CODES_BEFORE_LOCK their self check-in to the session is
     locked, and refused whatever the code, until a trainer unlocks it or marks them by hand.
+    Without `free_tries` (the address typed too many wrong codes) one wrong code locks at once;
+    a right code is always taken, so a hall behind one address checks in while someone guesses.
     """
     moment = now()
     record = records_by_user(session).get(user.id)
@@ -328,7 +332,7 @@ def self_check_in(user, session: TrainingSession, code) -> checkin.Decision:
     decision = checkin.checkin_decision(moment, window(session), code_ok, already,
                                         user.id in expected_ids(session), starts_at=session.starts_at, locked=locked)
     if decision.outcome == "wrong_code":
-        if _count_wrong_code(user, [session], moment):
+        if _count_wrong_code(user, [session], moment, lock_now=not free_tries):
             decision = checkin.Decision("locked", None, "checkin.locked")
         db.session.commit()
         return decision
@@ -346,14 +350,14 @@ def self_check_in(user, session: TrainingSession, code) -> checkin.Decision:
     return decision
 
 
-def count_unmatched_code(user, moment: datetime | None = None) -> list[TrainingSession]:
+def count_unmatched_code(user, moment: datetime | None = None, *, free_tries: bool = True) -> list[TrainingSession]:
     """A code typed on the check-in page that matched no session counts as a wrong code at every
-    session whose check-in is open now (it was a guess at all of them). Returns the sessions it
-    locked, after committing."""
+    session whose check-in is open now (it was a guess at all of them); without `free_tries` it
+    locks them at once. Returns the sessions it locked, after committing."""
     moment = moment or now()
     open_now = [s for s in _candidate_sessions(moment) if checkin.in_window(moment, window(s))]
     unlocked = [s for s in open_now if s.id not in locked_session_ids(user, [s.id for s in open_now])]
-    locked = _count_wrong_code(user, unlocked, moment)
+    locked = _count_wrong_code(user, unlocked, moment, lock_now=not free_tries)
     db.session.commit()
     return locked
 

@@ -474,10 +474,6 @@ def _spend_address_budget() -> None:
     limiter.limiter.hit(_address_budget(), "checkin-failures", get_remote_address() or "")
 
 
-def _refuse_address():
-    return render_template("training/sessions/checkin_refused.html"), 429
-
-
 def _message(decision: checkin.Decision, session: TrainingSession) -> str:
     opens, closes = services.window(session)
     values = {"opens": format_datetime(opens, "HH:mm"), "closes": format_datetime(closes, "HH:mm"),
@@ -498,16 +494,15 @@ def checkin_home():
     """Type the code on the screen; today's sessions the person is expected at are listed."""
     form = CheckinCodeForm()
     if form.validate_on_submit():
-        if _address_over_budget():
-            return _refuse_address()
+        free_tries = not _address_over_budget()
         session = services.session_for_code(form.code.data, user=current_user)
         if session is not None:
-            decision = services.self_check_in(current_user, session, form.code.data)
+            decision = services.self_check_in(current_user, session, form.code.data, free_tries=free_tries)
             if decision.outcome in ("wrong_code", "locked"):
                 _spend_address_budget()
             return _result(decision, session, 200 if decision.outcome in ("ok", "already") else 422)
         _spend_address_budget()
-        services.count_unmatched_code(current_user)
+        services.count_unmatched_code(current_user, free_tries=free_tries)
         form.code.errors.append(_("This code matches no session now: it is wrong or has expired. Type the code "
                                   "the screen shows now."))
     moment = now()
@@ -528,9 +523,7 @@ def checkin_session(session_id):
         abort(404)
     form = CheckinCodeForm()
     if form.validate_on_submit():
-        if _address_over_budget():
-            return _refuse_address()
-        decision = services.self_check_in(current_user, session, form.code.data)
+        decision = services.self_check_in(current_user, session, form.code.data, free_tries=not _address_over_budget())
         if decision.outcome in ("wrong_code", "locked"):
             _spend_address_budget()
         return _result(decision, session, 200 if decision.outcome in ("ok", "already") else 422)
