@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from tests.conftest import login
+from tests.conftest import PASSWORD, login
 from trainingapp import clock
 from trainingapp.accounts import throttle
 from trainingapp.accounts.audit import AuditEvent
@@ -272,3 +272,39 @@ def test_session_cookie_flags(app, client, make):
     cookie = next(v for k, v in response.headers.items() if k == "Set-Cookie" and v.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
+
+
+def test_guessing_the_current_password_on_an_open_session_is_throttled_like_sign_in(app, make):
+    """A session left open on a shared PC must not let anyone try current passwords freely."""
+    from trainingapp.accounts.models import User
+    clock.freeze(clock.now())
+    person = make.user(name="离开座位的人")
+    client = app.test_client()
+    login(client, person)
+
+    def change(current):
+        return client.post("/account/password", data={"current": current, "new": "bright-river-calm-77",
+                                                      "confirm": "bright-river-calm-77"}, follow_redirects=True)
+
+    for _ in range(5):
+        change("wrong-guess-1")
+    refused = change(PASSWORD).get_data(as_text=True)  # the right one, during the delay
+    assert "Too many wrong passwords" in refused or "错误次数过多" in refused
+    with app.app_context():
+        assert db.session.get(User, person.id).check_password(PASSWORD)  # unchanged
+    clock.advance(timedelta(seconds=61))
+    change(PASSWORD)
+    with app.app_context():
+        assert db.session.get(User, person.id).check_password("bright-river-calm-77")
+
+
+def test_a_password_reset_ends_the_delay_of_the_old_password(app, as_role, make):
+    clock.freeze(clock.now())
+    person = make.user(name="忘了密码的人")
+    for _ in range(5):
+        login(app.test_client(), person, "wrong-guess-1")
+    assert login(app.test_client(), person).status_code == 429
+    admin = as_role("admin")
+    page = admin.post(f"/people/{person.id}/reset-password", follow_redirects=True).get_data(as_text=True)
+    new_password = re.search(r'id="initial-password">([^<]+)<', page).group(1)
+    assert login(app.test_client(), person, new_password).status_code == 302

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 from flask import current_app
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -72,6 +73,27 @@ def _count_failure(login: str, moment: datetime, policy: throttle.Policy, *, add
     return db.session.execute(statement).scalar_one()
 
 
+def _record_failure(login: str, user, moment, policy, *, address_over_budget: bool = False, action="login.failure"):
+    """Count a wrong password for the login, start or double its delay, audit it; returns the
+    end of the delay it now has (None: none yet). The caller commits."""
+    failures = _count_failure(login, moment, policy, address_over_budget=address_over_budget)
+    wait = throttle.delay(failures, policy)
+    until = moment + wait if wait is not None else None
+    db.session.execute(update(LoginThrottle).where(LoginThrottle.login == login).values(blocked_until=until))
+    audit.record(action, actor=user, subject=login, failures=failures,
+                 **({"address_over_budget": True} if address_over_budget else {}))
+    if until is not None:
+        audit.record("login.lockout", actor=user, subject=login, failures=failures,
+                     until=until.isoformat(timespec="seconds"))
+    return until
+
+
+def _delayed_until(login: str, moment):
+    """The end of the login's running delay, or None."""
+    until = db.session.scalar(select(LoginThrottle.blocked_until).where(LoginThrottle.login == login))
+    return until if until is not None and until > moment else None
+
+
 def authenticate(login: str, password: str, *, address_over_budget: bool = False) -> SignIn:
     """Sign-in with throttling (accounts/throttle.py); audit-logged either way.
 
@@ -97,15 +119,7 @@ def authenticate(login: str, password: str, *, address_over_budget: bool = False
             # A generated password's hash is checked at once: every failure costs one check of
             # the strong method, or a quick answer would tell that a freshly imported login exists.
             hashing.verify_password(hashing.dummy_hash(strong), password)
-        failures = _count_failure(login, moment, policy, address_over_budget=address_over_budget)
-        wait = throttle.delay(failures, policy)
-        until = moment + wait if wait is not None else None
-        db.session.execute(update(LoginThrottle).where(LoginThrottle.login == login).values(blocked_until=until))
-        audit.record("login.failure", actor=user, subject=login, failures=failures,
-                     **({"address_over_budget": True} if address_over_budget else {}))
-        if until is not None:
-            audit.record("login.lockout", actor=user, subject=login, failures=failures,
-                         until=until.isoformat(timespec="seconds"))
+        until = _record_failure(login, user, moment, policy, address_over_budget=address_over_budget)
         db.session.commit()
         return SignIn(None, until)
     db.session.execute(delete(LoginThrottle).where(LoginThrottle.login == login))
@@ -134,9 +148,21 @@ def end_sessions(user: User) -> None:
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    """Check the current password and the rules, store the new one, end other sessions."""
-    if not user.check_password(current):
-        raise ServiceError(_l("The current password is wrong."))
+    """Check the current password and the rules, store the new one, end other sessions.
+
+    The current password is guessed at here as at sign-in (an open session on a shared PC), so
+    the same throttle applies: a wrong one is counted for the login, and during its delay the
+    password is not checked."""
+    moment = now()
+    until = _delayed_until(user.login, moment)
+    if until is None and not user.check_password(current):
+        until = _record_failure(user.login, user, moment, login_policy(), action="password.change_failure")
+        db.session.commit()
+        if until is None:
+            raise ServiceError(_l("The current password is wrong."))
+    if until is not None:
+        raise ServiceError(_l("Too many wrong passwords: the current password is checked again after %(time)s.",
+                              time=format_datetime(until, "HH:mm")))
     problems = password_problems(new, user.login, user.name)
     if problems:
         raise ServiceError(_l("The new password %(problems)s.", problems="; ".join(problems)))
@@ -155,6 +181,8 @@ def reset_password(actor: User, person: User) -> str:
     person.password_hash = _hash_generated(password)
     person.must_change_password = True
     person.session_version += 1
+    # The new password must work at once: a delay earned by wrong guesses at the old one ends.
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.login == person.login))
     audit.record("password.reset", actor=actor, subject=person.login)
     db.session.commit()
     return password
