@@ -308,3 +308,13 @@ def test_a_password_reset_ends_the_delay_of_the_old_password(app, as_role, make)
     page = admin.post(f"/people/{person.id}/reset-password", follow_redirects=True).get_data(as_text=True)
     new_password = re.search(r'id="initial-password">([^<]+)<', page).group(1)
     assert login(app.test_client(), person, new_password).status_code == 302
+
+
+def test_forgotten_failures_are_deleted_not_kept_for_ever(app, client, make):
+    clock.freeze(clock.now())
+    for n in range(3):
+        login(client, f"sprayed{n:02d}", "wrong-guess-1")
+    clock.advance(timedelta(days=2))  # past the memory of failures, no delay running
+    login(client, "sprayed99", "wrong-guess-1")
+    with app.app_context():
+        assert list(db.session.scalars(select(LoginThrottle.login))) == ["sprayed99"]

@@ -59,7 +59,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
 
-    #: Login throttling counts: per process in memory, shared between servers through Redis.
+    #: The per-address failure budgets (sign-in, check-in): in memory per process, or shared through
+    #: Redis between processes and servers. Per-login delays live in the database.
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
     #: Sign-in throttling (accounts/throttle.py). Per login: LOGIN_FREE_FAILURES wrong passwords,

@@ -8,7 +8,7 @@ aborted the whole worker when an allocation failed. In a child it can only fail 
 The children are forked from a small server process started once per app process
 (multiprocessing's forkserver, which has already imported the parser's modules), so a parse
 starts in a few milliseconds and never forks the threaded app process itself. At most
-`SANDBOX_PARSES_AT_ONCE` children run at once per app process.
+`UPLOAD_PARSES_AT_ONCE` children run at once per app process.
 """
 from __future__ import annotations
 

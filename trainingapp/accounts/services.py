@@ -59,8 +59,12 @@ def login_policy() -> throttle.Policy:
 def _count_failure(login: str, moment: datetime, policy: throttle.Policy, *, address_over_budget: bool) -> int:
     """Add one failure to the login's count in one statement (parallel failures are all counted);
     returns the new count. A count idle past policy.memory starts again; an address over its
-    budget skips the free failures."""
+    budget skips the free failures. Rows forgotten (idle past policy.memory, no delay running)
+    are deleted on the way, so logins typed once by a sprayer do not pile up."""
     table = LoginThrottle.__table__
+    db.session.execute(delete(LoginThrottle).where(
+        LoginThrottle.last_failed_at < moment - policy.memory, LoginThrottle.login != login,
+        (LoginThrottle.blocked_until.is_(None)) | (LoginThrottle.blocked_until < moment)))
     first = policy.free if address_over_budget else 1
     counted = case((table.c.last_failed_at < moment - policy.memory, 1), else_=table.c.failures + 1)
     if address_over_budget:
