@@ -232,3 +232,30 @@ def test_exports_neutralise_formulas(app, trainer):
     assert frame["题干"][0].startswith("'=") and frame["选项A"][0].startswith("'@")
     text = trainer.get("/questions/export?fmt=csv").data.decode("utf-8-sig")
     assert "'=cmd" in text and "'+1" in text
+
+
+def test_valid_rows_that_landed_are_reported_even_when_the_rejected_rows_cannot_be_read_again(app, trainer,
+                                                                                             monkeypatch):
+    """The rejected-rows sheet reads the file a second time, after the import committed: when the
+    parsers refuse it then (here: no time left for a parse), the page still says what landed, and
+    the sheet lists the rejected rows with their errors."""
+    rows = GOOD + [["单选", "没有D？", "甲", "乙", "丙", "", "D", "", "", "", "", "", ""]]
+    _page, confirm = upload(trainer, sheet(rows))
+    monkeypatch.setitem(app.config, "UPLOAD_PARSE_SECONDS", 0.0)
+    done = trainer.post(confirm, data={"mode": "valid_only"})
+    assert done.status_code == 200 and count(app) == 4
+    link = re.search(r'href="(/downloads/[^"]+)"', done.get_data(as_text=True)).group(1)
+    rejected = pd.read_excel(io.BytesIO(trainer.get(link).data), dtype=str)
+    assert list(rejected["原位置"]) == ["6"] and "D" in rejected["错误"][0]
+
+
+def test_workbooks_are_read_where_no_sandbox_can_run(app, monkeypatch):
+    """Windows has no per-process resource limits: the sandbox module cannot load, and a
+    workbook is read in process, still bounded by the unzipped-size and cell caps."""
+    import sys
+
+    from trainingapp.tabular import limits_for, read_table
+    monkeypatch.setitem(sys.modules, "trainingapp.sandbox", None)  # `import` now raises ImportError
+    with app.app_context():
+        frame = read_table(sheet(GOOD), "bank.xlsx", limits=limits_for("questions"))
+    assert len(frame) == len(GOOD) and frame.iloc[0, 1] == "行政处罚的实施机关是？"

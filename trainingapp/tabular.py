@@ -265,7 +265,13 @@ def parse_workbook(data: bytes, max_cells: int) -> tuple[str, object]:
 
 
 def _read_workbook(data: bytes, extension: str, limits: SheetLimits) -> pd.DataFrame:
-    from .sandbox import SandboxLimit, run
+    try:
+        from .sandbox import SandboxLimit, run
+    except ImportError:  # no per-process resource limits on this system (Windows)
+        run = None
+
+        class SandboxLimit(Exception):  # never raised: nothing runs in a sandbox here
+            reason = ""
     if extension == ".xlsx":
         _check_xlsx(data, limits)
     elif extension == ".xls":
@@ -274,9 +280,13 @@ def _read_workbook(data: bytes, extension: str, limits: SheetLimits) -> pd.DataF
     else:
         raise TableError(_l("Unsupported file type %(ext)s: upload .xlsx, .xls or .csv.",
                             ext=extension or "?"))
-    bounds = _parse_bounds()
+    bounds = _parse_bounds() if run is not None else None
     try:
-        kind, value = run(parse_workbook, data, limits.max_cells, bounds=bounds)
+        if run is None:
+            # Only the unzipped-size and cell caps checked above bound this parse.
+            kind, value = parse_workbook(data, limits.max_cells)
+        else:
+            kind, value = run(parse_workbook, data, limits.max_cells, bounds=bounds)
     except SandboxLimit as limit:
         if limit.reason == "busy":
             raise TableError(_l("Other large files are being read right now; try again in a minute.")) from None

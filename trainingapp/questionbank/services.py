@@ -187,8 +187,15 @@ def rejected_rows_sheet(data: bytes, filename: str, preview: ImportPreview) -> b
     for error in preview.errors:
         where = f"{error.column}: " if error.column else ""
         messages.setdefault(error.row or 0, []).append(where + str(error.message))
+    frame = None
     if filename.lower().endswith((".xlsx", ".xls", ".csv")):
-        frame = read_table(data, filename, limits=limits_for("questions"))
+        try:
+            frame = read_table(data, filename, limits=limits_for("questions"))
+        except TableError:
+            # Read once already; if it cannot be read again now (the parsers are busy), the
+            # import has landed all the same: the sheet lists the rows and why, without their cells.
+            frame = None
+    if frame is not None:
         frame = frame.loc[[r for r in preview.rejected_rows if r in frame.index]].copy()
         frame.insert(0, "错误", ["；".join(messages[r]) for r in frame.index])
         frame.insert(0, "原行号", list(frame.index))
