@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from datetime import timedelta
 from itertools import count
 from pathlib import Path
@@ -66,11 +67,24 @@ def app():
 
 
 def _wipe():
-    """Empty every table, children first, so each test starts from nothing."""
-    db.session.rollback()
-    for table in reversed(db.metadata.sorted_tables):
-        db.session.execute(table.delete())
-    db.session.commit()
+    """Empty every table, children first, so each test starts from nothing.
+
+    A request a browser test left in flight on the live server (a study heartbeat) can still hold
+    rows when the next test starts; PostgreSQL may then pick the wipe as a deadlock's victim, and
+    the wipe simply runs again once that request is done."""
+    from sqlalchemy.exc import OperationalError
+    for attempt in range(3):
+        db.session.rollback()
+        try:
+            for table in reversed(db.metadata.sorted_tables):
+                db.session.execute(table.delete())
+            db.session.commit()
+            return
+        except OperationalError:
+            db.session.rollback()
+            if attempt == 2:
+                raise
+            time.sleep(0.5)
 
 
 @pytest.fixture(autouse=True)

@@ -134,6 +134,19 @@ def test_the_background_pass_closes_only_attempts_past_deadline_and_grace(app, m
     assert _status(app, running)[0] == "in_progress"
 
 
+def _wait_until_listening(port: int, process, seconds: float = 60) -> None:
+    """Return once 127.0.0.1:`port` accepts a connection (run.py closes overdue attempts before it
+    starts serving, so the finaliser's work can be seen before the port is open)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"nothing listens on port {port}")
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -177,6 +190,7 @@ def test_python_run_py_closes_overdue_attempts_without_cron(tmp_path):
         assert server.poll() is None, (tmp_path / "run.log").read_text()
         assert status == ("auto_submitted", "deadline"), (tmp_path / "run.log").read_text()
         # And run.py serves with its settings: 150 browsers at once, not waitress's 100.
+        _wait_until_listening(port, server)
         assert _keep_alive_browsers(port) == [(200, None)] * 300
         with town.app_context():
             graded = db.session.get(Attempt, abandoned)
