@@ -157,6 +157,22 @@ def parse_new_key(question: Question, notation: str):
     return data
 
 
+def _tally(locks, attempts, names, rescore) -> list[ExamEffect]:
+    """Per locking exam: its attempts in progress, its finished ones, and each finished one whose
+    score `rescore(attempt) -> (exam, old, new)` changes (the preview computes, the correction writes)."""
+    effects = {lock.exam_id: ExamEffect(lock.exam_id, lock.title) for lock in locks}
+    for attempt in attempts:
+        effect = effects[attempt.exam_id]
+        if not attempt.is_finished:
+            effect.in_progress += 1
+            continue
+        effect.finished += 1
+        exam, old, new = rescore(attempt)
+        if new != old:
+            effect.changes.append(_change(attempt, exam, names, old, new))
+    return list(effects.values())
+
+
 def preview_correction(user, question: Question, notation: str) -> CorrectionPreview:
     """What correcting the key would do, changing nothing: per locking exam the finished
     attempts carrying the question, and each whose score would change (old -> new, bands)."""
@@ -169,20 +185,15 @@ def preview_correction(user, question: Question, notation: str) -> CorrectionPre
     responses = _responses_of([a.id for a in finished])
     exams = {e.id: e for e in db.session.scalars(select(Exam).where(Exam.id.in_({lock.exam_id for lock in locks})))}
     names = _names({a.user_id for a in finished})
-    effects = {lock.exam_id: ExamEffect(lock.exam_id, lock.title) for lock in locks}
-    for attempt in attempts:
-        effect = effects[attempt.exam_id]
-        if not attempt.is_finished:
-            effect.in_progress += 1
-            continue
-        effect.finished += 1
+
+    def rescore(attempt):
         exam = exams[attempt.exam_id]
         new, _scored = grading.score_paper(attempt.paper, keys, responses.get(attempt.id, {}),
                                            partial_types=exam.partial_types)
-        if new != attempt.score:
-            effect.changes.append(_change(attempt, exam, names, attempt.score, new))
+        return exam, attempt.score, new
+
     return CorrectionPreview(question.id, question.answer, data.answer, answer_notation(question.to_data()),
-                             answer_notation(data), list(effects.values()))
+                             answer_notation(data), _tally(locks, attempts, names, rescore))
 
 
 def _change(attempt: Attempt, exam: Exam, names: dict, old, new) -> AttemptChange:
@@ -278,20 +289,15 @@ def correct_key(actor, question_id: int, notation: str, reason: str) -> Correcti
     question.answer, question.dedup_key = data.answer, new_dedup
     db.session.flush()
     names = _names({a.user_id for a in attempts})
-    effects = {lock.exam_id: ExamEffect(lock.exam_id, lock.title) for lock in locks}
-    for attempt in attempts:
-        effect = effects[attempt.exam_id]
-        if not attempt.is_finished:
-            effect.in_progress += 1
-            continue
-        effect.finished += 1
+
+    def regrade(attempt):
         old = attempt.score
         new, _responses = _grade(attempt)
         attempt.score = new
-        if new != old:
-            effect.changes.append(_change(attempt, attempt.exam, names, old, new))
+        return attempt.exam, old, new
+
     result = CorrectionPreview(question.id, old_key, data.answer, old_notation, answer_notation(data),
-                               list(effects.values()))
+                               _tally(locks, attempts, names, regrade))
     audit.record("question.key_correction", actor=actor, subject=f"#{question.id} {question.stem}"[:200],
                  question_id=question.id, old_key=old_key, new_key=data.answer, reason=reason[:500],
                  exams=[lock.exam_id for lock in locks],
