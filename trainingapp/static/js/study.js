@@ -66,20 +66,10 @@
     root.setAttribute('data-active', 'false');
   }
 
-  // A beat sent just before the page was hidden can reach the server after the "leaving" one and
-  // take the person's clock back; the leaving beat is then sent again once nothing is in flight.
-  var inflight = 0, leaveAgain = false;
-
-  function settled() {
-    inflight -= 1;
-    if (inflight === 0 && leaveAgain) { leaveAgain = false; beat({leaving: true}); }
-  }
-
   function beat(options) {
     if (stopped) return;
     options = options || {};
     beats += 1;
-    inflight += 1;
     root.setAttribute('data-beats', String(beats));
     fetch(url, {
       method: 'POST', credentials: 'same-origin', keepalive: !!options.leaving,
@@ -98,12 +88,11 @@
       }
     }).catch(function () {
       if (!stopped) say(M.retrying);
-    }).then(settled, settled);
+    });
   }
 
   function resume() {
     if (stopped || timer) return;
-    leaveAgain = false;
     say(M.counting);
     beat({start: true});
     timer = setInterval(beat, interval);
@@ -114,7 +103,6 @@
     clearInterval(timer);
     timer = null;
     beat({leaving: true});  // pays the time up to now; the next viewing starts afresh
-    if (inflight > 1) leaveAgain = true;
     if (!stopped) say(M.paused);
   }
 
