@@ -49,7 +49,7 @@ def app_settings(threads: int) -> dict:
     """The configuration `python run.py` gives create_app: a database pool of at least one connection
     per waitress thread (the pool has no overflow, so a 16th thread would otherwise wait for one of
     DB_POOL_SIZE's 15 connections, and fail after 30 s)."""
-    from trainingapp.config import Config
+    from trainingapp.platform.config import Config
     options = dict(Config.SQLALCHEMY_ENGINE_OPTIONS)
     options["pool_size"] = max(int(options.get("pool_size", 0)), threads)
     return {"SQLALCHEMY_ENGINE_OPTIONS": options}
@@ -109,8 +109,8 @@ def main(argv=None):
     app = create_app(app_settings(args.threads))
     from flask_migrate import upgrade
 
-    from trainingapp import first_start
-    from trainingapp.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+    from trainingapp.web import first_start
+    from trainingapp.web.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
     with app.app_context():
         upgrade()
         embedded = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")

@@ -74,7 +74,7 @@ class Platform:
     def __init__(self, workdir: Path, compress: bool):
         os.environ["INSTANCE_PATH"] = str(workdir / "instance")
         from trainingapp import create_app
-        from trainingapp.database import sqlite_uri
+        from trainingapp.platform.database import sqlite_uri
         self.app = create_app({"SQLALCHEMY_DATABASE_URI": sqlite_uri(str(workdir / "instance")),
                                "COMPRESS_REGISTER": compress})
 
@@ -83,9 +83,9 @@ class Platform:
         from flask_migrate import upgrade
         from sqlalchemy import select
 
-        from trainingapp.demo import load_demo
         from trainingapp.exams.models import Exam
-        from trainingapp.extensions import db
+        from trainingapp.platform.extensions import db
+        from trainingapp.web.demo import load_demo
         with self.app.app_context():
             upgrade()
             if not load_demo():
@@ -97,11 +97,11 @@ class Platform:
     def _exam_of(self, questions: int) -> int:
         from sqlalchemy import select
 
-        from trainingapp import clock
         from trainingapp.accounts.models import Department, User
         from trainingapp.exams import authoring
         from trainingapp.exams.marks import default_marks
-        from trainingapp.extensions import db
+        from trainingapp.platform import clock
+        from trainingapp.platform.extensions import db
         trainer = db.session.scalar(select(User).where(User.login == "trainer"))
         root = db.session.scalar(select(Department).where(Department.parent_id.is_(None)))
         opens = clock.now() - timedelta(hours=1)
@@ -129,7 +129,7 @@ class Platform:
 
         from trainingapp.accounts.models import User
         from trainingapp.exams import taking
-        from trainingapp.extensions import db
+        from trainingapp.platform.extensions import db
         with self.app.app_context():
             attempt, _created = taking.start_attempt(db.session.scalar(select(User).where(User.login == login)),
                                                      exam_id)

@@ -21,8 +21,9 @@ import time
 import pandas as pd
 
 from tests.test_security_uploads import workbook
-from trainingapp import create_app, tabular
-from trainingapp.tabular import TableError
+from trainingapp import create_app
+from trainingapp.platform import tabular
+from trainingapp.platform.tabular import TableError
 
 
 def _peak_mib() -> float:

@@ -79,8 +79,8 @@ def build_data(app, candidates: int) -> dict:
 
     from trainingapp.accounts.hashing import hash_password
     from trainingapp.accounts.models import Department, User
-    from trainingapp.clock import now
-    from trainingapp.extensions import db
+    from trainingapp.platform.clock import now
+    from trainingapp.platform.extensions import db
     from trainingapp.questionbank.services import import_questions
     with app.app_context():
         upgrade()
@@ -119,7 +119,7 @@ def publish_exam(app, data: dict, opens_at: datetime, closes_at: datetime, durat
     """A rule-drawn 40-question exam (20 single × 2, 10 multiple × 3, 10 true/false × 3) for everyone."""
     from trainingapp.accounts.models import User
     from trainingapp.exams import authoring
-    from trainingapp.extensions import db
+    from trainingapp.platform.extensions import db
     with app.app_context():
         trainer = db.session.get(User, data["trainer"])
         exam = authoring.save_exam(trainer, None, dict(
@@ -596,7 +596,7 @@ def check_database(app, exam_id: int, records: list[dict]) -> dict:
 
     from trainingapp.exams import grading
     from trainingapp.exams.models import Answer, Attempt, Exam
-    from trainingapp.extensions import db
+    from trainingapp.platform.extensions import db
     from trainingapp.questionbank.models import Question
     acks: dict[int, dict[int, list]] = {}
     submits: dict[int, dict] = {}
@@ -763,7 +763,7 @@ def run_rush(args) -> int:
             from sqlalchemy import func, select
 
             from trainingapp.exams.models import Attempt
-            from trainingapp.extensions import db
+            from trainingapp.platform.extensions import db
             last = db.session.scalar(select(func.max(Attempt.deadline_at)).where(Attempt.exam_id == exam_id))
         if last is not None:
             wait = last.replace(tzinfo=timezone.utc).timestamp() + args.grace + 2 - time.time()

@@ -146,7 +146,7 @@ def build(app, scale: Scale) -> dict:
     """Schema (by the migrations) and every record; returns the ids the timings need."""
     from flask_migrate import upgrade
 
-    from trainingapp.extensions import db
+    from trainingapp.platform.extensions import db
     rng = np.random.default_rng(scale.seed)
     with app.app_context():
         upgrade()
@@ -218,7 +218,7 @@ def _people(app, bulk: Bulk, rng, scale: Scale, info: dict) -> dict:
 
 def _questions(app, info: dict) -> dict:
     from trainingapp.accounts.models import User
-    from trainingapp.extensions import db
+    from trainingapp.platform.extensions import db
     from trainingapp.questionbank.services import import_questions
     trainer = db.session.get(User, info["trainer"])
     imported = 0
@@ -242,7 +242,7 @@ def _exam(app, bulk: Bulk, rng, scale: Scale, info: dict) -> dict:
     from trainingapp.exams import authoring
     from trainingapp.exams.models import Exam, ExamCandidate
     from trainingapp.exams.taking import _draw
-    from trainingapp.extensions import db
+    from trainingapp.platform.extensions import db
     from trainingapp.questionbank.models import Question
     trainer = db.session.get(User, info["trainer"])
     opens, closes = _local(scale.year, 6, 1, 8), _local(scale.year, 6, 30, 18)

@@ -58,8 +58,9 @@ class Platform:
         self.workdir = workdir
         self.instance = workdir / "instance"
         os.environ["INSTANCE_PATH"] = str(self.instance)
-        from trainingapp import clock, create_app
-        from trainingapp.database import sqlite_uri
+        from trainingapp import create_app
+        from trainingapp.platform import clock
+        from trainingapp.platform.database import sqlite_uri
         self.clock = clock
         # Always the embedded SQLite of the temporary instance, whatever DATABASE_URL says.
         self.app = create_app({"SQLALCHEMY_DATABASE_URI": sqlite_uri(str(self.instance)),
@@ -84,7 +85,7 @@ class Platform:
         """What `python run.py` does before serving: migrations, then the demo data set."""
         from flask_migrate import upgrade
 
-        from trainingapp.demo import load_demo
+        from trainingapp.web.demo import load_demo
         with self.app.app_context():
             upgrade()
             if not load_demo():
@@ -92,8 +93,8 @@ class Platform:
             from sqlalchemy import select
 
             from trainingapp.accounts.models import User
-            from trainingapp.extensions import db
-            from trainingapp.first_start import demo_accounts_with_published_password
+            from trainingapp.platform.extensions import db
+            from trainingapp.web.first_start import demo_accounts_with_published_password
             logins = demo_accounts_with_published_password()
             people = db.session.scalars(select(User).where(User.login.in_(logins))).all()
             people[0].set_password(PASSWORD, must_change=False)
@@ -113,7 +114,7 @@ class Platform:
     def stop(self) -> None:
         self.server.shutdown()
         with self.app.app_context():
-            from trainingapp.extensions import db
+            from trainingapp.platform.extensions import db
             db.session.remove()
             db.engine.dispose()
 
@@ -127,7 +128,7 @@ def q(model, **where):
     """The one row of `model` matching `where`."""
     from sqlalchemy import select
 
-    from trainingapp.extensions import db
+    from trainingapp.platform.extensions import db
     query = select(model)
     for key, value in where.items():
         query = query.where(getattr(model, key) == value)
@@ -141,12 +142,12 @@ def prepare(platform: Platform) -> dict:
     from trainingapp.accounts.models import Department, User
     from trainingapp.exams import authoring, taking
     from trainingapp.exams.models import Attempt, Exam
-    from trainingapp.extensions import db
+    from trainingapp.platform.extensions import db
     from trainingapp.questionbank.models import Question
-    from trainingapp.training import session_services
-    from trainingapp.training.courses import Course
-    from trainingapp.training.outreach import OutreachEvent
-    from trainingapp.training.sessions import TrainingSession
+    from trainingapp.training.courses.models import Course
+    from trainingapp.training.outreach.models import OutreachEvent
+    from trainingapp.training.sessions import services as session_services
+    from trainingapp.training.sessions.models import TrainingSession
     ids: dict = {}
     with platform.context():
         trainer = q(User, login="trainer")
@@ -203,9 +204,9 @@ def prepare(platform: Platform) -> dict:
 
 
 def checkin_code(platform: Platform, session_id: int) -> str:
-    from trainingapp.extensions import db
-    from trainingapp.training import session_services
-    from trainingapp.training.sessions import TrainingSession
+    from trainingapp.platform.extensions import db
+    from trainingapp.training.sessions import services as session_services
+    from trainingapp.training.sessions.models import TrainingSession
     with platform.context():
         return session_services.current_code(db.session.get(TrainingSession, session_id))
 
@@ -217,10 +218,10 @@ def signin_sheet_file(platform: Platform, session_id: int) -> bytes:
 
     from trainingapp.accounts.models import User
     from trainingapp.accounts.permissions import department_tree
-    from trainingapp.extensions import db
-    from trainingapp.tabular import to_xlsx
-    from trainingapp.training import session_services
-    from trainingapp.training.sessions import TrainingSession
+    from trainingapp.platform.extensions import db
+    from trainingapp.platform.tabular import to_xlsx
+    from trainingapp.training.sessions import services as session_services
+    from trainingapp.training.sessions.models import TrainingSession
     with platform.context():
         session = db.session.get(TrainingSession, session_id)
         tree = department_tree()
@@ -244,7 +245,7 @@ def roster_files(platform: Platform) -> tuple[bytes, bytes]:
 
     from trainingapp.accounts.models import User
     from trainingapp.accounts.permissions import department_tree
-    from trainingapp.extensions import db  # noqa: F401
+    from trainingapp.platform.extensions import db  # noqa: F401
     with platform.context():
         tree = department_tree()
         moved = q(User, login="cadre05")
@@ -336,7 +337,7 @@ def question_file() -> bytes:
 
 def question_key(platform: Platform, question_id: int):
     """(type, answer key, option count) of a question of the bank."""
-    from trainingapp.extensions import db
+    from trainingapp.platform.extensions import db
     from trainingapp.questionbank.models import Question
     with platform.context():
         question = db.session.get(Question, question_id)
@@ -381,7 +382,7 @@ def finish_paper(platform: Platform, login: str, exam_id: int) -> None:
     from trainingapp.accounts.models import User
     from trainingapp.exams import taking
     from trainingapp.exams.models import Answer, Attempt
-    from trainingapp.extensions import db
+    from trainingapp.platform.extensions import db
     from trainingapp.questionbank.models import Question
     with platform.context():
         person = q(User, login=login)

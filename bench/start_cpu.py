@@ -112,7 +112,7 @@ def main() -> int:
     args.instance.mkdir(parents=True, exist_ok=True)
     app = rush.make_app(rush.fresh_postgres(args.pg_url, "bench_start"), args.instance)
     data = rush.build_data(app, args.candidates)
-    from trainingapp.clock import now
+    from trainingapp.platform.clock import now
     moment = now()
     exam_id, _count = rush.publish_exam(app, data, moment - timedelta(minutes=1), moment + timedelta(hours=3), 120, 60)
     clients = signed_in_clients(app, args.candidates)

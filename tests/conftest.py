@@ -17,9 +17,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from trainingapp import clock, create_app
-from trainingapp.config import TestConfig
-from trainingapp.extensions import db
+from trainingapp import create_app
+from trainingapp.platform import clock
+from trainingapp.platform.config import TestConfig
+from trainingapp.platform.extensions import db
 
 PASSWORD = "correct-horse-42"
 _serial = count(1)
@@ -30,7 +31,7 @@ def _database_url(tmp_root: Path, suffix: str = "") -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         return f"sqlite:///{tmp_root / f'test-{worker}.sqlite3'}"
-    from trainingapp.database import normalise_url
+    from trainingapp.platform.database import normalise_url
     url = make_url(normalise_url(url))
     if worker == "main" and not suffix:
         return url.render_as_string(hide_password=False)
@@ -97,13 +98,13 @@ def _clean_state(request):
         _wipe()
     clock.reset()
     from trainingapp.exams import taking
-    from trainingapp.extensions import limiter
+    from trainingapp.platform.extensions import limiter
     limiter.reset()
     # Ids start again in each test's wiped database: what one test's saves taught this process
     # would make another's statement counts depend on the order tests run in.
     taking.forget_save_hints()
     taking.forget_draw_inputs()
-    from trainingapp import first_start
+    from trainingapp.web import first_start
     first_start.forget(application)  # another test's demo accounts must not put the warning on this one's pages
     yield
     clock.reset()
@@ -195,10 +196,10 @@ class Factory:
 
         rules: [(qtype, count, points)], default 3 single × 10 + ... built from what exists.
         """
-        from trainingapp import clock
         from trainingapp.accounts.models import User
         from trainingapp.exams import authoring
         from trainingapp.exams.models import Exam
+        from trainingapp.platform import clock
         with self.app.app_context():
             actor = db.session.get(User, creator.id)
             opens = clock.now() + opens_in

@@ -9,11 +9,11 @@ from tests.conftest import login
 def small_town(app, make):
     """A small town with one of everything a page can be opened on: ({role: person},
     {path parameter name: a value that opens a real object})."""
-    from trainingapp import clock
-    from trainingapp.extensions import db
-    from trainingapp.training.courses import Course, Material
-    from trainingapp.training.outreach import OutreachEvent, ResponsibilityItem
-    from trainingapp.training.sessions import TrainingSession
+    from trainingapp.platform import clock
+    from trainingapp.platform.extensions import db
+    from trainingapp.training.courses.models import Course, Material
+    from trainingapp.training.outreach.models import OutreachEvent, ResponsibilityItem
+    from trainingapp.training.sessions.models import TrainingSession
 
     town = make.department("共和镇")
     office = make.department("司法所", parent=town)

@@ -25,13 +25,13 @@ from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD, BrowserPage, login
-from trainingapp import clock
 from trainingapp.exams.models import Attempt
-from trainingapp.extensions import db
+from trainingapp.platform import clock
+from trainingapp.platform.extensions import db
 from trainingapp.questionbank.models import Question
-from trainingapp.training import session_services
-from trainingapp.training.courses import Course
-from trainingapp.training.sessions import TrainingSession
+from trainingapp.training.courses.models import Course
+from trainingapp.training.sessions import services as session_services
+from trainingapp.training.sessions.models import TrainingSession
 
 pytestmark = pytest.mark.browser
 

@@ -4,7 +4,7 @@ from sqlalchemy import select
 from tests.conftest import PASSWORD, login
 from trainingapp.accounts.audit import AuditEvent
 from trainingapp.accounts.models import User
-from trainingapp.extensions import db
+from trainingapp.platform.extensions import db
 
 
 def test_wrong_password_is_refused_without_saying_which_part(client, make):
@@ -49,7 +49,7 @@ def test_a_wrong_password_of_a_fast_hashed_account_costs_a_strong_check_too(app,
     would answer sooner than for an unknown login, so a strong-method check is added."""
     from trainingapp.accounts import hashing, services
     from trainingapp.accounts.models import User
-    from trainingapp.extensions import db
+    from trainingapp.platform.extensions import db
     person = make.user()
     with app.app_context():
         db.session.get(User, person.id).password_hash = services._hash_generated("Gx7pQ2rT9kLm")
@@ -223,7 +223,7 @@ def test_next_parameter_cannot_leave_the_site(client, make):
 
 
 def test_strong_hash_is_used_outside_tests(app):
-    from trainingapp.config import Config
+    from trainingapp.platform.config import Config
     name, memory, passes, lanes = Config.PASSWORD_HASH_METHOD.split(":")
     # OWASP's equivalent Argon2id minimums: 46 MiB × 1 … 9 MiB × 4 … 7 MiB × 5 (memory × passes ≥ ~36 MiB).
     assert name == "argon2id" and int(memory) * int(passes) >= 36 * 1024 and int(lanes) >= 1

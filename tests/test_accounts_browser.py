@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import func, select
 
 from trainingapp.accounts.models import User
-from trainingapp.extensions import db
-from trainingapp.tabular import to_xlsx
+from trainingapp.platform.extensions import db
+from trainingapp.platform.tabular import to_xlsx
 
 pytestmark = pytest.mark.browser
 

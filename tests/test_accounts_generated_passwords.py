@@ -20,8 +20,8 @@ from trainingapp.accounts.passwords import (
     generate_password,
     generated_entropy_bits,
 )
-from trainingapp.extensions import db
-from trainingapp.tabular import to_xlsx
+from trainingapp.platform.extensions import db
+from trainingapp.platform.tabular import to_xlsx
 
 FAST = GENERATED_HASH_METHOD + "$"  # "pbkdf2:sha256:1$<salt>$<hash>"
 

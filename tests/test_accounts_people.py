@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from tests.conftest import login
 from trainingapp.accounts.models import Department, User
-from trainingapp.extensions import db
+from trainingapp.platform.extensions import db
 
 ADMIN_PAGES = ["/departments", "/departments/new"]
 MANAGER_PAGES = ["/people", "/people/new", "/roster/import", "/roster/export", "/roster/template"]

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from tests.conftest import login
 from trainingapp.accounts.models import User
-from trainingapp.extensions import db
-from trainingapp.tabular import to_xlsx
+from trainingapp.platform.extensions import db
+from trainingapp.platform.tabular import to_xlsx
 
 HEADER = ["姓名", "账号", "部门", "人员类别", "职务", "角色", "初始密码", "状态"]
 

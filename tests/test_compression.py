@@ -16,10 +16,11 @@ import flask_compress.flask_compress as flask_compress_module
 import pytest
 from openpyxl import load_workbook
 
-from trainingapp import compression, create_app
-from trainingapp.extensions import compress
+from trainingapp import create_app
+from trainingapp.platform import compression
+from trainingapp.platform.extensions import compress
 
-STATIC = Path(compression.__file__).resolve().parent / "static"
+STATIC = Path(compression.__file__).resolve().parents[1] / "static"
 BOOTSTRAP_CSS = "/bootstrap/static/css/bootstrap.min.css"
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy")
 GZIP = {"Accept-Encoding": "gzip, deflate"}  # what Chrome offers over plain HTTP

@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import select
 
 import run
-from trainingapp import clock
 from trainingapp.exams.finalizer import finalize_due
 from trainingapp.exams.models import Attempt
-from trainingapp.extensions import db
+from trainingapp.platform import clock
+from trainingapp.platform.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,7 +34,7 @@ def test_run_py_serves_a_town_not_a_hundred_browsers():
 
 
 def test_run_py_gives_every_thread_a_database_connection():
-    from trainingapp.config import Config
+    from trainingapp.platform.config import Config
     configured = Config.SQLALCHEMY_ENGINE_OPTIONS["pool_size"]
     for threads in (4, 16, 40):
         options = run.app_settings(threads)["SQLALCHEMY_ENGINE_OPTIONS"]
@@ -162,7 +162,7 @@ def test_python_run_py_closes_overdue_attempts_without_cron(tmp_path):
 
     from tests.conftest import Factory
     from trainingapp import create_app
-    from trainingapp.database import sqlite_uri
+    from trainingapp.platform.database import sqlite_uri
     instance = tmp_path / "instance"
     instance.mkdir()
     town = create_app({"SQLALCHEMY_DATABASE_URI": sqlite_uri(str(instance)), "SECRET_KEY": "embedded-test",

@@ -26,7 +26,7 @@ from tests.conftest import PASSWORD
 from tests.test_exams_browser import give, key_of
 from trainingapp.exams import taking
 from trainingapp.exams.models import Answer, Attempt
-from trainingapp.extensions import db
+from trainingapp.platform.extensions import db
 
 pytestmark = pytest.mark.browser
 
@@ -117,7 +117,7 @@ def start_attempt(app, person, exam_id):
 @pytest.fixture
 def sample_bank(app, make):
     """The 348 real questions of question_bank/, imported as the demo does."""
-    from trainingapp.demo import load_questionbank_demo
+    from trainingapp.web.demo import load_questionbank_demo
     admin = make.user(role="admin")
     with app.app_context():
         assert load_questionbank_demo(admin.login) > 300

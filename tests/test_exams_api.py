@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import login
-from trainingapp import clock
 from trainingapp.exams.models import Answer, Attempt
-from trainingapp.extensions import db
+from trainingapp.platform import clock
+from trainingapp.platform.extensions import db
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import login
-from trainingapp import clock
 from trainingapp.accounts.models import User
 from trainingapp.exams.models import Attempt, CandidateChange, Exam, ExamCandidate
-from trainingapp.extensions import db
+from trainingapp.platform import clock
+from trainingapp.platform.extensions import db
 from trainingapp.questionbank.models import Question
 
 

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD
-from trainingapp import clock
 from trainingapp.exams.models import Answer, Attempt
-from trainingapp.extensions import db
+from trainingapp.platform import clock
+from trainingapp.platform.extensions import db
 from trainingapp.questionbank.models import Question
 
 pytestmark = pytest.mark.browser

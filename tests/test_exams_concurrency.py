@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import login
 from trainingapp.exams.models import Answer, Attempt
-from trainingapp.extensions import db
+from trainingapp.platform.extensions import db
 
 
 def _clients(app, person, n):

@@ -1,9 +1,9 @@
 """An exam can require listed courses: starting is refused, and the rules page names them, until done."""
 from tests.conftest import login
-from trainingapp import clock
 from trainingapp.exams.models import Exam
-from trainingapp.extensions import db
-from trainingapp.training.courses import Course, CourseCompletion
+from trainingapp.platform import clock
+from trainingapp.platform.extensions import db
+from trainingapp.training.courses.models import Course, CourseCompletion
 
 
 def test_required_course_must_be_completed_before_starting(app, make):

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import event, select, update
 
 from tests.conftest import login
-from trainingapp import clock
 from trainingapp.accounts.models import User
 from trainingapp.exams import taking
 from trainingapp.exams.models import Answer, Attempt, Exam
-from trainingapp.extensions import db
+from trainingapp.platform import clock
+from trainingapp.platform.extensions import db
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ def paper(app, make):
         assert client.post(f"/api/attempts/{attempt}/submit").status_code == 200
         with app.app_context():
             from trainingapp.exams.models import Answer
-            from trainingapp.extensions import db
+            from trainingapp.platform.extensions import db
             return {row.question_id: row.score for row in db.session.scalars(
                 db.select(Answer).where(Answer.attempt_id == attempt))}, fill.id, multiple.id
     return take

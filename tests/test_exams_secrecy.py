@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import event
 
 from tests.conftest import login
-from trainingapp import clock
 from trainingapp.exams.secrecy import ExamWindow, protected_ids_of, protected_question_ids, protecting_exams
-from trainingapp.extensions import db
+from trainingapp.platform import clock
+from trainingapp.platform.extensions import db
 
 T0 = datetime(2026, 5, 4, 2, 0)
 _marker = iter(range(1, 10**6))
@@ -333,7 +333,7 @@ def test_an_attempt_running_past_the_close_keeps_the_pool_protected(app, make):
 
 
 def test_trainers_set_question_secrecy_in_the_exam_form(app, make, as_role):
-    from trainingapp.clock import to_local
+    from trainingapp.platform.clock import to_local
     bank(make, "truefalse", 3)
     trainer = english(as_role("trainer"))
     form = trainer.get("/exams/new").get_data(as_text=True)

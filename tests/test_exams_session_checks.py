@@ -15,10 +15,10 @@ from sqlalchemy import event, func, select, text, update
 from sqlalchemy.orm import Session
 
 from tests.conftest import login
-from trainingapp import clock
 from trainingapp.accounts.models import User
 from trainingapp.exams.models import Answer, Attempt
-from trainingapp.extensions import db
+from trainingapp.platform import clock
+from trainingapp.platform.extensions import db
 
 
 @pytest.fixture

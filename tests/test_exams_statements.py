@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from sqlalchemy import event
 
 from tests.conftest import login
-from trainingapp.extensions import db
+from trainingapp.platform.extensions import db
 
 
 @contextmanager

@@ -15,11 +15,12 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import login
-from trainingapp import clock, create_app
+from trainingapp import create_app
 from trainingapp.accounts.models import User
-from trainingapp.demo import DEMO_PASSWORD, load_accounts_demo
-from trainingapp.extensions import db
-from trainingapp.first_start import forget, is_loopback, serving_refusal, should_load_demo
+from trainingapp.platform import clock
+from trainingapp.platform.extensions import db
+from trainingapp.web.demo import DEMO_PASSWORD, load_accounts_demo
+from trainingapp.web.first_start import forget, is_loopback, serving_refusal, should_load_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 EVERYWHERE = "0.0.0.0"  # noqa: S104 - the address a town serves its network on; only tested here, never bound

@@ -4,7 +4,7 @@ from pathlib import Path
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from trainingapp.i18n import TRANSLATIONS, untranslated
+from trainingapp.platform.i18n import TRANSLATIONS, untranslated
 
 ROOT = Path(__file__).resolve().parent.parent
 

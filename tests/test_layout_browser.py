@@ -4,7 +4,7 @@ chart labels of at least 11 px, selects whose chosen text is not cut off (paper 
 question-bank filters on a desktop)."""
 import pytest
 
-from trainingapp.extensions import db
+from trainingapp.platform.extensions import db
 
 pytestmark = pytest.mark.browser
 
@@ -35,8 +35,8 @@ SMALLEST_CHART_TEXT = """() => Math.min(...[...document.querySelectorAll('svg.ch
 def demo(app):
     """The demo data set; its exams' ids in order (PostgreSQL's sequences do not restart per test):
     the first is the finished exam with results, the fourth the upcoming one drawn by rules."""
-    from trainingapp.demo import load_demo
     from trainingapp.exams.models import Exam
+    from trainingapp.web.demo import load_demo
     with app.app_context():
         assert load_demo()
         ids = list(db.session.scalars(db.select(Exam.id).order_by(Exam.id)))

@@ -92,8 +92,8 @@ def _crawl(client, start="/"):
 @pytest.mark.parametrize("language", ["zh", "en"])
 @pytest.mark.parametrize("role_login", ["cadre", "trainer", "liaison", "admin"])
 def test_every_link_a_role_is_offered_works_and_titles_are_plain(app, role_login, language):
-    from trainingapp.demo import load_demo
-    from trainingapp.extensions import db
+    from trainingapp.platform.extensions import db
+    from trainingapp.web.demo import load_demo
     with app.app_context():
         assert load_demo()
         db.session.remove()

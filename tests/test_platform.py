@@ -6,7 +6,7 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from trainingapp.extensions import db
+from trainingapp.platform.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,7 +65,7 @@ def test_first_start_creates_instance_database_and_demo(tmp_path):
 
 def test_demo_logins_work(app, client):
     from tests.conftest import login
-    from trainingapp.demo import load_demo
+    from trainingapp.web.demo import load_demo
     with app.app_context():
         assert load_demo()
         assert not load_demo()
@@ -89,7 +89,7 @@ def test_csrf_failure_page_is_friendly(app, make):
 
 
 def test_postgres_urls_use_psycopg3():
-    from trainingapp.database import normalise_url
+    from trainingapp.platform.database import normalise_url
     assert normalise_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_url("sqlite:///x") == "sqlite:///x"
@@ -114,7 +114,7 @@ def test_sqlite_connections_are_durable_and_queue_writers(tmp_path):
     """WAL with synchronous=FULL: an acknowledged answer survives a power cut; writers wait, not fail."""
     from sqlalchemy import create_engine, text
 
-    from trainingapp.database import SQLITE_BUSY_TIMEOUT_MS, configure_sqlite
+    from trainingapp.platform.database import SQLITE_BUSY_TIMEOUT_MS, configure_sqlite
     engine = create_engine(f"sqlite:///{tmp_path / 'x.sqlite3'}")
     configure_sqlite(engine)
     with engine.connect() as conn:

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from trainingapp.extensions import db
+from trainingapp.platform.extensions import db
 from trainingapp.questionbank.models import Question
 
 pytestmark = pytest.mark.browser

@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import select
 
-from trainingapp.extensions import db
+from trainingapp.platform.extensions import db
 from trainingapp.questionbank.models import Question
 
 FORM = {"qtype": "single", "stem": "行政复议期限是多少日？", "option_A": "十五日", "option_B": "三十日",

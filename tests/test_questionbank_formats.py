@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from trainingapp.platform.tabular import TableError
 from trainingapp.questionbank.formats import (
     TEMPLATE_EXAMPLES,
     build_template,
@@ -24,7 +25,6 @@ from trainingapp.questionbank.parsing import (
     clean_text,
     parse_upload,
 )
-from trainingapp.tabular import TableError
 
 
 def only(result):

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from trainingapp.extensions import db
+from trainingapp.platform.extensions import db
+from trainingapp.platform.tabular import to_xlsx
 from trainingapp.questionbank.models import Question, QuestionImport
-from trainingapp.tabular import to_xlsx
 
 BANK = Path(__file__).resolve().parent.parent / "question_bank"
 HEADER = ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "解析", "分值", "难度", "法律法规分类",
@@ -254,8 +254,8 @@ def test_workbooks_are_read_where_no_sandbox_can_run(app, monkeypatch):
     workbook is read in process, still bounded by the unzipped-size and cell caps."""
     import sys
 
-    from trainingapp.tabular import limits_for, read_table
-    monkeypatch.setitem(sys.modules, "trainingapp.sandbox", None)  # `import` now raises ImportError
+    from trainingapp.platform.tabular import limits_for, read_table
+    monkeypatch.setitem(sys.modules, "trainingapp.platform.sandbox", None)  # `import` now raises ImportError
     with app.app_context():
         frame = read_table(sheet(GOOD), "bank.xlsx", limits=limits_for("questions"))
     assert len(frame) == len(GOOD) and frame.iloc[0, 1] == "行政处罚的实施机关是？"

@@ -5,10 +5,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from tests.conftest import login
-from trainingapp import clock
 from trainingapp.accounts.audit import AuditEvent
 from trainingapp.exams.models import Attempt
-from trainingapp.extensions import db
+from trainingapp.platform import clock
+from trainingapp.platform.extensions import db
 from trainingapp.questionbank.formats import answer_notation
 from trainingapp.questionbank.models import Question
 

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from trainingapp.platform.tabular import RowError, TableError
 from trainingapp.questionbank.parsing import (
     QUESTION_COLUMNS,
     QuestionData,
@@ -23,7 +24,6 @@ from trainingapp.questionbank.parsing import (
     parse_upload,
     validate_row,
 )
-from trainingapp.tabular import RowError, TableError
 
 HEADERS = ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "解析", "分值", "难度",
            "法律法规分类", "知识点", "依据条款", "状态"]

@@ -11,15 +11,15 @@ import pytest
 from sqlalchemy import insert
 
 from tests.conftest import login
-from trainingapp.extensions import db
+from trainingapp.platform.extensions import db
 
 YEAR = 2022
 
 
 @pytest.fixture
 def reference_year(app, make):
-    from trainingapp.training.outreach import OutreachEvent
-    from trainingapp.training.sessions import Attendance, TrainingSession
+    from trainingapp.training.outreach.models import OutreachEvent
+    from trainingapp.training.sessions.models import Attendance, TrainingSession
     town = make.department("共和镇")
     office = make.department("综合行政执法办", town)
     village = make.department("来苏村", town)
@@ -52,7 +52,7 @@ def reference_year(app, make):
         db.session.commit()
         assert sum(e["audience"] for e in events) == 50_000
     question = make.question("truefalse", answer=True)
-    from trainingapp import clock
+    from trainingapp.platform import clock
     clock.freeze(datetime(YEAR, 6, 1, 2, 0))
     exam = make.exam(trainer, staff, fixed=[(question, 100)], title=f"{YEAR}年度在编干部学法考试", year=YEAR)
     for person in staff:
@@ -140,7 +140,7 @@ ZERO = re.compile(r"(?<![\d.,])0(?![\d.,])")
 
 def _sessions(app, rows):
     """rows: (kind, mode, department, people) -> sessions in YEAR, everyone present."""
-    from trainingapp.training.sessions import Attendance, TrainingSession
+    from trainingapp.training.sessions.models import Attendance, TrainingSession
     with app.app_context():
         for n, (kind, mode, department, people) in enumerate(rows):
             session = TrainingSession(title=f"{kind}{n}", kind=kind, department_id=department.id, trainer_id=None,
@@ -161,8 +161,8 @@ def uneven_year(app, make):
     Exams: one closed that all four staff passed without excellence (70), one closed that nobody
     took, one still open on the day the report is read (1 December)."""
     from tests.test_reports_exam import answer_k_right
-    from trainingapp import clock
-    from trainingapp.training.outreach import OutreachEvent
+    from trainingapp.platform import clock
+    from trainingapp.training.outreach.models import OutreachEvent
     town = make.department("共和镇")
     office = make.department("综合行政执法办", town)
     village = make.department("来苏村", town)

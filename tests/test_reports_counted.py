@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from trainingapp import clock
-from trainingapp.extensions import db
+from trainingapp.platform import clock
+from trainingapp.platform.extensions import db
 
 
 def _paper(questions, rng, size):
@@ -214,7 +214,7 @@ def _workbook(response):
 
 
 def test_streamed_export_is_the_same_workbook(app, as_role, scenario, monkeypatch):
-    from trainingapp import tabular
+    from trainingapp.platform import tabular
     admin = as_role("admin", department=scenario["root"])
     url = f"/reports/exams/{scenario['exam'].id}/export.xlsx"
     monkeypatch.setattr(tabular, "STREAM_ROWS", 10**9)  # every sheet through openpyxl, as before

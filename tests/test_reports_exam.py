@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from tests.conftest import login
 from trainingapp.accounts.models import User
-from trainingapp.extensions import db
+from trainingapp.platform.extensions import db
 
 
 def answer_k_right(app, person, exam, k):

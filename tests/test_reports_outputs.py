@@ -223,7 +223,7 @@ def test_rates_show_their_denominator_on_the_page(app, as_role, town):
 def test_thousands_separators_alike_on_page_csv_and_xlsx(app, as_role, make, town):
     from trainingapp.accounts.models import User
     from trainingapp.exams.models import ExamCandidate
-    from trainingapp.extensions import db
+    from trainingapp.platform.extensions import db
     village = town["empty"][0]
     with app.app_context():
         people = [User(login=f"big{n:05d}", name=f"村民{n}", department_id=village.id, category="staff",

@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from tests.conftest import login
 from trainingapp.accounts.audit import AuditEvent
-from trainingapp.extensions import db
+from trainingapp.platform.extensions import db
 
 
 def test_admin_filters_the_audit_log(app, as_role, make):

@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from tests.conftest import _database_url
 from trainingapp import create_app
 from trainingapp.accounts.models import Department, User
-from trainingapp.extensions import db
+from trainingapp.platform.extensions import db
 
 ON_SQLITE = not os.environ.get("TEST_DATABASE_URL")
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import login
 from tests.small_town import fill_path, small_town
-from trainingapp.tabular import to_xlsx
+from trainingapp.platform.tabular import to_xlsx
 
 STATIC = {"static", "bootstrap.static", "guide_image"}
 

@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import login
 from trainingapp import create_app
-from trainingapp.extensions import db
+from trainingapp.platform.extensions import db
 
 
 class Proxy:

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import login
-from trainingapp import tabular
-from trainingapp.extensions import db
+from trainingapp.platform import tabular
+from trainingapp.platform.extensions import db
 from trainingapp.questionbank.models import Question
 
 #: What the review's probe typed: full-width indentation (as Chinese documents indent) and more.

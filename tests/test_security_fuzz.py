@@ -67,8 +67,8 @@ def test_the_attempt_api_answers_hostile_bodies_with_4xx(app, make):
 HOSTILE = ["99999999999999999999", "-99999999999999999999", "-1", "0", "abc", "1e309", "nan", "２０２６",
            "𠀀‮\x00\x1f'\"<", "Z" * 5000, "2026-02-30", "0001-01-01", "//evil.example", ["1", "2"]]
 #: Parameters a view reads through a loop the source scan cannot see.
-READ_IN_LOOPS = {"people.audit_log": {"since", "until"}}
-#: `request.args.get("x")`, `args["x"]`, and the helpers of trainingapp.params (`int_arg("x")`).
+READ_IN_LOOPS = {"accounts.audit_log": {"since", "until"}}
+#: `request.args.get("x")`, `args["x"]`, and the helpers of trainingapp.platform.params (`int_arg("x")`).
 ARG_READ = re.compile(r"""(?:args(?:\.get|\.getlist)?\s*(?:\(|\[)|\b\w+_arg\()\s*["'](\w+)["']""")
 FUZZ_ROLES = ["anonymous", "cadre", "trainer", "liaison", "admin"]
 
@@ -100,10 +100,10 @@ def _parameters_read(app, endpoint):
 
 def test_the_scan_finds_the_parameters_of_the_pages(app):
     found = {endpoint: _parameters_read(app, endpoint) for endpoint in app.view_functions}
-    assert {"page", "q", "department"} <= found["people.list_people"]
+    assert {"page", "q", "department"} <= found["accounts.list_people"]
     assert {"root", "year", "start", "end", "threshold"} <= found["reports.training_report"]
-    assert "back" in found["questions.edit_question"] and "next" in found["accounts.login"]
-    assert {"since", "until", "page"} <= found["people.audit_log"]
+    assert "back" in found["questionbank.edit_question"] and "next" in found["accounts.login"]
+    assert {"since", "until", "page"} <= found["accounts.audit_log"]
 
 
 @pytest.mark.parametrize("role", FUZZ_ROLES)

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from trainingapp.accounts.models import User
 from trainingapp.accounts.roster import ROSTER_COLUMNS, plan_roster
 from trainingapp.accounts.tree import DepartmentTree
-from trainingapp.extensions import db
+from trainingapp.platform.extensions import db
+from trainingapp.platform.tabular import TableError, read_table, to_xlsx
 from trainingapp.questionbank.parsing import parse_upload
-from trainingapp.tabular import TableError, read_table, to_xlsx
 
 CELL = st.one_of(st.text(max_size=30), st.sampled_from(["=1+1", "@SUM(A1)", "\x00", "‮", "1.38E+10", "在编",
                                                          "司法所", "共和镇/司法所", "学员", "管理员", "13800000000"]))

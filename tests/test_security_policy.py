@@ -4,7 +4,7 @@ import re
 import pytest
 
 from tests.conftest import login
-from trainingapp.policy import POLICY, PUBLIC, SIGNED_IN
+from trainingapp.web.policy import POLICY, PUBLIC, SIGNED_IN
 
 ROLES = ["anonymous", "cadre", "trainer", "liaison", "admin"]
 NOT_FORBIDDEN = {200, 201, 204, 302, 303, 400, 404, 405, 409, 413, 422, 429}

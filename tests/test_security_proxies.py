@@ -9,8 +9,8 @@ from sqlalchemy import select
 from tests.conftest import _database_url
 from trainingapp import create_app
 from trainingapp.accounts.audit import AuditEvent
-from trainingapp.config import TestConfig
-from trainingapp.extensions import db, limiter
+from trainingapp.platform.config import TestConfig
+from trainingapp.platform.extensions import db, limiter
 
 
 def _proxied_app(tmp_path, **config):

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD, login
-from trainingapp.extensions import db
-from trainingapp.params import safe_next
+from trainingapp.platform.extensions import db
+from trainingapp.platform.params import safe_next
 from trainingapp.questionbank.models import Question
 
 #: Targets a crafted link may carry: other sites, in the spellings browsers accept.

@@ -6,12 +6,12 @@ from pathlib import Path
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD, login
-from trainingapp import clock
 from trainingapp.accounts import throttle
 from trainingapp.accounts.audit import AuditEvent
 from trainingapp.accounts.models import LoginThrottle
 from trainingapp.accounts.throttle import Policy
-from trainingapp.extensions import db
+from trainingapp.platform import clock
+from trainingapp.platform.extensions import db
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -69,7 +69,7 @@ def test_the_delay_survives_signing_out_and_a_new_process(app, make):
     person = make.user()
     for _ in range(5):
         login(app.test_client(), person, "wrong-guess-1")
-    from trainingapp.extensions import limiter
+    from trainingapp.platform.extensions import limiter
     limiter.reset()  # what a process keeps in memory is gone after a restart
     assert login(app.test_client(), person).status_code == 429
 

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import login
-from trainingapp import tabular
 from trainingapp.accounts.models import User
-from trainingapp.extensions import db
-from trainingapp.tabular import TableError, read_table, to_xlsx
+from trainingapp.platform import tabular
+from trainingapp.platform.extensions import db
+from trainingapp.platform.tabular import TableError, read_table, to_xlsx
 
 _CONTENT_TYPES = ('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
                   '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from trainingapp.extensions import db
+from trainingapp.platform.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,8 +8,9 @@ import time
 import pytest
 from sqlalchemy import create_engine, exc, text
 
-from trainingapp import create_app, database
-from trainingapp.extensions import db
+from trainingapp import create_app
+from trainingapp.platform import database
+from trainingapp.platform.extensions import db
 
 
 def _engine(path):

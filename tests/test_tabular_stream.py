@@ -1,4 +1,4 @@
-"""Long sheets are written straight into the workbook's XML and streamed (trainingapp.tabular),
+"""Long sheets are written straight into the workbook's XML and streamed (trainingapp.platform.tabular),
 and read back exactly as the same frames written cell by cell through openpyxl."""
 import io
 import math
@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from trainingapp import tabular
+from trainingapp.platform import tabular
 
 
 def _frame(rows: int) -> pd.DataFrame:

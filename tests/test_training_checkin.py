@@ -1,5 +1,5 @@
 """Check-in window, present/late, rotating codes, decisions and the QR code
-(trainingapp.training.checkin)."""
+(trainingapp.training.sessions.checkin)."""
 import hashlib
 import hmac
 import xml.etree.ElementTree as ET
@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from trainingapp.training.checkin import (
+from trainingapp.training.sessions.checkin import (
     MESSAGE_KEYS,
     Decision,
     checkin_decision,

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import login
-from trainingapp import clock
-from trainingapp.extensions import db
-from trainingapp.training import course_services
-from trainingapp.training.courses import Course, CourseCompletion, Material, StudyProgress
+from trainingapp.platform import clock
+from trainingapp.platform.extensions import db
+from trainingapp.training.courses import services as course_services
+from trainingapp.training.courses.models import Course, CourseCompletion, Material, StudyProgress
 
 T0 = datetime(2026, 3, 2, 1, 0, 0)
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -347,8 +347,8 @@ def test_an_exam_requiring_credits_starts_only_after_a_course_is_completed(app, 
 # --- demo ------------------------------------------------------------------------------------
 
 def test_the_demo_courses_load_with_study_in_2026(app, client):
-    from trainingapp.demo import load_accounts_demo
-    from trainingapp.training.demo_courses import load_courses_demo
+    from trainingapp.training.courses.demo import load_courses_demo
+    from trainingapp.web.demo import load_accounts_demo
     with app.app_context():
         ids = load_accounts_demo()
         db.session.commit()

@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from trainingapp import clock
-from trainingapp.extensions import db
+from trainingapp.platform import clock
+from trainingapp.platform.extensions import db
 from trainingapp.questionbank.models import Question
-from trainingapp.training.courses import Course, CourseCompletion, Material
+from trainingapp.training.courses.models import Course, CourseCompletion, Material
 
 pytestmark = pytest.mark.browser
 # The pages send a strict Content-Security-Policy (no eval): every wait_for_function and

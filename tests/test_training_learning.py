@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.conftest import login
-from trainingapp import clock
-from trainingapp.extensions import db
+from trainingapp.platform import clock
+from trainingapp.platform.extensions import db
 from trainingapp.questionbank.models import Question
-from trainingapp.training.courses import Course, CourseCompletion, Material
+from trainingapp.training.courses.models import Course, CourseCompletion, Material
 
 T0 = datetime(2026, 4, 1, 2, 0)
 
@@ -58,7 +58,7 @@ def record(app, make):
 
 def _add_sessions(user_id, department_id):
     try:
-        from trainingapp.training.sessions import Attendance, TrainingSession
+        from trainingapp.training.sessions.models import Attendance, TrainingSession
     except ImportError:
         return
     for title, start, hours, status in [("民法典专题讲座", datetime(2026, 3, 10, 1), 2, "present"),
@@ -74,7 +74,7 @@ def _add_sessions(user_id, department_id):
 
 def sessions_exist():
     try:
-        import trainingapp.training.sessions  # noqa: F401
+        import trainingapp.training.sessions.models  # noqa: F401
     except ImportError:
         return False
     return True

@@ -1,11 +1,11 @@
-"""Markdown rendering and sanitisation (trainingapp.training.markdown_render)."""
+"""Markdown rendering and sanitisation (trainingapp.training.courses.markdown_render)."""
 import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
 
-from trainingapp.training.markdown_render import render_markdown
+from trainingapp.training.courses.markdown_render import render_markdown
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em", "b", "i",

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import login
-from trainingapp.extensions import db
-from trainingapp.training.outreach import EventFile, OutreachEvent
+from trainingapp.platform.extensions import db
+from trainingapp.training.outreach.models import EventFile, OutreachEvent
 
 
 def tiny_png() -> bytes:
@@ -128,7 +128,7 @@ def test_photo_upload_shown_inline_and_fake_png_refused(app, staff, town):
 
 
 def test_deleting_an_event_deletes_its_files_from_disk(app, staff, town):
-    from trainingapp.uploads import upload_dir
+    from trainingapp.platform.uploads import upload_dir
     event_id = record(staff["trainer"], town["司法所"])
     staff["trainer"].post(f"/outreach/{event_id}/files", data={"files": [(io.BytesIO(tiny_png()), "a.png")]},
                           content_type="multipart/form-data")
@@ -223,7 +223,7 @@ def test_responsibility_progress_counts_the_departments_events_of_the_year(staff
 
 
 def test_responsibility_items_edit_and_delete(app, staff, town):
-    from trainingapp.training.outreach import ResponsibilityItem
+    from trainingapp.training.outreach.models import ResponsibilityItem
     liaison = staff["liaison"]
     liaison.post(f"/outreach/responsibilities?year=2026&department={town['消防队'].id}",
                  data={"law": "《消防法》", "planned_events": "2"})

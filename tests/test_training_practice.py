@@ -10,10 +10,10 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from tests.conftest import login
-from trainingapp import clock
-from trainingapp.extensions import db
+from trainingapp.platform import clock
+from trainingapp.platform.extensions import db
 from trainingapp.questionbank.models import Question
-from trainingapp.training.practice import WrongAnswer, draw_round, exam_mistake_is_new, response_from_form
+from trainingapp.training.practice.models import WrongAnswer, draw_round, exam_mistake_is_new, response_from_form
 
 T0 = datetime(2026, 5, 4, 2, 0)
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import login
-from trainingapp import clock
-from trainingapp.extensions import db
-from trainingapp.training.sessions import Attendance, TrainingSession
+from trainingapp.platform import clock
+from trainingapp.platform.extensions import db
+from trainingapp.training.sessions.models import Attendance, TrainingSession
 
 # 2026-03-10 09:00 in Beijing is 01:00 UTC.
 START_UTC = datetime(2026, 3, 10, 1, 0)
@@ -141,7 +141,7 @@ def test_expected_people_are_subtrees_times_categories_plus_people(app, make, tr
     session_id = create_session(trainer, town["司法所"])
     expect(trainer, session_id, [town["应急办"]], ["staff"], added="extra1")
     with app.app_context():
-        from trainingapp.training.session_services import expected_ids
+        from trainingapp.training.sessions.services import expected_ids
         assert expected_ids(db.session.get(TrainingSession, session_id)) == {staff.id, extra.id}
     bad = trainer.post(f"/sessions/{session_id}/expected", data={"added": "nobody-here"})
     assert "nobody-here" in bad.get_data(as_text=True)
@@ -155,7 +155,7 @@ def test_too_early_then_present_then_late_then_closed(app, room, trainer):
     assert code is None  # 60 minutes before the start the screen shows no code yet
     clock.freeze(START_UTC - minutes(30) - timedelta(seconds=1))
     with app.app_context():
-        from trainingapp.training.session_services import current_code
+        from trainingapp.training.sessions.services import current_code
         code = current_code(db.session.get(TrainingSession, session_id))
     assert check_in(clients["a"], session_id, code) == (422, "too_early", "")
     clock.freeze(START_UTC - minutes(10))
@@ -232,7 +232,7 @@ def test_qr_link_opens_a_confirm_page_that_changes_nothing(app, room, trainer):
 
 
 def test_qr_svg_encodes_the_checkin_url(app, room, trainer):
-    from trainingapp.training.checkin import checkin_url_payload, qr_svg
+    from trainingapp.training.sessions.checkin import checkin_url_payload, qr_svg
     session_id, _people, _clients = room
     clock.freeze(START_UTC - minutes(15))
     code = projector_code(trainer, session_id)
@@ -248,7 +248,7 @@ def test_code_page_lists_todays_sessions_and_finds_the_session_by_code(app, room
     assert "安全生产法专题培训" in page and f'data-session-id="{session_id}"' in page
     assert "安全生产法专题培训" not in clients["outsider"].get("/checkin").get_data(as_text=True)
     with app.app_context():
-        from trainingapp.training.session_services import current_code
+        from trainingapp.training.sessions.services import current_code
         code = current_code(db.session.get(TrainingSession, session_id))
     early = clients["a"].post("/checkin", data={"code": code})
     assert early.status_code == 422 and 'data-outcome="too_early"' in early.get_data(as_text=True)
@@ -305,7 +305,7 @@ def test_the_trainer_unlocks_a_locked_check_in(app, room, trainer):
     for _ in range(5):
         check_in(clients["b"], session_id, _wrong(code))
     with app.app_context():
-        from trainingapp.training.sessions import CheckinFailure
+        from trainingapp.training.sessions.models import CheckinFailure
         locked = db.session.scalar(select(CheckinFailure).where(CheckinFailure.session_id == session_id))
         assert locked.wrong_codes == 5 and locked.locked_at is not None
         db.session.remove()
@@ -490,9 +490,9 @@ def test_empty_list_says_what_to_do_first(trainer):
 # --- demo data ---------------------------------------------------------------------------------------
 
 def test_demo_year_of_sessions_events_and_lists(app):
-    from trainingapp.demo import load_accounts_demo
-    from trainingapp.training.demo_sessions import load_sessions_demo
-    from trainingapp.training.outreach import OutreachEvent, ResponsibilityItem
+    from trainingapp.training.outreach.models import OutreachEvent, ResponsibilityItem
+    from trainingapp.training.sessions.demo import load_sessions_demo
+    from trainingapp.web.demo import load_accounts_demo
     clock.freeze(datetime(2026, 11, 26, 2, 0))
     with app.app_context():
         ids = load_accounts_demo()

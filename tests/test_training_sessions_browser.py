@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from trainingapp import clock
-from trainingapp.extensions import db
-from trainingapp.training.sessions import Attendance, TrainingSession
+from trainingapp.platform import clock
+from trainingapp.platform.extensions import db
+from trainingapp.training.sessions.models import Attendance, TrainingSession
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +47,7 @@ def fits(page):
 
 
 def test_cadre_types_the_code_on_a_phone(app, phone, town):
-    from trainingapp.training.checkin import code_at
+    from trainingapp.training.sessions.checkin import code_at
     session_id, secret = add_session(app, town)
     clock.freeze(START_UTC - timedelta(minutes=10))
     try:

@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from tests.conftest import login
 from trainingapp.accounts.audit import AuditEvent
-from trainingapp.extensions import db
-from trainingapp.tabular import TableError, read_table, to_xlsx
-from trainingapp.training.sessions import Attendance, TrainingSession
-from trainingapp.training.signin_sheet import Person, parse_arrival, plan_signin
+from trainingapp.platform.extensions import db
+from trainingapp.platform.tabular import TableError, read_table, to_xlsx
+from trainingapp.training.sessions.models import Attendance, TrainingSession
+from trainingapp.training.sessions.signin_sheet import Person, parse_arrival, plan_signin
 
 STARTS_LOCAL = datetime(2026, 6, 15, 9, 0)
 

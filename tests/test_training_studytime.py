@@ -1,5 +1,5 @@
 """Server-measured study credit, course progress, yearly credits, prerequisites
-(trainingapp.training.studytime)."""
+(trainingapp.training.courses.studytime)."""
 from datetime import datetime, timedelta
 from itertools import accumulate
 from zoneinfo import ZoneInfo
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trainingapp.training.studytime import (
+from trainingapp.training.courses.studytime import (
     CourseProgress,
     Missing,
     PersonClock,

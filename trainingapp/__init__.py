@@ -7,8 +7,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from .config import Config
-from .database import (
+from .platform.config import Config
+from .platform.database import (
     bound_database_calls,
     configure_sqlite,
     normalise_url,
@@ -17,7 +17,7 @@ from .database import (
     sqlite_engine_options,
     sqlite_uri,
 )
-from .extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+from .platform.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,12 +42,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
     if app.config.get("PROXY_COUNT"):
-        from .proxies import TrustedProxyFix
+        from .platform.proxies import TrustedProxyFix
         app.wsgi_app = TrustedProxyFix(app.wsgi_app, app.config["PROXY_COUNT"], app.config["TRUSTED_PROXIES"])
     _init_extensions(app)
     import_models()
     _register_blueprints(app)
-    from . import cli, errors, i18n, web
+    from .platform import errors, i18n
+    from .web import cli
+    from .web import pages as web
     i18n.init_app(app)
     errors.init_app(app)
     web.init_app(app)
@@ -85,7 +87,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     bootstrap.init_app(app)
     limiter.init_app(app)
-    from . import compression
+    from .platform import compression
     compression.init_app(app)
 
 
@@ -93,7 +95,7 @@ def _init_extensions(app: Flask) -> None:
 #: the health check (a load balancer must learn quickly) and the exam API (a candidate's page
 #: keeps the answer and retries; a request hanging for minutes helps nobody).
 BUDGETED_ENDPOINTS = {"healthz"}
-BUDGETED_BLUEPRINTS = {"exams_api"}
+BUDGETED_BLUEPRINTS = {"exams.api"}
 
 
 def _start_request_budget() -> None:
@@ -111,15 +113,11 @@ def _request_deadline() -> float | None:
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
-    from .accounts.admin import bp as accounts_admin_bp
     app.register_blueprint(accounts_bp)
-    app.register_blueprint(accounts_admin_bp)
     from .questionbank import bp as questionbank_bp
     app.register_blueprint(questionbank_bp)
     from .exams import bp as exams_bp
-    from .exams.api import bp as exams_api_bp
     app.register_blueprint(exams_bp)
-    app.register_blueprint(exams_api_bp)
     from .accounts.views import KEEP_SIGNED_IN
     from .exams.taking import has_attempt_in_progress
     from .exams.usage_stats import question_usage
@@ -127,14 +125,14 @@ def _register_blueprints(app: Flask) -> None:
     register_usage(question_usage)
     if has_attempt_in_progress not in KEEP_SIGNED_IN:
         KEEP_SIGNED_IN.append(has_attempt_in_progress)
-    from .training.outreach_views import bp as outreach_bp
-    from .training.session_views import bp as sessions_bp
+    from .training.outreach.views import bp as outreach_bp
+    from .training.sessions.views import bp as sessions_bp
     app.register_blueprint(sessions_bp)
     app.register_blueprint(outreach_bp)
-    from .training.course_services import register_prerequisites
-    from .training.course_views import bp as courses_bp
-    from .training.learning_views import bp as learning_bp
-    from .training.practice_views import bp as practice_bp
+    from .training.courses.services import register_prerequisites
+    from .training.courses.views import bp as courses_bp
+    from .training.learning.views import bp as learning_bp
+    from .training.practice.views import bp as practice_bp
     app.register_blueprint(courses_bp)
     app.register_blueprint(practice_bp)
     app.register_blueprint(learning_bp)
@@ -145,12 +143,12 @@ def _register_blueprints(app: Flask) -> None:
 
 def import_models() -> None:
     """Import every model module so the metadata (and Alembic) sees all tables."""
-    from . import staged  # noqa: F401
     from .accounts import audit, models  # noqa: F401
     from .exams import models as _exams  # noqa: F401
+    from .platform import staged  # noqa: F401
     from .questionbank import models as _questionbank  # noqa: F401
     from .reports import models as _reports  # noqa: F401
-    from .training import courses as _courses  # noqa: F401
-    from .training import outreach as _outreach  # noqa: F401
-    from .training import practice as _practice  # noqa: F401
-    from .training import sessions as _sessions  # noqa: F401
+    from .training.courses import models as _courses  # noqa: F401
+    from .training.outreach import models as _outreach  # noqa: F401
+    from .training.practice import models as _practice  # noqa: F401
+    from .training.sessions import models as _sessions  # noqa: F401

@@ -5,8 +5,8 @@ from flask import has_request_context, request
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..clock import now
-from ..extensions import db
+from ..platform.clock import now
+from ..platform.extensions import db
 
 
 class AuditEvent(db.Model):

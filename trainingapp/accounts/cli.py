@@ -6,8 +6,8 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from ..extensions import db
-from ..tabular import TableError, limits_for, read_table, to_xlsx
+from ..platform.extensions import db
+from ..platform.tabular import TableError, limits_for, read_table, to_xlsx
 from . import services
 from .models import User
 from .permissions import department_tree

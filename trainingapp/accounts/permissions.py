@@ -11,7 +11,7 @@ from flask import abort, g
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..extensions import db
+from ..platform.extensions import db
 from .models import Department, User
 from .tree import DepartmentTree
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 import pandas as pd
 from flask_babel import lazy_gettext as _l
 
-from ..tabular import RowError, header_key, map_columns
+from ..platform.tabular import RowError, header_key, map_columns
 from .passwords import password_problems
 from .tree import DepartmentTree
 

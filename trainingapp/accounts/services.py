@@ -11,8 +11,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..clock import now
-from ..extensions import db
+from ..platform.clock import now
+from ..platform.extensions import db
 from . import audit, hashing, throttle
 from .models import Department, LoginThrottle, User
 from .passwords import GENERATED_HASH_METHOD, generate_password, password_problems

@@ -10,10 +10,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 from limits import parse as parse_limit
 from sqlalchemy import select
 
-from ..clock import now
-from ..database import commit_keeping_loaded
-from ..extensions import db, limiter, login_manager
-from ..params import safe_next
+from ..platform.clock import now
+from ..platform.database import commit_keeping_loaded
+from ..platform.extensions import db, limiter, login_manager
+from ..platform.params import safe_next
 from . import bp, services
 from .forms import ChangePasswordForm, LoginForm
 from .models import User

@@ -3,4 +3,7 @@ from flask import Blueprint
 
 bp = Blueprint("exams", __name__)
 
-from . import views_cadre, views_keys, views_trainer  # noqa: E402,F401
+from . import api_views, cadre_views, key_views, trainer_views  # noqa: E402,F401
+
+# Nested, so its endpoints are exams.api.* and the package has one blueprint.
+bp.register_blueprint(api_views.bp)

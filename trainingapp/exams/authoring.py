@@ -10,8 +10,8 @@ from sqlalchemy import insert, select
 from ..accounts import audit
 from ..accounts.models import User
 from ..accounts.permissions import department_tree
-from ..clock import now
-from ..extensions import db
+from ..platform.clock import now
+from ..platform.extensions import db
 from ..questionbank.models import Question
 from . import marks
 from .drawing import PoolQuestion, Rule, check_rules

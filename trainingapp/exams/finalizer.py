@@ -11,7 +11,7 @@ import time
 
 from flask import Flask
 
-from ..extensions import db
+from ..platform.extensions import db
 from .taking import finalize_overdue
 
 

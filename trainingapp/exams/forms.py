@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..accounts.forms import choices
-from ..clock import to_local, to_utc
+from ..platform.clock import to_local, to_utc
 
 REVIEW_LABELS = {"score": _l("Score only, right after submitting"),
                  "full": _l("Full review (answers, keys, explanations) after the window closes"),

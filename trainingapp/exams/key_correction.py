@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import signals
 from ..accounts import audit
-from ..clock import now
-from ..extensions import db
+from ..platform import signals
+from ..platform.clock import now
+from ..platform.extensions import db
 from ..questionbank.formats import answer_notation
 from ..questionbank.models import Question
 from ..questionbank.parsing import check_fields, dedup_key

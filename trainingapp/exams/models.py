@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..clock import now
-from ..extensions import db
+from ..platform.clock import now
+from ..platform.extensions import db
 
 PAPER_MODES = ("rules", "fixed")
 COUNTING = ("best", "last")

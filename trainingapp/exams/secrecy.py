@@ -25,8 +25,8 @@ from flask import g
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
-from ..clock import now
-from ..extensions import db
+from ..platform.clock import now
+from ..platform.extensions import db
 from .models import Attempt, Exam
 
 #: The database narrows the exams to read with this bound on grace periods and overruns

@@ -20,9 +20,9 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import User
-from ..clock import isoformat, now
-from ..database import commit_keeping_loaded
-from ..extensions import db
+from ..platform.clock import isoformat, now
+from ..platform.database import commit_keeping_loaded
+from ..platform.extensions import db
 from ..questionbank.models import Question
 from . import grading, marks
 from .models import Answer, Attempt, AttemptEvent, Exam, ExamCandidate

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from ..extensions import db
+from ..platform.extensions import db
 from ..questionbank.usage import Usage
 from .models import Answer, Attempt, Exam, ExamFixedItem
 

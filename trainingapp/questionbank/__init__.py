@@ -1,6 +1,6 @@
 """The question bank: law questions, their import, browsing, editing and export."""
 from flask import Blueprint
 
-bp = Blueprint("questions", __name__, url_prefix="/questions")
+bp = Blueprint("questionbank", __name__, url_prefix="/questions")
 
 from . import views  # noqa: E402,F401

@@ -7,10 +7,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from .. import staged
 from ..accounts.models import User
-from ..extensions import db
-from ..tabular import TableError
+from ..platform import staged
+from ..platform.extensions import db
+from ..platform.tabular import TableError
 from . import services
 from .formats import EXPORT_FORMATS
 

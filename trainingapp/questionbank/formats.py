@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from flask_babel import lazy_gettext as _l
 
-from ..tabular import RowError, TableError, quoted_formula, to_csv, to_xlsx
+from ..platform.tabular import RowError, TableError, quoted_formula, to_csv, to_xlsx
 from .parsing import (
     BLANK_MARKER,
     OPTION_LETTERS,

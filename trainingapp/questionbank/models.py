@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..clock import now
-from ..extensions import db
+from ..platform.clock import now
+from ..platform.extensions import db
 from .parsing import CHOICE_TYPES, DIFFICULTIES, QTYPES, QuestionData, dedup_key
 
 

@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Mapping
 import pandas as pd
 from flask_babel import lazy_gettext as _l
 
-from ..tabular import (
+from ..platform.tabular import (
     SPACES,
     SPREADSHEET_EXTENSIONS,
     RowError,

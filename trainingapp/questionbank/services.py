@@ -10,9 +10,9 @@ from sqlalchemy import JSON, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts import audit
-from ..clock import now
-from ..extensions import db
-from ..tabular import RowError, TableError, limits_for, read_table, to_xlsx
+from ..platform.clock import now
+from ..platform.extensions import db
+from ..platform.tabular import RowError, TableError, limits_for, read_table, to_xlsx
 from .formats import export_questions
 from .models import Question, QuestionImport
 from .parsing import CHOICE_TYPES, ParseResult, QuestionData, check_fields, dedup_key, parse_upload

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from .. import signals
+from ..platform import signals
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import staged
 from ..accounts.forms import ConfirmForm
 from ..accounts.permissions import STAFF, roles_required
-from ..clock import now
-from ..extensions import db
-from ..params import int_arg, page_arg, safe_next, text_arg
-from ..tabular import TableError
+from ..platform import staged
+from ..platform.clock import now
+from ..platform.extensions import db
+from ..platform.params import int_arg, page_arg, safe_next, text_arg
+from ..platform.tabular import TableError
 from . import bp, services
 from .formats import EXPORT_FORMATS, build_template
 from .forms import DIFFICULTY_LABELS, QTYPE_LABELS, QuestionForm, QuestionUploadForm, fill_form, form_to_fields
@@ -65,7 +65,7 @@ def create_question():
             _show_errors(form, invalid.errors)
         else:
             flash(_("Question #%(id)s added.", id=question.id), "success")
-            return redirect(url_for("questions.list_questions"))
+            return redirect(url_for("questionbank.list_questions"))
     return render_template("questionbank/edit.html", form=form, question=None, letters=OPTION_LETTERS,
                            categories=services.categories())
 
@@ -86,7 +86,7 @@ def edit_question(question_id):
             flash(str(error.args[0]), "danger")
         else:
             flash(_("Question #%(id)s saved.", id=question.id), "success")
-            return redirect(safe_next(request.args.get("back"), url_for("questions.list_questions")))
+            return redirect(safe_next(request.args.get("back"), url_for("questionbank.list_questions")))
     return render_template("questionbank/edit.html", form=form, question=question, letters=OPTION_LETTERS,
                            usage=usage_of([question.id])[question.id], categories=services.categories(),
                            confirm=ConfirmForm(), locks=locks_of([question.id])[question.id])
@@ -102,10 +102,10 @@ def toggle_question(question_id):
         services.set_active(current_user, question, not question.is_active)
     except services.ServiceError as error:
         flash(str(error.args[0]), "danger")
-        return redirect(url_for("questions.edit_question", question_id=question.id))
+        return redirect(url_for("questionbank.edit_question", question_id=question.id))
     flash(_("Question #%(id)s is active again.", id=question.id) if question.is_active
           else _("Question #%(id)s is retired: it will not be drawn into new papers.", id=question.id), "success")
-    return redirect(url_for("questions.edit_question", question_id=question.id))
+    return redirect(url_for("questionbank.edit_question", question_id=question.id))
 
 
 @bp.route("/<int:question_id>/delete", methods=["POST"])
@@ -118,9 +118,9 @@ def delete_question(question_id):
         services.delete_question(current_user, question)
     except services.ServiceError as error:
         flash(str(error.args[0]), "danger")
-        return redirect(url_for("questions.edit_question", question_id=question_id))
+        return redirect(url_for("questionbank.edit_question", question_id=question_id))
     flash(_("Question #%(id)s deleted.", id=question_id), "success")
-    return redirect(url_for("questions.list_questions"))
+    return redirect(url_for("questionbank.list_questions"))
 
 
 # --- import ---------------------------------------------------------------------------------
@@ -144,7 +144,7 @@ def upload_questions():
                                   "parsed": services.parse_for_staging(content, upload.filename,
                                                                        max_rows=_max_rows())})
             db.session.commit()
-            return redirect(url_for("questions.preview_questions", token=token))
+            return redirect(url_for("questionbank.preview_questions", token=token))
     return render_template("questionbank/upload.html", form=form)
 
 
@@ -160,7 +160,7 @@ def _staged_upload(token):
 def preview_questions(token):
     staged_file = _staged_upload(token)
     if staged_file is None:
-        return redirect(url_for("questions.upload_questions"))
+        return redirect(url_for("questionbank.upload_questions"))
     staged.end_read()  # a file not parsed at upload is parsed now: not while holding the database
     try:
         preview = services.preview_import(staged_file.content, staged_file.filename, max_rows=_max_rows(),
@@ -168,7 +168,7 @@ def preview_questions(token):
                                           parsed=staged_file.options.get("parsed"))
     except TableError as error:
         flash(str(error.message), "danger")
-        return redirect(url_for("questions.upload_questions"))
+        return redirect(url_for("questionbank.upload_questions"))
     return render_template("questionbank/preview.html", preview=preview, token=token, form=ConfirmForm(),
                            filename=staged_file.filename, qtypes=QTYPE_LABELS, difficulties=DIFFICULTY_LABELS,
                            letters=OPTION_LETTERS)
@@ -181,7 +181,7 @@ def confirm_questions(token):
         abort(400)
     staged_file = _staged_upload(token)
     if staged_file is None:
-        return redirect(url_for("questions.upload_questions"))
+        return redirect(url_for("questionbank.upload_questions"))
     valid_only = request.form.get("mode") == "valid_only"
     staged.end_read()
     try:
@@ -191,10 +191,10 @@ def confirm_questions(token):
                                             parsed=staged_file.options.get("parsed"))
     except (TableError, services.ServiceError) as error:
         flash(str(getattr(error, "message", None) or error.args[0]), "danger")
-        return redirect(url_for("questions.preview_questions", token=token))
+        return redirect(url_for("questionbank.preview_questions", token=token))
     if outcome.record is None:
         flash(_("The file has problems; nothing was imported."), "danger")
-        return redirect(url_for("questions.preview_questions", token=token))
+        return redirect(url_for("questionbank.preview_questions", token=token))
     download = None
     if outcome.rejected_sheet:
         download = staged.stage(current_user.id, "download", "rejected-questions.xlsx", outcome.rejected_sheet)

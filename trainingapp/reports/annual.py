@@ -8,9 +8,9 @@ from datetime import date
 from sqlalchemy import select
 
 from ..accounts.models import Department
-from ..clock import now
 from ..exams.models import Exam
-from ..extensions import db
+from ..platform.clock import now
+from ..platform.extensions import db
 from . import exam_report
 from .models import rate_denominator
 from .training_report import build as build_training

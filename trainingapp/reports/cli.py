@@ -5,7 +5,7 @@ import click
 from flask.cli import with_appcontext
 
 from ..exams.models import Exam
-from ..extensions import db
+from ..platform.extensions import db
 from . import exports, queries
 from .exam_report import build
 from .models import rate_denominator

@@ -8,7 +8,7 @@ import pandas as pd
 from flask_babel import force_locale
 from openpyxl.chart import BarChart, Reference
 
-from ..tabular import to_csv, to_xlsx, xlsx_chunks
+from ..platform.tabular import to_csv, to_xlsx, xlsx_chunks
 from . import numbers
 from .definitions import definitions as report_definitions
 from .exam_report import STATUS_LABELS, ExamReport
@@ -137,8 +137,8 @@ def people_xlsx(rows, title: str) -> bytes:
 
 def training_xlsx(report) -> bytes:
     """Training and outreach figures: summary, by kind, by month, by department, events, hours."""
-    from ..training.outreach import EVENT_KINDS
-    from ..training.sessions import MODES, SESSION_KINDS
+    from ..training.outreach.models import EVENT_KINDS
+    from ..training.sessions.models import MODES, SESSION_KINDS
 
     def totals_row(label, totals):
         return [label, totals.sessions, totals.attendances, totals.people, totals.expected,

@@ -2,7 +2,7 @@
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..platform.extensions import db
 
 DENOMINATORS = ("participants", "required")
 

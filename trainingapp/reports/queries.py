@@ -13,7 +13,7 @@ from sqlalchemy import case, func, select
 
 from ..accounts.models import Department, User
 from ..exams.models import Answer, Attempt, Exam, ExamCandidate
-from ..extensions import db
+from ..platform.extensions import db
 from ..questionbank.models import Question
 from .items import ItemResponse
 from .rates import CandidateRecord, ExamRules, ResultCount

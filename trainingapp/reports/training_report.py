@@ -7,10 +7,10 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from ..accounts.models import User
-from ..clock import to_local, to_utc
-from ..extensions import db
-from ..training.outreach import OutreachEvent, ResponsibilityItem
-from ..training.sessions import Attendance, TrainingSession
+from ..platform.clock import to_local, to_utc
+from ..platform.extensions import db
+from ..training.outreach.models import OutreachEvent, ResponsibilityItem
+from ..training.sessions.models import Attendance, TrainingSession
 from . import queries
 from .rates import walk_tree
 from .training_figures import (

@@ -11,11 +11,11 @@ from ..accounts import audit
 from ..accounts.forms import ConfirmForm
 from ..accounts.models import CATEGORIES, Department
 from ..accounts.permissions import roles_required
-from ..clock import now
 from ..exams.authoring import can_manage
 from ..exams.models import Exam
-from ..extensions import db
-from ..params import date_arg, float_arg, int_arg, refuse, text_arg, year_arg
+from ..platform.clock import now
+from ..platform.extensions import db
+from ..platform.params import date_arg, float_arg, int_arg, refuse, text_arg, year_arg
 from . import bp, charts, exports, numbers, queries
 from .definitions import definitions as page_definitions
 from .exam_report import DENOMINATOR_LABELS, STATUS_LABELS, build
@@ -302,8 +302,8 @@ def _training(threshold=0.0):
 @bp.route("/training")
 @roles_required("admin", "liaison")
 def training_report():
-    from ..training.outreach import EVENT_KINDS
-    from ..training.sessions import MODES, SESSION_KINDS
+    from ..training.outreach.models import EVENT_KINDS
+    from ..training.sessions.models import MODES, SESSION_KINDS
     threshold = _threshold()
     report, root = _training(threshold)
     months = [str(m) for m in range(1, 13)]
@@ -326,7 +326,7 @@ def training_report():
 @roles_required("admin", "liaison")
 def training_sessions():
     """The sessions behind a figure, with their 人次 and 人数."""
-    from ..training.sessions import MODES, SESSION_KINDS
+    from ..training.sessions.models import MODES, SESSION_KINDS
     report, root = _training()
     kind = text_arg("kind") or None
     sessions = [s for s in report.sessions if kind in (None, "", s.kind)]
@@ -341,7 +341,7 @@ def training_sessions():
 @bp.route("/training/events")
 @roles_required("admin", "liaison")
 def training_events():
-    from ..training.outreach import EVENT_KINDS, OutreachEvent
+    from ..training.outreach.models import EVENT_KINDS, OutreachEvent
     start, end = _period()
     _root, allowed = _scope()
     query = select(OutreachEvent).where(OutreachEvent.held_on >= start, OutreachEvent.held_on <= end)

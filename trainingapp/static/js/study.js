@@ -1,6 +1,6 @@
 /* The material page's study clock: while the page is visible it tells the server "still
  * here" every data-interval seconds (30 by default); the server alone decides how much time
- * that is worth (see trainingapp/training/studytime.py). Hidden page: one last beat, then
+ * that is worth (see trainingapp/training/courses/studytime.py). Hidden page: one last beat, then
  * nothing until it is visible again, when a new viewing starts (flagged "start", so the time
  * away is never paid). The last beat is flagged "leaving" so another material can count at
  * once; while another material is counting, the server answers counting: false and this

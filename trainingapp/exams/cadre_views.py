@@ -1,0 +1,102 @@
+"""My exams, the rules page, the exam page and the result for the person taking them."""
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..accounts.forms import ConfirmForm
+from ..platform.clock import now
+from ..platform.extensions import db
+from ..questionbank.models import Question
+from . import bp, taking
+from .models import Answer
+from .prerequisites import missing_prerequisites
+from .secrecy import protected_question_ids
+
+
+@bp.route("/my/exams")
+@login_required
+def my_exams():
+    views = taking.my_exams(current_user)
+    return render_template("exams/my_exams.html", views=views, now=now())
+
+
+def _my_view(exam_id):
+    view = next((v for v in taking.my_exams(current_user) if v.exam.id == exam_id), None)
+    if view is None:
+        abort(404)
+    return view
+
+
+@bp.route("/my/exams/<int:exam_id>")
+@login_required
+def exam_rules(exam_id):
+    view = _my_view(exam_id)
+    missing = missing_prerequisites(view.exam, current_user) if view.status == "open" else []
+    return render_template("exams/rules.html", view=view, form=ConfirmForm(), missing=missing)
+
+
+@bp.route("/my/exams/<int:exam_id>/start", methods=["POST"])
+@login_required
+def start(exam_id):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt, _created = taking.start_attempt(current_user, exam_id)
+    except taking.Refused as refused:
+        if refused.status == 404:
+            abort(404)
+        flash(str(refused.message), "danger")
+        return redirect(url_for("exams.exam_rules", exam_id=exam_id))
+    return redirect(url_for("exams.take", attempt_id=attempt.id))
+
+
+@bp.route("/my/attempts/<int:attempt_id>")
+@login_required
+def take(attempt_id):
+    """The exam page: one request gives the paper and the saved answers, embedded as JSON."""
+    try:
+        attempt = taking.own_attempt(current_user, attempt_id)
+    except taking.Refused:
+        abort(404)
+    if attempt.status == "in_progress" and taking.is_overdue(attempt, attempt.exam):
+        taking.finalize(attempt.id, reason="deadline")
+        attempt = taking.own_attempt(current_user, attempt_id)
+    if attempt.is_finished:
+        return redirect(url_for("exams.result", attempt_id=attempt.id))
+    return render_template("exams/take.html", attempt=attempt, payload=taking.attempt_payload(attempt))
+
+
+@bp.route("/my/attempts/<int:attempt_id>/result")
+@login_required
+def result(attempt_id):
+    try:
+        attempt = taking.own_attempt(current_user, attempt_id)
+    except taking.Refused:
+        abort(404)
+    if not attempt.is_finished:
+        return redirect(url_for("exams.take", attempt_id=attempt.id))
+    review = None
+    if taking.review_open(attempt):
+        review = _review(attempt)
+    view = next((v for v in taking.my_exams(current_user) if v.exam.id == attempt.exam_id), None)
+    return render_template("exams/result.html", attempt=attempt, outcome=taking.result_payload(attempt),
+                           review=review, exam=attempt.exam, view=view)
+
+
+def _review(attempt):
+    """Each question of the paper with the person's answer; `protected` marks a question an exam
+    still uses (题目保密), whose key, explanation and verdict the page leaves out."""
+    ids = [item["q"] for item in attempt.paper]
+    questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))}
+    answers = {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
+    held_back = protected_question_ids()
+    return [{"position": n, "item": item, "question": questions[item["q"]], "answer": answers.get(item["q"]),
+             "protected": item["q"] in held_back}
+            for n, item in enumerate(attempt.paper, start=1)]
+
+
+@bp.app_template_filter("exam_status_label")
+def exam_status_label(status):
+    return {"upcoming": _("Upcoming"), "open": _("Open"), "in_progress": _("In progress"),
+            "finished": _("Finished"), "missed": _("Missed"), "exempt": _("Exempt")}.get(status, status)

@@ -1,0 +1,311 @@
+"""Composing, publishing and running exams: pages for trainers and admins."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ..accounts.forms import ConfirmForm, choices
+from ..accounts.models import CATEGORIES, User
+from ..accounts.permissions import STAFF, department_tree, roles_required
+from ..platform.clock import now
+from ..platform.extensions import db
+from ..questionbank.forms import DIFFICULTY_LABELS, QTYPE_LABELS
+from ..questionbank.models import Question
+from ..questionbank.services import categories as bank_categories
+from . import authoring, bp, taking
+from .forms import ExamForm, PublishForm, ReasonForm, to_local
+from .models import Answer, Attempt, CandidateChange, Exam
+
+
+def _managed_exam(exam_id) -> Exam:
+    exam = db.session.get(Exam, exam_id)
+    if exam is None:
+        abort(404)
+    if not authoring.can_manage(current_user, exam):
+        abort(403)
+    return exam
+
+
+def _flash_error(error):
+    flash(str(error.args[0]) if error.args else str(error), "danger")
+
+
+@bp.route("/exams")
+@roles_required(*STAFF)
+def list_exams():
+    query = select(Exam).order_by(Exam.opens_at.desc())
+    if current_user.role != "admin":
+        query = query.where(Exam.created_by_id == current_user.id)
+    exams = db.session.scalars(query).all()
+    counts = dict(db.session.execute(select(Attempt.exam_id, func.count(func.distinct(Attempt.user_id)))
+                                      .where(Attempt.status != "in_progress").group_by(Attempt.exam_id)).all())
+    return render_template("exams/list.html", exams=exams, counts=counts, now=now())
+
+
+def _exam_form(exam=None):
+    form = ExamForm(obj=exam) if request.method == "POST" or exam is None else ExamForm(
+        obj=exam, opens_at=to_local(exam.opens_at), closes_at=to_local(exam.closes_at),
+        latest_start_at=to_local(exam.latest_start_at))
+    if exam is None and request.method == "GET":
+        for key, value in ExamForm.defaults(now()).items():
+            getattr(form, key).data = value
+    mains = db.session.scalars(select(Exam).where(Exam.makeup_of_id.is_(None)).order_by(Exam.opens_at.desc())).all()
+    from .prerequisites import course_choices
+    form.required_course_ids.choices = choices(course_choices())
+    form.makeup_of_id.choices = choices([(0, _("— not a make-up —"))] + [(e.id, e.title) for e in mains
+                                                                           if exam is None or e.id != exam.id])
+    return form
+
+
+def _with_default_marks(fields, exam):
+    from .marks import default_marks
+    total = exam.total_points if exam is not None else 0
+    default_pass, default_excellent = default_marks(total)
+    if fields["pass_mark"] is None:
+        fields["pass_mark"] = default_pass
+    if fields["excellent_mark"] is None:
+        fields["excellent_mark"] = default_excellent
+    return fields
+
+
+@bp.route("/exams/new", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def create_exam():
+    form = _exam_form()
+    if form.validate_on_submit():
+        try:
+            exam = authoring.save_exam(current_user, None, _with_default_marks(form.fields_for_service(), None))
+        except authoring.ServiceError as error:
+            _flash_error(error)
+        else:
+            flash(_("Exam created. Now compose its paper."), "success")
+            return redirect(url_for("exams.edit_paper", exam_id=exam.id))
+    return render_template("exams/settings.html", form=form, exam=None)
+
+
+@bp.route("/exams/<int:exam_id>/settings", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def edit_exam(exam_id):
+    exam = _managed_exam(exam_id)
+    form = _exam_form(exam)
+    if form.validate_on_submit():
+        fields = _with_default_marks(form.fields_for_service(), exam)
+        if exam.is_published:
+            fields = {k: v for k, v in fields.items() if getattr(exam, k) != v}
+        try:
+            authoring.save_exam(current_user, exam, fields)
+        except authoring.ServiceError as error:
+            _flash_error(error)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("exams.overview", exam_id=exam.id))
+    return render_template("exams/settings.html", form=form, exam=exam)
+
+
+@bp.route("/exams/<int:exam_id>")
+@roles_required(*STAFF)
+def overview(exam_id):
+    exam = _managed_exam(exam_id)
+    problems, _pool, people = authoring.publish_problems(exam) if not exam.is_published else ([], [], [])
+    return render_template("exams/overview.html", exam=exam, problems=problems, people=people,
+                           confirm=PublishForm(), in_progress=taking.attempts_in_progress(exam.id))
+
+
+@bp.route("/exams/<int:exam_id>/paper", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def edit_paper(exam_id):
+    exam = _managed_exam(exam_id)
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        try:
+            _apply_paper(exam, request.form)
+        except (authoring.ServiceError, ValueError) as error:
+            _flash_error(error)
+        else:
+            flash(_("Paper saved: %(n)s questions, %(total)s points.", n=exam.question_count,
+                    total="%g" % exam.total_points), "success")
+        return redirect(url_for("exams.edit_paper", exam_id=exam.id))
+    available = _availability(exam)
+    return render_template("exams/paper.html", exam=exam, confirm=ConfirmForm(), qtypes=QTYPE_LABELS,
+                           difficulties=DIFFICULTY_LABELS, categories=bank_categories(), available=available)
+
+
+def _apply_paper(exam, form):
+    if form.get("mode") == "fixed":
+        items = []
+        for number, line in enumerate((form.get("fixed") or "").splitlines(), start=1):
+            parts = line.replace("#", " ").replace(",", " ").split()
+            if not parts:
+                continue
+            if not parts[0].isdigit() or len(parts) > 2:
+                raise ValueError(_("Line %(n)s: write a question number, optionally followed by its points.",
+                                   n=number))
+            question = db.session.get(Question, int(parts[0]))
+            if question is None:
+                raise ValueError(_("Line %(n)s: there is no question #%(id)s.", n=number, id=parts[0]))
+            points = float(parts[1]) if len(parts) == 2 else float(question.points)
+            if points <= 0:
+                raise ValueError(_("Line %(n)s: points must be positive.", n=number))
+            items.append((question.id, points))
+        authoring.set_fixed_items(exam, items)
+        return
+    rules = []
+    qtypes, cats, diffs = form.getlist("qtype"), form.getlist("category"), form.getlist("difficulty")
+    counts, points = form.getlist("count"), form.getlist("points")
+    for index, qtype in enumerate(qtypes):
+        if not counts[index].strip() and not points[index].strip():
+            continue  # an empty row of the editor
+        try:
+            count, point = int(counts[index]), float(points[index])
+        except ValueError:
+            raise ValueError(_("Rule %(n)s: the count is a whole number and the points a number.",
+                               n=index + 1)) from None
+        if qtype not in QTYPE_LABELS or count <= 0 or point <= 0:
+            raise ValueError(_("Rule %(n)s: choose a type, a positive count and positive points.", n=index + 1))
+        rules.append({"qtype": qtype, "category": cats[index] or None, "difficulty": diffs[index] or None,
+                      "count": count, "points": point})
+    authoring.set_rules(exam, rules)
+
+
+def _availability(exam):
+    """Active questions matching each rule, so trainers see a short rule before publishing."""
+    found = []
+    for rule in exam.rules:
+        query = select(func.count(Question.id)).where(Question.is_active.is_(True), Question.qtype == rule.qtype)
+        if rule.category:
+            query = query.where(Question.category == rule.category)
+        if rule.difficulty:
+            query = query.where(Question.difficulty == rule.difficulty)
+        found.append(db.session.scalar(query))
+    return found
+
+
+@bp.route("/exams/<int:exam_id>/audience", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def edit_audience(exam_id):
+    exam = _managed_exam(exam_id)
+    if exam.is_published:
+        return redirect(url_for("exams.candidates", exam_id=exam.id))
+    tree = department_tree()
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        chosen_categories = request.form.getlist("categories") or ["staff"]
+        audience = [{"department_id": int(d), "categories": chosen_categories}
+                    for d in request.form.getlist("departments") if d.isdigit() and int(d) in tree.names]
+        added, unknown = _logins_to_ids(request.form.get("added", ""))
+        removed, unknown_removed = _logins_to_ids(request.form.get("removed", ""))
+        if unknown or unknown_removed:
+            flash(_("Unknown logins: %(logins)s", logins=", ".join(unknown + unknown_removed)), "danger")
+        else:
+            authoring.set_audience(exam, audience, added, removed)
+            flash(_("Candidates saved: %(n)s people.", n=len(authoring.audience_people(exam))), "success")
+            return redirect(url_for("exams.overview", exam_id=exam.id))
+    chosen = {entry["department_id"] for entry in exam.audience or []}
+    categories_chosen = set((exam.audience or [{}])[0].get("categories", ["staff"])) if exam.audience else {"staff"}
+    logins = dict(db.session.execute(select(User.id, User.login).where(
+        User.id.in_((exam.audience_added or []) + (exam.audience_removed or [])))).all())
+    return render_template("exams/audience.html", exam=exam, tree=tree, rows=list(tree.walk()), chosen=chosen,
+                           categories=CATEGORIES, categories_chosen=categories_chosen, confirm=ConfirmForm(),
+                           added="\n".join(logins.get(i, "") for i in exam.audience_added or []),
+                           removed="\n".join(logins.get(i, "") for i in exam.audience_removed or []),
+                           people=authoring.audience_people(exam))
+
+
+def _logins_to_ids(text):
+    logins = [w.strip().lower() for w in text.replace(",", "\n").splitlines() if w.strip()]
+    found = dict(db.session.execute(select(User.login, User.id).where(User.login.in_(logins))).all())
+    return [found[login] for login in logins if login in found], [login for login in logins if login not in found]
+
+
+@bp.route("/exams/<int:exam_id>/publish", methods=["POST"])
+@roles_required(*STAFF)
+def publish(exam_id):
+    exam = _managed_exam(exam_id)
+    form = PublishForm()
+    if not form.validate_on_submit():
+        if set(form.errors) == {"confirmed"}:
+            flash(form.confirmed.errors[0], "danger")
+            return redirect(url_for("exams.overview", exam_id=exam.id))
+        abort(400)
+    try:
+        count = authoring.publish(current_user, exam)
+    except authoring.ServiceError as error:
+        _flash_error(error)
+    else:
+        flash(_("Published: %(n)s candidates can take the exam in its window.", n=count), "success")
+    return redirect(url_for("exams.overview", exam_id=exam.id))
+
+
+@bp.route("/exams/<int:exam_id>/candidates", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def candidates(exam_id):
+    """The fixed candidate list and results; changes here always carry a reason."""
+    exam = _managed_exam(exam_id)
+    form = ReasonForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                _apply_candidate_change(exam, request.form.get("action"), request.form.get("person", type=int), form)
+            except authoring.ServiceError as error:
+                _flash_error(error)
+            else:
+                flash(_("Done; the change is recorded with its reason."), "success")
+        else:
+            flash(_("Give a reason: it is kept with the change."), "danger")
+        return redirect(url_for("exams.candidates", exam_id=exam.id))
+    rows = authoring.results(exam)
+    changes = db.session.scalars(select(CandidateChange).where(CandidateChange.exam_id == exam.id)
+                                 .order_by(CandidateChange.id.desc()).limit(100)).all()
+    return render_template("exams/candidates.html", exam=exam, rows=rows, form=form, changes=changes,
+                           tree=department_tree(), now=now())
+
+
+def _apply_candidate_change(exam, action, person_id, form):
+    reason = form.reason.data
+    if action == "add":
+        person = db.session.scalar(select(User).where(User.login == (form.login.data or "").strip().lower()))
+        if person is None:
+            raise authoring.ServiceError(_("There is nobody with that login."))
+        authoring.add_candidate(current_user, exam, person, reason)
+    elif action == "remove":
+        authoring.remove_candidate(current_user, exam, person_id, reason)
+    elif action == "exempt":
+        authoring.set_exempt(current_user, exam, person_id, reason)
+    elif action == "unexempt":
+        authoring.set_exempt(current_user, exam, person_id, None, reason)
+    elif action == "extra_time":
+        if not form.minutes.data:
+            raise authoring.ServiceError(_("Say how many extra minutes."))
+        authoring.give_extra_time(current_user, exam, person_id, form.minutes.data, reason)
+    elif action == "extra_attempt":
+        authoring.give_extra_attempt(current_user, exam, person_id, reason)
+    else:
+        abort(400)
+
+
+@bp.route("/exams/<int:exam_id>/attempts/<int:attempt_id>")
+@roles_required(*STAFF)
+def attempt_detail(exam_id, attempt_id):
+    exam = _managed_exam(exam_id)
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.exam_id != exam.id:
+        abort(404)
+    ids = [item["q"] for item in attempt.paper]
+    questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))}
+    answers = {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
+    rows = [{"position": n, "item": item, "question": questions[item["q"]], "answer": answers.get(item["q"])}
+            for n, item in enumerate(attempt.paper, start=1)]
+    return render_template("exams/attempt_detail.html", exam=exam, attempt=attempt, rows=rows)
+
+
+@bp.route("/exams/<int:exam_id>/regrade", methods=["POST"])
+@roles_required(*STAFF)
+def regrade(exam_id):
+    exam = _managed_exam(exam_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    count = authoring.regrade(current_user, exam)
+    flash(_("%(n)s attempts regraded against the current answer keys.", n=count), "success")
+    return redirect(url_for("exams.candidates", exam_id=exam.id))

@@ -1,0 +1,87 @@
+"""Friendly error pages, and JSON errors for the API."""
+from flask import render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import BadRequest, HTTPException
+
+from .extensions import db
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _page(status: int, title: str, message: str):
+    if _wants_json():
+        return {"error": message}, status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def init_app(app):
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return _page(400, _("The form has expired"),
+                     _("The page was open too long or was opened in another window. Go back, reload "
+                       "the page and try again; nothing was saved."))
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        # A specific message (params.refuse) is shown as it is; werkzeug's default is not ours.
+        message = error.description
+        if not message or message == BadRequest.description:
+            message = _("The request holds a value the platform cannot use. Go back and try again.")
+        return _page(400, _("Invalid request"), message)
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return _page(403, _("Not allowed"), _("Your account is not allowed to open this page."))
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return _page(404, _("Page not found"), _("This page does not exist or has been removed."))
+
+    @app.errorhandler(429)
+    def too_many(error):
+        message = _("Too many sign-in attempts for this login. It is locked for a while: wait 15 minutes "
+                    "and try again, or ask your liaison or the administrator to reset the password.")
+        if request.endpoint == "accounts.login" and not _wants_json():
+            from flask import flash
+
+            from ..accounts.forms import LoginForm
+            flash(message, "danger")
+            return render_template("accounts/login.html", form=LoginForm()), 429
+        return _page(429, _("Too many requests"), message)
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return _page(413, _("File too large"), _("The file is larger than the platform accepts. "
+                                                   "Split it into smaller files."))
+
+    @app.errorhandler(OperationalError)
+    def database_down(error):
+        from flask import g
+        from flask_login import AnonymousUserMixin
+        g.database_down = True
+        # Rendering must not try to load the signed-in person from the unreachable database.
+        g._login_user = AnonymousUserMixin()
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001,S110 - the connection is gone; the pool replaces it later
+            pass
+        db.session.remove()
+        message = _("The database cannot be reached right now. Your answers are kept in your browser "
+                    "and sent again automatically; please try again in a minute.")
+        if _wants_json():
+            return {"error": message, "code": "unavailable"}, 503
+        # A page that needs no database (no navigation, no signed-in person).
+        return render_template("errors/unavailable.html", message=message), 503
+
+    @app.errorhandler(500)
+    def server_error(error):
+        return _page(500, _("Something went wrong"),
+                     _("An unexpected error occurred. It has been logged; please try again."))
+
+    @app.errorhandler(HTTPException)
+    def other_http(error):
+        return _page(error.code or 500, error.name, error.description or "")
