@@ -95,10 +95,12 @@ def test_postgres_urls_use_psycopg3():
     assert normalise_url("sqlite:///x") == "sqlite:///x"
 
 
-def test_behind_a_proxy_the_client_address_is_used(tmp_path):
+def test_behind_a_proxy_the_client_address_is_used(tmp_path, monkeypatch):
     from trainingapp import create_app
+    from trainingapp.web.policy import POLICY, PUBLIC
     app = create_app({"TESTING": True, "SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db",
                       "PROXY_COUNT": 1})
+    monkeypatch.setitem(POLICY, "_addr", (PUBLIC, "a probe route of this test"))  # routes without one are refused
     seen = {}
 
     @app.get("/_addr")

@@ -54,6 +54,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     web.init_app(app)
     cli.init_app(app)
+    from .web import access
+    access.init_app(app)  # last: it needs every route, and its check must run after every other hook
     return app
 
 

@@ -1,36 +1,20 @@
-"""The one permission layer: role decorators for views and per-object checks.
+"""Per-object permission checks.
 
-Every view names who may call it with `roles_required`; views that take an object id
-also ask `ensure_*` below before reading or writing that object.
+Who may call an endpoint at all is declared once, in web/policy.py, and enforced before
+every view (web/access.py); views that take an object id ask `ensure_*` below before
+reading or writing that object.
 """
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import abort, g
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from ..platform.extensions import db
 from .models import Department, User
 from .tree import DepartmentTree
 
-MANAGERS = ("admin", "liaison")
 STAFF = ("admin", "trainer")
-
-
-def roles_required(*roles):
-    """Signed-in people whose role is one of `roles`; anyone else gets 403."""
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapped(*args, **kwargs):
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-        wrapped.allowed_roles = roles
-        return wrapped
-    return decorator
 
 
 def department_tree() -> DepartmentTree:

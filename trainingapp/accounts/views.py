@@ -6,7 +6,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from limits import parse as parse_limit
 from sqlalchemy import select
 
@@ -179,7 +179,6 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
-@login_required
 def logout():
     services.end_sessions(current_user)
     logout_user()
@@ -189,7 +188,6 @@ def logout():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-@login_required
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -215,7 +213,6 @@ def set_language(code):
 
 
 @bp.route("/account")
-@login_required
 def profile():
     person = db.session.scalar(select(User).where(User.id == current_user.id))
     return render_template("accounts/profile.html", person=person)

@@ -7,7 +7,6 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..accounts.forms import ConfirmForm
-from ..accounts.permissions import STAFF, roles_required
 from ..platform import staged
 from ..platform.clock import now
 from ..platform.extensions import db
@@ -34,7 +33,6 @@ def _filters() -> services.Filters:
 
 
 @bp.route("")
-@roles_required(*STAFF)
 def list_questions():
     filters = _filters()
     query = services.filtered(filters)
@@ -55,7 +53,6 @@ def _show_errors(form, errors):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(*STAFF)
 def create_question():
     form = QuestionForm()
     if form.validate_on_submit():
@@ -71,7 +68,6 @@ def create_question():
 
 
 @bp.route("/<int:question_id>", methods=["GET", "POST"])
-@roles_required(*STAFF)
 def edit_question(question_id):
     question = db.session.get(Question, question_id) or abort(404)
     form = QuestionForm()
@@ -93,7 +89,6 @@ def edit_question(question_id):
 
 
 @bp.route("/<int:question_id>/status", methods=["POST"])
-@roles_required(*STAFF)
 def toggle_question(question_id):
     question = db.session.get(Question, question_id) or abort(404)
     if not ConfirmForm().validate_on_submit():
@@ -109,7 +104,6 @@ def toggle_question(question_id):
 
 
 @bp.route("/<int:question_id>/delete", methods=["POST"])
-@roles_required(*STAFF)
 def delete_question(question_id):
     question = db.session.get(Question, question_id) or abort(404)
     if not ConfirmForm().validate_on_submit():
@@ -126,7 +120,6 @@ def delete_question(question_id):
 # --- import ---------------------------------------------------------------------------------
 
 @bp.route("/import", methods=["GET", "POST"])
-@roles_required(*STAFF)
 def upload_questions():
     form = QuestionUploadForm()
     if form.validate_on_submit():
@@ -156,7 +149,6 @@ def _staged_upload(token):
 
 
 @bp.route("/import/<token>")
-@roles_required(*STAFF)
 def preview_questions(token):
     staged_file = _staged_upload(token)
     if staged_file is None:
@@ -175,7 +167,6 @@ def preview_questions(token):
 
 
 @bp.route("/import/<token>/confirm", methods=["POST"])
-@roles_required(*STAFF)
 def confirm_questions(token):
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -204,14 +195,12 @@ def confirm_questions(token):
 
 
 @bp.route("/template.xlsx")
-@roles_required(*STAFF)
 def template():
     return send_file(BytesIO(build_template()), as_attachment=True, download_name="question-template.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.route("/format")
-@roles_required(*STAFF)
 def format_help():
     """The import format documentation (question_bank/FORMAT.md), rendered."""
     from pathlib import Path
@@ -224,7 +213,6 @@ def format_help():
 
 
 @bp.route("/export")
-@roles_required(*STAFF)
 def export_questions():
     fmt = request.args.get("fmt", "xlsx")
     if fmt not in EXPORT_FORMATS:

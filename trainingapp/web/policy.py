@@ -1,9 +1,11 @@
 """Who may call which endpoint, and within which object scope (ASVS 8.2).
 
-Every endpoint of the app must appear here; tests/test_security_policy.py walks every URL
-rule for every role and checks the answer against this table, so a new route without a
-decision fails the suite. "public" needs no sign-in; "signed_in" is anyone signed in
-(object checks in the view limit them to their own things); a tuple names the roles.
+This table is the only declaration of access: web/access.py enforces it before every view,
+and the navigation shows an entry only to roles it admits. Every endpoint of the app must
+appear here (the app refuses to start otherwise); tests/test_security_policy.py walks every
+URL rule for every role and checks the answer against this table. "public" needs no
+sign-in; "signed_in" is anyone signed in (object checks in the view limit them to their own
+things); a tuple names the roles. The scope text says what the view's own checks allow.
 """
 PUBLIC, SIGNED_IN = "public", "signed_in"
 ADMIN, TRAINER, LIAISON = ("admin",), ("admin", "trainer"), ("admin", "liaison")
@@ -146,3 +148,18 @@ POLICY: dict[str, tuple[object, str]] = {
     "learning.my_learning": (SIGNED_IN, "own record"),
     "learning.person_learning": (SIGNED_IN, "admins: anyone; liaisons: people they manage; others: 403"),
 }
+
+
+def admits(who, role: str | None) -> bool:
+    """Whether a person of `role` (None: nobody signed in) passes the decision `who`."""
+    if who == PUBLIC:
+        return True
+    if role is None:
+        return False
+    return who == SIGNED_IN or role in who
+
+
+def may_open(endpoint: str, role: str | None) -> bool:
+    """Whether the table lets `role` call `endpoint`; an endpoint it does not name admits nobody."""
+    entry = POLICY.get(endpoint)
+    return entry is not None and admits(entry[0], role)

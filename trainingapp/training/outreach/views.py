@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ...accounts.forms import ConfirmForm, choices
-from ...accounts.permissions import department_tree, roles_required
+from ...accounts.permissions import department_tree
 from ...platform.clock import now
 from ...platform.extensions import db
 from ...platform.params import int_arg, page_arg, text_arg, year_arg
@@ -18,7 +18,6 @@ from .models import EVENT_KINDS, TARGETS, THEMES, EventFile, OutreachEvent, Resp
 
 bp = Blueprint("outreach", __name__)
 
-STAFF = services.STAFF_ROLES
 PAGE_SIZE = 50
 
 
@@ -56,7 +55,6 @@ def _year_arg():
 # --- events -------------------------------------------------------------------------------------
 
 @bp.route("/outreach")
-@roles_required(*STAFF)
 def list_events():
     year = _year_arg()
     kind = text_arg("kind")
@@ -90,7 +88,6 @@ def _event_form(event=None):
 
 
 @bp.route("/outreach/new", methods=["GET", "POST"])
-@roles_required(*STAFF)
 def create_event():
     form = _event_form()
     if form.validate_on_submit():
@@ -105,7 +102,6 @@ def create_event():
 
 
 @bp.route("/outreach/<int:event_id>/edit", methods=["GET", "POST"])
-@roles_required(*STAFF)
 def edit_event(event_id):
     event = _event(event_id, edit=True)
     form = _event_form(event)
@@ -121,7 +117,6 @@ def edit_event(event_id):
 
 
 @bp.route("/outreach/<int:event_id>/delete", methods=["POST"])
-@roles_required(*STAFF)
 def delete_event(event_id):
     event = _event(event_id, edit=True)
     _checked()
@@ -131,7 +126,6 @@ def delete_event(event_id):
 
 
 @bp.route("/outreach/<int:event_id>")
-@roles_required(*STAFF)
 def show_event(event_id):
     event = _event(event_id)
     return render_template("training/outreach/show.html", event=event, tree=department_tree(),
@@ -140,7 +134,6 @@ def show_event(event_id):
 
 
 @bp.route("/outreach/<int:event_id>/files", methods=["POST"])
-@roles_required(*STAFF)
 def upload_files(event_id):
     event = _event(event_id, edit=True)
     form = EventFilesForm()
@@ -163,7 +156,6 @@ def _file(file_id) -> EventFile:
 
 
 @bp.route("/outreach/files/<int:file_id>")
-@roles_required(*STAFF)
 def download_file(file_id):
     """Photos inline, documents as downloads; only for staff who may see the event."""
     event_file = _file(file_id)
@@ -175,7 +167,6 @@ def download_file(file_id):
 
 
 @bp.route("/outreach/files/<int:file_id>/delete", methods=["POST"])
-@roles_required(*STAFF)
 def delete_file(file_id):
     event_file = _file(file_id)
     event = _event(event_file.event_id, edit=True)
@@ -188,7 +179,6 @@ def delete_file(file_id):
 # --- responsibility lists -----------------------------------------------------------------------
 
 @bp.route("/outreach/responsibilities", methods=["GET", "POST"])
-@roles_required(*STAFF)
 def responsibilities():
     """Each department's plan for the year against the events it recorded; one department's list."""
     year = _year_arg() or now().year
@@ -223,7 +213,6 @@ def _item(item_id) -> ResponsibilityItem:
 
 
 @bp.route("/outreach/responsibilities/<int:item_id>", methods=["GET", "POST"])
-@roles_required(*STAFF)
 def edit_item(item_id):
     item = _item(item_id)
     form = ResponsibilityItemForm(obj=item)
@@ -240,7 +229,6 @@ def edit_item(item_id):
 
 
 @bp.route("/outreach/responsibilities/<int:item_id>/delete", methods=["POST"])
-@roles_required(*STAFF)
 def delete_item(item_id):
     item = _item(item_id)
     _checked()

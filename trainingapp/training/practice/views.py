@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from ...accounts.forms import ConfirmForm, choices
@@ -41,7 +41,6 @@ def _category_choices(pairs: list[tuple[str, int]]) -> list[tuple[str, str]]:
 
 
 @bp.route("/practice")
-@login_required
 def practice_home():
     """Pick a law category and a number of questions; a round in progress can be continued."""
     form = PracticeForm()
@@ -55,7 +54,6 @@ def practice_home():
 
 
 @bp.post("/practice/start")
-@login_required
 def start_practice():
     form = PracticeForm()
     form.category.choices = []
@@ -76,7 +74,6 @@ def start_practice():
 
 
 @bp.route("/practice/round")
-@login_required
 def practice_round():
     """The current question (no key), or its feedback once answered, or the round's summary."""
     state = _round()
@@ -104,7 +101,6 @@ def practice_round():
 
 
 @bp.post("/practice/round/answer")
-@login_required
 def answer():
     state = _round()
     if not ConfirmForm().validate_on_submit():
@@ -124,7 +120,6 @@ def answer():
 
 
 @bp.post("/practice/round/next")
-@login_required
 def next_question():
     state = _round()
     if not ConfirmForm().validate_on_submit():
@@ -135,7 +130,6 @@ def next_question():
 
 
 @bp.post("/practice/round/end")
-@login_required
 def end_round():
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -144,7 +138,6 @@ def end_round():
 
 
 @bp.route("/practice/mistakes")
-@login_required
 def wrong_answer_book():
     """My open wrong answers, including those of exams whose review is open."""
     added = services.collect_exam_mistakes(current_user)
