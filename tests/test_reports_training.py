@@ -1,7 +1,7 @@
-"""Training session and outreach counts (trainingapp.reports.training_figures). Pure."""
+"""Training session and outreach counts (trainingapp.training.figures). Pure."""
 import pytest
 
-from trainingapp.reports.training_figures import (
+from trainingapp.training.figures import (
     AttendanceRecord,
     EventRecord,
     EventTotals,

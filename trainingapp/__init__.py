@@ -114,31 +114,24 @@ def _request_deadline() -> float | None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    """Only blueprints: the hooks between domains are signals (platform/signals.py) whose
+    receivers connect when their package is imported here."""
     from .accounts import bp as accounts_bp
     app.register_blueprint(accounts_bp)
     from .questionbank import bp as questionbank_bp
     app.register_blueprint(questionbank_bp)
     from .exams import bp as exams_bp
     app.register_blueprint(exams_bp)
-    from .accounts.views import KEEP_SIGNED_IN
-    from .exams.taking import has_attempt_in_progress
-    from .exams.usage_stats import question_usage
-    from .questionbank.usage import register as register_usage
-    register_usage(question_usage)
-    if has_attempt_in_progress not in KEEP_SIGNED_IN:
-        KEEP_SIGNED_IN.append(has_attempt_in_progress)
     from .training.outreach.views import bp as outreach_bp
     from .training.sessions.views import bp as sessions_bp
     app.register_blueprint(sessions_bp)
     app.register_blueprint(outreach_bp)
-    from .training.courses.services import register_prerequisites
     from .training.courses.views import bp as courses_bp
     from .training.learning.views import bp as learning_bp
     from .training.practice.views import bp as practice_bp
     app.register_blueprint(courses_bp)
     app.register_blueprint(practice_bp)
     app.register_blueprint(learning_bp)
-    register_prerequisites()
     from .reports import bp as reports_bp
     app.register_blueprint(reports_bp)
 

@@ -1,7 +1,10 @@
 """The department tree as plain data: subtrees, paths and name lookup without N queries."""
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 
 @dataclass
@@ -79,3 +82,56 @@ class DepartmentTree:
     def _path_ends_with(self, dept_id: int, parts: list[str]) -> bool:
         full = [self.names[d] for d in [*self.ancestors(dept_id), dept_id]]
         return full[-len(parts):] == parts
+
+
+#: A department tree as a children mapping (None: the roots), the shape reports pass around.
+TreeChildren = Mapping[int | None, Sequence[int]]
+T = TypeVar("T")
+
+
+def walk_tree(tree_children: TreeChildren) -> list[tuple[int, int | None]]:
+    """(department, parent) for every department reachable in the tree, in display order
+    (depth-first pre-order), each exactly once even if the data has a cycle or a node
+    listed under two parents (the first listing wins)."""
+    listed = {child for kids in tree_children.values() for child in kids}
+    # Roots: the children of None, plus any parent key never listed as a child, so a
+    # subtree passed without its own root entry is still walked.
+    roots = [(root, None) for root in tree_children.get(None, ())]
+    roots += [(key, None) for key in tree_children if key is not None and key not in listed]
+    order: list[tuple[int, int | None]] = []
+    seen: set[int] = set()
+    stack = list(reversed(roots))
+    while stack:
+        node, parent = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        order.append((node, parent))
+        stack.extend((child, node) for child in reversed(tree_children.get(node, ())) if child not in seen)
+    return order
+
+
+def roll_up(
+    own: Mapping[int, T],
+    tree_children: TreeChildren,
+    zero: T,
+    add: Callable[[T, T], T] = operator.add,
+) -> dict[int, T]:
+    """Every department's own value plus all its descendants', in display order, with
+    one `add` per department and per tree edge. Departments in `own` missing from the
+    tree come last, with their own value only."""
+    order = walk_tree(tree_children)
+    children_sum: dict[int, T] = {}
+    totals: dict[int, T] = {}
+    # Reversed pre-order lists every node after all its descendants, so each node is
+    # final when it is folded into its parent.
+    for node, parent in reversed(order):
+        total = own.get(node, zero)
+        if node in children_sum:
+            total = add(total, children_sum.pop(node))
+        totals[node] = total
+        if parent is not None:
+            children_sum[parent] = add(children_sum[parent], total) if parent in children_sum else total
+    result = {node: totals[node] for node, _ in order}
+    result.update((dept, value) for dept, value in own.items() if dept not in result)
+    return result

@@ -10,6 +10,7 @@ from flask_login import current_user, login_user, logout_user
 from limits import parse as parse_limit
 from sqlalchemy import select
 
+from ..platform import errors, signals
 from ..platform.clock import now
 from ..platform.database import commit_keeping_loaded
 from ..platform.extensions import db, limiter, login_manager
@@ -51,10 +52,6 @@ def load_user(token: str):
     return user
 
 
-#: Callables (user) -> bool saying the person is busy with something no timeout may end
-#: (an exam in progress); other domains register theirs.
-KEEP_SIGNED_IN: list = []
-
 #: Endpoints whose view checks the session's person itself, in the first statement it runs
 #: anyway (the exam start and autosave: session version, status and password change joined to
 #: the exam or the attempt). The hooks below leave the person unloaded for them: loading the
@@ -91,7 +88,7 @@ def end_idle_sessions():
         return None
     if not current_user.is_authenticated or request.endpoint in ("static", "bootstrap.static", "favicon", "healthz"):
         return None
-    if _timed_out(moment) and not any(check(current_user) for check in KEEP_SIGNED_IN):
+    if _timed_out(moment) and not any(signals.answers(signals.keep_signed_in, person=current_user)):
         logout_user()
         session.clear()
         if request.path.startswith("/api/"):
@@ -176,6 +173,16 @@ def login():
                 return redirect(url_for("accounts.change_password"))
             return redirect(safe_next(form.next.data, url_for("home")))
     return render_template("accounts/login.html", form=form)
+
+
+@bp.errorhandler(429)
+def too_many_sign_ins(error):
+    """A request throttled on the sign-in page gets the form again with the reason; any other
+    of this blueprint's 429s gets the app's page."""
+    if request.endpoint != "accounts.login" or errors.wants_json():
+        return errors.too_many(error)
+    flash(errors.too_many_message(), "danger")
+    return render_template("accounts/login.html", form=LoginForm()), 429
 
 
 @bp.route("/logout", methods=["POST"])

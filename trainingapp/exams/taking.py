@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import User
+from ..platform import signals
 from ..platform.clock import isoformat, now
 from ..platform.database import commit_keeping_loaded
 from ..platform.extensions import db
@@ -712,3 +713,10 @@ def has_attempt_in_progress(user) -> bool:
     rows = db.session.execute(select(Attempt.deadline_at, Exam.grace_seconds).join(Exam)
                               .where(Attempt.user_id == user.id, Attempt.status == "in_progress")).all()
     return any(not past_grace(deadline, grace_seconds, moment) for deadline, grace_seconds in rows)
+
+
+def _answer_keep_signed_in(_sender, *, person, **_extra) -> bool:
+    return has_attempt_in_progress(person)
+
+
+signals.keep_signed_in.connect(_answer_keep_signed_in, weak=False)

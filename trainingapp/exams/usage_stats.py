@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from ..platform import signals
 from ..platform.extensions import db
 from ..questionbank.usage import Usage
 from .models import Answer, Attempt, Exam, ExamFixedItem
@@ -28,3 +29,10 @@ def question_usage(question_ids: list[int]) -> dict[int, Usage]:
         .group_by(Answer.question_id))}
     return {qid: Usage(used=exams.get(qid, 0), answered=answered.get(qid, (0, 0))[0],
                        correct=answered.get(qid, (0, 0))[1]) for qid in wanted}
+
+
+def _answer_question_usage(_sender, *, question_ids: list[int], **_extra) -> dict[int, Usage]:
+    return question_usage(question_ids)
+
+
+signals.question_usage.connect(_answer_question_usage, weak=False)

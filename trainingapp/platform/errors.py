@@ -8,14 +8,23 @@ from werkzeug.exceptions import BadRequest, HTTPException
 from .extensions import db
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
 def _page(status: int, title: str, message: str):
-    if _wants_json():
+    if wants_json():
         return {"error": message}, status
     return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def too_many_message() -> str:
+    return _("Too many sign-in attempts for this login. It is locked for a while: wait 15 minutes "
+             "and try again, or ask your liaison or the administrator to reset the password.")
+
+
+def too_many(error):
+    return _page(429, _("Too many requests"), too_many_message())
 
 
 def init_app(app):
@@ -41,17 +50,8 @@ def init_app(app):
     def not_found(error):
         return _page(404, _("Page not found"), _("This page does not exist or has been removed."))
 
-    @app.errorhandler(429)
-    def too_many(error):
-        message = _("Too many sign-in attempts for this login. It is locked for a while: wait 15 minutes "
-                    "and try again, or ask your liaison or the administrator to reset the password.")
-        if request.endpoint == "accounts.login" and not _wants_json():
-            from flask import flash
-
-            from ..accounts.forms import LoginForm
-            flash(message, "danger")
-            return render_template("accounts/login.html", form=LoginForm()), 429
-        return _page(429, _("Too many requests"), message)
+    # The sign-in page answers its own 429 (accounts.views.too_many_sign_ins) with this message.
+    app.register_error_handler(429, too_many)
 
     @app.errorhandler(413)
     def too_large(error):
@@ -72,7 +72,7 @@ def init_app(app):
         db.session.remove()
         message = _("The database cannot be reached right now. Your answers are kept in your browser "
                     "and sent again automatically; please try again in a minute.")
-        if _wants_json():
+        if wants_json():
             return {"error": message, "code": "unavailable"}, 503
         # A page that needs no database (no navigation, no signed-in person).
         return render_template("errors/unavailable.html", message=message), 503

@@ -1,12 +1,12 @@
-"""How often questions were used and answered correctly.
+"""How often questions were used and answered correctly, and which exams lock them.
 
-The exams domain knows this but builds on the question bank, so it registers a provider
-here at start-up instead of the bank importing exams.
+The exams domain knows both but builds on the question bank, so the bank asks through
+signals that exams answers (platform/signals.py) instead of importing exams.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Iterable
 
 from ..platform import signals
 
@@ -22,20 +22,13 @@ class Usage:
         return self.correct / self.answered if self.answered else None
 
 
-_providers: list[Callable[[list[int]], dict[int, Usage]]] = []
-
-
-def register(provider: Callable[[list[int]], dict[int, Usage]]) -> None:
-    if provider not in _providers:
-        _providers.append(provider)
-
-
 def usage_of(question_ids: Iterable[int]) -> dict[int, Usage]:
-    """Usage per question id (zeros for questions nobody has used)."""
+    """Usage per question id (zeros for questions nobody has used), from the receivers of
+    `signals.question_usage` (the exams domain)."""
     ids = list(question_ids)
     totals = {qid: Usage() for qid in ids}
-    for provider in _providers:
-        for qid, found in provider(ids).items():
+    for answer in signals.answers(signals.question_usage, question_ids=ids):
+        for qid, found in (answer or {}).items():
             mine = totals.get(qid, Usage())
             totals[qid] = Usage(mine.used + found.used, mine.answered + found.answered,
                                 mine.correct + found.correct)
@@ -61,7 +54,7 @@ def locks_of(question_ids: Iterable[int]) -> dict[int, list[ExamLock]]:
     receivers of `signals.question_locks` (the exams domain)."""
     ids = list(question_ids)
     found: dict[int, list[ExamLock]] = {qid: [] for qid in ids}
-    for _receiver, answer in signals.question_locks.send(None, question_ids=ids):
+    for answer in signals.answers(signals.question_locks, question_ids=ids):
         for qid, locks in (answer or {}).items():
             found.setdefault(qid, []).extend(locks)
     for locks in found.values():

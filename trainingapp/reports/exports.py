@@ -9,6 +9,8 @@ from flask_babel import force_locale
 from openpyxl.chart import BarChart, Reference
 
 from ..platform.tabular import to_csv, to_xlsx, xlsx_chunks
+from ..training.outreach.models import EVENT_KINDS
+from ..training.sessions.models import MODES, SESSION_KINDS
 from . import numbers
 from .definitions import definitions as report_definitions
 from .exam_report import STATUS_LABELS, ExamReport
@@ -137,9 +139,6 @@ def people_xlsx(rows, title: str) -> bytes:
 
 def training_xlsx(report) -> bytes:
     """Training and outreach figures: summary, by kind, by month, by department, events, hours."""
-    from ..training.outreach.models import EVENT_KINDS
-    from ..training.sessions.models import MODES, SESSION_KINDS
-
     def totals_row(label, totals):
         return [label, totals.sessions, totals.attendances, totals.people, totals.expected,
                 totals.attendance_rate, totals.hours]

@@ -9,11 +9,7 @@ from sqlalchemy import select
 from ..accounts.models import User
 from ..platform.clock import to_local, to_utc
 from ..platform.extensions import db
-from ..training.outreach.models import OutreachEvent, ResponsibilityItem
-from ..training.sessions.models import Attendance, TrainingSession
-from . import queries
-from .rates import walk_tree
-from .training_figures import (
+from ..training.figures import (
     AttendanceRecord,
     EventRecord,
     SessionRecord,
@@ -24,6 +20,10 @@ from .training_figures import (
     event_totals,
     responsibility_progress,
 )
+from ..training.outreach.models import OutreachEvent, ResponsibilityItem
+from ..training.sessions.models import Attendance, TrainingSession
+from . import queries
+from .rates import walk_tree
 
 ATTENDED = ("present", "late", "walk_in")
 

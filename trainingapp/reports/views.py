@@ -15,11 +15,16 @@ from ..exams.models import Exam
 from ..platform.clock import now
 from ..platform.extensions import db
 from ..platform.params import date_arg, float_arg, int_arg, refuse, text_arg, year_arg
+from ..training.outreach.models import EVENT_KINDS, OutreachEvent
+from ..training.sessions.models import MODES, SESSION_KINDS
 from . import bp, charts, exports, numbers, queries
+from .annual import build as build_annual
+from .annual import docx
 from .definitions import definitions as page_definitions
 from .exam_report import DENOMINATOR_LABELS, STATUS_LABELS, build
 from .items import department_category_facility_counts, statistics_from_tallies
 from .models import DENOMINATORS, MIN_ANSWERS_RANGE, item_min_answers, rate_denominator, set_setting
+from .training_report import build as build_training
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -284,7 +289,6 @@ def _threshold() -> float:
 
 
 def _training(threshold=0.0):
-    from .training_report import build as build_training
     start, end = _period()
     root, allowed = _scope()
     return build_training(start, end, scope=allowed, root_id=root, threshold=threshold), root
@@ -292,8 +296,6 @@ def _training(threshold=0.0):
 
 @bp.route("/training")
 def training_report():
-    from ..training.outreach.models import EVENT_KINDS
-    from ..training.sessions.models import MODES, SESSION_KINDS
     threshold = _threshold()
     report, root = _training(threshold)
     months = [str(m) for m in range(1, 13)]
@@ -315,7 +317,6 @@ def training_report():
 @bp.route("/training/sessions")
 def training_sessions():
     """The sessions behind a figure, with their 人次 and 人数."""
-    from ..training.sessions.models import MODES, SESSION_KINDS
     report, root = _training()
     kind = text_arg("kind") or None
     sessions = [s for s in report.sessions if kind in (None, "", s.kind)]
@@ -329,7 +330,6 @@ def training_sessions():
 
 @bp.route("/training/events")
 def training_events():
-    from ..training.outreach.models import EVENT_KINDS, OutreachEvent
     start, end = _period()
     _root, allowed = _scope()
     query = select(OutreachEvent).where(OutreachEvent.held_on >= start, OutreachEvent.held_on <= end)
@@ -356,8 +356,6 @@ def export_training():
 
 @bp.route("/annual")
 def annual_summary():
-    from .annual import build as build_annual
-    from .annual import docx
     year = year_arg("year", now().year)
     root, allowed = _scope()
     summary = build_annual(year, root_id=root, scope=allowed)

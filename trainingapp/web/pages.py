@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from ..platform import staged
+from ..platform.csp import CSP
 from ..platform.extensions import csrf, db, limiter
 from ..platform.params import refuse_nul_in_forms
 from .policy import may_open
@@ -143,13 +144,6 @@ def nav_menu():
             seen[item.group].items.append(item)
             seen[item.group].endpoints |= item.endpoints
     return menu
-
-
-#: No inline script anywhere: scripts come from our own static files only. Inline style
-#: attributes remain allowed (indentation of tree tables), which cannot run code.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-       "font-src 'self' data:; connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'self'; "
-       "form-action 'self'; frame-ancestors 'none'")
 
 
 #: Sent with every response unless the view set its own value.

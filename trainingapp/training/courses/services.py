@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ...accounts.permissions import STAFF, department_tree
+from ...platform import signals
 from ...platform.clock import isoformat, now
 from ...platform.extensions import db
 from ...platform.uploads import DOCUMENTS, StoredFile, UploadError, delete_stored, store_upload
@@ -201,11 +202,16 @@ def _number(value) -> str:
     return f"{float(value):g}"
 
 
-def register_prerequisites() -> None:
-    """Make exams with required credits ask this module (called once at start-up)."""
-    from ...exams import prerequisites
-    prerequisites.register(exam_prerequisites)
-    prerequisites.register_course_choices(exam_course_choices)
+def _answer_exam_prerequisites(_sender, *, exam, person, **_extra) -> list:
+    return exam_prerequisites(exam, person)
+
+
+def _answer_exam_course_choices(_sender, **_extra) -> list[tuple[int, str]]:
+    return exam_course_choices()
+
+
+signals.exam_prerequisites.connect(_answer_exam_prerequisites, weak=False)
+signals.exam_course_choices.connect(_answer_exam_course_choices, weak=False)
 
 
 # --- studying ----------------------------------------------------------------------------------

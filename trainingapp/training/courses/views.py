@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from ...accounts.forms import ConfirmForm, choices
 from ...accounts.models import CATEGORIES
 from ...accounts.permissions import department_tree
+from ...platform.csp import CSP
 from ...platform.extensions import db
 from ...platform.params import json_object
 from ...platform.uploads import send_stored
@@ -105,11 +106,9 @@ def study_material(course_id, material_id):
 
 def _allow_media_from(response, url: str) -> None:
     """The app-wide CSP allows media from our own origin only: add the video's origin for this page."""
-    from ...web import pages as web
-    base = getattr(web, "CSP", None)
     origin = _origin(url)
-    if base and origin:
-        response.headers["Content-Security-Policy"] = f"{base}; media-src 'self' {origin}"
+    if origin:
+        response.headers["Content-Security-Policy"] = f"{CSP}; media-src 'self' {origin}"
 
 
 def _origin(url: str) -> str | None:

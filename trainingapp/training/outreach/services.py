@@ -9,7 +9,7 @@ from ...accounts.permissions import department_tree, managed_department_ids
 from ...platform.clock import now
 from ...platform.extensions import db
 from ...platform.uploads import DOCUMENTS, IMAGES, UploadError, delete_stored, store_upload
-from ...reports.training_figures import EventRecord, EventTotals, Progress, event_totals, responsibility_progress
+from ..figures import EventRecord, EventTotals, Progress, event_totals, responsibility_progress
 from .models import EventFile, OutreachEvent, ResponsibilityItem
 
 STAFF_ROLES = ("admin", "trainer", "liaison")

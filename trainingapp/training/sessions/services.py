@@ -19,7 +19,7 @@ from ...accounts.models import User
 from ...accounts.permissions import department_tree, managed_department_ids
 from ...platform.clock import now
 from ...platform.extensions import db
-from ...reports.training_figures import AttendanceRecord, SessionRecord, Totals, session_totals
+from ..figures import AttendanceRecord, SessionRecord, Totals, session_totals
 from . import checkin
 from .models import ATTENDANCE_STATUSES, Attendance, CheckinFailure, TrainingSession
 from .signin_sheet import Person, SigninPlan, plan_signin

@@ -25,7 +25,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from .rates import TreeChildren, roll_up, walk_tree
+from ..accounts.tree import TreeChildren, roll_up, walk_tree
 
 ATTENDED = frozenset({"present", "late", "walk_in"})
 EXPECTED_AND_CAME = frozenset({"present", "late"})
