@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 
 from ..platform import staged
 from ..platform.clock import now
+from ..platform.errors import DomainError, flash_refusal
 from ..platform.extensions import db
 from ..platform.params import date_arg, int_arg, page_arg, text_arg
 from ..platform.tabular import TableError, limits_for, read_table, to_xlsx
@@ -96,8 +97,8 @@ def create_person():
         ensure_can_manage_department(form.department_id.data)
         try:
             person, password = services.save_person(current_user, None, **_person_fields(form))
-        except services.ServiceError as error:
-            flash(str(error.args[0]), "danger")
+        except DomainError as error:
+            flash_refusal(error)
         else:
             return render_template("accounts/password_once.html", person=person, password=password)
     return render_template("accounts/person_form.html", form=form, person=None)
@@ -118,8 +119,8 @@ def edit_person(person_id):
         ensure_can_manage_department(form.department_id.data)
         try:
             services.save_person(current_user, person, **_person_fields(form))
-        except services.ServiceError as error:
-            flash(str(error.args[0]), "danger")
+        except DomainError as error:
+            flash_refusal(error)
         else:
             flash(_("Saved %(name)s.", name=person.name), "success")
             return redirect(url_for("accounts.list_people"))
@@ -179,8 +180,8 @@ def create_department():
     if form.validate_on_submit():
         try:
             services.create_department(current_user, form.name.data, form.parent_id.data or None, form.code.data)
-        except services.ServiceError as error:
-            flash(str(error.args[0]), "danger")
+        except DomainError as error:
+            flash_refusal(error)
         else:
             flash(_("Department %(name)s created.", name=form.name.data.strip()), "success")
             return redirect(url_for("accounts.list_departments"))
@@ -196,8 +197,8 @@ def edit_department(department_id):
         try:
             services.update_department(current_user, department, department_tree(), name=form.name.data,
                                        parent_id=form.parent_id.data or None, code=form.code.data)
-        except services.ServiceError as error:
-            flash(str(error.args[0]), "danger")
+        except DomainError as error:
+            flash_refusal(error)
         else:
             forget_department_tree()
             flash(_("Department %(name)s saved.", name=department.name), "success")
@@ -213,8 +214,8 @@ def delete_department(department_id):
         abort(400)
     try:
         services.delete_department(current_user, department)
-    except services.ServiceError as error:
-        flash(str(error.args[0]), "danger")
+    except DomainError as error:
+        flash_refusal(error)
     else:
         flash(_("Department deleted."), "success")
     return redirect(url_for("accounts.list_departments"))
@@ -243,7 +244,7 @@ def _read_staged_roster(token):
     try:
         frame = read_table(staged_file.content, staged_file.filename, limits=limits_for("roster"))
     except TableError as error:
-        flash(str(error.message), "danger")
+        flash_refusal(error)
         return staged_file, None
     return staged_file, frame
 
@@ -258,7 +259,7 @@ def preview_roster(token):
         plan = services.preview_roster(current_user, frame, department_tree(),
                                        managed_department_ids(current_user))
     except TableError as error:
-        flash(str(error.message), "danger")
+        flash_refusal(error)
         return redirect(url_for("accounts.upload_roster"))
     return render_template("accounts/roster_preview.html", plan=plan, token=token, tree=department_tree(),
                            filename=staged_file.filename, form=ConfirmForm(), categories=CATEGORIES,

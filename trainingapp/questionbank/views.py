@@ -10,6 +10,7 @@ from ..accounts.forms import ConfirmForm
 from ..accounts.permissions import STAFF, roles_required
 from ..platform import staged
 from ..platform.clock import now
+from ..platform.errors import DomainError, flash_refusal
 from ..platform.extensions import db
 from ..platform.params import int_arg, page_arg, safe_next, text_arg
 from ..platform.tabular import TableError
@@ -82,8 +83,8 @@ def edit_question(question_id):
             services.save_question(current_user, question, form_to_fields(form))
         except services.QuestionInvalid as invalid:
             _show_errors(form, invalid.errors)
-        except services.ServiceError as error:
-            flash(str(error.args[0]), "danger")
+        except DomainError as error:
+            flash_refusal(error)
         else:
             flash(_("Question #%(id)s saved.", id=question.id), "success")
             return redirect(safe_next(request.args.get("back"), url_for("questionbank.list_questions")))
@@ -100,8 +101,8 @@ def toggle_question(question_id):
         abort(400)
     try:
         services.set_active(current_user, question, not question.is_active)
-    except services.ServiceError as error:
-        flash(str(error.args[0]), "danger")
+    except DomainError as error:
+        flash_refusal(error)
         return redirect(url_for("questionbank.edit_question", question_id=question.id))
     flash(_("Question #%(id)s is active again.", id=question.id) if question.is_active
           else _("Question #%(id)s is retired: it will not be drawn into new papers.", id=question.id), "success")
@@ -116,8 +117,8 @@ def delete_question(question_id):
         abort(400)
     try:
         services.delete_question(current_user, question)
-    except services.ServiceError as error:
-        flash(str(error.args[0]), "danger")
+    except DomainError as error:
+        flash_refusal(error)
         return redirect(url_for("questionbank.edit_question", question_id=question_id))
     flash(_("Question #%(id)s deleted.", id=question_id), "success")
     return redirect(url_for("questionbank.list_questions"))
@@ -167,7 +168,7 @@ def preview_questions(token):
                                           category=staged_file.options.get("category") or None,
                                           parsed=staged_file.options.get("parsed"))
     except TableError as error:
-        flash(str(error.message), "danger")
+        flash_refusal(error)
         return redirect(url_for("questionbank.upload_questions"))
     return render_template("questionbank/preview.html", preview=preview, token=token, form=ConfirmForm(),
                            filename=staged_file.filename, qtypes=QTYPE_LABELS, difficulties=DIFFICULTY_LABELS,
@@ -189,7 +190,7 @@ def confirm_questions(token):
                                             max_rows=_max_rows(), valid_only=valid_only,
                                             category=staged_file.options.get("category") or None,
                                             parsed=staged_file.options.get("parsed"))
-    except (TableError, services.ServiceError) as error:
+    except (TableError, DomainError) as error:
         flash(str(getattr(error, "message", None) or error.args[0]), "danger")
         return redirect(url_for("questionbank.preview_questions", token=token))
     if outcome.record is None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from ...accounts.forms import ConfirmForm, choices
 from ...accounts.models import CATEGORIES
 from ...accounts.permissions import STAFF, department_tree, roles_required
+from ...platform.errors import DomainError, flash_refusal
 from ...platform.extensions import db
 from ...platform.params import json_object
 from ...platform.uploads import send_stored
@@ -162,7 +163,7 @@ def heartbeat(material_id):
     start, leaving = body.get("start") is True, body.get("leaving") is True
     try:
         return services.record_heartbeat(current_user, material, start=start, leaving=leaving)
-    except services.ServiceError as error:
+    except DomainError as error:
         return {"error": str(error.message), "code": "retry"}, 503
 
 
@@ -254,8 +255,8 @@ def publish_course(course_id):
     publish = request.form.get("action") != "unpublish"
     try:
         services.set_published(course, publish)
-    except services.ServiceError as error:
-        flash(str(error.message), "danger")
+    except DomainError as error:
+        flash_refusal(error)
     else:
         flash(_("Published: the people it is for see it under Courses.") if publish
               else _("Withdrawn: nobody sees it until you publish it again; progress and credits are kept."),
@@ -271,8 +272,8 @@ def delete_course(course_id):
         abort(400)
     try:
         services.delete_course(course)
-    except services.ServiceError as error:
-        flash(str(error.message), "danger")
+    except DomainError as error:
+        flash_refusal(error)
         return redirect(url_for("courses.edit_course", course_id=course_id))
     flash(_("Course deleted."), "success")
     return redirect(url_for("courses.manage_courses"))
@@ -299,7 +300,7 @@ def create_material(course_id):
     if form.validate_on_submit():
         try:
             services.save_material(course, None, form.fields_for_service(), form.file.data)
-        except services.ServiceError as error:
+        except DomainError as error:
             form.file.errors = [*form.file.errors, error.message]
         else:
             flash(_("Material added."), "success")
@@ -316,7 +317,7 @@ def edit_material(course_id, material_id):
     if form.validate_on_submit():
         try:
             services.save_material(course, material, form.fields_for_service(), form.file.data)
-        except services.ServiceError as error:
+        except DomainError as error:
             form.file.errors = [*form.file.errors, error.message]
         else:
             flash(_("Material saved."), "success")

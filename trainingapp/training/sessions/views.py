@@ -17,6 +17,7 @@ from ...accounts.models import CATEGORIES, User
 from ...accounts.permissions import department_tree, roles_required
 from ...platform import staged
 from ...platform.clock import now
+from ...platform.errors import DomainError, flash_refusal
 from ...platform.extensions import db, limiter
 from ...platform.params import int_arg, page_arg, text_arg, year_arg
 from ...platform.tabular import TableError, limits_for, read_table, to_xlsx
@@ -63,10 +64,6 @@ def _session(session_id: int, *, manage: bool = False) -> TrainingSession:
 def _checked(form=None):
     if not (form or ConfirmForm()).validate_on_submit():
         abort(400)
-
-
-def _flash_error(error):
-    flash(str(error.args[0]) if error.args else str(error), "danger")
 
 
 def _department_choices():
@@ -144,8 +141,8 @@ def create_session():
     if form.validate_on_submit():
         try:
             session = services.save_session(current_user, None, form.fields_for_service())
-        except services.ServiceError as error:
-            _flash_error(error)
+        except DomainError as error:
+            flash_refusal(error)
         else:
             flash(_("Session created. Now choose who is expected to attend."), "success")
             return redirect(url_for("sessions.edit_expected", session_id=session.id))
@@ -160,8 +157,8 @@ def edit_session(session_id):
     if form.validate_on_submit():
         try:
             services.save_session(current_user, session, form.fields_for_service())
-        except services.ServiceError as error:
-            _flash_error(error)
+        except DomainError as error:
+            flash_refusal(error)
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("sessions.show_session", session_id=session.id))
@@ -245,8 +242,8 @@ def mark_attendance(session_id):
         marks = {i: (request.form.get(f"status-{i}", ""), request.form.get(f"reason-{i}", "")) for i in ids}
         try:
             changed = services.mark_attendance(current_user, session, marks)
-        except services.ServiceError as error:
-            _flash_error(error)
+        except DomainError as error:
+            flash_refusal(error)
             submitted = marks
         else:
             flash(_("Attendance saved (records changed: %(n)s).", n=changed), "success")
@@ -267,8 +264,8 @@ def unlock_checkin(session_id, person_id):
     _checked()
     try:
         person = services.unlock_checkin(current_user, session, person_id)
-    except services.ServiceError as error:
-        _flash_error(error)
+    except DomainError as error:
+        flash_refusal(error)
     else:
         flash(_("%(name)s can check in with the code again.", name=person.name), "success")
     return redirect(url_for("sessions.mark_attendance", session_id=session.id))
@@ -294,8 +291,8 @@ def add_walk_in(session_id):
     else:
         try:
             person, status = services.add_walk_in(current_user, session, form.login.data)
-        except services.ServiceError as error:
-            _flash_error(error)
+        except DomainError as error:
+            flash_refusal(error)
         else:
             flash(_("%(name)s recorded as %(status)s.", name=person.name, status=ATTENDANCE_STATUSES[status]),
                   "success")
@@ -404,7 +401,7 @@ def _staged_signin(token):
     try:
         frame = read_table(staged_file.content, staged_file.filename, limits=limits_for("attendance"))
     except TableError as error:
-        flash(str(error.message), "danger")
+        flash_refusal(error)
         return staged_file, session, None
     return staged_file, session, frame
 
@@ -424,7 +421,7 @@ def preview_signin(token):
     try:
         plan = services.preview_signin(session, frame)
     except TableError as error:
-        flash(str(error.message), "danger")
+        flash_refusal(error)
         return _back_to_upload(session)
     return render_template("training/sessions/import_preview.html", session=session, plan=plan, token=token,
                            filename=staged_file.filename, form=ConfirmForm(), statuses=ATTENDANCE_STATUSES)
@@ -440,7 +437,7 @@ def confirm_signin(token):
     try:
         plan = services.import_signin(current_user, session, frame, filename=staged_file.filename)
     except TableError as error:
-        flash(str(error.message), "danger")
+        flash_refusal(error)
         return _back_to_upload(session)
     if not plan.ok:
         flash(_("The file has problems; nothing was imported."), "danger")
