@@ -120,3 +120,5 @@ def test_without_a_named_page_a_refusal_goes_back_where_it_came_from_on_this_sit
         headers = {"Referer": referrer} if referrer else {}
         with app.test_request_context("/departments/1/delete", method="POST", headers=headers):
             assert _came_from() == (expected or url_for("home")), referrer
+    with app.test_request_context("/people?q=x", headers={"Referer": "http://localhost/people?q=x"}):
+        assert _came_from() == url_for("home")  # not back to the page that refused itself

@@ -62,12 +62,17 @@ def returning_to(back: str) -> Iterator[None]:
 
 
 def _came_from() -> str:
-    """The page the request was sent from, when it is on this site; else home."""
+    """The page the request was sent from, when it is on this site and not this very page
+    (a page refusing its own GET would send the browser round in circles); else home."""
+    home = url_for("home")
     referrer = urlsplit(request.referrer or "")
     if referrer.netloc != request.host:
-        return url_for("home")
+        return home
     path = referrer.path + (f"?{referrer.query}" if referrer.query else "")
-    return safe_next(path, url_for("home"))
+    here = request.path + (f"?{request.query_string.decode()}" if request.query_string else "")
+    if request.method == "GET" and path == here:
+        return home
+    return safe_next(path, home)
 
 
 def _wants_json() -> bool:
