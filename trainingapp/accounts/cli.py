@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from ..platform.errors import DomainError
 from ..platform.extensions import db
 from ..platform.tabular import TableError, limits_for, read_table, to_xlsx
 from . import services
@@ -68,6 +69,6 @@ def create_admin(login, name, password):
     """Create an administrator (in the first top-level department, created if none exists)."""
     try:
         person, password = services.create_administrator(login, name=name, password=password)
-    except services.ServiceError as error:
+    except DomainError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"administrator {person.login} created; initial password: {password} (change it at first sign-in)")

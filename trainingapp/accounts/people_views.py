@@ -6,11 +6,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from ..platform import staged
 from ..platform.clock import now
+from ..platform.errors import DomainError, flash_refusal, returning_to
 from ..platform.extensions import db
+from ..platform.imports import StagedImport
 from ..platform.params import date_arg, int_arg, page_arg, text_arg
-from ..platform.tabular import TableError, limits_for, read_table, to_xlsx
+from ..platform.tabular import to_xlsx
 from . import bp, services
 from .forms import ConfirmForm, DepartmentForm, PersonForm, RosterUploadForm, choices
 from .models import CATEGORIES, ROLES, STATUSES, Department, User
@@ -92,8 +93,8 @@ def create_person():
         ensure_can_manage_department(form.department_id.data)
         try:
             person, password = services.save_person(current_user, None, **_person_fields(form))
-        except services.ServiceError as error:
-            flash(str(error.args[0]), "danger")
+        except DomainError as error:
+            flash_refusal(error)
         else:
             return render_template("accounts/password_once.html", person=person, password=password)
     return render_template("accounts/person_form.html", form=form, person=None)
@@ -113,8 +114,8 @@ def edit_person(person_id):
         ensure_can_manage_department(form.department_id.data)
         try:
             services.save_person(current_user, person, **_person_fields(form))
-        except services.ServiceError as error:
-            flash(str(error.args[0]), "danger")
+        except DomainError as error:
+            flash_refusal(error)
         else:
             flash(_("Saved %(name)s.", name=person.name), "success")
             return redirect(url_for("accounts.list_people"))
@@ -170,8 +171,8 @@ def create_department():
     if form.validate_on_submit():
         try:
             services.create_department(current_user, form.name.data, form.parent_id.data or None, form.code.data)
-        except services.ServiceError as error:
-            flash(str(error.args[0]), "danger")
+        except DomainError as error:
+            flash_refusal(error)
         else:
             flash(_("Department %(name)s created.", name=form.name.data.strip()), "success")
             return redirect(url_for("accounts.list_departments"))
@@ -186,8 +187,8 @@ def edit_department(department_id):
         try:
             services.update_department(current_user, department, department_tree(), name=form.name.data,
                                        parent_id=form.parent_id.data or None, code=form.code.data)
-        except services.ServiceError as error:
-            flash(str(error.args[0]), "danger")
+        except DomainError as error:
+            flash_refusal(error)
         else:
             forget_department_tree()
             flash(_("Department %(name)s saved.", name=department.name), "success")
@@ -200,55 +201,34 @@ def delete_department(department_id):
     department = db.session.get(Department, department_id) or abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
+    with returning_to(url_for("accounts.list_departments")):
         services.delete_department(current_user, department)
-    except services.ServiceError as error:
-        flash(str(error.args[0]), "danger")
-    else:
-        flash(_("Department deleted."), "success")
+    flash(_("Department deleted."), "success")
     return redirect(url_for("accounts.list_departments"))
 
 
 # --- roster import and export -------------------------------------------------------------
+
+ROSTER = StagedImport("roster", upload_endpoint="accounts.upload_roster", preview_endpoint="accounts.preview_roster")
+
 
 @bp.route("/roster/import", methods=["GET", "POST"])
 def upload_roster():
     form = RosterUploadForm()
     if form.validate_on_submit():
         upload = form.file.data
-        token = staged.stage(current_user.id, "roster", upload.filename, upload.read())
-        db.session.commit()
-        return redirect(url_for("accounts.preview_roster", token=token))
+        return ROSTER.stage(upload.filename, upload.read())
     return render_template("accounts/roster_upload.html", form=form)
-
-
-def _read_staged_roster(token):
-    staged_file = staged.fetch(token, current_user.id, "roster")
-    if staged_file is None:
-        flash(_("That upload has expired or is not yours; upload the file again."), "warning")
-        return None, None
-    staged.end_read()  # other requests' writes go on while this file is parsed
-    try:
-        frame = read_table(staged_file.content, staged_file.filename, limits=limits_for("roster"))
-    except TableError as error:
-        flash(str(error.message), "danger")
-        return staged_file, None
-    return staged_file, frame
 
 
 @bp.route("/roster/import/<token>")
 def preview_roster(token):
-    staged_file, frame = _read_staged_roster(token)
-    if frame is None:
-        return redirect(url_for("accounts.upload_roster"))
-    try:
-        plan = services.preview_roster(current_user, frame, department_tree(),
+    upload = ROSTER.open(token)
+    with returning_to(upload.back):
+        plan = services.preview_roster(current_user, upload.table, department_tree(),
                                        managed_department_ids(current_user))
-    except TableError as error:
-        flash(str(error.message), "danger")
-        return redirect(url_for("accounts.upload_roster"))
     return render_template("accounts/roster_preview.html", plan=plan, token=token, tree=department_tree(),
-                           filename=staged_file.filename, form=ConfirmForm(), categories=CATEGORIES,
+                           filename=upload.filename, form=ConfirmForm(), categories=CATEGORIES,
                            roles=ROLES, statuses=STATUSES)
 
 
@@ -256,21 +236,13 @@ def preview_roster(token):
 def confirm_roster(token):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    staged_file, frame = _read_staged_roster(token)
-    if frame is None:
-        return redirect(url_for("accounts.upload_roster"))
-    plan, generated = services.import_roster(current_user, frame, department_tree(),
-                                             managed_department_ids(current_user),
-                                             filename=staged_file.filename)
-    if not plan.ok:
-        flash(_("The file has problems; nothing was imported."), "danger")
-        return redirect(url_for("accounts.preview_roster", token=token))
-    staged.discard(staged_file)
-    download = None
-    if generated:
-        sheet = to_xlsx({"初始密码": _credentials_frame(generated)})
-        download = staged.stage(current_user.id, "download", "initial-passwords.xlsx", sheet)
-    db.session.commit()
+    upload = ROSTER.open(token)
+    with returning_to(upload.back):
+        plan, generated = services.import_roster(current_user, upload.table, department_tree(),
+                                                 managed_department_ids(current_user), filename=upload.filename)
+    ROSTER.require_ok(upload, plan.ok)
+    passwords = ("initial-passwords.xlsx", to_xlsx({"初始密码": _credentials_frame(generated)})) if generated else None
+    download = ROSTER.finish(upload, download=passwords)
     return render_template("accounts/roster_done.html", plan=plan, generated=len(generated), download=download)
 
 

@@ -12,17 +12,13 @@ from sqlalchemy import bindparam, case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..platform.clock import now
+from ..platform.errors import DomainError
 from ..platform.extensions import db
 from . import audit, hashing, throttle
 from .models import Department, LoginThrottle, User
 from .passwords import GENERATED_HASH_METHOD, generate_password, password_problems
 from .roster import ExistingPerson, RosterPlan, plan_roster
 from .tree import DepartmentTree
-
-
-class ServiceError(Exception):
-    """A refusal to show the person as it is (already translated or lazily translatable)."""
-
 
 # --- passwords and sign-in -------------------------------------------------------------
 
@@ -163,15 +159,15 @@ def change_password(user: User, current: str, new: str) -> None:
         until = _record_failure(user.login, user, moment, login_policy(), action="password.change_failure")
         db.session.commit()
         if until is None:
-            raise ServiceError(_l("The current password is wrong."))
+            raise DomainError(_l("The current password is wrong."))
     if until is not None:
-        raise ServiceError(_l("Too many wrong passwords: the current password is checked again after %(time)s.",
-                              time=format_datetime(until, "HH:mm")))
+        raise DomainError(_l("Too many wrong passwords: the current password is checked again after %(time)s.",
+                             time=format_datetime(until, "HH:mm")))
     problems = password_problems(new, user.login, user.name)
     if problems:
-        raise ServiceError(_l("The new password %(problems)s.", problems="; ".join(problems)))
+        raise DomainError(_l("The new password %(problems)s.", problems="; ".join(problems)))
     if user.check_password(new):
-        raise ServiceError(_l("The new password must differ from the current one."))
+        raise DomainError(_l("The new password must differ from the current one."))
     user.password_hash = _hash(new, initial=False)
     user.must_change_password = False
     user.session_version += 1
@@ -196,17 +192,17 @@ def create_administrator(login: str, *, name: str = "管理员", password: str |
                          own_password: bool = False) -> tuple[User, str]:
     """A new administrator in the first top-level department (one is made if none exists) and
     their password: `password`, or a generated one. Unless `own_password` (typed by that person
-    themselves), it must be changed at first sign-in. Raises ServiceError for a login that exists
+    themselves), it must be changed at first sign-in. Raises DomainError for a login that exists
     or a password the rules refuse."""
     login = login.strip().lower()
     if not login:
-        raise ServiceError(_l("Enter a login name."))
+        raise DomainError(_l("Enter a login name."))
     if db.session.scalar(select(User.id).where(User.login == login)):
-        raise ServiceError(_l("%(login)s already exists.", login=login))
+        raise DomainError(_l("%(login)s already exists.", login=login))
     if password is not None:
         problems = password_problems(password, login, name)
         if problems:
-            raise ServiceError(_l("The password %(problems)s.", problems="; ".join(problems)))
+            raise DomainError(_l("The password %(problems)s.", problems="; ".join(problems)))
     department = db.session.scalar(select(Department).where(Department.parent_id.is_(None))
                                    .order_by(Department.position, Department.id))
     if department is None:
@@ -243,9 +239,9 @@ def save_person(actor: User, person: User | None, *, login: str, name: str, depa
     login = login.strip().lower()
     clash = db.session.scalar(select(User.id).where(User.login == login))
     if clash is not None and (person is None or clash != person.id):
-        raise ServiceError(_l("The login %(login)s is already taken.", login=login))
+        raise DomainError(_l("The login %(login)s is already taken.", login=login))
     if person is not None and person.id == actor.id and (role != person.role or status != person.status):
-        raise ServiceError(_l("You cannot change your own role or status."))
+        raise DomainError(_l("You cannot change your own role or status."))
     password = None
     if person is None:
         person = User(login=login)
@@ -284,7 +280,7 @@ def create_department(actor: User, name: str, parent_id: int | None, code: str |
     """A new department, its name unique among its siblings."""
     name = name.strip()
     if _sibling_clash(name, parent_id):
-        raise ServiceError(_l("There is already a department called %(name)s here.", name=name))
+        raise DomainError(_l("There is already a department called %(name)s here.", name=name))
     position = db.session.scalar(select(func.count(Department.id)).where(_same_parent(parent_id)))
     department = Department(name=name, parent_id=parent_id, code=(code or "").strip() or None,
                             position=position or 0)
@@ -299,9 +295,9 @@ def update_department(actor: User, department: Department, tree: DepartmentTree,
     """Rename and/or move; never into its own subtree, never beside a namesake."""
     name = name.strip()
     if parent_id is not None and parent_id in tree.subtree(department.id):
-        raise ServiceError(_l("A department cannot move into itself or one of its own sub-departments."))
+        raise DomainError(_l("A department cannot move into itself or one of its own sub-departments."))
     if _sibling_clash(name, parent_id, exclude=department.id):
-        raise ServiceError(_l("There is already a department called %(name)s there.", name=name))
+        raise DomainError(_l("There is already a department called %(name)s there.", name=name))
     if parent_id != department.parent_id:
         audit.record("department.move", actor=actor, subject=department.name,
                      old=department.parent_id, new=parent_id)
@@ -313,11 +309,11 @@ def delete_department(actor: User, department: Department) -> None:
     """Delete an empty leaf department; refuse with the reason otherwise."""
     people = db.session.scalar(select(func.count(User.id)).where(User.department_id == department.id))
     if people:
-        raise ServiceError(_l("%(name)s still has %(n)s people; move them first.",
-                              name=department.name, n=people))
+        raise DomainError(_l("%(name)s still has %(n)s people; move them first.",
+                             name=department.name, n=people))
     if department.children:
-        raise ServiceError(_l("%(name)s still has sub-departments; move or delete them first.",
-                              name=department.name))
+        raise DomainError(_l("%(name)s still has sub-departments; move or delete them first.",
+                             name=department.name))
     audit.record("department.delete", actor=actor, subject=department.name)
     db.session.delete(department)
     db.session.commit()

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ..platform import errors, signals
 from ..platform.clock import now
 from ..platform.database import commit_keeping_loaded
+from ..platform.errors import DomainError, flash_refusal
 from ..platform.extensions import db, limiter, login_manager
 from ..platform.params import safe_next
 from . import bp, services
@@ -200,8 +201,8 @@ def change_password():
     if form.validate_on_submit():
         try:
             services.change_password(current_user, form.current.data, form.new.data)
-        except services.ServiceError as error:
-            flash(str(error.args[0]), "danger")
+        except DomainError as error:
+            flash_refusal(error)
         else:
             login_user(current_user._get_current_object())  # the session version moved on: keep this session only
             flash(_("Your password has been changed."), "success")

@@ -11,16 +11,13 @@ from ..accounts import audit
 from ..accounts.models import User
 from ..accounts.permissions import department_tree
 from ..platform.clock import now
+from ..platform.errors import DomainError
 from ..platform.extensions import db
 from ..questionbank.models import Question
 from . import marks
 from .drawing import PoolQuestion, Rule, check_rules
 from .models import Attempt, CandidateChange, Exam, ExamCandidate, ExamFixedItem, ExamRule
 from .taking import _grade, finalize_overdue
-
-
-class ServiceError(Exception):
-    """A refusal with a message for people."""
 
 
 def can_manage(user, exam: Exam) -> bool:
@@ -44,15 +41,15 @@ def save_exam(actor, exam: Exam | None, fields: dict) -> Exam:
         changed = {k for k, v in fields.items() if getattr(exam, k) != v}
         locked = changed - EDITABLE_AFTER_PUBLISH
         if locked:
-            raise ServiceError(_l("A published exam's paper, marks and timing cannot change."))
+            raise DomainError(_l("A published exam's paper, marks and timing cannot change."))
         if "closes_at" in changed and fields["closes_at"] < exam.closes_at:
-            raise ServiceError(_l("A published exam's window can only be extended."))
+            raise DomainError(_l("A published exam's window can only be extended."))
     for key, value in fields.items():
         setattr(exam, key, value)
     problems = settings_problems(exam)
     if problems:
         db.session.rollback()
-        raise ServiceError("; ".join(str(p) for p in problems))
+        raise DomainError("; ".join(str(p) for p in problems))
     db.session.commit()
     return exam
 
@@ -87,7 +84,7 @@ def set_fixed_items(exam: Exam, items: list[tuple[int, float]]) -> None:
     """Replace a draft's fixed paper: (question id, points) in order."""
     _require_draft(exam)
     if len({qid for qid, _p in items}) != len(items):
-        raise ServiceError(_l("A question appears twice on the paper."))
+        raise DomainError(_l("A question appears twice on the paper."))
     old_total = exam.total_points
     exam.fixed_items.clear()
     for position, (question_id, points) in enumerate(items):
@@ -105,7 +102,7 @@ def _rescale_default_marks(exam: Exam, old_total: float) -> None:
 
 def _require_draft(exam: Exam) -> None:
     if exam.is_published:
-        raise ServiceError(_l("A published exam's paper cannot change. Fix a wrong key in the question and regrade."))
+        raise DomainError(_l("A published exam's paper cannot change. Fix a wrong key in the question and regrade."))
 
 
 def set_audience(exam: Exam, audience: list[dict], added: list[int], removed: list[int]) -> None:
@@ -217,10 +214,10 @@ def _matches(rule: Rule, row: list) -> bool:
 def publish(actor, exam: Exam) -> int:
     """Fix the pool and the candidate list (with each person's department now) and open the exam."""
     if exam.is_published:
-        raise ServiceError(_l("The exam is already published."))
+        raise DomainError(_l("The exam is already published."))
     problems, pool, people = publish_problems(exam)
     if problems:
-        raise ServiceError("; ".join(str(p) for p in problems))
+        raise DomainError("; ".join(str(p) for p in problems))
     moment = now()
     exam.pool_snapshot = pool
     exam.state, exam.published_at = "published", moment
@@ -236,7 +233,7 @@ def publish(actor, exam: Exam) -> int:
 
 def _change(actor, exam: Exam, person_id: int, action: str, reason: str, value: int | None = None) -> None:
     if not reason.strip():
-        raise ServiceError(_l("Give a reason: it is kept with the change."))
+        raise DomainError(_l("Give a reason: it is kept with the change."))
     db.session.add(CandidateChange(exam_id=exam.id, user_id=person_id, action=action, reason=reason.strip()[:200],
                                    value=value, changed_by_id=actor.id))
     audit.record(f"exam.{action}", actor=actor, subject=exam.title, exam_id=exam.id, user_id=person_id,
@@ -271,7 +268,7 @@ def set_exempt(actor, exam: Exam, person_id: int, reason: str | None, note: str 
     """免考 with its reason, or back to a normal candidate (reason None)."""
     found = candidate(exam, person_id) or _missing()
     if reason is not None and not reason.strip():
-        raise ServiceError(_l("Give the reason for the exemption."))
+        raise DomainError(_l("Give the reason for the exemption."))
     _change(actor, exam, person_id, "exempt" if reason else "unexempt", reason or note or "—")
     found.exempt_reason = reason.strip()[:200] if reason else None
     db.session.commit()
@@ -280,7 +277,7 @@ def set_exempt(actor, exam: Exam, person_id: int, reason: str | None, note: str 
 def give_extra_time(actor, exam: Exam, person_id: int, minutes: int, reason: str) -> None:
     """More minutes for one person: their attempt in progress (if any) and later ones."""
     if not 0 < minutes <= 600:
-        raise ServiceError(_l("Extra time is 1 to 600 minutes."))
+        raise DomainError(_l("Extra time is 1 to 600 minutes."))
     found = candidate(exam, person_id) or _missing()
     _change(actor, exam, person_id, "extra_time", reason, minutes)
     found.extra_minutes += minutes
@@ -299,7 +296,7 @@ def give_extra_attempt(actor, exam: Exam, person_id: int, reason: str) -> None:
 
 
 def _missing():
-    raise ServiceError(_l("This person is not on the candidate list."))
+    raise DomainError(_l("This person is not on the candidate list."))
 
 
 def regrade(actor, exam: Exam) -> int:

@@ -8,6 +8,7 @@ from ..accounts.forms import ConfirmForm, choices
 from ..accounts.models import CATEGORIES, User
 from ..accounts.permissions import department_tree
 from ..platform.clock import now
+from ..platform.errors import DomainError, flash_refusal
 from ..platform.extensions import db
 from ..questionbank.forms import DIFFICULTY_LABELS, QTYPE_LABELS
 from ..questionbank.models import Question
@@ -24,10 +25,6 @@ def _managed_exam(exam_id) -> Exam:
     if not authoring.can_manage(current_user, exam):
         abort(403)
     return exam
-
-
-def _flash_error(error):
-    flash(str(error.args[0]) if error.args else str(error), "danger")
 
 
 @bp.route("/exams")
@@ -73,8 +70,8 @@ def create_exam():
     if form.validate_on_submit():
         try:
             exam = authoring.save_exam(current_user, None, _with_default_marks(form.fields_for_service(), None))
-        except authoring.ServiceError as error:
-            _flash_error(error)
+        except DomainError as error:
+            flash_refusal(error)
         else:
             flash(_("Exam created. Now compose its paper."), "success")
             return redirect(url_for("exams.edit_paper", exam_id=exam.id))
@@ -91,8 +88,8 @@ def edit_exam(exam_id):
             fields = {k: v for k, v in fields.items() if getattr(exam, k) != v}
         try:
             authoring.save_exam(current_user, exam, fields)
-        except authoring.ServiceError as error:
-            _flash_error(error)
+        except DomainError as error:
+            flash_refusal(error)
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("exams.overview", exam_id=exam.id))
@@ -115,8 +112,8 @@ def edit_paper(exam_id):
             abort(400)
         try:
             _apply_paper(exam, request.form)
-        except (authoring.ServiceError, ValueError) as error:
-            _flash_error(error)
+        except (DomainError, ValueError) as error:
+            flash_refusal(error)
         else:
             flash(_("Paper saved: %(n)s questions, %(total)s points.", n=exam.question_count,
                     total="%g" % exam.total_points), "success")
@@ -224,8 +221,8 @@ def publish(exam_id):
         abort(400)
     try:
         count = authoring.publish(current_user, exam)
-    except authoring.ServiceError as error:
-        _flash_error(error)
+    except DomainError as error:
+        flash_refusal(error)
     else:
         flash(_("Published: %(n)s candidates can take the exam in its window.", n=count), "success")
     return redirect(url_for("exams.overview", exam_id=exam.id))
@@ -240,8 +237,8 @@ def candidates(exam_id):
         if form.validate_on_submit():
             try:
                 _apply_candidate_change(exam, request.form.get("action"), request.form.get("person", type=int), form)
-            except authoring.ServiceError as error:
-                _flash_error(error)
+            except DomainError as error:
+                flash_refusal(error)
             else:
                 flash(_("Done; the change is recorded with its reason."), "success")
         else:
@@ -259,7 +256,7 @@ def _apply_candidate_change(exam, action, person_id, form):
     if action == "add":
         person = db.session.scalar(select(User).where(User.login == (form.login.data or "").strip().lower()))
         if person is None:
-            raise authoring.ServiceError(_("There is nobody with that login."))
+            raise DomainError(_("There is nobody with that login."))
         authoring.add_candidate(current_user, exam, person, reason)
     elif action == "remove":
         authoring.remove_candidate(current_user, exam, person_id, reason)
@@ -269,7 +266,7 @@ def _apply_candidate_change(exam, action, person_id, form):
         authoring.set_exempt(current_user, exam, person_id, None, reason)
     elif action == "extra_time":
         if not form.minutes.data:
-            raise authoring.ServiceError(_("Say how many extra minutes."))
+            raise DomainError(_("Say how many extra minutes."))
         authoring.give_extra_time(current_user, exam, person_id, form.minutes.data, reason)
     elif action == "extra_attempt":
         authoring.give_extra_attempt(current_user, exam, person_id, reason)

@@ -1,11 +1,78 @@
-"""Friendly error pages, and JSON errors for the API."""
-from flask import render_template, request
+"""Friendly error pages, JSON errors for the API, and the one domain error with its handler."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NoReturn
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from .extensions import db
+from .params import safe_next
+
+
+class DomainError(Exception):
+    """A refusal with a message for people (text or a lazy translation), shown as it is.
+
+    Services raise it; a view either lets it through to the one handler (the message is
+    flashed and the person is sent back) or catches it to show the form again with the
+    message. `back` and `category` are set by the web side (`returning_to`, `refuse`), never
+    by services, which do not know pages.
+    """
+
+    #: Where the handler sends the person; None: the page they came from, else home.
+    back: str | None = None
+    category: str = "danger"
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        # Translated when shown, not when raised: a lazy message follows the reader's language.
+        return str(self.message)
+
+
+def flash_refusal(error: Exception) -> None:
+    """Show a refusal on the next page rendered, the way every page shows one."""
+    flash(str(error), getattr(error, "category", "danger"))
+
+
+def refuse(message, *, back: str, category: str = "danger") -> NoReturn:
+    """Stop the request: flash `message` and send the person to `back`."""
+    error = DomainError(message)
+    error.back, error.category = back, category
+    raise error
+
+
+@contextmanager
+def returning_to(back: str) -> Iterator[None]:
+    """A DomainError raised inside sends the person to `back` (unless it names its own page)."""
+    try:
+        yield
+    except DomainError as error:
+        if error.back is None:
+            error.back = back
+        raise
+
+
+def _came_from() -> str:
+    """The page the request was sent from, when it is on this site and not this very page
+    (a page refusing its own GET would send the browser round in circles); else home."""
+    home = url_for("home")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
+        return home
+    path = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    here = request.path + (f"?{request.query_string.decode()}" if request.query_string else "")
+    if request.method == "GET" and path == here:
+        return home
+    return safe_next(path, home)
 
 
 def wants_json() -> bool:
@@ -28,6 +95,13 @@ def too_many(error):
 
 
 def init_app(app):
+    @app.errorhandler(DomainError)
+    def refused(error):
+        if wants_json():
+            return {"error": str(error)}, 422
+        flash_refusal(error)
+        return redirect(error.back or _came_from())
+
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
         return _page(400, _("The form has expired"),

@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 from flask_babel import lazy_gettext as _l
 
+from .errors import DomainError
+
 #: Formula injection (ASVS 1.2.10): text Excel or WPS may run as a formula, a tab or CR first,
 #: or = + - @ after any leading whitespace. Excel and WPS drop an indentation (spaces, U+3000
 #: ideographic spaces, tabs, line breaks, zero-width characters) before evaluating, so
@@ -69,12 +71,8 @@ def _parse_bounds():
                   at_once=int(config.get("UPLOAD_PARSES_AT_ONCE", 2)))
 
 
-class TableError(Exception):
+class TableError(DomainError):
     """A problem with the whole file (unreadable, wrong type, a missing column)."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from pathlib import Path, PurePath
 from flask import current_app, send_file
 from flask_babel import lazy_gettext as _l
 
+from .errors import DomainError
+
 #: extension -> (mimetype, shown inline in the page)
 KINDS = {
     "pdf": ("application/pdf", True),
@@ -34,10 +36,8 @@ MAX_UNZIPPED = 200 * 1024 * 1024
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-class UploadError(Exception):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class UploadError(DomainError):
+    """An uploaded file refused before it is kept (type, size, content)."""
 
 
 @dataclass(frozen=True)

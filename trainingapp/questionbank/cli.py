@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from ..accounts.models import User
 from ..platform import staged
+from ..platform.errors import DomainError
 from ..platform.extensions import db
-from ..platform.tabular import TableError
 from . import services
 from .formats import EXPORT_FORMATS
 
@@ -60,8 +60,8 @@ def import_command(file, dry_run, category):
             _print_preview(preview, outcome.imported)
             if preview.errors:
                 click.echo("nothing was imported: fix the errors and run again")
-    except (TableError, services.ServiceError) as error:
-        click.echo(f"error: {getattr(error, 'message', None) or error.args[0]}", err=True)
+    except DomainError as error:  # a TableError too
+        click.echo(f"error: {error}", err=True)
         sys.exit(1)
     sys.exit(1 if preview.errors else 0)
 

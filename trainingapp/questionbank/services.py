@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts import audit
 from ..platform.clock import now
+from ..platform.errors import DomainError
 from ..platform.extensions import db
 from ..platform.tabular import RowError, TableError, limits_for, read_table, to_xlsx
 from .formats import export_questions
@@ -19,10 +20,6 @@ from .parsing import CHOICE_TYPES, ParseResult, QuestionData, check_fields, dedu
 from .usage import ExamLock, locks_of, usage_of
 
 _CHUNK = 500  # keys per IN (...) query: well under SQLite's variable limit
-
-
-class ServiceError(Exception):
-    """A refusal to show as it is."""
 
 
 class QuestionInvalid(Exception):
@@ -140,8 +137,8 @@ def import_questions(actor, data: bytes, filename: str, *, max_rows: int, catego
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise ServiceError(_l("Another import added some of these questions at the same moment; "
-                              "check the file again.")) from None
+        raise DomainError(_l("Another import added some of these questions at the same moment; "
+                             "check the file again.")) from None
     outcome.imported, outcome.record = len(rows), record
     if preview.errors:
         outcome.rejected_sheet = rejected_rows_sheet(data, filename, preview)
@@ -227,7 +224,7 @@ _AUDITED_FIELDS = LOCKED_FIELDS + ("explanation", "difficulty", "category", "kno
                                    "is_active")
 
 
-class QuestionLocked(ServiceError):
+class QuestionLocked(DomainError):
     """A change a published exam's lock forbids; `locks` names the exams."""
 
     def __init__(self, message, locks: list[ExamLock]):
@@ -330,7 +327,7 @@ def delete_question(actor, question: Question) -> None:
     instead (and one an open exam holds cannot even be retired yet)."""
     _refuse_retiring(question, locks_of([question.id])[question.id])
     if usage_of([question.id])[question.id].used:
-        raise ServiceError(_l("This question has been used in an exam; retire it instead of deleting it."))
+        raise DomainError(_l("This question has been used in an exam; retire it instead of deleting it."))
     audit.record("question.delete", actor=actor, subject=f"#{question.id} {question.stem}"[:200],
                  question_id=question.id, question=_values(question))
     db.session.delete(question)

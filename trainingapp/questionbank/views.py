@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 from ..accounts.forms import ConfirmForm
 from ..platform import staged
 from ..platform.clock import now
+from ..platform.errors import DomainError, flash_refusal, returning_to
 from ..platform.extensions import db
+from ..platform.imports import StagedImport
 from ..platform.params import int_arg, page_arg, safe_next, text_arg
-from ..platform.tabular import TableError
 from . import bp, services
 from .formats import EXPORT_FORMATS, build_template
 from .forms import DIFFICULTY_LABELS, QTYPE_LABELS, QuestionForm, QuestionUploadForm, fill_form, form_to_fields
@@ -78,8 +79,8 @@ def edit_question(question_id):
             services.save_question(current_user, question, form_to_fields(form))
         except services.QuestionInvalid as invalid:
             _show_errors(form, invalid.errors)
-        except services.ServiceError as error:
-            flash(str(error.args[0]), "danger")
+        except DomainError as error:
+            flash_refusal(error)
         else:
             flash(_("Question #%(id)s saved.", id=question.id), "success")
             return redirect(safe_next(request.args.get("back"), url_for("questionbank.list_questions")))
@@ -93,11 +94,8 @@ def toggle_question(question_id):
     question = db.session.get(Question, question_id) or abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
+    with returning_to(url_for("questionbank.edit_question", question_id=question.id)):
         services.set_active(current_user, question, not question.is_active)
-    except services.ServiceError as error:
-        flash(str(error.args[0]), "danger")
-        return redirect(url_for("questionbank.edit_question", question_id=question.id))
     flash(_("Question #%(id)s is active again.", id=question.id) if question.is_active
           else _("Question #%(id)s is retired: it will not be drawn into new papers.", id=question.id), "success")
     return redirect(url_for("questionbank.edit_question", question_id=question.id))
@@ -108,16 +106,24 @@ def delete_question(question_id):
     question = db.session.get(Question, question_id) or abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
+    with returning_to(url_for("questionbank.edit_question", question_id=question_id)):
         services.delete_question(current_user, question)
-    except services.ServiceError as error:
-        flash(str(error.args[0]), "danger")
-        return redirect(url_for("questionbank.edit_question", question_id=question_id))
     flash(_("Question #%(id)s deleted.", id=question_id), "success")
     return redirect(url_for("questionbank.list_questions"))
 
 
 # --- import ---------------------------------------------------------------------------------
+
+class _QuestionFiles(StagedImport):
+    def parse(self, file, context):
+        # Parsed at upload (the result is staged) or, failing that, by the service's preview and
+        # import, which check the questions against the bank as well.
+        return None
+
+
+QUESTIONS = _QuestionFiles("questions", upload_endpoint="questionbank.upload_questions",
+                           preview_endpoint="questionbank.preview_questions")
+
 
 @bp.route("/import", methods=["GET", "POST"])
 def upload_questions():
@@ -132,37 +138,24 @@ def upload_questions():
             staged.end_read()  # other requests' writes go on while this file is parsed
             # Parsed here, once: the preview and the confirmation read the result (a 20,000-row
             # file takes seconds to parse), and check it against the bank each time.
-            token = staged.stage(current_user.id, "questions", upload.filename, content,
-                                 {"category": (form.category.data or "").strip(),
-                                  "parsed": services.parse_for_staging(content, upload.filename,
-                                                                       max_rows=_max_rows())})
-            db.session.commit()
-            return redirect(url_for("questionbank.preview_questions", token=token))
+            return QUESTIONS.stage(upload.filename, content, {
+                "category": (form.category.data or "").strip(),
+                "parsed": services.parse_for_staging(content, upload.filename, max_rows=_max_rows())})
     return render_template("questionbank/upload.html", form=form)
 
 
-def _staged_upload(token):
-    staged_file = staged.fetch(token, current_user.id, "questions")
-    if staged_file is None:
-        flash(_("That upload has expired or is not yours; upload the file again."), "warning")
-    return staged_file
+def _service_args(upload, **kwargs):
+    return dict(max_rows=_max_rows(), category=upload.options.get("category") or None,
+                parsed=upload.options.get("parsed"), **kwargs)
 
 
 @bp.route("/import/<token>")
 def preview_questions(token):
-    staged_file = _staged_upload(token)
-    if staged_file is None:
-        return redirect(url_for("questionbank.upload_questions"))
-    staged.end_read()  # a file not parsed at upload is parsed now: not while holding the database
-    try:
-        preview = services.preview_import(staged_file.content, staged_file.filename, max_rows=_max_rows(),
-                                          category=staged_file.options.get("category") or None,
-                                          parsed=staged_file.options.get("parsed"))
-    except TableError as error:
-        flash(str(error.message), "danger")
-        return redirect(url_for("questionbank.upload_questions"))
+    upload = QUESTIONS.open(token)
+    with returning_to(upload.back):
+        preview = services.preview_import(upload.file.content, upload.filename, **_service_args(upload))
     return render_template("questionbank/preview.html", preview=preview, token=token, form=ConfirmForm(),
-                           filename=staged_file.filename, qtypes=QTYPE_LABELS, difficulties=DIFFICULTY_LABELS,
+                           filename=upload.filename, qtypes=QTYPE_LABELS, difficulties=DIFFICULTY_LABELS,
                            letters=OPTION_LETTERS)
 
 
@@ -170,27 +163,14 @@ def preview_questions(token):
 def confirm_questions(token):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    staged_file = _staged_upload(token)
-    if staged_file is None:
-        return redirect(url_for("questionbank.upload_questions"))
+    upload = QUESTIONS.open(token)
     valid_only = request.form.get("mode") == "valid_only"
-    staged.end_read()
-    try:
-        outcome = services.import_questions(current_user, staged_file.content, staged_file.filename,
-                                            max_rows=_max_rows(), valid_only=valid_only,
-                                            category=staged_file.options.get("category") or None,
-                                            parsed=staged_file.options.get("parsed"))
-    except (TableError, services.ServiceError) as error:
-        flash(str(getattr(error, "message", None) or error.args[0]), "danger")
-        return redirect(url_for("questionbank.preview_questions", token=token))
-    if outcome.record is None:
-        flash(_("The file has problems; nothing was imported."), "danger")
-        return redirect(url_for("questionbank.preview_questions", token=token))
-    download = None
-    if outcome.rejected_sheet:
-        download = staged.stage(current_user.id, "download", "rejected-questions.xlsx", outcome.rejected_sheet)
-    staged.discard(staged_file)
-    db.session.commit()
+    with returning_to(QUESTIONS.preview_url(token)):
+        outcome = services.import_questions(current_user, upload.file.content, upload.filename,
+                                            **_service_args(upload, valid_only=valid_only))
+    QUESTIONS.require_ok(upload, outcome.record is not None)
+    rejected = ("rejected-questions.xlsx", outcome.rejected_sheet) if outcome.rejected_sheet else None
+    download = QUESTIONS.finish(upload, download=rejected)
     return render_template("questionbank/done.html", outcome=outcome, download=download)
 
 

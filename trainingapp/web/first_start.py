@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ..accounts import hashing
 from ..accounts.models import User
 from ..platform import clock
+from ..platform.errors import DomainError
 from ..platform.extensions import db
 from .demo import DEMO_PASSWORD, demo_people
 
@@ -128,7 +129,7 @@ def ensure_administrator(*, interactive: bool) -> tuple[str, str | None] | None:
         password = click.prompt("Password (at least 8 characters)", hide_input=True, confirmation_prompt=True)
         try:
             person, _password = services.create_administrator(login, password=password, own_password=True)
-        except services.ServiceError as error:
+        except DomainError as error:
             db.session.rollback()
             click.echo(f"  {error}")
             continue

@@ -19,21 +19,14 @@ from sqlalchemy.orm import selectinload
 from ...accounts.permissions import STAFF, department_tree
 from ...platform import signals
 from ...platform.clock import isoformat, now
+from ...platform.errors import DomainError
 from ...platform.extensions import db
-from ...platform.uploads import DOCUMENTS, StoredFile, UploadError, delete_stored, store_upload
+from ...platform.uploads import DOCUMENTS, StoredFile, delete_stored, store_upload
 from . import studytime
 from .models import Course, CourseCompletion, Material, StudyClock, StudyProgress
 
 #: Largest course file accepted (the request limit is raised to match in the upload view).
 MAX_FILE_MB = 30
-
-
-class ServiceError(Exception):
-    """A refusal with a message for people."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 # --- who may see what ----------------------------------------------------------------------
@@ -232,7 +225,7 @@ def record_heartbeat(user, material: Material, *, start: bool = False, leaving: 
         except IntegrityError:
             # Two first beats (two tabs) raced to create the same row: the other one won; read it.
             db.session.rollback()
-    raise ServiceError(_l("Study time could not be saved; it is tried again with the next beat."))
+    raise DomainError(_l("Study time could not be saved; it is tried again with the next beat."))
 
 
 def _lock_study_clock(user_id: int) -> StudyClock:
@@ -312,7 +305,7 @@ def save_course(actor, course: Course | None, fields: dict) -> Course:
 def set_published(course: Course, published: bool) -> None:
     """Publish (needs at least one material) or withdraw a course; progress and credits stay."""
     if published and not course.materials:
-        raise ServiceError(_l("Add at least one material before publishing the course."))
+        raise DomainError(_l("Add at least one material before publishing the course."))
     course.is_published = published
     course.published_at = now() if published else None
     db.session.commit()
@@ -321,8 +314,8 @@ def set_published(course: Course, published: bool) -> None:
 def delete_course(course: Course) -> None:
     """Delete a course nobody has studied yet (with its materials and files)."""
     if _studied(course):
-        raise ServiceError(_l("People have already studied this course, so it is kept for their records; "
-                              "unpublish it instead."))
+        raise DomainError(_l("People have already studied this course, so it is kept for their records; "
+                             "unpublish it instead."))
     files = [m.file_name for m in course.materials if m.file_name]
     db.session.delete(course)
     db.session.commit()
@@ -342,13 +335,11 @@ def save_material(course: Course, material: Material | None, fields: dict, uploa
     """Create or update a material; an uploaded file is checked and stored (replacing the old one)."""
     stored: StoredFile | None = None
     if upload is not None and getattr(upload, "filename", ""):
-        try:
-            stored = store_upload(upload, kinds=DOCUMENTS, max_bytes=MAX_FILE_MB * 1024 * 1024)
-        except UploadError as error:
-            raise ServiceError(error.message) from None
+        # An UploadError is a DomainError: its message reaches the form as it is.
+        stored = store_upload(upload, kinds=DOCUMENTS, max_bytes=MAX_FILE_MB * 1024 * 1024)
     kind = fields["kind"]
     if kind == "file" and stored is None and (material is None or not material.file_name):
-        raise ServiceError(_l("Choose the file to upload (.pdf, .doc, .docx, .ppt or .pptx)."))
+        raise DomainError(_l("Choose the file to upload (.pdf, .doc, .docx, .ppt or .pptx)."))
     if material is None:
         last = db.session.scalar(select(func.max(Material.position)).where(Material.course_id == course.id))
         material = Material(course_id=course.id, position=(last if last is not None else -1) + 1)

@@ -15,6 +15,7 @@ from ...accounts.forms import ConfirmForm, choices
 from ...accounts.models import CATEGORIES
 from ...accounts.permissions import department_tree
 from ...platform.csp import CSP
+from ...platform.errors import DomainError, flash_refusal
 from ...platform.extensions import db
 from ...platform.params import json_object
 from ...platform.uploads import send_stored
@@ -156,7 +157,7 @@ def heartbeat(material_id):
     start, leaving = body.get("start") is True, body.get("leaving") is True
     try:
         return services.record_heartbeat(current_user, material, start=start, leaving=leaving)
-    except services.ServiceError as error:
+    except DomainError as error:
         return {"error": str(error.message), "code": "retry"}, 503
 
 
@@ -244,8 +245,8 @@ def publish_course(course_id):
     publish = request.form.get("action") != "unpublish"
     try:
         services.set_published(course, publish)
-    except services.ServiceError as error:
-        flash(str(error.message), "danger")
+    except DomainError as error:
+        flash_refusal(error)
     else:
         flash(_("Published: the people it is for see it under Courses.") if publish
               else _("Withdrawn: nobody sees it until you publish it again; progress and credits are kept."),
@@ -260,8 +261,8 @@ def delete_course(course_id):
         abort(400)
     try:
         services.delete_course(course)
-    except services.ServiceError as error:
-        flash(str(error.message), "danger")
+    except DomainError as error:
+        flash_refusal(error)
         return redirect(url_for("courses.edit_course", course_id=course_id))
     flash(_("Course deleted."), "success")
     return redirect(url_for("courses.manage_courses"))
@@ -287,7 +288,7 @@ def create_material(course_id):
     if form.validate_on_submit():
         try:
             services.save_material(course, None, form.fields_for_service(), form.file.data)
-        except services.ServiceError as error:
+        except DomainError as error:
             form.file.errors = [*form.file.errors, error.message]
         else:
             flash(_("Material added."), "success")
@@ -303,7 +304,7 @@ def edit_material(course_id, material_id):
     if form.validate_on_submit():
         try:
             services.save_material(course, material, form.fields_for_service(), form.file.data)
-        except services.ServiceError as error:
+        except DomainError as error:
             form.file.errors = [*form.file.errors, error.message]
         else:
             flash(_("Material saved."), "success")

@@ -7,6 +7,7 @@ from sqlalchemy import extract, select
 
 from ...accounts.permissions import department_tree, managed_department_ids
 from ...platform.clock import now
+from ...platform.errors import DomainError
 from ...platform.extensions import db
 from ...platform.uploads import DOCUMENTS, IMAGES, UploadError, delete_stored, store_upload
 from ..figures import EventRecord, EventTotals, Progress, event_totals, responsibility_progress
@@ -14,10 +15,6 @@ from .models import EventFile, OutreachEvent, ResponsibilityItem
 
 STAFF_ROLES = ("admin", "trainer", "liaison")
 FILE_KINDS = IMAGES | DOCUMENTS
-
-
-class ServiceError(Exception):
-    """A refusal with a message for people."""
 
 
 # --- who may do what --------------------------------------------------------------------------
@@ -58,13 +55,13 @@ EVENT_FIELDS = ("title", "kind", "target", "theme", "held_on", "department_id", 
 def save_event(actor, event: OutreachEvent | None, fields: dict) -> OutreachEvent:
     """Create (event None) or update an event; only a 六进 event has a target, only a theme day a theme."""
     if not in_scope(actor, fields["department_id"]):
-        raise ServiceError(_l("You can only record events of the departments you manage."))
+        raise DomainError(_l("You can only record events of the departments you manage."))
     if fields["kind"] == "six_into" and not fields.get("target"):
-        raise ServiceError(_l("Choose where the \"six into\" event went (agencies, villages, …)."))
+        raise DomainError(_l("Choose where the \"six into\" event went (agencies, villages, …)."))
     if fields["kind"] == "theme_day" and not fields.get("theme"):
-        raise ServiceError(_l("Choose which theme day the event belongs to."))
+        raise DomainError(_l("Choose which theme day the event belongs to."))
     if fields["audience"] < 0:
-        raise ServiceError(_l("The number of people reached cannot be negative."))
+        raise DomainError(_l("The number of people reached cannot be negative."))
     fields = dict(fields, target=fields.get("target") if fields["kind"] == "six_into" else None,
                   theme=fields.get("theme") if fields["kind"] == "theme_day" else None)
     if event is None:
@@ -89,7 +86,7 @@ def add_files(actor, event: OutreachEvent, uploads) -> list[EventFile]:
     """Keep photos and documents of an event; one bad file keeps none of this batch."""
     uploads = [u for u in uploads if u and u.filename]
     if not uploads:
-        raise ServiceError(_l("Choose one or more photos (.jpg, .png) or documents (.pdf, .doc, .docx, .ppt, .pptx)."))
+        raise DomainError(_l("Choose one or more photos (.jpg, .png) or documents (.pdf, .doc, .docx, .ppt, .pptx)."))
     stored = []
     max_bytes = current_app.config.get("MAX_CONTENT_LENGTH") or 20 * 1024 * 1024
     try:
@@ -98,7 +95,7 @@ def add_files(actor, event: OutreachEvent, uploads) -> list[EventFile]:
     except UploadError as error:
         for kept in stored:
             delete_stored(kept.name)
-        raise ServiceError(_l("%(file)s: %(problem)s", file=upload.filename, problem=error.message)) from None
+        raise DomainError(_l("%(file)s: %(problem)s", file=upload.filename, problem=error.message)) from None
     files = [EventFile(event_id=event.id, stored_name=s.name, original_name=s.original_name, mimetype=s.mimetype,
                        size=s.size, uploaded_by_id=actor.id) for s in stored]
     db.session.add_all(files)
@@ -145,14 +142,14 @@ def save_item(actor, item: ResponsibilityItem | None, *, department_id: int, yea
               planned_events: int) -> ResponsibilityItem:
     """Add or change a line of a department's responsibility list; one line per law and year."""
     if not in_scope(actor, department_id):
-        raise ServiceError(_l("You can only keep the responsibility lists of the departments you manage."))
+        raise DomainError(_l("You can only keep the responsibility lists of the departments you manage."))
     law = law.strip()
     clash = db.session.scalar(select(ResponsibilityItem.id).where(
         ResponsibilityItem.department_id == department_id, ResponsibilityItem.year == year,
         ResponsibilityItem.law == law))
     if clash is not None and (item is None or clash != item.id):
-        raise ServiceError(_l("%(law)s is already on this department's list for %(year)s; change that line instead.",
-                              law=law, year=year))
+        raise DomainError(_l("%(law)s is already on this department's list for %(year)s; change that line instead.",
+                             law=law, year=year))
     if item is None:
         item = ResponsibilityItem()
         db.session.add(item)
@@ -163,7 +160,7 @@ def save_item(actor, item: ResponsibilityItem | None, *, department_id: int, yea
 
 def delete_item(actor, item: ResponsibilityItem) -> None:
     if not in_scope(actor, item.department_id):
-        raise ServiceError(_l("You can only keep the responsibility lists of the departments you manage."))
+        raise DomainError(_l("You can only keep the responsibility lists of the departments you manage."))
     db.session.delete(item)
     db.session.commit()
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from ...accounts.forms import ConfirmForm, choices
 from ...accounts.permissions import department_tree
 from ...platform.clock import now
+from ...platform.errors import DomainError, flash_refusal
 from ...platform.extensions import db
 from ...platform.params import int_arg, page_arg, text_arg, year_arg
 from ...platform.uploads import send_stored
@@ -35,10 +36,6 @@ def _event(event_id: int, *, edit: bool = False) -> OutreachEvent:
 def _checked():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-
-
-def _flash_error(error):
-    flash(str(error.args[0]) if error.args else str(error), "danger")
 
 
 def _department_choices():
@@ -93,8 +90,8 @@ def create_event():
     if form.validate_on_submit():
         try:
             event = services.save_event(current_user, None, form.fields_for_service())
-        except services.ServiceError as error:
-            _flash_error(error)
+        except DomainError as error:
+            flash_refusal(error)
         else:
             flash(_("Event recorded. Add its photos and documents below."), "success")
             return redirect(url_for("outreach.show_event", event_id=event.id))
@@ -108,8 +105,8 @@ def edit_event(event_id):
     if form.validate_on_submit():
         try:
             services.save_event(current_user, event, form.fields_for_service())
-        except services.ServiceError as error:
-            _flash_error(error)
+        except DomainError as error:
+            flash_refusal(error)
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("outreach.show_event", event_id=event.id))
@@ -141,8 +138,8 @@ def upload_files(event_id):
         abort(400)
     try:
         added = services.add_files(current_user, event, request.files.getlist(form.files.name))
-    except services.ServiceError as error:
-        _flash_error(error)
+    except DomainError as error:
+        flash_refusal(error)
     else:
         flash(_("%(n)s files added.", n=len(added)), "success")
     return redirect(url_for("outreach.show_event", event_id=event.id))
@@ -190,8 +187,8 @@ def responsibilities():
         try:
             services.save_item(current_user, None, department_id=department_id, year=year, law=form.law.data,
                                planned_events=form.planned_events.data)
-        except services.ServiceError as error:
-            _flash_error(error)
+        except DomainError as error:
+            flash_refusal(error)
         else:
             flash(_("Added to the list."), "success")
             return redirect(url_for("outreach.responsibilities", year=year, department=department_id))
@@ -220,8 +217,8 @@ def edit_item(item_id):
         try:
             services.save_item(current_user, item, department_id=item.department_id, year=item.year,
                                law=form.law.data, planned_events=form.planned_events.data)
-        except services.ServiceError as error:
-            _flash_error(error)
+        except DomainError as error:
+            flash_refusal(error)
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("outreach.responsibilities", year=item.year, department=item.department_id))

@@ -18,16 +18,12 @@ from ...accounts import audit
 from ...accounts.models import User
 from ...accounts.permissions import department_tree, managed_department_ids
 from ...platform.clock import now
+from ...platform.errors import DomainError
 from ...platform.extensions import db
 from ..figures import AttendanceRecord, SessionRecord, Totals, session_totals
 from . import checkin
 from .models import ATTENDANCE_STATUSES, Attendance, CheckinFailure, TrainingSession
 from .signin_sheet import Person, SigninPlan, plan_signin
-
-
-class ServiceError(Exception):
-    """A refusal with a message for people."""
-
 
 # --- who may do what --------------------------------------------------------------------------
 
@@ -66,9 +62,9 @@ FIELDS = ("title", "kind", "department_id", "trainer_id", "trainer_name", "start
 def save_session(actor, session: TrainingSession | None, fields: dict) -> TrainingSession:
     """Create (session None) or update a session; it ends after it starts and has a trainer."""
     if fields["ends_at"] <= fields["starts_at"]:
-        raise ServiceError(_l("The session must end after it starts; correct the end time."))
+        raise DomainError(_l("The session must end after it starts; correct the end time."))
     if not fields.get("trainer_id") and not (fields.get("trainer_name") or "").strip():
-        raise ServiceError(_l("Choose a trainer from the list or type the name of an outside lecturer."))
+        raise DomainError(_l("Choose a trainer from the list or type the name of an outside lecturer."))
     if session is None:
         session = TrainingSession(created_by_id=actor.id, audience=[], expected_added=[])
         db.session.add(session)
@@ -215,7 +211,7 @@ def mark_attendance(actor, session: TrainingSession, marks: dict[int, tuple[str,
         elif len(reason) > 200:
             problems.append(_l("%(name)s: a reason has at most 200 characters.", name=name))
     if problems:
-        raise ServiceError(" ".join(str(p) for p in problems))
+        raise DomainError(" ".join(str(p) for p in problems))
     changed = 0
     for person_id, (status, reason) in marks.items():
         record = current.get(person_id)
@@ -250,13 +246,13 @@ def add_walk_in(actor, session: TrainingSession, login: str) -> tuple[User, str]
     login = (login or "").strip().lower()
     person = db.session.scalar(select(User).where(User.login == login)) if login else None
     if person is None:
-        raise ServiceError(_l("Nobody has the login \"%(login)s\"; check it on the People page.", login=login))
+        raise DomainError(_l("Nobody has the login \"%(login)s\"; check it on the People page.", login=login))
     if not person.is_active:
-        raise ServiceError(_l("%(name)s is no longer in post.", name=person.name))
+        raise DomainError(_l("%(name)s is no longer in post.", name=person.name))
     record = records_by_user(session).get(person.id)
     if record is not None and record.status in ("present", "late", "walk_in"):
-        raise ServiceError(_l("%(name)s is already recorded as %(status)s.", name=person.name,
-                              status=record.status_label))
+        raise DomainError(_l("%(name)s is already recorded as %(status)s.", name=person.name,
+                             status=record.status_label))
     status = "present" if person.id in expected_ids(session) else "walk_in"
     _put(session, person.id, record, status=status, reason="", source="manual", actor_id=actor.id)
     db.session.commit()
@@ -374,7 +370,7 @@ def unlock_checkin(actor, session: TrainingSession, person_id: int) -> User:
     lock = db.session.scalar(select(CheckinFailure).where(CheckinFailure.session_id == session.id,
                                                           CheckinFailure.user_id == person_id))
     if lock is None:
-        raise ServiceError(_l("This person's check-in is not locked."))
+        raise DomainError(_l("This person's check-in is not locked."))
     person = lock.user
     db.session.delete(lock)
     audit.record("checkin.unlock", actor=actor, subject=person.login, session=session.id)

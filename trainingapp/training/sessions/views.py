@@ -15,11 +15,12 @@ from sqlalchemy import extract, select
 from ...accounts.forms import ConfirmForm, choices
 from ...accounts.models import CATEGORIES, User
 from ...accounts.permissions import department_tree
-from ...platform import staged
 from ...platform.clock import now
+from ...platform.errors import DomainError, flash_refusal, returning_to
 from ...platform.extensions import db, limiter
+from ...platform.imports import StagedImport
 from ...platform.params import int_arg, page_arg, text_arg, year_arg
-from ...platform.tabular import TableError, limits_for, read_table, to_xlsx
+from ...platform.tabular import to_xlsx
 from . import checkin, services
 from .forms import CheckinCodeForm, SessionForm, SigninUploadForm, WalkInForm
 from .models import ATTENDANCE_STATUSES, SESSION_KINDS, TrainingSession
@@ -61,10 +62,6 @@ def _session(session_id: int, *, manage: bool = False) -> TrainingSession:
 def _checked(form=None):
     if not (form or ConfirmForm()).validate_on_submit():
         abort(400)
-
-
-def _flash_error(error):
-    flash(str(error.args[0]) if error.args else str(error), "danger")
 
 
 def _department_choices():
@@ -140,8 +137,8 @@ def create_session():
     if form.validate_on_submit():
         try:
             session = services.save_session(current_user, None, form.fields_for_service())
-        except services.ServiceError as error:
-            _flash_error(error)
+        except DomainError as error:
+            flash_refusal(error)
         else:
             flash(_("Session created. Now choose who is expected to attend."), "success")
             return redirect(url_for("sessions.edit_expected", session_id=session.id))
@@ -155,8 +152,8 @@ def edit_session(session_id):
     if form.validate_on_submit():
         try:
             services.save_session(current_user, session, form.fields_for_service())
-        except services.ServiceError as error:
-            _flash_error(error)
+        except DomainError as error:
+            flash_refusal(error)
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("sessions.show_session", session_id=session.id))
@@ -236,8 +233,8 @@ def mark_attendance(session_id):
         marks = {i: (request.form.get(f"status-{i}", ""), request.form.get(f"reason-{i}", "")) for i in ids}
         try:
             changed = services.mark_attendance(current_user, session, marks)
-        except services.ServiceError as error:
-            _flash_error(error)
+        except DomainError as error:
+            flash_refusal(error)
             submitted = marks
         else:
             flash(_("Attendance saved (records changed: %(n)s).", n=changed), "success")
@@ -255,12 +252,9 @@ def unlock_checkin(session_id, person_id):
     """Let a person locked out of self check-in (too many wrong codes) try again."""
     session = _session(session_id, manage=True)
     _checked()
-    try:
+    with returning_to(url_for("sessions.mark_attendance", session_id=session.id)):
         person = services.unlock_checkin(current_user, session, person_id)
-    except services.ServiceError as error:
-        _flash_error(error)
-    else:
-        flash(_("%(name)s can check in with the code again.", name=person.name), "success")
+    flash(_("%(name)s can check in with the code again.", name=person.name), "success")
     return redirect(url_for("sessions.mark_attendance", session_id=session.id))
 
 
@@ -282,8 +276,8 @@ def add_walk_in(session_id):
     else:
         try:
             person, status = services.add_walk_in(current_user, session, form.login.data)
-        except services.ServiceError as error:
-            _flash_error(error)
+        except DomainError as error:
+            flash_refusal(error)
         else:
             flash(_("%(name)s recorded as %(status)s.", name=person.name, status=ATTENDANCE_STATUSES[status]),
                   "success")
@@ -353,16 +347,28 @@ def export_attendance(session_id):
 
 # --- importing a typed sign-in sheet ------------------------------------------------------------
 
+class _SigninSheets(StagedImport):
+    def authorize(self, file):
+        """The session the sheet was uploaded for, if the person may still manage it."""
+        return _session(int(file.options.get("session_id", 0)), manage=True)
+
+    def back(self, session):
+        if session is None:
+            return url_for("sessions.list_sessions")
+        return url_for("sessions.upload_signin", session_id=session.id)
+
+
+SIGNIN = _SigninSheets("attendance", upload_endpoint="sessions.upload_signin",
+                       preview_endpoint="sessions.preview_signin")
+
+
 @bp.route("/sessions/<int:session_id>/attendance/import", methods=["GET", "POST"])
 def upload_signin(session_id):
     session = _session(session_id, manage=True)
     form = SigninUploadForm()
     if form.validate_on_submit():
         upload = form.file.data
-        token = staged.stage(current_user.id, "attendance", upload.filename, upload.read(),
-                             {"session_id": session.id})
-        db.session.commit()
-        return redirect(url_for("sessions.preview_signin", token=token))
+        return SIGNIN.stage(upload.filename, upload.read(), {"session_id": session.id})
     return render_template("training/sessions/import_upload.html", session=session, form=form)
 
 
@@ -376,58 +382,24 @@ def signin_template(session_id):
                      download_name=f"signin-sheet-{session.id}.xlsx")
 
 
-def _staged_signin(token):
-    """(staged file, session, table) or Nones after flashing why."""
-    staged_file = staged.fetch(token, current_user.id, "attendance")
-    if staged_file is None:
-        flash(_("That upload has expired or is not yours; upload the file again."), "warning")
-        return None, None, None
-    session = _session(int(staged_file.options.get("session_id", 0)), manage=True)
-    staged.end_read()  # other requests' writes go on while this file is parsed
-    try:
-        frame = read_table(staged_file.content, staged_file.filename, limits=limits_for("attendance"))
-    except TableError as error:
-        flash(str(error.message), "danger")
-        return staged_file, session, None
-    return staged_file, session, frame
-
-
-def _back_to_upload(session):
-    if session is None:
-        return redirect(url_for("sessions.list_sessions"))
-    return redirect(url_for("sessions.upload_signin", session_id=session.id))
-
-
 @bp.route("/sessions/attendance/import/<token>")
 def preview_signin(token):
-    staged_file, session, frame = _staged_signin(token)
-    if frame is None:
-        return _back_to_upload(session)
-    try:
-        plan = services.preview_signin(session, frame)
-    except TableError as error:
-        flash(str(error.message), "danger")
-        return _back_to_upload(session)
-    return render_template("training/sessions/import_preview.html", session=session, plan=plan, token=token,
-                           filename=staged_file.filename, form=ConfirmForm(), statuses=ATTENDANCE_STATUSES)
+    upload = SIGNIN.open(token)
+    with returning_to(upload.back):
+        plan = services.preview_signin(upload.context, upload.table)
+    return render_template("training/sessions/import_preview.html", session=upload.context, plan=plan, token=token,
+                           filename=upload.filename, form=ConfirmForm(), statuses=ATTENDANCE_STATUSES)
 
 
 @bp.route("/sessions/attendance/import/<token>/confirm", methods=["POST"])
 def confirm_signin(token):
     _checked()
-    staged_file, session, frame = _staged_signin(token)
-    if frame is None:
-        return _back_to_upload(session)
-    try:
-        plan = services.import_signin(current_user, session, frame, filename=staged_file.filename)
-    except TableError as error:
-        flash(str(error.message), "danger")
-        return _back_to_upload(session)
-    if not plan.ok:
-        flash(_("The file has problems; nothing was imported."), "danger")
-        return redirect(url_for("sessions.preview_signin", token=token))
-    staged.discard(staged_file)
-    db.session.commit()
+    upload = SIGNIN.open(token)
+    session = upload.context
+    with returning_to(upload.back):
+        plan = services.import_signin(current_user, session, upload.table, filename=upload.filename)
+    SIGNIN.require_ok(upload, plan.ok)
+    SIGNIN.finish(upload)
     flash(_("Sign-in sheet imported: %(new)s new records, %(changed)s changed, %(same)s unchanged.",
             new=len(plan.creates), changed=len(plan.updates), same=len(plan.unchanged)), "success")
     return redirect(url_for("sessions.mark_attendance", session_id=session.id))
