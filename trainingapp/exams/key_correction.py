@@ -30,7 +30,7 @@ from ..questionbank.parsing import check_fields, dedup_key
 from ..questionbank.usage import ExamLock, locks_of
 from . import grading, marks
 from .models import Answer, Attempt, Exam
-from .taking import _grade
+from .scoring import score_attempt
 
 _CHUNK = 500  # ids per IN (...) query
 
@@ -292,7 +292,7 @@ def correct_key(actor, question_id: int, notation: str, reason: str) -> Correcti
 
     def regrade(attempt):
         old = attempt.score
-        new, _responses = _grade(attempt)
+        new, _responses = score_attempt(attempt)
         attempt.score = new
         return attempt.exam, old, new
 

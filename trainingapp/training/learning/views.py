@@ -12,7 +12,7 @@ from ...accounts.models import User
 from ...accounts.permissions import can_manage_user
 from ...exams import marks
 from ...exams.models import Attempt, Exam, ExamCandidate
-from ...exams.taking import allowed_attempts
+from ...exams.timing import allowed_attempts
 from ...platform.clock import now
 from ...platform.extensions import db
 from ...platform.params import year_arg
