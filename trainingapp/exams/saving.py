@@ -22,9 +22,9 @@ The routes of a save, fastest first; each hands what it cannot decide to the las
    from a connection of its own), or a caller whose session is already in use (the demo loader,
    a script), inside its transaction if one is open. Nothing stored: route 3 decides.
 3. The full save: one read of the attempt with its exam's grace and its owner's session fields
-   (`_SAVE_TARGET`), each refusal with its reason (no such attempt, signed out, password change,
-   finished, time up - which finalises the attempt -, not on the paper, invalid answer), the
-   hints learnt for later saves, then the plain guarded upsert. Autocommitted on PostgreSQL
+   (`_SAVE_TARGET`), each refusal with its reason (no such attempt, signed out, password change
+   due, finished, time up (the attempt is then finalised), not on the paper, invalid answer),
+   the hints learnt for later saves, then the plain guarded upsert. Autocommitted on PostgreSQL
    unless the caller is in a transaction (`autocommit_options`, also used by the start).
 """
 from __future__ import annotations
