@@ -128,10 +128,10 @@ class Platform:
         from sqlalchemy import select
 
         from trainingapp.accounts.models import User
-        from trainingapp.exams import taking
+        from trainingapp.exams import starting
         from trainingapp.platform.extensions import db
         with self.app.app_context():
-            attempt, _created = taking.start_attempt(db.session.scalar(select(User).where(User.login == login)),
+            attempt, _created = starting.start_attempt(db.session.scalar(select(User).where(User.login == login)),
                                                      exam_id)
             return attempt.id
 

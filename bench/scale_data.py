@@ -4,7 +4,7 @@ Everything the reports read is here, in the tables and columns of the real model
 app's own code reads it: a department tree, N people (one precomputed password hash), the
 sample question banks (imported through `questionbank.services.import_questions`), one
 published 40-question exam for everyone (composed and published through
-`exams.authoring`, papers drawn by the real `exams.taking._draw`), finished attempts with
+`exams.authoring`, papers drawn by the real `exams.starting.draw_paper`), finished attempts with
 40 graded answers each, and a year of training sessions with attendance, outreach events
 and responsibility lists. Big tables go in with PostgreSQL's COPY (foreign-key triggers off
 for the load: the data is consistent by construction) or SQLite's executemany.
@@ -241,7 +241,7 @@ def _exam(app, bulk: Bulk, rng, scale: Scale, info: dict) -> dict:
     from trainingapp.accounts.models import User
     from trainingapp.exams import authoring
     from trainingapp.exams.models import Exam, ExamCandidate
-    from trainingapp.exams.taking import _draw
+    from trainingapp.exams.starting import draw_inputs, draw_paper
     from trainingapp.platform.extensions import db
     from trainingapp.questionbank.models import Question
     trainer = db.session.get(User, info["trainer"])
@@ -281,13 +281,14 @@ def _exam(app, bulk: Bulk, rng, scale: Scale, info: dict) -> dict:
     twice = rng.choice(takers, size=max(scale.attempts - len(takers), 0), replace=False)
     exam = db.session.get(Exam, exam_id)
     seeds = [int(s) for s in rng.integers(1, 2**62, scale.papers)]
-    papers = [_draw(exam, seed) for seed in seeds]
+    inputs = draw_inputs(exam)
+    papers = [draw_paper(exam, inputs, seed) for seed in seeds]
     keys = {q: (t, a) for q, t, a in db.session.execute(select(Question.id, Question.qtype, Question.answer))}
     difficulty = dict(db.session.execute(select(Question.id, Question.difficulty)).all())
     # A few questions behave like a wrong key (almost nobody "right"), as item analysis should flag.
     drawn_ids = sorted({item["q"] for paper in papers for item in paper})
     wrong_keys = set(drawn_ids[::97][:4])
-    log(f"{len(papers)} distinct papers drawn by exams.taking._draw over {len(drawn_ids)} questions")
+    log(f"{len(papers)} distinct papers drawn by exams.starting.draw_paper over {len(drawn_ids)} questions")
     counts = _attempts_and_answers(bulk, rng, scale, exam_id, opens, takers, twice, seeds, papers, keys, difficulty,
                                    wrong_keys)
     return {"exam": exam_id, "candidates": candidates, "exempt": int(exempt_count), "absent": int(absent_count),

@@ -140,7 +140,7 @@ def prepare(platform: Platform) -> dict:
     from sqlalchemy import select
 
     from trainingapp.accounts.models import Department, User
-    from trainingapp.exams import authoring, taking
+    from trainingapp.exams import authoring, saving, starting
     from trainingapp.exams.models import Attempt, Exam
     from trainingapp.platform.extensions import db
     from trainingapp.questionbank.models import Question
@@ -191,12 +191,12 @@ def prepare(platform: Platform) -> dict:
         # the attempt at its deadline (the platform's clock moved back for the start, as the tests do).
         late = q(User, login="cadre03")
         platform.clock.advance(timedelta(minutes=-75))
-        attempt, _created = taking.start_attempt(late, current.id)
+        attempt, _created = starting.start_attempt(late, current.id)
         keys = dict(db.session.execute(select(Question.id, Question.answer).where(
             Question.id.in_([item["q"] for item in attempt.paper]))).all())
         for seq, item in enumerate(attempt.paper[:12], start=1):
             answer = chosen_answer(item["t"], keys[item["q"]], item["n"], right=seq % 4 != 0)
-            taking.save_answer(late, attempt.id, item["q"], answer, seq)
+            saving.save_answer(late, attempt.id, item["q"], answer, seq)
         platform.clock.advance(timedelta(minutes=75))
         ids["timed_out_attempt"] = attempt.id
         ids["newcomer"] = newcomer.id
@@ -380,7 +380,7 @@ def finish_paper(platform: Platform, login: str, exam_id: int) -> None:
     from sqlalchemy import select
 
     from trainingapp.accounts.models import User
-    from trainingapp.exams import taking
+    from trainingapp.exams import saving
     from trainingapp.exams.models import Answer, Attempt
     from trainingapp.platform.extensions import db
     from trainingapp.questionbank.models import Question
@@ -394,7 +394,7 @@ def finish_paper(platform: Platform, login: str, exam_id: int) -> None:
             if item["q"] in answered:
                 continue
             answer = chosen_answer(item["t"], keys[item["q"]], item["n"], right=position % 7 != 0)
-            taking.save_answer(person, attempt.id, item["q"], answer, 9_000_000_000_000 + position)
+            saving.save_answer(person, attempt.id, item["q"], answer, 9_000_000_000_000 + position)
 
 
 # --- the browser ----------------------------------------------------------------------------------

@@ -97,13 +97,13 @@ def _clean_state(request):
     with application.app_context():
         _wipe()
     clock.reset()
-    from trainingapp.exams import taking
+    from trainingapp.exams import saving, starting
     from trainingapp.platform.extensions import limiter
     limiter.reset()
     # Ids start again in each test's wiped database: what one test's saves taught this process
     # would make another's statement counts depend on the order tests run in.
-    taking.forget_save_hints()
-    taking.forget_draw_inputs()
+    saving.forget_save_hints()
+    starting.forget_draw_inputs()
     from trainingapp.web import first_start
     first_start.forget(application)  # another test's demo accounts must not put the warning on this one's pages
     yield

@@ -76,9 +76,6 @@ def test_every_signal_is_answered_once_the_app_exists(app):
 # --- no home-made registries ------------------------------------------------------------------
 
 MUTATORS = {"append", "add", "extend", "update", "insert", "setdefault"}
-#: Being replaced by a marker the view declares itself (the session-check work of issue #22);
-#: delete this entry when that lands.
-KNOWN = {("trainingapp.accounts.views", "PERSON_CHECKED_BY_VIEW")}
 
 
 def _module_name(path: Path) -> str:
@@ -177,7 +174,7 @@ def test_no_module_keeps_a_registry_other_packages_fill():
     """Hooks between domains are signals (platform/signals.py), not lists that other packages
     append to at start-up."""
     sources = {_module_name(path): (path.read_text(), path.name == "__init__.py") for path in PACKAGE.rglob("*.py")}
-    found = {entry for entry in _registries_filled_elsewhere(sources) if entry[:2] not in KNOWN}
+    found = {entry for entry in _registries_filled_elsewhere(sources)}
     assert found == set(), "use a signal declared in trainingapp/platform/signals.py instead"
 
 

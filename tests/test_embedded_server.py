@@ -97,7 +97,7 @@ def test_150_keep_alive_browsers_are_all_answered(app):
 def _overdue_attempt(factory, *, minutes_ago: float, duration: int = 30) -> int:
     """An attempt started `minutes_ago` (clock moved back) on a `duration`-minute exam; its id."""
     from trainingapp.accounts.models import User
-    from trainingapp.exams import taking
+    from trainingapp.exams import starting
     real = clock.now()
     clock.freeze(real - timedelta(minutes=minutes_ago))
     try:
@@ -105,7 +105,7 @@ def _overdue_attempt(factory, *, minutes_ago: float, duration: int = 30) -> int:
         trainer, cadre = factory.user(role="trainer"), factory.user()
         exam = factory.exam(trainer, [cadre], duration=duration, grace_seconds=60)
         with factory.app.app_context():
-            attempt, _created = taking.start_attempt(db.session.get(User, cadre.id), exam.id)
+            attempt, _created = starting.start_attempt(db.session.get(User, cadre.id), exam.id)
             attempt_id = attempt.id
             db.session.remove()
     finally:

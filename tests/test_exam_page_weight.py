@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from tests.conftest import PASSWORD
 from tests.test_exams_browser import give, key_of
-from trainingapp.exams import taking
+from trainingapp.exams import starting
 from trainingapp.exams.models import Answer, Attempt
 from trainingapp.platform.extensions import db
 
@@ -108,7 +108,7 @@ def signed_in_state(browser, base, login):
 
 def start_attempt(app, person, exam_id):
     with app.app_context():
-        attempt, _created = taking.start_attempt(db.session.merge(person), exam_id)
+        attempt, _created = starting.start_attempt(db.session.merge(person), exam_id)
         attempt_id = attempt.id
         db.session.remove()
     return attempt_id

@@ -288,7 +288,7 @@ def test_draw_is_reproducible_and_option_orders_are_permutations(
     shuffled = pool[:]
     rnd.shuffle(shuffled)
     assert draw_rule_paper(rules, shuffled, seed, **flags) == paper
-    # Prepared once per exam and drawn from for every candidate (taking.draw_inputs): the same
+    # Prepared once per exam and drawn from for every candidate (starting.draw_inputs): the same
     # papers, seed for seed, whatever the pool's order at preparation and however many draws.
     prepared = prepare_rule_draw(rules, shuffled)
     assert draw_prepared_paper(prepared, seed + 1, **flags) == draw_rule_paper(rules, pool, seed + 1, **flags)

@@ -1,4 +1,4 @@
-"""A save after the first one in a process is one statement (taking.SaveHints), and refuses alike.
+"""A save after the first one in a process is one statement (saving.SaveHints), and refuses alike.
 
 The first save of an attempt reads it and teaches the process its exam, the exam's grace
 period and the shape of its paper's questions; later saves write with one upsert whose guard
@@ -12,7 +12,7 @@ from sqlalchemy import event, select, update
 
 from tests.conftest import login
 from trainingapp.accounts.models import User
-from trainingapp.exams import taking
+from trainingapp.exams import saving
 from trainingapp.exams.models import Answer, Attempt, Exam
 from trainingapp.platform import clock
 from trainingapp.platform.extensions import db
@@ -161,12 +161,12 @@ def test_hints_about_another_attempt_or_grace_are_checked_not_trusted(app, taugh
     url = f"/api/attempts/{attempt_id}/answers/{question['id']}"
     shape = {"q": question["id"], "t": "single", "n": len(question["options"]), "b": None}
     # Another attempt's paper, where the question had six options: "F" fits it, not this paper.
-    taking.forget_save_hints()
-    taking._HINTS.learn(attempt_id, exam.id, exam.grace_seconds, started_at - timedelta(days=1), [{**shape, "n": 6}])
+    saving.forget_save_hints()
+    saving._HINTS.learn(attempt_id, exam.id, exam.grace_seconds, started_at - timedelta(days=1), [{**shape, "n": 6}])
     assert client.put(url, json={"answer": "F", "seq": 2}).status_code == 422
     # A longer grace period than the exam's: past the real one, the save is refused.
-    taking.forget_save_hints()
-    taking._HINTS.learn(attempt_id, exam.id, exam.grace_seconds + 600, started_at, [shape])
+    saving.forget_save_hints()
+    saving._HINTS.learn(attempt_id, exam.id, exam.grace_seconds + 600, started_at, [shape])
     clock.advance(timedelta(minutes=30, seconds=exam.grace_seconds + 1))
     response = client.put(url, json={"answer": "A", "seq": 3})
     assert response.status_code == 409 and response.get_json()["code"] == "finished"
@@ -177,7 +177,7 @@ def test_a_question_drawn_in_two_shapes_goes_to_the_full_save(app, taught):
     """Papers drawn before and after a question was edited: the hints trust neither shape."""
     exam, _cadre, _other, client, body = taught
     question = next(q for q in body["questions"] if q["type"] == "single")
-    hints = taking._HINTS
+    hints = saving._HINTS
     _exam, started_at, _mask = hints.attempts[body["attempt_id"]]
     shape = {"q": question["id"], "t": "single", "n": len(question["options"]), "b": None}
     assert hints.lookup(body["attempt_id"], question["id"]) is not None

@@ -207,7 +207,7 @@ def test_on_postgresql_a_save_runs_without_begin_and_commit(app, exam_day):
         assert client.put(url, json={"answer": True, "seq": 1}).status_code == 200
         assert client.put(url, json={"answer": False, "seq": 2}).status_code == 200
 
-    # The first save reads the attempt; the next is its upsert alone (taking.SaveHints).
+    # The first save reads the attempt; the next is its upsert alone (saving.SaveHints).
     assert _statements_and_autocommit(app, two_saves) == [("SELECT", True), ("INSERT", True), ("INSERT", True)]
     assert _stored(app) == 1
 
@@ -254,7 +254,7 @@ def test_on_postgresql_a_start_runs_without_begin_and_commit(app, exam_day):
 def test_a_save_that_loses_the_race_to_a_submit_is_refused_and_stores_nothing(app, exam_day, later_save):
     # The attempt is submitted between the save's read and its upsert: the upsert's guard
     # (the attempt still in progress, share-locked) stores nothing and the save is refused.
-    # A later save (one statement, taking.SaveHints) loses the race inside its one upsert.
+    # A later save (one statement, saving.SaveHints) loses the race inside its one upsert.
     _exam, _cadre, _other, client, url = exam_day
     attempt_id = int(url.split("/")[3])
     stored_before = _teach(client, url) if later_save else 0

@@ -64,7 +64,7 @@ def test_start_and_save_statement_counts_do_not_grow_with_the_paper(app, make):
     # person is not loaded separately for a save).
     assert large_save.count("SELECT") == 1, large_save
     # Every later save of the attempt in this process: the upsert alone, its guard checking
-    # what the first save read (taking.SaveHints).
+    # what the first save read (saving.SaveHints).
     assert small_next == large_next == ["INSERT"], large_next
 
 

@@ -1,6 +1,5 @@
 """Sign-in, sign-out, password change and language choice."""
 import math
-from dataclasses import dataclass
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime
@@ -19,6 +18,7 @@ from ..platform.params import safe_next
 from . import bp, services
 from .forms import ChangePasswordForm, LoginForm
 from .models import User
+from .session_rules import PASSWORD_CHANGE, SIGNED_OUT, refusal_of, session_person, view_checks_person_itself
 
 #: Endpoints a person who must change their password can still reach.
 OPEN_DURING_PASSWORD_CHANGE = {"accounts.change_password", "accounts.logout", "accounts.set_language",
@@ -33,7 +33,7 @@ login_manager.session_protection = "basic"
 def unauthorized():
     """The API answers 401 JSON; pages send people to the sign-in form."""
     if request.path.startswith("/api/"):
-        return {"error": _("Sign in first."), "code": "unauthenticated"}, 401
+        return {"error": str(SIGNED_OUT.message), "code": SIGNED_OUT.code}, SIGNED_OUT.status
     return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
 
@@ -48,39 +48,18 @@ def load_user(token: str):
         # End this short read at once (keeping the loaded person): on SQLite every transaction
         # holds the write lock, and the person lookup must not keep it through the whole request.
         commit_keeping_loaded(db.session)
-    if user is None or user.session_version != int(version) or not user.is_active:
+    if refusal_of(user, int(version)) is SIGNED_OUT:
         return None
     return user
 
 
-#: Endpoints whose view checks the session's person itself, in the first statement it runs
-#: anyway (the exam start and autosave: session version, status and password change joined to
-#: the exam or the attempt). The hooks below leave the person unloaded for them: loading the
-#: person is a fifth of a save's cost.
-PERSON_CHECKED_BY_VIEW: set[str] = set()
-
-
-@dataclass(frozen=True)
-class SessionPerson:
-    """Who the session cookie names, unverified: the view must compare both with the database."""
-
-    id: int
-    session_version: int
-
-
-def session_person() -> SessionPerson | None:
-    """The person and session version the signed session names, without a database read."""
-    user_id, _sep, version = str(session.get("_user_id") or "").partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    return SessionPerson(int(user_id), int(version))
 
 
 @bp.before_app_request
 def end_idle_sessions():
     """Idle (default 2 h) and absolute (12 h) timeouts, except while an exam is in progress."""
     moment = now().timestamp()
-    if request.endpoint in PERSON_CHECKED_BY_VIEW and not _timed_out(moment):
+    if view_checks_person_itself() and not _timed_out(moment):
         # The view checks the person itself; a session within its timeouts only needs the
         # request counted as activity. A timed-out one takes the full check below, which keeps
         # it only for someone in the middle of an exam.
@@ -116,12 +95,12 @@ def _note_activity(moment: float) -> None:
 
 @bp.before_app_request
 def require_password_change():
-    if request.endpoint in PERSON_CHECKED_BY_VIEW:
+    if view_checks_person_itself():
         return None  # the view refuses a person who must change the password first
-    if (current_user.is_authenticated and current_user.must_change_password
-            and request.endpoint not in OPEN_DURING_PASSWORD_CHANGE):
+    if (current_user.is_authenticated and request.endpoint not in OPEN_DURING_PASSWORD_CHANGE
+            and refusal_of(current_user, current_user.session_version) is PASSWORD_CHANGE):
         if request.path.startswith("/api/"):
-            return {"error": _("Change your password first.")}, 403
+            return {"error": str(PASSWORD_CHANGE.message)}, PASSWORD_CHANGE.status
         return redirect(url_for("accounts.change_password"))
     return None
 

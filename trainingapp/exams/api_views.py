@@ -8,11 +8,12 @@ from __future__ import annotations
 from flask import Blueprint, request
 from flask_login import current_user
 
-from ..accounts.views import PERSON_CHECKED_BY_VIEW, session_person, unauthorized
+from ..accounts.session_rules import SIGNED_OUT, checks_person_itself, session_person
 from ..platform.clock import isoformat, now
 from ..platform.extensions import limiter
 from ..platform.params import json_object
-from . import taking
+from . import finalising, payloads, saving, starting, tab_events, taking, timing
+from .my_exams import exam_views
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -31,46 +32,42 @@ def _body() -> dict:
 
 @bp.get("/exams")
 def list_exams():
-    return {"exams": [view.as_json() for view in taking.my_exams(current_user)], "server_now": isoformat(now())}
+    return {"exams": [view.as_json() for view in exam_views(current_user)], "server_now": isoformat(now())}
 
 
 @bp.post("/exams/<int:exam_id>/attempts")
+@checks_person_itself
 def start_attempt(exam_id):
     # Thousands arrive in the first minute of an exam: the person is checked with the exam in
-    # one statement (taking.start_attempt) instead of being loaded first.
+    # one statement (starting.start_attempt) instead of being loaded first.
     person = session_person()
     if person is None:
-        return unauthorized()
-    attempt, created = taking.start_attempt(person, exam_id)
-    return taking.attempt_payload(attempt, with_answers=not created), 201 if created else 200
-
-
-PERSON_CHECKED_BY_VIEW.add("exams.api.start_attempt")
+        raise taking.Refused.session(SIGNED_OUT)
+    attempt, created = starting.start_attempt(person, exam_id)
+    return payloads.attempt_payload(attempt, with_answers=not created), 201 if created else 200
 
 
 @bp.get("/attempts/<int:attempt_id>")
 def get_attempt(attempt_id):
     attempt = taking.own_attempt(current_user, attempt_id)
-    if attempt.status == "in_progress" and taking.is_overdue(attempt, attempt.exam):
-        taking.finalize(attempt.id, reason="deadline")
+    if attempt.status == "in_progress" and timing.is_overdue(attempt, attempt.exam):
+        finalising.finalize(attempt.id, reason="deadline")
         attempt = taking.own_attempt(current_user, attempt_id)
-    return taking.attempt_payload(attempt)
+    return payloads.attempt_payload(attempt)
 
 
 @bp.put("/attempts/<int:attempt_id>/answers/<int:question_id>")
+@checks_person_itself
 def save_answer(attempt_id, question_id):
     # The hottest request of an exam: the person is checked with the attempt in one statement
-    # (taking.save_answer) instead of being loaded first (see PERSON_CHECKED_BY_VIEW).
+    # (saving.save_answer) instead of being loaded first.
     person = session_person()
     if person is None:
-        return unauthorized()
+        raise taking.Refused.session(SIGNED_OUT)
     body = _body()
     if "answer" not in body or "seq" not in body:
         raise taking.Refused("invalid", "The body needs \"answer\" and \"seq\".", 422)
-    return taking.save_answer(person, attempt_id, question_id, body["answer"], body["seq"])
-
-
-PERSON_CHECKED_BY_VIEW.add("exams.api.save_answer")
+    return saving.save_answer(person, attempt_id, question_id, body["answer"], body["seq"])
 
 
 @limiter.request_filter
@@ -82,11 +79,11 @@ def _saves_are_not_limited() -> bool:
 
 @bp.post("/attempts/<int:attempt_id>/submit")
 def submit(attempt_id):
-    attempt = taking.submit_attempt(current_user, attempt_id)
-    return taking.result_payload(attempt)
+    attempt = finalising.submit_attempt(current_user, attempt_id)
+    return payloads.result_payload(attempt)
 
 
 @bp.post("/attempts/<int:attempt_id>/events")
 def event(attempt_id):
     body = _body()
-    return taking.record_event(current_user, attempt_id, body.get("type"))
+    return tab_events.record_event(current_user, attempt_id, body.get("type"))

@@ -16,8 +16,9 @@ from ..platform.extensions import db
 from ..questionbank.models import Question
 from . import marks
 from .drawing import PoolQuestion, Rule, check_rules
+from .finalising import finalize_overdue
 from .models import Attempt, CandidateChange, Exam, ExamCandidate, ExamFixedItem, ExamRule
-from .taking import _grade, finalize_overdue
+from .scoring import score_attempt
 
 
 def can_manage(user, exam: Exam) -> bool:
@@ -305,7 +306,7 @@ def regrade(actor, exam: Exam) -> int:
                                                         Attempt.status != "in_progress")).all()
     changed = 0
     for attempt in attempts:
-        score, _responses = _grade(attempt)
+        score, _responses = score_attempt(attempt)
         if score != attempt.score:
             changed += 1
         attempt.score = score

@@ -8,20 +8,21 @@ from ..accounts.forms import ConfirmForm
 from ..platform.clock import now
 from ..platform.extensions import db
 from ..questionbank.models import Question
-from . import bp, taking
+from . import bp, finalising, payloads, starting, taking, timing
 from .models import Answer
+from .my_exams import exam_views
 from .prerequisites import missing_prerequisites
 from .secrecy import protected_question_ids
 
 
 @bp.route("/my/exams")
 def my_exams():
-    views = taking.my_exams(current_user)
+    views = exam_views(current_user)
     return render_template("exams/my_exams.html", views=views, now=now())
 
 
 def _my_view(exam_id):
-    view = next((v for v in taking.my_exams(current_user) if v.exam.id == exam_id), None)
+    view = next((v for v in exam_views(current_user) if v.exam.id == exam_id), None)
     if view is None:
         abort(404)
     return view
@@ -39,7 +40,7 @@ def start(exam_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        attempt, _created = taking.start_attempt(current_user, exam_id)
+        attempt, _created = starting.start_attempt(current_user, exam_id)
     except taking.Refused as refused:
         if refused.status == 404:
             abort(404)
@@ -55,12 +56,12 @@ def take(attempt_id):
         attempt = taking.own_attempt(current_user, attempt_id)
     except taking.Refused:
         abort(404)
-    if attempt.status == "in_progress" and taking.is_overdue(attempt, attempt.exam):
-        taking.finalize(attempt.id, reason="deadline")
+    if attempt.status == "in_progress" and timing.is_overdue(attempt, attempt.exam):
+        finalising.finalize(attempt.id, reason="deadline")
         attempt = taking.own_attempt(current_user, attempt_id)
     if attempt.is_finished:
         return redirect(url_for("exams.result", attempt_id=attempt.id))
-    return render_template("exams/take.html", attempt=attempt, payload=taking.attempt_payload(attempt))
+    return render_template("exams/take.html", attempt=attempt, payload=payloads.attempt_payload(attempt))
 
 
 @bp.route("/my/attempts/<int:attempt_id>/result")
@@ -72,10 +73,10 @@ def result(attempt_id):
     if not attempt.is_finished:
         return redirect(url_for("exams.take", attempt_id=attempt.id))
     review = None
-    if taking.review_open(attempt):
+    if timing.review_open(attempt):
         review = _review(attempt)
-    view = next((v for v in taking.my_exams(current_user) if v.exam.id == attempt.exam_id), None)
-    return render_template("exams/result.html", attempt=attempt, outcome=taking.result_payload(attempt),
+    view = next((v for v in exam_views(current_user) if v.exam.id == attempt.exam_id), None)
+    return render_template("exams/result.html", attempt=attempt, outcome=payloads.result_payload(attempt),
                            review=review, exam=attempt.exam, view=view)
 
 

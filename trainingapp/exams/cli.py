@@ -2,7 +2,7 @@
 import click
 from flask.cli import with_appcontext
 
-from .taking import finalize_overdue
+from .finalising import finalize_overdue
 
 
 @click.group(help="Exam maintenance.")

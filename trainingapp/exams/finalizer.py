@@ -12,7 +12,7 @@ import time
 from flask import Flask
 
 from ..platform.extensions import db
-from .taking import finalize_overdue
+from .finalising import finalize_overdue
 
 
 def finalize_due(app: Flask) -> int:

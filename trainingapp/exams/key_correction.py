@@ -30,7 +30,8 @@ from ..questionbank.parsing import check_fields, dedup_key
 from ..questionbank.usage import ExamLock, locks_of
 from . import grading, marks
 from .models import Answer, Attempt, Exam
-from .taking import _grade
+from .scoring import score_attempt
+from .timing import OPEN, UPCOMING, exam_phase
 
 _CHUNK = 500  # ids per IN (...) query
 
@@ -57,13 +58,14 @@ def question_locks(question_ids: list[int]) -> dict[int, list[ExamLock]]:
     moment = now()
     found: dict[int, list[ExamLock]] = {}
     closed_rule_exams: dict[int, tuple[str, int | None, set[int]]] = {}
-    for exam_id, title, owner_id, closes_at, mode, snapshot in db.session.execute(
-            select(Exam.id, Exam.title, Exam.created_by_id, Exam.closes_at, Exam.paper_mode, Exam.pool_snapshot)
+    for exam_id, title, owner_id, opens_at, closes_at, mode, snapshot in db.session.execute(
+            select(Exam.id, Exam.title, Exam.created_by_id, Exam.opens_at, Exam.closes_at, Exam.paper_mode,
+                   Exam.pool_snapshot)
             .where(Exam.state == "published")):
         held = {row[0] for row in snapshot or []} & wanted
         if not held:
             continue
-        is_open = closes_at > moment
+        is_open = exam_phase(closes_at, moment, opens_at=opens_at) in (UPCOMING, OPEN)
         if is_open or mode == "fixed":
             for qid in held:
                 found.setdefault(qid, []).append(
@@ -292,7 +294,7 @@ def correct_key(actor, question_id: int, notation: str, reason: str) -> Correcti
 
     def regrade(attempt):
         old = attempt.score
-        new, _responses = _grade(attempt)
+        new, _responses = score_attempt(attempt)
         attempt.score = new
         return attempt.exam, old, new
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import aliased
 from ..platform.clock import now
 from ..platform.extensions import db
 from .models import Attempt, Exam
+from .timing import OVER, exam_phase
 
 #: The database narrows the exams to read with this bound on grace periods and overruns
 #: (exact checks follow in `protecting_exams`); an exam with a longer grace is always read.
@@ -51,8 +52,8 @@ class ExamWindow:
 def is_running(exam: ExamWindow, moment: datetime) -> bool:
     """Whether the exam can still take answers (or will): before its close or an attempt's
     deadline, each with the grace period after it."""
-    end = max(exam.closes_at, exam.latest_deadline or exam.closes_at)
-    return moment <= end + timedelta(seconds=exam.grace_seconds)
+    return exam_phase(exam.closes_at, moment, latest_deadline=exam.latest_deadline,
+                      grace_seconds=exam.grace_seconds) != OVER
 
 
 def protecting_exams(exams: Iterable[ExamWindow], moment: datetime) -> set[int]:

@@ -135,7 +135,7 @@ def build(exam: Exam, *, denominator: str, category: str | None = None, root_id:
     to those departments, so nothing outside them is counted or shown; `show_empty` keeps
     departments without candidates in `shown_rows`.
     """
-    from ..exams.taking import finalize_overdue
+    from ..exams.finalising import finalize_overdue
     finalize_overdue(exam.id)  # abandoned attempts past their deadline count as submitted
     tree = queries.tree_children(root_id)
     in_tree = {d for d, _parent in walk_tree(tree)}

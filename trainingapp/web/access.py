@@ -11,7 +11,7 @@ from flask import Flask, abort, request
 from flask_login import current_user
 from flask_login.config import EXEMPT_METHODS
 
-from ..accounts.views import PERSON_CHECKED_BY_VIEW, session_person
+from ..accounts.session_rules import session_person, view_checks_person_itself
 from ..platform.extensions import login_manager
 from .policy import POLICY, PUBLIC, SIGNED_IN, admits
 
@@ -35,8 +35,8 @@ def refuse_undecided_routes(app: Flask) -> None:
         raise RuntimeError(f"No access decision in trainingapp/web/policy.py for: {', '.join(sorted(missing))}")
     # These views are not given the loaded person (the exam's hot path), so the check below can
     # only see that a session names someone: a role decision would go unenforced.
-    decided_by_role = {endpoint for endpoint in PERSON_CHECKED_BY_VIEW
-                       if endpoint in POLICY and POLICY[endpoint][0] != SIGNED_IN}
+    decided_by_role = {endpoint for endpoint, view in app.view_functions.items()
+                       if getattr(view, "checks_person_itself", False) and POLICY[endpoint][0] != SIGNED_IN}
     if decided_by_role:
         raise RuntimeError(f"Views that check the person themselves must be {SIGNED_IN!r}: "
                            f"{', '.join(sorted(decided_by_role))}")
@@ -52,7 +52,7 @@ def enforce_policy():
     who = entry[0]
     if who == PUBLIC:
         return None
-    if request.endpoint in PERSON_CHECKED_BY_VIEW:
+    if view_checks_person_itself():
         # The view checks session version, status and password change in its first statement;
         # loading the person here would add a fifth to an autosave's cost.
         return None if session_person() is not None else login_manager.unauthorized()

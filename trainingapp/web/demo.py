@@ -131,9 +131,9 @@ def load_questionbank_demo(admin_login: str = "admin") -> int:
 
 def _take_demo_attempt(person, exam_id: int, skill: float, rng) -> None:
     """Start, answer (right with probability `skill`) and submit, through the real services."""
-    from ..exams import taking
+    from ..exams import finalising, saving, starting
     from ..questionbank.models import Question
-    attempt, _created = taking.start_attempt(person, exam_id)
+    attempt, _created = starting.start_attempt(person, exam_id)
     keys = dict(db.session.execute(select(Question.id, Question.answer).where(
         Question.id.in_([item["q"] for item in attempt.paper]))).all())
     for seq, item in enumerate(attempt.paper, start=1):
@@ -148,8 +148,8 @@ def _take_demo_attempt(person, exam_id: int, skill: float, rng) -> None:
             answer = next(chr(65 + i) for i in range(item["n"]) if chr(65 + i) != key)
         else:
             answer = [chr(65 + i) for i in range(item["n"]) if chr(65 + i) not in key][:1] or None
-        taking.save_answer(person, attempt.id, item["q"], answer, seq)
-    taking.submit_attempt(person, attempt.id)
+        saving.save_answer(person, attempt.id, item["q"], answer, seq)
+    finalising.submit_attempt(person, attempt.id)
 
 
 def load_exams_demo() -> None:

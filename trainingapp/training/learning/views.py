@@ -12,7 +12,7 @@ from ...accounts.models import User
 from ...accounts.permissions import can_manage_user
 from ...exams import marks
 from ...exams.models import Attempt, Exam, ExamCandidate
-from ...exams.taking import allowed_attempts
+from ...exams.timing import CLOSING, OVER, allowed_attempts, exam_phase
 from ...platform.clock import now
 from ...platform.extensions import db
 from ...platform.params import year_arg
@@ -100,9 +100,8 @@ def _sessions_attended(person_id: int, year: int):
 
 def exam_window(exam: Exam, moment) -> str:
     """The exam's own state, the same for everyone: upcoming, open or closed."""
-    if moment < exam.opens_at:
-        return "upcoming"
-    return "open" if moment < exam.closes_at else "closed"
+    phase = exam_phase(exam.closes_at, moment, opens_at=exam.opens_at)
+    return "closed" if phase in (CLOSING, OVER) else phase
 
 
 def participation(candidate, attempts, window: str) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from ...exams import grading
 from ...exams.models import Answer, Attempt, Exam
 from ...exams.secrecy import protected_question_ids
-from ...exams.taking import grace, review_open
+from ...exams.timing import grace, review_open
 from ...platform.clock import now
 from ...platform.extensions import db
 from ...questionbank.models import Question

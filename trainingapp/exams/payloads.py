@@ -1,0 +1,60 @@
+"""What the exam page is sent: the paper without any key, saved answers, and the result as the
+review policy allows the candidate to see it."""
+from __future__ import annotations
+
+from sqlalchemy import bindparam, select
+
+from ..platform.clock import isoformat, now
+from ..platform.extensions import db
+from ..questionbank.models import Question
+from . import marks
+from .models import Answer, Attempt
+
+
+def attempt_payload(attempt: Attempt, *, with_answers: bool = True) -> dict:
+    """What the exam page needs: the paper in this attempt's order without any key, and saved answers
+    (`with_answers=False` for an attempt created in this request, which has none yet)."""
+    exam = attempt.exam
+    payload = {"attempt_id": attempt.id, "exam_id": exam.id, "title": exam.title, "number": attempt.number,
+               "status": attempt.status, "started_at": isoformat(attempt.started_at),
+               "deadline": isoformat(attempt.deadline_at), "server_now": isoformat(now()),
+               "grace_seconds": exam.grace_seconds, "tab_switch_limit": exam.tab_switch_limit,
+               "tab_switches": attempt.tab_switches, "total": float(attempt.total)}
+    if attempt.is_finished:
+        payload["result"] = result_payload(attempt)
+        return payload
+    ids = [item["q"] for item in attempt.paper]
+    # Only the columns the page shows: a start loads the whole paper, and 40 full Question objects
+    # (keys, explanations, legal basis) cost more than the rest of the request.
+    questions = {row.id: row for row in db.session.execute(_PAPER_QUESTIONS, {"ids": ids})}
+    payload["questions"] = [_question_json(position, item, questions[item["q"]])
+                            for position, item in enumerate(attempt.paper, start=1)]
+    payload["answers"] = {}
+    if with_answers:
+        payload["answers"] = {str(row.question_id): {"answer": row.response, "seq": row.seq}
+                              for row in db.session.execute(select(Answer.question_id, Answer.response, Answer.seq)
+                                                            .where(Answer.attempt_id == attempt.id))}
+    return payload
+
+
+_PAPER_QUESTIONS = select(Question.id, Question.stem, Question.options).where(
+    Question.id.in_(bindparam("ids", expanding=True)))
+
+
+def _question_json(position: int, item: dict, question) -> dict:
+    options = []
+    if item["t"] in ("single", "multiple"):
+        options = [{"key": chr(ord("A") + index), "text": question.options[index]} for index in item["o"]]
+    return {"id": question.id, "position": position, "type": item["t"], "stem": question.stem,
+            "options": options, "points": item["p"], "blanks": item["b"]}
+
+
+def result_payload(attempt: Attempt) -> dict:
+    """The outcome of a finished attempt, as the review policy allows the candidate to see it."""
+    exam = attempt.exam
+    shown = exam.review_policy != "never"
+    band = marks.grade_band(attempt.score, exam.pass_mark, exam.excellent_mark)
+    return {"status": attempt.status, "score": attempt.score if shown else None,
+            "total": float(attempt.total), "passed": band in ("pass", "excellent") if shown else None,
+            "excellent": band == "excellent" if shown else None, "receipt": attempt.receipt,
+            "submitted_at": isoformat(attempt.submitted_at), "finish_reason": attempt.finish_reason}

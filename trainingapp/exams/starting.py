@@ -1,0 +1,211 @@
+"""Starting an attempt: the checks, the paper drawn for it, and the insert.
+
+At the start of a rush thousands of starts arrive in a minute, so a first start is three
+statements: the person's session checks with the exam, the candidacy and the number of
+attempts so far (`_EXAM_FOR_START`); the insert; and the paper's questions for the payload.
+A published exam's draw inputs are read once per process (`draw_inputs`).
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ..accounts import session_rules
+from ..accounts.models import User
+from ..platform.clock import now
+from ..platform.database import commit_keeping_loaded
+from ..platform.extensions import db
+from .finalising import finalize
+from .models import Attempt, Exam, ExamCandidate
+from .prerequisites import missing_prerequisites
+from .saving import autocommit_options
+from .taking import Refused
+from .timing import allowed_attempts, attempt_deadline, can_start_now, is_overdue
+
+
+@dataclass(frozen=True)
+class DrawInputs:
+    """What drawing a paper of one published exam needs, prepared once per process."""
+
+    pool: dict  # question id -> [id, type, category, difficulty, options, blanks]
+    rules: object  # drawing.RuleDraw of a rule paper, else None
+    fixed: tuple  # (question id, points) of a fixed paper, in order
+    total: float
+
+
+#: Per process, by (exam id, publication time): a published exam's rules, fixed items and pool
+#: snapshot never change (authoring refuses it), so 5,000 starts in a minute need not each
+#: load and rebuild them: two queries and a fifth of a start's CPU.
+_DRAW_INPUTS: dict[tuple, DrawInputs] = {}
+_DRAW_INPUTS_KEPT = 64
+
+
+def draw_inputs(exam: Exam) -> DrawInputs:
+    """The exam's draw inputs, from this process's cache when it has read them before."""
+    from .drawing import PoolQuestion, Rule, prepare_rule_draw
+    key = (exam.id, exam.published_at)
+    found = _DRAW_INPUTS.get(key) if exam.is_published else None
+    if found is None:
+        pool = {row[0]: row for row in exam_pool(exam)}
+        found = DrawInputs(
+            pool=pool,
+            rules=prepare_rule_draw([Rule(r.qtype, r.count, float(r.points), r.category, r.difficulty)
+                                     for r in exam.rules],
+                                    [PoolQuestion(q, t, c, d, n if t in ("single", "multiple") else 0)
+                                     for q, t, c, d, n, _b in pool.values()])
+            if exam.paper_mode == "rules" else None,
+            fixed=tuple((i.question_id, float(i.points)) for i in exam.fixed_items)
+            if exam.paper_mode != "rules" else (),
+            total=exam.total_points)
+        if exam.is_published:
+            if len(_DRAW_INPUTS) >= _DRAW_INPUTS_KEPT:
+                _DRAW_INPUTS.clear()
+            _DRAW_INPUTS[key] = found
+    return found
+
+
+def draw_paper(exam: Exam, inputs: DrawInputs, seed: int) -> list[dict]:
+    """The paper for one attempt from the pool snapshot taken at publication."""
+    from .drawing import draw_fixed_paper, draw_prepared_paper
+    pool = inputs.pool
+    if exam.paper_mode == "rules":
+        items = draw_prepared_paper(inputs.rules, seed, shuffle_questions=exam.shuffle_questions,
+                                    shuffle_options=exam.shuffle_options)
+    else:
+        items = draw_fixed_paper([(question_id, points,
+                                   pool[question_id][4] if pool[question_id][1] in ("single", "multiple") else 0)
+                                  for question_id, points in inputs.fixed], seed,
+                                 shuffle_questions=exam.shuffle_questions, shuffle_options=exam.shuffle_options)
+    return [{"q": item.question_id, "p": item.points, "t": pool[item.question_id][1],
+             "o": list(item.option_order), "n": pool[item.question_id][4], "b": pool[item.question_id][5]}
+            for item in items]
+
+
+def exam_pool(exam: Exam) -> list[list]:
+    """[id, type, category, difficulty, options, blanks] of the questions the exam may draw."""
+    return exam.pool_snapshot or []
+
+def forget_draw_inputs() -> None:
+    """Drop this process's prepared draws (tests reuse exam ids and publication times)."""
+    _DRAW_INPUTS.clear()
+
+
+def _exam_for_start():
+    """The person's session checks, the exam, their candidacy (None if not one) and how many
+    attempts they have made, in one statement: at the start of a rush thousands of these
+    arrive in a minute, and the API does not load the person first. Built once, like the save's."""
+    person_id = bindparam("person_id", type_=User.id.type)
+    made = (select(func.count()).where(Attempt.exam_id == Exam.id, Attempt.user_id == person_id)
+            .correlate(Exam).scalar_subquery())
+    return (select(*session_rules.stored_session(), Exam, ExamCandidate, made)
+            .select_from(User)
+            .outerjoin(Exam, Exam.id == bindparam("exam_id", type_=Exam.id.type))
+            .outerjoin(ExamCandidate, (ExamCandidate.exam_id == Exam.id) & (ExamCandidate.user_id == person_id)
+                       & ExamCandidate.removed.is_(False))
+            .where(User.id == person_id))
+
+
+_EXAM_FOR_START = _exam_for_start()
+_INSERT_ATTEMPT = Attempt.__table__.insert().returning(Attempt.__table__.c.id)
+
+
+def start_attempt(person, exam_id: int) -> tuple[Attempt, bool]:
+    """The attempt in progress, or a new one; (attempt, created). Refused with a reason otherwise.
+
+    `person` needs `id` and `session_version`: a signed-in User, or the API's unverified
+    SessionPerson, checked here in the first statement (accounts.session_rules).
+    """
+    # Autocommit on a fresh PostgreSQL connection, as for a save: a first start is a read, one
+    # insert and a read, and the insert's unique index settles two starts at once without a
+    # transaction around them. A caller already in a transaction keeps it.
+    options = autocommit_options(db.session.get_bind().dialect.name)
+    db.session.connection(execution_options=options)
+    exam, candidate, attempts_so_far = _candidacy(person, exam_id)
+    moment = now()
+    attempts = []
+    if attempts_so_far:  # most starts are first starts: one statement less for them
+        attempts = db.session.scalars(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == person.id)
+                                      .order_by(Attempt.number)).all()
+    current = next((a for a in attempts if a.status == "in_progress"), None)
+    if current is not None:
+        if not is_overdue(current, exam, moment):
+            # Hand the loaded exam to the attempt: the caller's payload reads it, and once this
+            # function returns nothing else keeps it in the session (a query more per start).
+            set_committed_value(current, "exam", exam)
+            return current, False
+        # Finalising locks the attempt: it needs a transaction of its own, which the autocommit
+        # connection would not give (ending this one also ends the autocommit).
+        db.session.commit()
+        finalize(current.id, reason="deadline")
+        return start_attempt(person, exam_id)
+    _refuse_unless_startable(person, exam, candidate, attempts, moment)
+    return _insert_attempt(person, exam, candidate, len(attempts) + 1, moment, autocommitted=bool(options))
+
+
+def _candidacy(person, exam_id: int) -> tuple[Exam, ExamCandidate, int]:
+    """The exam, the person's candidacy and how many attempts they made, once the session, the
+    exam and the candidacy pass; refused otherwise."""
+    found = db.session.execute(_EXAM_FOR_START, {"exam_id": exam_id, "person_id": person.id}).first()
+    refusal = session_rules.SIGNED_OUT if found is None else session_rules.row_refusal(found, person.session_version)
+    if refusal is not None:
+        raise Refused.session(refusal)
+    exam, candidate, attempts_so_far = found[-3:]
+    if exam is None or not exam.is_published:
+        raise Refused("not_found", _l("There is no such exam."), 404)
+    if candidate is None:
+        raise Refused("not_candidate", _l("You are not a candidate of this exam."), 403)
+    if candidate.is_exempt:
+        raise Refused("exempt", _l("You are exempt from this exam (%(reason)s).", reason=candidate.exempt_reason), 403)
+    return exam, candidate, attempts_so_far
+
+
+def _refuse_unless_startable(person, exam: Exam, candidate: ExamCandidate, attempts: list[Attempt], moment) -> None:
+    """Refused unless a new attempt may begin now: the window, the attempts left, the prerequisites."""
+    if moment < exam.opens_at:
+        raise Refused("not_open", _l("The exam opens at %(when)s.", when=_local(exam.opens_at)))
+    if not can_start_now(exam, moment):
+        raise Refused("closed", _l("The exam can no longer be started."))
+    finished = sum(1 for a in attempts if a.is_finished)
+    if finished >= allowed_attempts(exam, candidate):
+        raise Refused("no_attempts_left", _l("You have used all %(n)s attempts.", n=allowed_attempts(exam, candidate)))
+    missing = missing_prerequisites(exam, person)
+    if missing:
+        raise Refused("prerequisites", _l("Before this exam: %(what)s.", what="; ".join(missing)), 403)
+
+
+def _insert_attempt(person, exam: Exam, candidate: ExamCandidate, number: int, moment, *,
+                    autocommitted: bool) -> tuple[Attempt, bool]:
+    """A new attempt with its drawn paper; (attempt, True), or another tab's start of the same moment."""
+    seed = random.SystemRandom().randrange(1, 2**62)
+    inputs = draw_inputs(exam)
+    values = {"exam_id": exam.id, "user_id": person.id, "number": number, "seed": seed,
+              "paper": draw_paper(exam, inputs, seed), "started_at": moment,
+              "deadline_at": attempt_deadline(exam, candidate, moment),
+              "total": inputs.total, "status": "in_progress", "tab_switches": 0}
+    try:
+        # One Core insert rather than the ORM's unit of work: a fifth of a start's CPU.
+        attempt_id = db.session.execute(_INSERT_ATTEMPT, values).scalar_one()
+        if not autocommitted:  # under autocommit the insert is committed, and the payload's read stays so too
+            commit_keeping_loaded(db.session)  # the payload reads the exam next
+    except IntegrityError:
+        # Another tab or device started at the same moment: theirs is the attempt.
+        db.session.rollback()
+        other = db.session.scalar(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == person.id,
+                                                        Attempt.status == "in_progress"))
+        if other is None:
+            raise
+        return other, False
+    # The attempt as inserted, for the caller's payload; not in the session (nothing to track).
+    attempt = Attempt(id=attempt_id, **values)
+    set_committed_value(attempt, "exam", exam)
+    return attempt, True
+
+
+def _local(moment) -> str:
+    from flask_babel import format_datetime
+    return format_datetime(moment, "yyyy-MM-dd HH:mm")
