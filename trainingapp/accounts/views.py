@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ..platform import errors, signals
 from ..platform.clock import now
 from ..platform.database import commit_keeping_loaded
+from ..platform.endpoints import SESSIONLESS
 from ..platform.errors import DomainError, flash_refusal
 from ..platform.extensions import db, limiter, login_manager
 from ..platform.params import safe_next
@@ -21,8 +22,7 @@ from .models import User
 from .session_rules import PASSWORD_CHANGE, SIGNED_OUT, refusal_of, session_person, view_checks_person_itself
 
 #: Endpoints a person who must change their password can still reach.
-OPEN_DURING_PASSWORD_CHANGE = {"accounts.change_password", "accounts.logout", "accounts.set_language",
-                               "static", "bootstrap.static", "favicon", "healthz"}
+OPEN_DURING_PASSWORD_CHANGE = SESSIONLESS | {"accounts.change_password", "accounts.logout", "accounts.set_language"}
 
 login_manager.login_view = "accounts.login"
 login_manager.login_message = None
@@ -66,7 +66,7 @@ def end_idle_sessions():
         if session_person() is not None:
             _note_activity(moment)
         return None
-    if not current_user.is_authenticated or request.endpoint in ("static", "bootstrap.static", "favicon", "healthz"):
+    if not current_user.is_authenticated or request.endpoint in SESSIONLESS:
         return None
     if _timed_out(moment) and not any(signals.answers(signals.keep_signed_in, person=current_user)):
         logout_user()

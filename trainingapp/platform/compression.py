@@ -21,10 +21,11 @@ import gzip
 import brotli
 from flask import Flask, current_app, g, request
 
+from .endpoints import STATIC_FOLDERS
 from .extensions import compress
 
 #: The blueprints' static endpoints whose files are compressed and kept encoded.
-STATIC_ENDPOINTS = frozenset({"static", "bootstrap.static"})
+STATIC_ENDPOINTS = STATIC_FOLDERS
 _STATIC_KEY = "static:"
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from ..platform import staged
 from ..platform.csp import CSP
+from ..platform.endpoints import STATIC_FILES
 from ..platform.extensions import csrf, db, limiter
 from ..platform.params import refuse_nul_in_forms
 from .policy import may_open
@@ -176,7 +177,7 @@ def security_headers(response):
 
 
 #: The only responses a browser or proxy may store: static files and the guides' screenshots.
-CACHEABLE_ENDPOINTS = frozenset({"static", "bootstrap.static", "guide_image", "favicon"})
+CACHEABLE_ENDPOINTS = STATIC_FILES | {"guide_image"}
 
 
 def _template_globals():
