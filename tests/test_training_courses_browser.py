@@ -196,20 +196,25 @@ def test_a_second_tab_on_another_material_says_it_is_not_counting(app, make, pag
     page.context.add_cookies([{"name": "lang", "value": "zh", "url": page.base_url}])
     page.login(cadre.login)
     page.open(f"/courses/{course_id}/materials/{first}")
-    page.wait_for_function("() => Number(document.getElementById('study').dataset.beats || 0) >= 2")
+    # Each wait is for the server's answer (data-counting), not for beats sent or a sleep.
+    page.wait_for_function("() => document.getElementById('study').dataset.counting === 'true'")
     other = page.context.new_page()
     other.goto(f"{page.base_url}/courses/{course_id}/materials/{second}")
-    other.wait_for_function("() => Number(document.getElementById('study').dataset.beats || 0) >= 2")
+    other.wait_for_function("() => document.getElementById('study').dataset.counting === 'false'")
     other.wait_for_function("() => document.getElementById('study-status').textContent.includes('本页不计时')")
     assert "正在学习其他材料" in other.inner_text("#study-status")
     assert "本页不计时" not in page.inner_text("#study-status")
 
-    # The first tab is hidden: its last beat frees the clock and the second tab counts.
+    # The first tab is hidden: its last beat frees the clock and the second tab counts. A beat
+    # of the first tab still on its way then is stale on arrival and cannot take the clock back.
     page.evaluate("""() => {
         Object.defineProperty(document, 'hidden', {value: true, configurable: true});
         Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
         document.dispatchEvent(new Event('visibilitychange'));
     }""")
-    other.wait_for_function("() => !document.getElementById('study-status').textContent.includes('本页不计时')")
+    page.wait_for_function("() => { const s = document.getElementById('study').dataset;"
+                           " return s.answered === s.beats; }")  # the leaving beat was decided
+    other.wait_for_function("() => document.getElementById('study').dataset.counting === 'true'")
+    assert "本页不计时" not in other.inner_text("#study-status")
     clock.advance(timedelta(seconds=30))
     other.wait_for_function("() => document.getElementById('material-progress').value >= 30")
