@@ -105,8 +105,8 @@ def _settle(progress: Progress, now: datetime, material_seconds: int) -> Progres
     return progress
 
 
-#: One page view's beats: (viewing id, sequence number of the beat), the number rising by one
-#: per beat the page sends. Chosen by the browser, so trusted only to hold a page's own beats back.
+#: A beat's place in its page view: (viewing id, sequence number), the number rising with every
+#: beat the page sends. Chosen by the browser, so trusted only to hold a page's own beats back.
 Viewing = tuple[str, int]
 
 #: How many of a person's latest viewings the clock remembers: far more pages than anyone keeps
