@@ -517,3 +517,67 @@ def test_one_tab_studying_one_material_after_another_is_credited_as_before(app, 
         clock.advance(timedelta(seconds=30))
         assert beat(cadre_client, second).get_json()["counting"] is True
     assert (credited(app, cadre_client.user, first), credited(app, cadre_client.user, second)) == (125, 90)
+
+
+PAGE_A, PAGE_B = "a1" * 16, "b2" * 16  # viewing ids as study.js makes them (random hex)
+
+
+@pytest.mark.parametrize("late_beat_lands", ["before the other tab's next beat", "after it"])
+def test_a_beat_overtaken_by_the_leaving_beat_of_its_page_cannot_take_the_clock_back(app, make, late_beat_lands):
+    """The race of the flaky browser test, made deterministic: page A's regular beat 3 was on its
+    way when A was hidden, and the server saw A's leaving beat 4 first. Beat 3 is stale: page B
+    keeps the clock (it earned nothing for 90 s before) and beat 3 pays nothing."""
+    _course, (first, second) = build_course(app, minutes=(10, 10))
+    person = make.user()
+    tab_a, tab_b = _signed_in_clients(app, person, 2)
+    clock.freeze(T0)
+    assert beat(tab_a, first, start=True, viewing=PAGE_A, seq=1).get_json()["counting"] is True
+    assert beat(tab_b, second, start=True, viewing=PAGE_B, seq=1).get_json()["counting"] is False
+    clock.advance(timedelta(seconds=30))
+    assert beat(tab_a, first, viewing=PAGE_A, seq=2).get_json()["credited_seconds"] == 30
+    clock.advance(timedelta(seconds=10))
+    assert beat(tab_a, first, leaving=True, viewing=PAGE_A, seq=4).get_json()["credited_seconds"] == 40
+    late = None
+    if late_beat_lands == "before the other tab's next beat":
+        clock.advance(timedelta(seconds=1))
+        late = beat(tab_a, first, viewing=PAGE_A, seq=3).get_json()
+    clock.advance(timedelta(seconds=1))
+    assert beat(tab_b, second, viewing=PAGE_B, seq=2).get_json()["counting"] is True
+    if late is None:
+        clock.advance(timedelta(seconds=1))
+        late = beat(tab_a, first, viewing=PAGE_A, seq=3).get_json()
+    assert (late["counting"], late["reason"], late["credited_seconds"]) == (False, "stale", 40)
+    for _ in range(3):
+        clock.advance(timedelta(seconds=30))
+        answer = beat(tab_b, second, viewing=PAGE_B, seq=_ + 3).get_json()
+        assert answer["counting"] is True and answer["reason"] is None
+    assert credited(app, person, first) == 40
+    assert _total_credited(app, person) == int((clock.now() - T0).total_seconds())  # every second paid once
+
+
+def test_a_page_shown_again_after_a_late_beat_counts_again(app, make):
+    """Hidden and shown again quickly: the start beat 3 of the shown page overtook its leaving
+    beat 2, which is then stale and must not free the clock of the page now being studied."""
+    _course, (first, second) = build_course(app, minutes=(10, 10))
+    person = make.user()
+    tab_a, tab_b = _signed_in_clients(app, person, 2)
+    clock.freeze(T0)
+    beat(tab_a, first, start=True, viewing=PAGE_A, seq=1)
+    clock.advance(timedelta(seconds=20))
+    assert beat(tab_a, first, start=True, viewing=PAGE_A, seq=3).get_json()["counting"] is True
+    assert beat(tab_a, first, leaving=True, viewing=PAGE_A, seq=2).get_json()["reason"] == "stale"
+    clock.advance(timedelta(seconds=10))
+    assert beat(tab_b, second, start=True, viewing=PAGE_B, seq=1).get_json()["counting"] is False
+    assert beat(tab_a, first, viewing=PAGE_A, seq=4).get_json()["credited_seconds"] == 10
+
+
+def test_viewing_numbers_that_are_not_well_formed_make_a_plain_beat(app, cadre_client):
+    _course, (material,) = build_course(app)
+    clock.freeze(T0)
+    beat(cadre_client, material, start=True, viewing=PAGE_A, seq=5)
+    for viewing, seq in ((PAGE_A, True), (PAGE_A, 1.0), (PAGE_A, "1"), (PAGE_A, 0), (PAGE_A, 2**31),
+                         ("not hex!" * 4, 1), ("ab", 1), (["a"], 1), (PAGE_A.upper(), 1)):
+        clock.advance(timedelta(seconds=1))
+        answer = beat(cadre_client, material, viewing=viewing, seq=seq)
+        assert answer.status_code == 200 and answer.get_json()["counting"] is True, (viewing, seq)
+    assert credited(app, cadre_client.user, material) == 9

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trainingapp.training.courses.studytime import (
+    REMEMBERED_VIEWINGS,
     CourseProgress,
     Missing,
     PersonClock,
@@ -18,6 +19,7 @@ from trainingapp.training.courses.studytime import (
     credit_heartbeat,
     credits_for_year,
     prerequisites_missing,
+    remember_viewing,
 )
 
 T0 = datetime(2025, 3, 10, 1, 0, 0)
@@ -298,3 +300,93 @@ def test_credit_over_all_materials_never_exceeds_the_wall_clock(beats):
                                                          moment, material_seconds=3600, start=start, leaving=leaving)
         total = sum(p.credited_seconds for p in progress.values())
         assert total <= (latest - first).total_seconds()
+
+
+# --------------------------------------------------------------------------- numbered beats of one page view
+
+def test_a_beat_overtaken_by_its_pages_later_beat_is_stale():
+    viewings, stale = remember_viewing((), ("a", 1))
+    assert (viewings, stale) == ((("a", 1),), False)
+    viewings, stale = remember_viewing(viewings, ("b", 1))
+    assert (viewings, stale) == ((("b", 1), ("a", 1)), False)
+    viewings, stale = remember_viewing(viewings, ("a", 3))
+    assert (viewings, stale) == ((("a", 3), ("b", 1)), False)  # numbers may skip (a beat lost)
+    for late in (("a", 2), ("a", 3)):  # older than, or a replay of, the newest decided
+        assert remember_viewing(viewings, late) == (viewings, True)
+
+
+def test_the_clock_remembers_only_the_latest_viewings():
+    viewings = ()
+    for index in range(REMEMBERED_VIEWINGS + 5):
+        viewings, _ = remember_viewing(viewings, (f"v{index}", 1))
+    assert len(viewings) == REMEMBERED_VIEWINGS and viewings[0] == (f"v{REMEMBERED_VIEWINGS + 4}", 1)
+    # A forgotten viewing's beat is decided as an unnumbered beat would be.
+    assert remember_viewing(viewings, ("v0", 1))[1] is False
+
+
+def test_a_beat_arriving_after_its_pages_leaving_beat_cannot_take_the_clock_back():
+    """The flaky second-tab test: page A's regular beat 2 was on its way when A was hidden and
+    arrived after A's leaving beat 3; it re-took the clock from page B for up to 90 s."""
+    a, b = Progress(), Progress()
+    a, person, _ = credit_exclusive(a, PersonClock(), 1, T0, material_seconds=600, start=True, viewing=("A", 1))
+    b, person, outcome = credit_exclusive(b, person, 2, at(5), material_seconds=600, start=True,
+                                          viewing=("B", 1))
+    assert outcome == "elsewhere"
+    a, person, _ = credit_exclusive(a, person, 1, at(20), material_seconds=600, leaving=True, viewing=("A", 3))
+    assert person.material_id is None and a.credited_seconds == 20
+    held = person
+    late, person, outcome = credit_exclusive(a, person, 1, at(21), material_seconds=600, viewing=("A", 2))
+    assert (outcome, late, person) == ("stale", a, held)  # nothing changes: no clock, no time
+    b, person, outcome = credit_exclusive(b, person, 2, at(35), material_seconds=600, viewing=("B", 2))
+    assert (outcome, b.credited_seconds, person.material_id) == ("counting", 15, 2)
+    # Page A shown again: a new beat of the same page view counts from the clock's moment on.
+    a, person, outcome = credit_exclusive(a, person, 1, at(40), material_seconds=600, start=True,
+                                          viewing=("A", 4))
+    assert outcome == "elsewhere" and a.credited_seconds == 20
+
+
+def test_a_stale_beat_of_the_page_holding_the_clock_does_not_hold_it_longer():
+    a, person, _ = credit_exclusive(Progress(), PersonClock(), 1, T0, material_seconds=600, viewing=("A", 1))
+    a, person, _ = credit_exclusive(a, person, 1, at(30), material_seconds=600, viewing=("A", 3))
+    a, person, _ = credit_exclusive(a, person, 1, at(60), material_seconds=600, viewing=("A", 2))
+    assert person.counted_until == at(30)  # page B may count 90 s after beat 3, not after beat 2
+    b, person, outcome = credit_exclusive(Progress(), person, 2, at(121), material_seconds=600, viewing=("B", 1))
+    assert outcome == "counting" and person.material_id == 2
+
+
+def test_unnumbered_beats_are_decided_as_before():
+    a, person, _ = credit_exclusive(Progress(), PersonClock(), 1, T0, material_seconds=600)
+    a, person, outcome = credit_exclusive(a, person, 1, at(30), material_seconds=600)
+    assert (outcome, a.credited_seconds, person) == ("counting", 30, PersonClock(1, at(30)))
+
+
+BEATS = st.lists(
+    st.tuples(st.integers(min_value=0, max_value=3),  # which material
+              st.integers(min_value=-5_000_000, max_value=60_000_000),  # microseconds since the last beat
+              st.booleans(), st.booleans(),  # start, leaving
+              st.one_of(st.none(), st.tuples(st.sampled_from("ABC"), st.integers(min_value=1, max_value=6)))),
+    min_size=1, max_size=80,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(beats=BEATS)
+def test_numbering_beats_can_only_hold_time_back(beats):
+    """The attacker's view: whatever viewing ids and numbers a script sends (replays, jumps,
+    forgeries), the outcome is exactly that of sending only the beats that were not stale,
+    unnumbered, which any client could do before; so numbers never earn a second more."""
+    numbered, plain = {}, {}
+    person, person_plain = PersonClock(), PersonClock()
+    moment = T0
+    for material, step, start, leaving, viewing in beats:
+        moment += timedelta(microseconds=step)
+        numbered[material], person, outcome = credit_exclusive(
+            numbered.get(material, Progress()), person, material, moment, material_seconds=600,
+            start=start, leaving=leaving, viewing=viewing)
+        if outcome == "stale":
+            continue
+        plain[material], person_plain, _ = credit_exclusive(
+            plain.get(material, Progress()), person_plain, material, moment, material_seconds=600,
+            start=start, leaving=leaving)
+        assert (person.material_id, person.counted_until) == (person_plain.material_id, person_plain.counted_until)
+    assert {m: p for m, p in numbered.items() if p != Progress()} == {m: p for m, p in plain.items() if p != Progress()}

@@ -4,10 +4,16 @@
  * nothing until it is visible again, when a new viewing starts (flagged "start", so the time
  * away is never paid). The last beat is flagged "leaving" so another material can count at
  * once; while another material is counting, the server answers counting: false and this
- * page says so. No framework, no inline script.
+ * page says so. Every beat carries this page view's random id and its number (1, 2, ...):
+ * the server ignores a beat that arrives after a later one of the same page (reason
+ * "stale"), so a beat still on its way when the page is hidden cannot take the clock back
+ * after the leaving beat; an answer older than one already shown is ignored here likewise.
+ * No framework, no inline script.
  *
  * Data: #study data-heartbeat-url, data-interval, data-active, data-required, and the
- * strings in <script type="application/json" id="study-messages">.
+ * strings in <script type="application/json" id="study-messages">. The page writes
+ * data-beats (beats sent), data-answered (number of the newest beat answered) and
+ * data-counting (that answer's verdict), which tests wait on.
  */
 (function () {
   'use strict';
@@ -29,6 +35,20 @@
   var timer = null;
   var stopped = false;
   var beats = 0;
+  var answered = 0;
+  var viewing = viewingId();
+
+  function viewingId() {  // 128 random bits as hex; crypto.randomUUID needs HTTPS, this does not
+    var words = new Uint32Array(4);
+    if (window.crypto && window.crypto.getRandomValues) {
+      window.crypto.getRandomValues(words);
+    } else {
+      for (var i = 0; i < words.length; i += 1) words[i] = Math.floor(Math.random() * 4294967296);
+    }
+    return Array.prototype.map.call(words, function (word) {
+      return ('0000000' + word.toString(16)).slice(-8);
+    }).join('');
+  }
 
   function fmt(template, values) {
     return String(template).replace(/\{(\w+)\}/g, function (all, name) {
@@ -70,22 +90,26 @@
     if (stopped) return;
     options = options || {};
     beats += 1;
-    root.setAttribute('data-beats', String(beats));
+    var seq = beats;
+    root.setAttribute('data-beats', String(seq));
     fetch(url, {
       method: 'POST', credentials: 'same-origin', keepalive: !!options.leaving,
       headers: {'Content-Type': 'application/json', 'Accept': 'application/json', 'X-CSRFToken': token},
-      body: JSON.stringify({start: !!options.start, leaving: !!options.leaving})
+      body: JSON.stringify({start: !!options.start, leaving: !!options.leaving, viewing: viewing, seq: seq})
     }).then(function (response) {
       if (response.status === 401) { say(M.signed_out); stop(); return null; }
       if (response.status === 403 || response.status === 404) { stop(); return null; }
       if (!response.ok) throw new Error('HTTP ' + response.status);
       return response.json();
     }).then(function (body) {
-      if (body) {
-        // The server counts one material at a time: another tab or device is being counted.
-        if (!stopped && !document.hidden) say(body.counting === false ? M.elsewhere : M.counting);
-        show(body);
-      }
+      // A stale beat changed nothing, and an older answer would undo what a newer one showed.
+      if (!body || body.reason === 'stale' || seq < answered) return;
+      answered = seq;
+      root.setAttribute('data-answered', String(seq));
+      root.setAttribute('data-counting', String(body.counting !== false));
+      // The server counts one material at a time: another tab or device is being counted.
+      if (!stopped && !document.hidden) say(body.counting === false ? M.elsewhere : M.counting);
+      show(body);
     }).catch(function () {
       if (!stopped) say(M.retrying);
     });

@@ -128,6 +128,10 @@ class StudyClock(db.Model):
     material_id: Mapped[int | None] = mapped_column(ForeignKey("material.id", ondelete="SET NULL"))
     #: The moment up to which the person's time has been paid to some material.
     counted_until: Mapped[object | None] = mapped_column(db.DateTime)
+    #: The person's latest page views, [[viewing id, number of its newest beat], ...] most
+    #: recent first and at most studytime.REMEMBERED_VIEWINGS long: a beat overtaken by a later
+    #: one of its page is stale. A list, because only arrays keep their order in every database.
+    viewings: Mapped[list | None] = mapped_column(db.JSON)
 
 
 class CourseCompletion(db.Model):

@@ -209,7 +209,8 @@ signals.exam_course_choices.connect(_answer_exam_course_choices, weak=False)
 
 # --- studying ----------------------------------------------------------------------------------
 
-def record_heartbeat(user, material: Material, *, start: bool = False, leaving: bool = False) -> dict:
+def record_heartbeat(user, material: Material, *, start: bool = False, leaving: bool = False,
+                     viewing: studytime.Viewing | None = None) -> dict:
     """Credit this person for the time since their last beat on the material (see studytime)
     and record the course's completion once every material is done; one commit.
 
@@ -218,10 +219,12 @@ def record_heartbeat(user, material: Material, *, start: bool = False, leaving: 
     `leaving` (the page is being hidden) frees the person's clock for another material.
     A person earns for one material at a time: while another material's page is counting,
     this one earns nothing and the answer says so (`counting` false, `reason` "elsewhere").
+    `viewing` (page view id, beat number): a beat overtaken by a later beat of its page is
+    stale and changes nothing (`counting` false, `reason` "stale"); without it, as before.
     """
     for _try in range(3):
         try:
-            return _beat(user, material, start, leaving)
+            return _beat(user, material, start, leaving, viewing)
         except IntegrityError:
             # Two first beats (two tabs) raced to create the same row: the other one won; read it.
             db.session.rollback()
@@ -242,7 +245,7 @@ def _lock_study_clock(user_id: int) -> StudyClock:
                              .execution_options(populate_existing=True))
 
 
-def _beat(user, material: Material, start: bool, leaving: bool) -> dict:
+def _beat(user, material: Material, start: bool, leaving: bool, viewing: studytime.Viewing | None) -> dict:
     person_clock = _lock_study_clock(user.id)
     moment = now()  # read once the lock is held, so beats are decided in the order of their moments
     row = db.session.scalar(select(StudyProgress).where(StudyProgress.user_id == user.id,
@@ -252,12 +255,16 @@ def _beat(user, material: Material, start: bool, leaving: bool) -> dict:
         row = StudyProgress(user_id=user.id, material_id=material.id, credited_seconds=0)
         db.session.add(row)
     before = studytime.Progress(row.credited_seconds or 0, row.last_beat_at, row.completed_at)
+    clock_before = studytime.PersonClock(person_clock.material_id, person_clock.counted_until,
+                                         _viewings_of(person_clock.viewings))
     after, clock_after, outcome = studytime.credit_exclusive(
-        before, studytime.PersonClock(person_clock.material_id, person_clock.counted_until), material.id, moment,
-        material_seconds=material.seconds, start=start, leaving=leaving)
+        before, clock_before, material.id, moment,
+        material_seconds=material.seconds, start=start, leaving=leaving, viewing=viewing)
     row.credited_seconds, row.last_beat_at, row.completed_at = (after.credited_seconds, after.last_beat_at,
                                                                 after.completed_at)
     person_clock.material_id, person_clock.counted_until = clock_after.material_id, clock_after.counted_until
+    if clock_after.viewings != clock_before.viewings:
+        person_clock.viewings = [list(item) for item in clock_after.viewings]
     db.session.flush()
     course = material.course
     completion = db.session.scalar(select(CourseCompletion).where(CourseCompletion.user_id == user.id,
@@ -271,8 +278,8 @@ def _beat(user, material: Material, start: bool, leaving: bool) -> dict:
         db.session.add(completion)
         awarded = True
     # Built before the commit, which expires every loaded row (reading them again costs queries).
-    result = {"material_id": material.id, "counting": outcome != studytime.ELSEWHERE,
-              "reason": outcome if outcome == studytime.ELSEWHERE else None,
+    result = {"material_id": material.id, "counting": outcome not in (studytime.ELSEWHERE, studytime.STALE),
+              "reason": outcome if outcome in (studytime.ELSEWHERE, studytime.STALE) else None,
               "credited_seconds": after.credited_seconds,
               "required_seconds": material.seconds,
               "completed": studytime.material_completed(after, material.seconds),
@@ -284,6 +291,11 @@ def _beat(user, material: Material, start: bool, leaving: bool) -> dict:
               "server_now": isoformat(moment)}
     db.session.commit()
     return result
+
+
+def _viewings_of(stored) -> tuple[studytime.Viewing, ...]:
+    """The clock's viewings as studytime takes them (the column holds JSON arrays, or NULL)."""
+    return tuple((str(viewing_id), int(number)) for viewing_id, number in stored or ())
 
 
 # --- authoring ---------------------------------------------------------------------------------

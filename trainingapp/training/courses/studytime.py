@@ -8,6 +8,9 @@ browser says is trusted: a script calling faster earns no more than the wall-clo
 that passed, a gap too long to be one viewing earns nothing, and the total never goes
 beyond the material's length. A person earns for one material at a time, across tabs and
 devices (`credit_exclusive`): every second of their time is paid to at most one material.
+Beats of one page view (a "viewing") are numbered; one that arrives after a later beat of its
+viewing was decided is stale and changes nothing (`remember_viewing`), so a beat overtaken in
+the network by the page's "leaving" beat cannot take the clock back from another tab.
 All datetimes are naive UTC (see `trainingapp.platform.clock`).
 """
 from __future__ import annotations
@@ -102,18 +105,50 @@ def _settle(progress: Progress, now: datetime, material_seconds: int) -> Progres
     return progress
 
 
+#: A beat's place in its page view: (viewing id, sequence number), the number rising with every
+#: beat the page sends. Chosen by the browser, so trusted only to hold a page's own beats back.
+Viewing = tuple[str, int]
+
+#: How many of a person's latest viewings the clock remembers: far more pages than anyone keeps
+#: beating at once, and few enough that a script inventing viewings cannot grow the row.
+REMEMBERED_VIEWINGS = 16
+
+
 @dataclass(frozen=True)
 class PersonClock:
     """Per person: the material whose time is being counted and the moment up to which any of
-    their time has been paid. `material_id` is None once that page said it was leaving."""
+    their time has been paid. `material_id` is None once that page said it was leaving.
+    `viewings`: the latest viewings, most recently beating first, each with the number of its
+    newest beat decided."""
 
     material_id: int | None = None
     counted_until: datetime | None = None
+    viewings: tuple[Viewing, ...] = ()
 
 
 #: What a beat did: its material earns ("counting"), another material of the person is being
-#: studied so it earns nothing ("elsewhere"), or the material was already complete ("done").
-COUNTING, ELSEWHERE, DONE = "counting", "elsewhere", "done"
+#: studied so it earns nothing ("elsewhere"), the material was already complete ("done"), or
+#: a later beat of the same viewing was decided already so this one changes nothing ("stale").
+COUNTING, ELSEWHERE, DONE, STALE = "counting", "elsewhere", "done", "stale"
+
+
+def remember_viewing(
+    viewings: tuple[Viewing, ...], beat: Viewing, *, keep: int = REMEMBERED_VIEWINGS
+) -> tuple[tuple[Viewing, ...], bool]:
+    """(the viewings after `beat`, whether `beat` is stale).
+
+    Stale: its viewing already had a beat with this number or a later one decided, e.g. a
+    regular beat that was still on its way when the page was hidden and arrives after the
+    "leaving" beat sent behind it. A stale beat leaves the viewings as they were. A viewing
+    not remembered (new, or pushed out by `keep` newer ones) is never stale, which is how
+    every beat was treated before viewings were numbered.
+    """
+    viewing_id, number = beat
+    newest = dict(viewings).get(viewing_id)
+    if newest is not None and number <= newest:
+        return viewings, True
+    others = tuple(item for item in viewings if item[0] != viewing_id)
+    return ((viewing_id, number), *others)[:keep], False
 
 
 def studying_elsewhere(clock: PersonClock, material_id: int, now: datetime, *, max_gap: int = DEFAULT_MAX_GAP) -> bool:
@@ -125,7 +160,7 @@ def studying_elsewhere(clock: PersonClock, material_id: int, now: datetime, *, m
 
 def credit_exclusive(
     progress: Progress, clock: PersonClock, material_id: int, now: datetime, *, material_seconds: int,
-    start: bool = False, leaving: bool = False, max_gap: int = DEFAULT_MAX_GAP,
+    start: bool = False, leaving: bool = False, viewing: Viewing | None = None, max_gap: int = DEFAULT_MAX_GAP,
 ) -> tuple[Progress, PersonClock, str]:
     """`credit_heartbeat` for one person studying several materials: (progress, clock, outcome).
 
@@ -134,7 +169,16 @@ def credit_exclusive(
     materials never exceeds the wall-clock time that passed; `counted_until` never moves back.
     `start` (the page opened or became visible again) pays nothing; `leaving` (the page is
     being hidden) pays up to now and frees the clock for another material at once.
+    A stale beat of a `viewing` (see `remember_viewing`) returns progress and clock unchanged:
+    it neither takes, holds nor frees the clock and earns nothing. Any other beat is decided as
+    if it carried no viewing, so numbering beats can only hold time back, never add to it.
     """
+    if viewing is not None:
+        viewings, stale = remember_viewing(clock.viewings, viewing)
+        if stale:
+            return progress, clock, STALE
+        clock = replace(clock, viewings=viewings)
+
     if material_completed(progress, material_seconds):
         # Nothing left to earn: leave the clock to the material actually being studied.
         return credit_heartbeat(progress, now, material_seconds=material_seconds, max_gap=max_gap), clock, DONE
@@ -158,7 +202,7 @@ def credit_exclusive(
                              material_seconds=material_seconds, max_gap=max_gap)
     until = after.last_beat_at if clock.counted_until is None else max(clock.counted_until, after.last_beat_at)
     holder = None if leaving or material_completed(after, material_seconds) else material_id
-    return after, PersonClock(holder, until), COUNTING
+    return after, replace(clock, material_id=holder, counted_until=until), COUNTING
 
 
 # --------------------------------------------------------------------------- courses

@@ -17,7 +17,7 @@ from ...accounts.permissions import department_tree
 from ...platform.csp import CSP
 from ...platform.errors import DomainError, flash_refusal
 from ...platform.extensions import db
-from ...platform.params import json_object
+from ...platform.params import MAX_ID, json_object
 from ...platform.uploads import send_stored
 from ...questionbank.services import categories as question_categories
 from . import services
@@ -32,6 +32,8 @@ DEFAULT_HEARTBEAT_SECONDS = 30
 #: Video links to these files play in the page; any other address opens in a new window.
 VIDEO_FILES = (".mp4", ".webm", ".ogg", ".ogv", ".m4v")
 _HOST = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?")
+#: A page view's id as study.js makes it (random hex); anything else is not a viewing.
+_VIEWING = re.compile(r"[0-9a-f]{16,64}")
 
 
 def _markdown(text) -> Markup:
@@ -156,9 +158,20 @@ def heartbeat(material_id):
     body = json_object() or {}
     start, leaving = body.get("start") is True, body.get("leaving") is True
     try:
-        return services.record_heartbeat(current_user, material, start=start, leaving=leaving)
+        return services.record_heartbeat(current_user, material, start=start, leaving=leaving,
+                                         viewing=_viewing_of(body))
     except DomainError as error:
         return {"error": str(error.message), "code": "retry"}, 503
+
+
+def _viewing_of(body: dict) -> tuple[str, int] | None:
+    """The beat's (viewing id, number) as study.js sends them, or None: a beat without a
+    well-formed pair is decided as every beat was before pages numbered them."""
+    viewing, number = body.get("viewing"), body.get("seq")
+    if (isinstance(viewing, str) and _VIEWING.fullmatch(viewing)
+            and type(number) is int and 1 <= number <= MAX_ID):
+        return viewing, number
+    return None
 
 
 # --- managing --------------------------------------------------------------------------------
