@@ -23,27 +23,24 @@ Definitions (product spec):
   results.
 - Every rate and score figure is None (not 0) when its denominator is 0.
 
-The tree helpers `walk_tree` and `roll_up` are shared with `items` and
-`training_figures`.
+The tree helpers `walk_tree` and `roll_up` live with the department tree
+(accounts/tree.py) and are re-exported here for `training_figures`.
 """
 from __future__ import annotations
 
-import operator
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TypeVar
 
+from ..accounts.tree import TreeChildren, roll_up
+from ..accounts.tree import walk_tree as walk_tree  # re-exported for training_figures
 from ..exams.marks import combined_result, counting_score, grade_band
 
 DENOMINATORS = ("participants", "required")
 STATUSES = ("exempt", "absent", "fail", "pass", "excellent")
 DEFAULT_BINS = (0, 60, 70, 80, 90, 100.0001)
-
-TreeChildren = Mapping[int | None, Sequence[int]]
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -262,54 +259,6 @@ def figures_from_counts(counts: Iterable[ResultCount], rules: ExamRules, *,
     """`figures` from grouped counting results."""
     _check_denominator(denominator)
     return _figures_of(_tally(counts, rules), denominator)
-
-
-def walk_tree(tree_children: TreeChildren) -> list[tuple[int, int | None]]:
-    """(department, parent) for every department reachable in the tree, in display order
-    (depth-first pre-order), each exactly once even if the data has a cycle or a node
-    listed under two parents (the first listing wins)."""
-    listed = {child for kids in tree_children.values() for child in kids}
-    # Roots: the children of None, plus any parent key never listed as a child, so a
-    # subtree passed without its own root entry is still walked.
-    roots = [(root, None) for root in tree_children.get(None, ())]
-    roots += [(key, None) for key in tree_children if key is not None and key not in listed]
-    order: list[tuple[int, int | None]] = []
-    seen: set[int] = set()
-    stack = list(reversed(roots))
-    while stack:
-        node, parent = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        order.append((node, parent))
-        stack.extend((child, node) for child in reversed(tree_children.get(node, ())) if child not in seen)
-    return order
-
-
-def roll_up(
-    own: Mapping[int, T],
-    tree_children: TreeChildren,
-    zero: T,
-    add: Callable[[T, T], T] = operator.add,
-) -> dict[int, T]:
-    """Every department's own value plus all its descendants', in display order, with
-    one `add` per department and per tree edge. Departments in `own` missing from the
-    tree come last, with their own value only."""
-    order = walk_tree(tree_children)
-    children_sum: dict[int, T] = {}
-    totals: dict[int, T] = {}
-    # Reversed pre-order lists every node after all its descendants, so each node is
-    # final when it is folded into its parent.
-    for node, parent in reversed(order):
-        total = own.get(node, zero)
-        if node in children_sum:
-            total = add(total, children_sum.pop(node))
-        totals[node] = total
-        if parent is not None:
-            children_sum[parent] = add(children_sum[parent], total) if parent in children_sum else total
-    result = {node: totals[node] for node, _ in order}
-    result.update((dept, value) for dept, value in own.items() if dept not in result)
-    return result
 
 
 def department_figures(
