@@ -27,15 +27,6 @@ def department_tree() -> DepartmentTree:
         .order_by(Department.position, Department.name)).all())
 
 
-def tree_children(root_id: int | None = None) -> dict[int | None, list[int]]:
-    """parent id -> child ids in display order; with `root_id`, only that subtree (root under None)."""
-    return dict(department_tree().below(root_id).children)
-
-
-def department_names() -> dict[int, str]:
-    return dict(db.session.execute(select(Department.id, Department.name)).all())
-
-
 def exam_and_makeup(exam_id: int) -> tuple[Exam | None, Exam | None]:
     """An exam and its published make-up (see `makeup_of`), read in one statement."""
     found = db.session.scalars(select(Exam).where(

@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from ..accounts import audit
 from ..accounts.forms import ConfirmForm
-from ..accounts.models import CATEGORIES, Department
+from ..accounts.models import CATEGORIES
 from ..accounts.permissions import roles_required
+from ..accounts.tree import DepartmentTree
 from ..exams.authoring import can_manage
 from ..exams.models import Exam
 from ..exams.taking import finalize_overdue
@@ -50,15 +51,15 @@ def _exam(exam_id) -> Exam:
     return _exam_and_makeup(exam_id)[0]
 
 
-def _scope(tree=None):
+def _scope(tree: DepartmentTree):
     """(root department, departments allowed): a liaison is held to their own subtree."""
     root = int_arg("root")
     if current_user.role != "liaison":
-        if root is not None and (root not in tree.names if tree else db.session.get(Department, root) is None):
+        if root is not None and root not in tree.names:
             abort(404)
         return root, None
     mine = current_user.department_id
-    allowed = (tree or queries.department_tree()).subtree(mine)
+    allowed = tree.subtree(mine)
     if root is not None and root not in allowed:
         abort(403)
     return root or mine, allowed
@@ -336,7 +337,8 @@ def training_sessions():
 def training_events():
     from ..training.outreach.models import EVENT_KINDS, OutreachEvent
     start, end = _period()
-    _root, allowed = _scope()
+    tree = queries.department_tree()
+    _root, allowed = _scope(tree)
     query = select(OutreachEvent).where(OutreachEvent.held_on >= start, OutreachEvent.held_on <= end)
     if allowed is not None:
         query = query.where(OutreachEvent.department_id.in_(allowed))
@@ -345,7 +347,7 @@ def training_events():
         query = query.where(OutreachEvent.kind == kind)
     events = db.session.scalars(query.order_by(OutreachEvent.held_on)).all()
     return render_template("reports/training_events.html", events=events, kinds=EVENT_KINDS, kind=kind,
-                           names=queries.department_names(), start=start, end=end)
+                           names=tree.names, start=start, end=end)
 
 
 @bp.route("/training/export.xlsx")
