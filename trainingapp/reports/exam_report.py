@@ -125,12 +125,9 @@ def people(report: ExamReport, department_id: int | None = None, *, only: str | 
     return sorted(rows, key=lambda p: (p.department, p.name))
 
 
-_LOOK_UP = object()
-
-
 def build(exam: Exam, *, denominator: str, category: str | None = None, root_id: int | None = None,
           scope: set[int] | None = None, show_empty: bool = False, records: bool = False,
-          tree: DepartmentTree | None = None, makeup=_LOOK_UP) -> ExamReport:
+          tree: DepartmentTree | None = None, makeup=queries.LOOK_UP) -> ExamReport:
     """Figures per department (rolled up), totals and the score distribution, read once.
 
     `root_id` shows one subtree; `scope` (a liaison's departments) limits every number
@@ -142,7 +139,7 @@ def build(exam: Exam, *, denominator: str, category: str | None = None, root_id:
     """
     if tree is None:
         tree = queries.department_tree()
-    if makeup is _LOOK_UP:
+    if makeup is queries.LOOK_UP:
         makeup = queries.makeup_of(exam)
     shown = tree.below(root_id)
     in_tree = {dept_id for dept_id, _parent in shown.edges()}

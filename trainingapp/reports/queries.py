@@ -37,12 +37,12 @@ def exam_and_makeup(exam_id: int) -> tuple[Exam | None, Exam | None]:
     return exam, makeup
 
 
-#: The `makeup` argument's default: look the make-up up.
-_LOOK_UP = object()
+#: The `makeup` arguments' default: look the make-up up (None means "has none").
+LOOK_UP = object()
 
 
-def exam_rules(exam: Exam, makeup=_LOOK_UP) -> ExamRules:
-    makeup = makeup_of(exam) if makeup is _LOOK_UP else makeup
+def exam_rules(exam: Exam, makeup=LOOK_UP) -> ExamRules:
+    makeup = makeup_of(exam) if makeup is LOOK_UP else makeup
     return ExamRules(pass_mark=float(exam.pass_mark), excellent_mark=float(exam.excellent_mark),
                      counting=exam.counting, makeup_counting=makeup.counting if makeup else "best")
 
@@ -66,7 +66,7 @@ def _scores(exam_id: int) -> tuple[dict[int, list[float]], dict[int, int]]:
 
 
 def candidate_records(exam: Exam, *, departments: set[int] | None = None,
-                      category: str | None = None, makeup=_LOOK_UP) -> list[CandidateRecord]:
+                      category: str | None = None, makeup=LOOK_UP) -> list[CandidateRecord]:
     """Every candidate of the exam (removed ones excluded) with their main and make-up scores."""
     query = select(ExamCandidate.user_id, ExamCandidate.department_id, ExamCandidate.category,
                    ExamCandidate.exempt_reason).where(ExamCandidate.exam_id == exam.id,
@@ -76,7 +76,7 @@ def candidate_records(exam: Exam, *, departments: set[int] | None = None,
     if category is not None:
         query = query.where(ExamCandidate.category == category)
     main, switches = _scores(exam.id)
-    makeup = makeup_of(exam) if makeup is _LOOK_UP else makeup
+    makeup = makeup_of(exam) if makeup is LOOK_UP else makeup
     extra, _ = _scores(makeup.id) if makeup else ({}, {})
     return [CandidateRecord(user_id=user_id, department_id=dept_id, category=category,
                             exempt=exempt is not None, main_scores=tuple(main.get(user_id, ())),
@@ -97,12 +97,12 @@ def _counting_scores(exam_id: int, counting: str):
 
 
 def result_counts(exam: Exam, rules: ExamRules, *, departments: set[int] | None = None,
-                  category: str | None = None, makeup=_LOOK_UP) -> list[ResultCount]:
+                  category: str | None = None, makeup=LOOK_UP) -> list[ResultCount]:
     """Candidates grouped by department, exemption and counting result, counted by the database:
     one statement and a few thousand rows however many candidates (the same groups as
     `rates.result_counts` makes from `candidate_records`)."""
     main = _counting_scores(exam.id, rules.counting)
-    makeup = makeup_of(exam) if makeup is _LOOK_UP else makeup
+    makeup = makeup_of(exam) if makeup is LOOK_UP else makeup
     query = select(ExamCandidate.department_id)
     exempt = ExamCandidate.exempt_reason.is_not(None)
     if makeup is None:
