@@ -30,7 +30,7 @@ class Figure:
 LEFT_OUT_REASONS = ("open", "no_candidates", "no_submissions")
 
 
-@dataclass
+@dataclass(frozen=True)
 class AnnualSummary:
     year: int
     unit: str

@@ -33,8 +33,10 @@ def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return to_utc(datetime.combine(start, time())), to_utc(datetime.combine(end + timedelta(days=1), time()))
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainingReport:
+    """The figures of a period, read by `build` in one go and not changed afterwards."""
+
     start: date
     end: date
     sessions: list[TrainingSession]
@@ -51,6 +53,8 @@ class TrainingReport:
     below: list[tuple[int, float]] = field(default_factory=list)
     names: dict[int, str] = field(default_factory=dict)
     department_rows: list[tuple[int, int]] = field(default_factory=list)
+    #: session id -> (attendances (人次), people (人数)) among those present, late or walked in.
+    session_counts: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 def _session_records(sessions, scope) -> tuple[list[SessionRecord], list[AttendanceRecord]]:
@@ -111,4 +115,12 @@ def build(start: date, end: date, *, scope: set[int] | None = None, root_id: int
         events_by_department=event_department_totals(events, shown.children),
         responsibilities=responsibility_progress(planned, events), hours=hours,
         below=below_threshold(hours, db.session.scalars(people_query), threshold) if threshold else [],
-        names=tree.names, department_rows=rows)
+        names=tree.names, department_rows=rows, session_counts=_session_counts(attendance))
+
+
+def _session_counts(attendance: list[AttendanceRecord]) -> dict[int, tuple[int, int]]:
+    attended: dict[int, list[int]] = {}
+    for record in attendance:
+        if record.status in ATTENDED:
+            attended.setdefault(record.session_id, []).append(record.user_id)
+    return {session_id: (len(people), len(set(people))) for session_id, people in attended.items()}

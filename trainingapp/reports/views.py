@@ -324,10 +324,7 @@ def training_sessions():
     report, root = _training()
     kind = text_arg("kind") or None
     sessions = [s for s in report.sessions if kind in (None, "", s.kind)]
-    counts = {}
-    for session in sessions:
-        attended = [a for a in session.attendance if a.status in ("present", "late", "walk_in")]
-        counts[session.id] = (len(attended), len({a.user_id for a in attended}))
+    counts = {session.id: report.session_counts.get(session.id, (0, 0)) for session in sessions}
     return render_template("reports/training_sessions.html", sessions=sessions, counts=counts, kinds=SESSION_KINDS,
                            modes=MODES, kind=kind, report=report, names=report.names)
 
