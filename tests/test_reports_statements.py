@@ -99,3 +99,33 @@ def test_overdue_attempts_are_closed_before_the_report_is_built(app, make, as_ro
             assert report.total.participants == 1  # the abandoned attempt counts as submitted
     finally:
         clock.reset()
+
+
+def test_the_sessions_behind_a_figure_count_from_one_read_of_the_attendance(app, make, as_role):
+    from datetime import datetime
+
+    from sqlalchemy import insert
+
+    from trainingapp.training.sessions.models import Attendance, TrainingSession
+    town = make.department()
+    people = [make.user(department=town) for _ in range(5)]
+    trainer = make.user(role="trainer", department=town)
+    statuses = [["present", "late", "walk_in", "leave", "absent"], ["leave", "absent", "present", "present", "late"]]
+    with app.app_context():
+        sessions = [TrainingSession(title=f"培训{n}", kind="class", department_id=town.id, trainer_id=trainer.id,
+                                    starts_at=datetime(2022, n + 1, 10, 1, 0), ends_at=datetime(2022, n + 1, 10, 4, 0),
+                                    mode="offline", hours=3, place="会议室") for n in range(3)]
+        db.session.add_all(sessions)
+        db.session.flush()
+        db.session.execute(insert(Attendance), [
+            {"session_id": session.id, "user_id": person.id, "status": status, "source": "manual",
+             "leave_reason": "病假" if status == "leave" else "", "recorded_at": session.starts_at}
+            for session, row in zip(sessions, statuses) for person, status in zip(people, row)])
+        db.session.commit()
+    client = as_role("admin")
+    url = "/reports/training/sessions?year=2022"
+    page = client.get(url).get_data(as_text=True)
+    cells = re.findall(r"<td>(\d+)</td><td>(\d+)</td></tr>", page)
+    assert cells == [("3", "3"), ("3", "3"), ("0", "0")]  # present, late and walk-ins; the third had nobody
+    statements = _statements(app, client, url)
+    assert not any("FROM attendance" in s and "WHERE ? = attendance.session_id" in s for s in statements)
