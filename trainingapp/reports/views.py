@@ -79,10 +79,10 @@ def _report(exam_id, *, records=False):
     """The exam's report for this request, in its steps: check access, close the exam's overdue
     attempts (they count as submitted; this commits), then read the report once."""
     exam, makeup = _exam_and_makeup(exam_id)
-    if finalize_overdue(exam.id):
-        exam, makeup = queries.exam_and_makeup(exam_id)  # the commits expired both
     tree = queries.department_tree()
     root, allowed = _scope(tree)
+    if finalize_overdue(exam.id):
+        exam, makeup = queries.exam_and_makeup(exam_id)  # the commits expired both
     return build(exam, denominator=rate_denominator(), category=_category(), root_id=root, scope=allowed,
                  show_empty=_show_empty(), records=records, tree=tree, makeup=makeup), root
 
