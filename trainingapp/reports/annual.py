@@ -7,12 +7,14 @@ from datetime import date
 
 from sqlalchemy import select
 
-from ..accounts.models import Department
+from ..accounts.tree import DepartmentTree
+from ..exams.finalising import finalize_overdue
 from ..exams.models import Exam
 from ..platform.clock import now
 from ..platform.extensions import db
 from . import exam_report
 from .models import rate_denominator
+from .queries import department_tree, makeup_of
 from .training_report import build as build_training
 
 
@@ -29,7 +31,7 @@ class Figure:
 LEFT_OUT_REASONS = ("open", "no_candidates", "no_submissions")
 
 
-@dataclass
+@dataclass(frozen=True)
 class AnnualSummary:
     year: int
     unit: str
@@ -79,14 +81,26 @@ def _mode_phrase(modes: set[str]) -> str:
     return ""
 
 
-def _exam_is_final(exam: Exam, moment) -> bool:
+def _exam_is_final(exam: Exam, makeup: Exam | None, moment) -> bool:
     """True once the exam and its published make-up have closed: only then are its figures final."""
-    from .queries import makeup_of
-    makeup = makeup_of(exam)
     return exam.closes_at <= moment and (makeup is None or makeup.closes_at <= moment)
 
 
-def build(year: int, *, root_id: int | None = None, scope: set[int] | None = None) -> AnnualSummary:
+def _main_exams(year: int) -> list[Exam]:
+    return db.session.scalars(select(Exam).where(Exam.year == year, Exam.state == "published",
+                                                 Exam.makeup_of_id.is_(None)).order_by(Exam.opens_at)).all()
+
+
+def finalize_overdue_of_year(year: int) -> int:
+    """Close the overdue attempts of the year's final exams (the ones the summary counts): the
+    step before `build` on the page and in the command. Commits; returns how many were closed."""
+    moment = now()
+    return sum(finalize_overdue(exam.id) for exam in _main_exams(year)
+               if _exam_is_final(exam, makeup_of(exam), moment))
+
+
+def build(year: int, *, root_id: int | None = None, scope: set[int] | None = None,
+          tree: DepartmentTree | None = None) -> AnnualSummary:
     """Training classes and 人次, enforcement and 法律明白人 training, the law exam's
     participation and excellence for cadres on the establishment (在编), lectures, outreach
     events and people reached, for one year (and optionally one department subtree).
@@ -94,13 +108,12 @@ def build(year: int, *, root_id: int | None = None, scope: set[int] | None = Non
     Guarantees a paragraph that can be pasted as it is: a clause whose figure is zero is left
     out (a sentence whose every clause is zero disappears), no rate is written as "—", and an
     exam that is still open, has no 在编 candidate here or no submitted attempt yet is left out
-    of the text and listed in `left_out` instead.
+    of the text and listed in `left_out` instead. Reads only: call `finalize_overdue` first.
     """
-    training = build_training(date(year, 1, 1), date(year, 12, 31), scope=scope, root_id=root_id)
-    unit = "我镇"
-    if root_id is not None:
-        root = db.session.get(Department, root_id)
-        unit = root.name if root else unit
+    if tree is None:
+        tree = department_tree()
+    training = build_training(date(year, 1, 1), date(year, 12, 31), scope=scope, root_id=root_id, tree=tree)
+    unit = tree.names.get(root_id, "我镇") if root_id is not None else "我镇"
     args = (("year", year),) + ((("root", root_id),) if root_id else ())
     kinds = training.by_kind
 
@@ -149,16 +162,16 @@ def build(year: int, *, root_id: int | None = None, scope: set[int] | None = Non
         reached = "、{legal_literate_attendances}人次" if kind("legal_literate", "attendances") else ""
         template += _sentence([often + "组织法律明白人培训{legal_literate}场次" + reached,
                                _mode_phrase(legal_literate_modes)])
-    exams = db.session.scalars(select(Exam).where(Exam.year == year, Exam.state == "published",
-                                                  Exam.makeup_of_id.is_(None)).order_by(Exam.opens_at)).all()
     denominator = rate_denominator()
     reported, left_out = [], []
     moment = now()
-    for exam in exams:
-        if not _exam_is_final(exam, moment):
+    for exam in _main_exams(year):
+        makeup = makeup_of(exam)
+        if not _exam_is_final(exam, makeup, moment):
             left_out.append((exam, "open"))
             continue
-        report = exam_report.build(exam, denominator=denominator, category="staff", root_id=root_id, scope=scope)
+        report = exam_report.build(exam, denominator=denominator, category="staff", root_id=root_id, scope=scope,
+                                   tree=tree, makeup=makeup)
         if not report.total.required:
             left_out.append((exam, "no_candidates"))
             continue

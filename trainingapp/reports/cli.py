@@ -4,9 +4,11 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from ..exams.finalising import finalize_overdue
 from ..exams.models import Exam
 from ..platform.extensions import db
-from . import exports, queries
+from . import exports
+from .annual import finalize_overdue_of_year
 from .exam_report import build
 from .models import rate_denominator
 
@@ -28,10 +30,12 @@ def exam_command(exam_id, output, category, show_empty):
     exam = db.session.get(Exam, exam_id)
     if exam is None or not exam.is_published:
         raise click.ClickException(f"no published exam {exam_id}")
-    report = build(exam, denominator=rate_denominator(), category=category, show_empty=show_empty)
     suffix = output.suffix.lower()
+    finalize_overdue(exam.id)  # abandoned attempts past their deadline count as submitted
+    report = build(exam, denominator=rate_denominator(), category=category, show_empty=show_empty,
+                   records=suffix == ".xlsx")
     if suffix == ".xlsx":
-        output.write_bytes(exports.exam_xlsx(report, queries.tree_children()))
+        output.write_bytes(exports.exam_xlsx(report))
     elif suffix == ".csv":
         output.write_bytes(exports.exam_csv(report))
     else:
@@ -64,4 +68,5 @@ def training_command(year, output):
 def annual_command(year):
     """Print the annual summary paragraph of a year."""
     from .annual import build as build_annual
+    finalize_overdue_of_year(year)  # the year's final exams count abandoned attempts as submitted
     click.echo(build_annual(year).text)

@@ -1,5 +1,6 @@
 """The exam report as plain data: one builder feeds the page, the exports and the CLI,
-so every number is computed once and the same everywhere."""
+so every number is computed once and the same everywhere. Closing overdue attempts is a
+step of its own (`exams.finalising.finalize_overdue`), taken before building."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,10 +8,12 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import CATEGORIES
+from ..accounts.tree import DepartmentTree
 from ..exams.models import Exam
 from . import queries
 from .rates import (
     CandidateRecord,
+    ExamRules,
     Figures,
     counting_result,
     department_figures_from_counts,
@@ -18,7 +21,6 @@ from .rates import (
     figures_from_counts,
     not_yet_taken,
     person_status,
-    walk_tree,
 )
 
 #: Above this many people, names come from one join over the candidate list rather than by id.
@@ -52,22 +54,32 @@ class PersonRow:
     tab_switches: int
 
 
-@dataclass
+@dataclass(frozen=True)
 class ExamReport:
+    """Everything the page, the exports and the CLI show of one exam, read by `build` in one
+    go and not changed afterwards. Overdue attempts are closed before
+    (`exams.finalising.finalize_overdue`): building never writes."""
+
     exam: Exam
     denominator: str
     category: str | None
     root_id: int | None
-    rows: list[DepartmentRow]
+    rows: tuple[DepartmentRow, ...]
     total: Figures
     distribution: list[tuple[str, int]]
     names: dict[int, str]
+    #: The departments shown (the subtree of `root_id`, or the whole tree), as read once.
+    tree: DepartmentTree
+    rules: ExamRules
     #: The departments whose candidates the report covers (None: all).
-    departments: set[int] | None = None
+    departments: frozenset[int] | None = None
     #: List departments without any candidate too (hidden by default: an exam for one office
     #: would otherwise list every empty department of the town).
     show_empty: bool = False
-    _records: list[CandidateRecord] | None = field(default=None, repr=False)
+    #: Every candidate the figures count, one record each; only read when asked for
+    #: (`build(..., records=True)`: the people lists and the exports), since the figures
+    #: themselves are counted by the database.
+    records: tuple[CandidateRecord, ...] | None = field(default=None, repr=False)
 
     @property
     def shown_rows(self) -> list[DepartmentRow]:
@@ -76,7 +88,7 @@ class ExamReport:
         counts its descendants, so what is left out is always whole subtrees, and the totals
         (computed over every candidate) do not change."""
         if self.show_empty:
-            return self.rows
+            return list(self.rows)
         return [row for row in self.rows if row.figures.required or row.figures.exempt]
 
     @property
@@ -84,74 +96,66 @@ class ExamReport:
         """How many departments `shown_rows` leaves out."""
         return len(self.rows) - len(self.shown_rows)
 
-    @property
-    def records(self) -> list[CandidateRecord]:
-        """Every candidate the figures count, one record each: loaded when first asked for (the
-        people lists and the exports), since the figures themselves are counted by the database."""
-        if self._records is None:
-            self._records = queries.candidate_records(self.exam, departments=self.departments,
-                                                      category=self.category)
-        return self._records
 
-    def people(self, department_id: int | None = None, tree=None, *, only: str | None = None) -> list[PersonRow]:
-        """Candidates (of a department subtree), with status; `only="absent"` gives 未参考名单."""
-        rules = queries.exam_rules(self.exam)
-        records = self.records
-        if department_id is not None:
-            wanted = _subtree(tree, department_id)
-            records = [r for r in records if r.department_id in wanted]
-        if only == "absent":
-            records = not_yet_taken(records)
-        if len(records) > _JOIN_NAMES_FROM:
-            who = queries.candidate_people(self.exam)
-            counts = queries.attempt_counts(self.exam)
-        else:
-            who = queries.people(r.user_id for r in records)
-            counts = queries.attempt_counts(self.exam, [r.user_id for r in records])
-        unknown = ("?", "?")
-        categories = {code: str(label) for code, label in CATEGORIES.items()}  # translated once, not per row
-        rows = [PersonRow(r.user_id, who.get(r.user_id, unknown)[0], who.get(r.user_id, unknown)[1],
-                          self.names.get(r.department_id, ""), categories.get(r.category, r.category),
-                          person_status(r, rules), counts.get(r.user_id, 0), counting_result(r, rules),
-                          r.tab_switches) for r in records]
-        return sorted(rows, key=lambda p: (p.department, p.name))
-
-
-def _subtree(tree: dict, root: int) -> set[int]:
-    found, stack = set(), [root]
-    while stack:
-        node = stack.pop()
-        if node not in found:
-            found.add(node)
-            stack.extend(tree.get(node, []))
-    return found
+def people(report: ExamReport, department_id: int | None = None, *, only: str | None = None) -> list[PersonRow]:
+    """The report's candidates (of a department subtree), with status, name and attempts
+    started; `only="absent"` gives 未参考名单. Reads the names and attempt counts of the
+    people listed; the report must have been built with `records=True`."""
+    if report.records is None:
+        raise ValueError("the report was built without its candidate records (records=True)")
+    records = report.records
+    if department_id is not None:
+        wanted = report.tree.subtree(department_id)
+        records = [r for r in records if r.department_id in wanted]
+    if only == "absent":
+        records = not_yet_taken(records)
+    if len(records) > _JOIN_NAMES_FROM:
+        who = queries.candidate_people(report.exam)
+        counts = queries.attempt_counts(report.exam)
+    else:
+        who = queries.people(r.user_id for r in records)
+        counts = queries.attempt_counts(report.exam, [r.user_id for r in records])
+    unknown = ("?", "?")
+    categories = {code: str(label) for code, label in CATEGORIES.items()}  # translated once, not per row
+    rules, names = report.rules, report.names
+    rows = [PersonRow(r.user_id, who.get(r.user_id, unknown)[0], who.get(r.user_id, unknown)[1],
+                      names.get(r.department_id, ""), categories.get(r.category, r.category),
+                      person_status(r, rules), counts.get(r.user_id, 0), counting_result(r, rules),
+                      r.tab_switches) for r in records]
+    return sorted(rows, key=lambda p: (p.department, p.name))
 
 
 def build(exam: Exam, *, denominator: str, category: str | None = None, root_id: int | None = None,
-          scope: set[int] | None = None, show_empty: bool = False) -> ExamReport:
-    """Figures per department (rolled up), totals and the score distribution.
+          scope: set[int] | None = None, show_empty: bool = False, records: bool = False,
+          tree: DepartmentTree | None = None, makeup=queries.LOOK_UP) -> ExamReport:
+    """Figures per department (rolled up), totals and the score distribution, read once.
 
     `root_id` shows one subtree; `scope` (a liaison's departments) limits every number
     to those departments, so nothing outside them is counted or shown; `show_empty` keeps
-    departments without candidates in `shown_rows`.
+    departments without candidates in `shown_rows`; `records` also reads every candidate's
+    record (for `people`). `tree` and `makeup` (the exam's published make-up, or None) are
+    read here unless the caller has them already. Reads only: call
+    `exams.finalising.finalize_overdue` first.
     """
-    from ..exams.finalising import finalize_overdue
-    finalize_overdue(exam.id)  # abandoned attempts past their deadline count as submitted
-    tree = queries.tree_children(root_id)
-    in_tree = {d for d, _parent in walk_tree(tree)}
-    allowed = in_tree if scope is None else in_tree & scope
-    rules = queries.exam_rules(exam)
-    counts = queries.result_counts(exam, rules, departments=allowed, category=category)
-    per_department = department_figures_from_counts(counts, rules, tree, denominator=denominator)
-    names = queries.department_names()
-    depth: dict[int, int] = {}
-    rows = []
-    for dept_id, parent in walk_tree(tree):
-        depth[dept_id] = 0 if parent is None else depth[parent] + 1
-        if dept_id in allowed:
-            rows.append(DepartmentRow(dept_id, names.get(dept_id, "?"), depth[dept_id], bool(tree.get(dept_id)),
-                                      per_department[dept_id]))
+    if tree is None:
+        tree = queries.department_tree()
+    if makeup is queries.LOOK_UP:
+        makeup = queries.makeup_of(exam)
+    shown = tree.below(root_id)
+    in_tree = {dept_id for dept_id, _parent in shown.edges()}
+    allowed = frozenset(in_tree if scope is None else in_tree & scope)
+    rules = queries.exam_rules(exam, makeup)
+    counts = queries.result_counts(exam, rules, departments=allowed, category=category, makeup=makeup)
+    per_department = department_figures_from_counts(counts, rules, shown.children, denominator=denominator)
+    names = tree.names
+    rows = tuple(DepartmentRow(dept_id, names.get(dept_id, "?"), depth, bool(shown.children.get(dept_id)),
+                               per_department[dept_id])
+                 for dept_id, depth in shown.walk() if dept_id in allowed)
+    candidates = None
+    if records:
+        candidates = tuple(queries.candidate_records(exam, departments=allowed, category=category, makeup=makeup))
     return ExamReport(exam=exam, denominator=denominator, category=category, root_id=root_id, rows=rows,
                       total=figures_from_counts(counts, rules, denominator=denominator),
                       distribution=distribution_from_counts(counts, total=exam.total_points or 100),
-                      names=names, departments=allowed, show_empty=show_empty)
+                      names=names, tree=shown, rules=rules, departments=allowed, show_empty=show_empty,
+                      records=candidates)

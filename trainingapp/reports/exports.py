@@ -13,7 +13,7 @@ from ..training.outreach.models import EVENT_KINDS
 from ..training.sessions.models import MODES, SESSION_KINDS
 from . import numbers
 from .definitions import definitions as report_definitions
-from .exam_report import STATUS_LABELS, ExamReport
+from .exam_report import STATUS_LABELS, ExamReport, people
 
 FIGURE_COLUMNS = ["应参考人数", "免考人数", "实际参考人数", "参考率", "合格人数", "合格率", "优秀人数", "优秀率",
                   "平均分", "最高分", "最低分"]
@@ -51,8 +51,9 @@ def _figure_texts(figures) -> list[str]:
             numbers.score(figures.highest), numbers.score(figures.lowest)]
 
 
-def exam_frames(report: ExamReport, tree) -> dict[str, pd.DataFrame]:
-    """The sheets of an exam report as frames (also what the tests read back)."""
+def exam_frames(report: ExamReport) -> dict[str, pd.DataFrame]:
+    """The sheets of an exam report (built with its records) as frames (also what the tests
+    read back)."""
     rows = report.shown_rows
     summary = pd.DataFrame([["合计", *_figure_values(report.total)]] +
                            [["\u3000" * row.depth + row.name, *_figure_values(row.figures)]
@@ -60,25 +61,25 @@ def exam_frames(report: ExamReport, tree) -> dict[str, pd.DataFrame]:
                            columns=["部门", *FIGURE_COLUMNS])
     departments = pd.DataFrame([["\u3000" * row.depth + row.name, *_figure_values(row.figures)]
                                 for row in rows], columns=["部门", *FIGURE_COLUMNS])
-    people = report.people(None, tree)
+    listed = people(report)
     labels = _status_labels()
     person_columns = ["姓名", "账号", "部门", "人员类别", "状态", "作答次数", "计分成绩", "切屏次数"]
     people_frame = pd.DataFrame([[p.name, p.login, p.department, p.category, labels[p.status],
-                                  p.attempts, numbers.score_cell(p.score), p.tab_switches] for p in people],
+                                  p.attempts, numbers.score_cell(p.score), p.tab_switches] for p in listed],
                                 columns=person_columns)
     absent = people_frame[people_frame["状态"] == labels["absent"]]
     notes = pd.DataFrame(definitions(report.denominator, show_empty=report.show_empty), columns=["指标", "口径"])
     return {"汇总": summary, "各部门": departments, "人员明细": people_frame, "未参考名单": absent, "口径说明": notes}
 
 
-def exam_xlsx(report: ExamReport, tree) -> bytes:
-    return b"".join(exam_xlsx_chunks(report, tree))
+def exam_xlsx(report: ExamReport) -> bytes:
+    return b"".join(exam_xlsx_chunks(report))
 
 
-def exam_xlsx_chunks(report: ExamReport, tree) -> Iterator[bytes]:
+def exam_xlsx_chunks(report: ExamReport) -> Iterator[bytes]:
     """The exam report workbook as a stream: the frames are built first (every database read
     happens before the first byte), then the long sheets are written row by row as they go out."""
-    frames = exam_frames(report, tree)
+    frames = exam_frames(report)
     title = report.exam.title
 
     def finish(workbook) -> None:

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .rates import TreeChildren, roll_up
+from ..accounts.tree import TreeChildren, roll_up
 
 KELLEY_SHARE = 0.27
 MIN_GROUP = 2

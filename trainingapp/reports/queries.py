@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import case, func, select
 
 from ..accounts.models import Department, User
+from ..accounts.tree import DepartmentTree
 from ..exams.models import Answer, Attempt, Exam, ExamCandidate
 from ..platform.extensions import db
 from ..questionbank.models import Question
@@ -19,31 +20,29 @@ from .items import ItemResponse
 from .rates import CandidateRecord, ExamRules, ResultCount
 
 
-def tree_children(root_id: int | None = None) -> dict[int | None, list[int]]:
-    """parent id -> child ids in display order; with `root_id`, only that subtree (root under None)."""
-    rows = db.session.execute(select(Department.id, Department.parent_id)
-                              .order_by(Department.position, Department.name)).all()
-    children: dict[int | None, list[int]] = defaultdict(list)
-    for dept_id, parent_id in rows:
-        children[parent_id].append(dept_id)
-    if root_id is None:
-        return dict(children)
-    subtree: dict[int | None, list[int]] = {None: [root_id]}
-    stack = [root_id]
-    while stack:
-        node = stack.pop()
-        if children.get(node):
-            subtree[node] = list(children[node])
-            stack.extend(children[node])
-    return subtree
+def department_tree() -> DepartmentTree:
+    """The whole department tree in display order, in one statement."""
+    return DepartmentTree.from_rows(db.session.execute(
+        select(Department.id, Department.name, Department.parent_id)
+        .order_by(Department.position, Department.name)).all())
 
 
-def department_names() -> dict[int, str]:
-    return dict(db.session.execute(select(Department.id, Department.name)).all())
+def exam_and_makeup(exam_id: int) -> tuple[Exam | None, Exam | None]:
+    """An exam and its published make-up (see `makeup_of`), read in one statement."""
+    found = db.session.scalars(select(Exam).where(
+        (Exam.id == exam_id) | ((Exam.makeup_of_id == exam_id) & (Exam.state == "published")))
+        .order_by(Exam.id)).all()
+    exam = next((e for e in found if e.id == exam_id), None)
+    makeup = next((e for e in found if e.id != exam_id), None)
+    return exam, makeup
 
 
-def exam_rules(exam: Exam) -> ExamRules:
-    makeup = makeup_of(exam)
+#: The `makeup` arguments' default: look the make-up up (None means "has none").
+LOOK_UP = object()
+
+
+def exam_rules(exam: Exam, makeup=LOOK_UP) -> ExamRules:
+    makeup = makeup_of(exam) if makeup is LOOK_UP else makeup
     return ExamRules(pass_mark=float(exam.pass_mark), excellent_mark=float(exam.excellent_mark),
                      counting=exam.counting, makeup_counting=makeup.counting if makeup else "best")
 
@@ -67,7 +66,7 @@ def _scores(exam_id: int) -> tuple[dict[int, list[float]], dict[int, int]]:
 
 
 def candidate_records(exam: Exam, *, departments: set[int] | None = None,
-                      category: str | None = None) -> list[CandidateRecord]:
+                      category: str | None = None, makeup=LOOK_UP) -> list[CandidateRecord]:
     """Every candidate of the exam (removed ones excluded) with their main and make-up scores."""
     query = select(ExamCandidate.user_id, ExamCandidate.department_id, ExamCandidate.category,
                    ExamCandidate.exempt_reason).where(ExamCandidate.exam_id == exam.id,
@@ -77,7 +76,7 @@ def candidate_records(exam: Exam, *, departments: set[int] | None = None,
     if category is not None:
         query = query.where(ExamCandidate.category == category)
     main, switches = _scores(exam.id)
-    makeup = makeup_of(exam)
+    makeup = makeup_of(exam) if makeup is LOOK_UP else makeup
     extra, _ = _scores(makeup.id) if makeup else ({}, {})
     return [CandidateRecord(user_id=user_id, department_id=dept_id, category=category,
                             exempt=exempt is not None, main_scores=tuple(main.get(user_id, ())),
@@ -98,12 +97,12 @@ def _counting_scores(exam_id: int, counting: str):
 
 
 def result_counts(exam: Exam, rules: ExamRules, *, departments: set[int] | None = None,
-                  category: str | None = None) -> list[ResultCount]:
+                  category: str | None = None, makeup=LOOK_UP) -> list[ResultCount]:
     """Candidates grouped by department, exemption and counting result, counted by the database:
     one statement and a few thousand rows however many candidates (the same groups as
     `rates.result_counts` makes from `candidate_records`)."""
     main = _counting_scores(exam.id, rules.counting)
-    makeup = makeup_of(exam)
+    makeup = makeup_of(exam) if makeup is LOOK_UP else makeup
     query = select(ExamCandidate.department_id)
     exempt = ExamCandidate.exempt_reason.is_not(None)
     if makeup is None:

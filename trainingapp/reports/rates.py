@@ -23,7 +23,8 @@ Definitions (product spec):
   results.
 - Every rate and score figure is None (not 0) when its denominator is 0.
 
-The tree helpers `walk_tree` and `roll_up` live in accounts.tree.
+The tree helpers `walk_tree` and `roll_up` live with the department tree
+(accounts/tree.py) and are re-exported here for `training_figures`.
 """
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..accounts.tree import TreeChildren, roll_up, walk_tree  # noqa: F401 - walk_tree: reports import it from here
+from ..accounts.tree import TreeChildren, roll_up
+from ..accounts.tree import walk_tree as walk_tree  # re-exported for training_figures
 from ..exams.marks import combined_result, counting_score, grade_band
 
 DENOMINATORS = ("participants", "required")

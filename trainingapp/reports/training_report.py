@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from ..accounts.models import User
+from ..accounts.tree import DepartmentTree
 from ..platform.clock import to_local, to_utc
 from ..platform.extensions import db
 from ..training.figures import (
@@ -23,7 +24,6 @@ from ..training.figures import (
 from ..training.outreach.models import OutreachEvent, ResponsibilityItem
 from ..training.sessions.models import Attendance, TrainingSession
 from . import queries
-from .rates import walk_tree
 
 ATTENDED = ("present", "late", "walk_in")
 
@@ -33,8 +33,10 @@ def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return to_utc(datetime.combine(start, time())), to_utc(datetime.combine(end + timedelta(days=1), time()))
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainingReport:
+    """The figures of a period, read by `build` in one go and not changed afterwards."""
+
     start: date
     end: date
     sessions: list[TrainingSession]
@@ -51,6 +53,8 @@ class TrainingReport:
     below: list[tuple[int, float]] = field(default_factory=list)
     names: dict[int, str] = field(default_factory=dict)
     department_rows: list[tuple[int, int]] = field(default_factory=list)
+    #: session id -> (attendances (人次), people (人数)) among those present, late or walked in.
+    session_counts: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 def _session_records(sessions, scope) -> tuple[list[SessionRecord], list[AttendanceRecord]]:
@@ -71,12 +75,13 @@ def _session_records(sessions, scope) -> tuple[list[SessionRecord], list[Attenda
 
 
 def build(start: date, end: date, *, scope: set[int] | None = None, root_id: int | None = None,
-          threshold: float = 0) -> TrainingReport:
+          threshold: float = 0, tree: DepartmentTree | None = None) -> TrainingReport:
     """Sessions (场次), 人次 and 人数 by kind, mode, month and department; outreach events and
     惠及人次; responsibility progress; credited hours per person (below `threshold` listed).
 
     Expected attendees are the people a session listed (attendance records other than
-    walk-ins), so the attendance rate counts present and late among them.
+    walk-ins), so the attendance rate counts present and late among them. `tree` is read
+    here unless the caller has it already.
     """
     low, high = utc_bounds(start, end)
     query = select(TrainingSession).where(TrainingSession.starts_at >= low, TrainingSession.starts_at < high)
@@ -88,8 +93,10 @@ def build(start: date, end: date, *, scope: set[int] | None = None, root_id: int
     records, attendance = _session_records(sessions, scope)
     events = [EventRecord(e.id, e.kind, e.held_on.month, e.department_id, e.audience)
               for e in db.session.scalars(events_query)]
-    tree = queries.tree_children(root_id)
-    figures = all_totals(records, attendance, tree)
+    if tree is None:
+        tree = queries.department_tree()
+    shown = tree.below(root_id)
+    figures = all_totals(records, attendance, shown.children)
     planned: dict[int, int] = {}
     for item in db.session.scalars(select(ResponsibilityItem).where(ResponsibilityItem.year == start.year)):
         if scope is None or item.department_id in scope:
@@ -98,18 +105,22 @@ def build(start: date, end: date, *, scope: set[int] | None = None, root_id: int
     people_query = select(User.id).where(User.status == "active")
     if scope is not None:
         people_query = people_query.where(User.department_id.in_(scope))
-    depth: dict[int, int] = {}
-    rows = []
-    for dept_id, parent in walk_tree(tree):
-        depth[dept_id] = 0 if parent is None else depth[parent] + 1
-        if scope is None or dept_id in scope:
-            rows.append((dept_id, depth[dept_id]))
+    rows = [(dept_id, depth) for dept_id, depth in shown.walk() if scope is None or dept_id in scope]
     return TrainingReport(
         start=start, end=end, sessions=sessions, total=figures.total,
         by_kind=figures.by_kind, by_mode=figures.by_mode, by_month=figures.by_month,
         by_department=figures.by_department,
         events_total=(len(events), sum(e.audience for e in events)),
-        events_by_kind=event_totals(events, by="kind"), events_by_department=event_department_totals(events, tree),
+        events_by_kind=event_totals(events, by="kind"),
+        events_by_department=event_department_totals(events, shown.children),
         responsibilities=responsibility_progress(planned, events), hours=hours,
         below=below_threshold(hours, db.session.scalars(people_query), threshold) if threshold else [],
-        names=queries.department_names(), department_rows=rows)
+        names=tree.names, department_rows=rows, session_counts=_session_counts(attendance))
+
+
+def _session_counts(attendance: list[AttendanceRecord]) -> dict[int, tuple[int, int]]:
+    attended: dict[int, list[int]] = {}
+    for record in attendance:
+        if record.status in ATTENDED:
+            attended.setdefault(record.session_id, []).append(record.user_id)
+    return {session_id: (len(people), len(set(people))) for session_id, people in attended.items()}

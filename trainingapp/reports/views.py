@@ -9,8 +9,10 @@ from sqlalchemy import select
 
 from ..accounts import audit
 from ..accounts.forms import ConfirmForm
-from ..accounts.models import CATEGORIES, Department
+from ..accounts.models import CATEGORIES
+from ..accounts.tree import DepartmentTree
 from ..exams.authoring import can_manage
+from ..exams.finalising import finalize_overdue
 from ..exams.models import Exam
 from ..platform.clock import now
 from ..platform.extensions import db
@@ -19,9 +21,10 @@ from ..training.outreach.models import EVENT_KINDS, OutreachEvent
 from ..training.sessions.models import MODES, SESSION_KINDS
 from . import bp, charts, exports, numbers, queries
 from .annual import build as build_annual
-from .annual import docx
+from .annual import docx, finalize_overdue_of_year
 from .definitions import definitions as page_definitions
 from .exam_report import DENOMINATOR_LABELS, STATUS_LABELS, build
+from .exam_report import people as exam_people_rows
 from .items import department_category_facility_counts, statistics_from_tallies
 from .models import DENOMINATORS, MIN_ANSWERS_RANGE, item_min_answers, rate_denominator, set_setting
 from .training_report import build as build_training
@@ -36,37 +39,33 @@ def _visible_exams():
     return db.session.scalars(query).all()
 
 
-def _exam(exam_id) -> Exam:
-    exam = db.session.get(Exam, exam_id)
+def _exam_and_makeup(exam_id) -> tuple[Exam, Exam | None]:
+    """The exam (404 unless published, 403 for a trainer who does not manage it) and its
+    published make-up, in one read."""
+    exam, makeup = queries.exam_and_makeup(exam_id)
     if exam is None or not exam.is_published:
         abort(404)
     if current_user.role == "trainer" and not can_manage(current_user, exam):
         abort(403)
-    return exam
+    return exam, makeup
 
 
-def _scope():
+def _exam(exam_id) -> Exam:
+    return _exam_and_makeup(exam_id)[0]
+
+
+def _scope(tree: DepartmentTree):
     """(root department, departments allowed): a liaison is held to their own subtree."""
     root = int_arg("root")
     if current_user.role != "liaison":
-        if root is not None and db.session.get(Department, root) is None:
+        if root is not None and root not in tree.names:
             abort(404)
         return root, None
     mine = current_user.department_id
-    allowed = set(_subtree_ids(mine))
+    allowed = tree.subtree(mine)
     if root is not None and root not in allowed:
         abort(403)
     return root or mine, allowed
-
-
-def _subtree_ids(root):
-    tree = queries.tree_children(root)
-    found, stack = [], [root]
-    while stack:
-        node = stack.pop()
-        found.append(node)
-        stack.extend(tree.get(node, []))
-    return found
 
 
 def _category():
@@ -79,10 +78,16 @@ def _show_empty() -> bool:
     return request.args.get("empty") == "1"
 
 
-def _report(exam):
-    root, allowed = _scope()
+def _report(exam_id, *, records=False):
+    """The exam's report for this request, in its steps: check access, close the exam's overdue
+    attempts (they count as submitted; this commits), then read the report once."""
+    exam, makeup = _exam_and_makeup(exam_id)
+    tree = queries.department_tree()
+    root, allowed = _scope(tree)
+    if finalize_overdue(exam.id):
+        exam, makeup = queries.exam_and_makeup(exam_id)  # the commits expired both
     return build(exam, denominator=rate_denominator(), category=_category(), root_id=root, scope=allowed,
-                 show_empty=_show_empty()), root
+                 show_empty=_show_empty(), records=records, tree=tree, makeup=makeup), root
 
 
 @bp.app_template_filter("report_count")
@@ -107,8 +112,8 @@ def index():
 
 @bp.route("/exams/<int:exam_id>")
 def exam_report(exam_id):
-    exam = _exam(exam_id)
-    report, root = _report(exam)
+    report, root = _report(exam_id)
+    exam = report.exam
     listed = report.shown_rows
     shown = [row for row in listed if row.depth <= (listed[0].depth + 1 if listed else 0)]
     bars = charts.bar_chart([row.name for row in shown],
@@ -135,12 +140,11 @@ def _department_arg(report):
 
 @bp.route("/exams/<int:exam_id>/people")
 def exam_people(exam_id):
-    exam = _exam(exam_id)
-    report, root = _report(exam)
+    report, root = _report(exam_id, records=True)
+    exam = report.exam
     department = _department_arg(report)
     only = "absent" if request.args.get("only") == "absent" else None
-    tree = queries.tree_children(root)
-    people = report.people(department, tree, only=only)
+    people = exam_people_rows(report, department, only=only)
     if request.args.get("format") == "xlsx":
         title = "未参考名单" if only else "人员明细"
         audit.record("report.export", actor=current_user, subject=exam.title, kind=title)
@@ -154,13 +158,13 @@ def exam_people(exam_id):
 
 @bp.route("/exams/<int:exam_id>/export.<fmt>")
 def export_exam(exam_id, fmt):
-    exam = _exam(exam_id)
-    report, root = _report(exam)
+    report, _root = _report(exam_id, records=fmt == "xlsx")
+    exam = report.exam
     download_name = f"exam-report-{exam.id}-{now():%Y%m%d}.{fmt}"
     if fmt == "xlsx":
         # Streamed: the database work is done before the first byte, the long sheets are written
         # as they go out, so a 100,000-candidate workbook starts downloading at once.
-        chunks = exports.exam_xlsx_chunks(report, queries.tree_children(root))
+        chunks = exports.exam_xlsx_chunks(report)
         audit.record("report.export", actor=current_user, subject=exam.title, format=fmt)
         db.session.commit()
         return Response(chunks, mimetype=XLSX,
@@ -177,12 +181,11 @@ def export_exam(exam_id, fmt):
 @bp.route("/exams/<int:exam_id>/print")
 def print_summary(exam_id):
     """成绩汇总表: per department, signed and stamped on paper."""
-    exam = _exam(exam_id)
-    report, root = _report(exam)
+    report, root = _report(exam_id, records=True)
+    exam = report.exam
     department = _department_arg(report) or root or (report.rows[0].department_id if report.rows else None)
     row = next((r for r in report.rows if r.department_id == department), None)
-    tree = queries.tree_children(root)
-    people = report.people(department, tree) if department else []
+    people = exam_people_rows(report, department) if department else []
     return render_template("reports/print.html", exam=exam, row=row, people=people, labels=STATUS_LABELS,
                            denominator_label=DENOMINATOR_LABELS[report.denominator], printed_at=now())
 
@@ -194,22 +197,12 @@ def item_analysis(exam_id):
     min_answers = item_min_answers()
     stats = statistics_from_tallies(tallies, min_answers=min_answers)
     questions = queries.questions(stats)
-    tree = queries.tree_children()
-    facility = department_category_facility_counts(queries.facility_counts(exam), tree)
-    names = queries.department_names()
+    tree = queries.department_tree()
+    facility = department_category_facility_counts(queries.facility_counts(exam), tree.children)
     categories_seen = sorted({category for _dept, category in facility})
     return render_template("reports/items.html", exam=exam, stats=sorted(stats.values(), key=lambda s: s.facility),
-                           questions=questions, facility=facility, names=names, categories=categories_seen,
-                           tree_rows=[(d, depth) for d, depth in _tree_rows(tree)], attempts=attempts,
-                           min_answers=min_answers)
-
-
-def _tree_rows(tree):
-    from .rates import walk_tree
-    depth = {}
-    for node, parent in walk_tree(tree):
-        depth[node] = 0 if parent is None else depth[parent] + 1
-        yield node, depth[node]
+                           questions=questions, facility=facility, names=tree.names, categories=categories_seen,
+                           tree_rows=list(tree.walk()), attempts=attempts, min_answers=min_answers)
 
 
 def _min_answers_arg(text: str) -> tuple[int | None, str | None]:
@@ -290,8 +283,9 @@ def _threshold() -> float:
 
 def _training(threshold=0.0):
     start, end = _period()
-    root, allowed = _scope()
-    return build_training(start, end, scope=allowed, root_id=root, threshold=threshold), root
+    tree = queries.department_tree()
+    root, allowed = _scope(tree)
+    return build_training(start, end, scope=allowed, root_id=root, threshold=threshold, tree=tree), root
 
 
 @bp.route("/training")
@@ -320,10 +314,7 @@ def training_sessions():
     report, root = _training()
     kind = text_arg("kind") or None
     sessions = [s for s in report.sessions if kind in (None, "", s.kind)]
-    counts = {}
-    for session in sessions:
-        attended = [a for a in session.attendance if a.status in ("present", "late", "walk_in")]
-        counts[session.id] = (len(attended), len({a.user_id for a in attended}))
+    counts = {session.id: report.session_counts.get(session.id, (0, 0)) for session in sessions}
     return render_template("reports/training_sessions.html", sessions=sessions, counts=counts, kinds=SESSION_KINDS,
                            modes=MODES, kind=kind, report=report, names=report.names)
 
@@ -331,7 +322,8 @@ def training_sessions():
 @bp.route("/training/events")
 def training_events():
     start, end = _period()
-    _root, allowed = _scope()
+    tree = queries.department_tree()
+    _root, allowed = _scope(tree)
     query = select(OutreachEvent).where(OutreachEvent.held_on >= start, OutreachEvent.held_on <= end)
     if allowed is not None:
         query = query.where(OutreachEvent.department_id.in_(allowed))
@@ -340,7 +332,7 @@ def training_events():
         query = query.where(OutreachEvent.kind == kind)
     events = db.session.scalars(query.order_by(OutreachEvent.held_on)).all()
     return render_template("reports/training_events.html", events=events, kinds=EVENT_KINDS, kind=kind,
-                           names=queries.department_names(), start=start, end=end)
+                           names=tree.names, start=start, end=end)
 
 
 @bp.route("/training/export.xlsx")
@@ -357,8 +349,10 @@ def export_training():
 @bp.route("/annual")
 def annual_summary():
     year = year_arg("year", now().year)
-    root, allowed = _scope()
-    summary = build_annual(year, root_id=root, scope=allowed)
+    tree = queries.department_tree()
+    root, allowed = _scope(tree)
+    finalize_overdue_of_year(year)  # the year's final exams count abandoned attempts as submitted
+    summary = build_annual(year, root_id=root, scope=allowed, tree=tree)
     fmt = request.args.get("format")
     if fmt in ("docx", "txt"):
         audit.record("report.export", actor=current_user, subject="annual", year=year, format=fmt)
