@@ -165,3 +165,70 @@ def test_logins_are_resolved_in_one_query_in_the_order_given(app, make):
         with statements(app) as seen:
             found, unknown = logins_to_ids(["b2", "zz", "a1", "b2"])
         assert found == [second.id, first.id] and unknown == ["zz"] and len(seen) == 1
+
+
+# --- the form on the three pages ---------------------------------------------------------------
+
+def english(client):
+    client.set_cookie("lang", "en")
+    return client
+
+
+def test_exam_candidates_page_reads_and_shows_the_audience(app, make, town, as_role):
+    from trainingapp.exams.models import Exam
+    trainer = english(as_role("trainer"))
+    extra, gone = make.user(login="extra1", department=town["other"]), town["people"]["emergency_staff"]
+    exam = make.exam(trainer.user, [], publish=False)
+    refused = trainer.post(f"/exams/{exam.id}/audience", data={
+        "departments": [str(town["emergency"].id)], "added": "extra1, nobody-1", "removed": "nobody-2"})
+    assert refused.status_code == 200 and "Unknown logins: nobody-1, nobody-2" in refused.get_data(as_text=True)
+    saved = trainer.post(f"/exams/{exam.id}/audience", data={
+        "departments": [str(town["emergency"].id), "x", "999999"], "added": "EXTRA1", "removed": gone.login})
+    assert saved.status_code == 302
+    with app.app_context():
+        stored = db.session.get(Exam, exam.id)
+        # No category ticked: an exam is for established staff.
+        assert stored.audience == [{"department_id": town["emergency"].id, "categories": ["staff"]}]
+        assert (stored.audience_added, stored.audience_removed) == ([extra.id], [gone.id])
+    page = trainer.get(f"/exams/{exam.id}/audience").get_data(as_text=True)
+    assert f'id="d{town["emergency"].id}" checked' in page and 'id="c-staff" checked' in page
+    assert ">\r\nextra1</textarea>" in page and f">\r\n{gone.login}</textarea>" in page
+    assert "Who would be a candidate now (2)" in page  # 戊 below 应急办, and extra1
+
+
+def test_session_page_keeps_what_was_typed_after_an_unknown_login(app, make, town, as_role):
+    trainer = english(as_role("trainer", department=town["root"]))
+    created = trainer.post("/sessions/new", data={
+        "title": "培训", "kind": "class", "department_id": town["office"].id, "trainer_id": trainer.user.id,
+        "trainer_name": "", "starts_at": "2026-03-10T09:00", "ends_at": "2026-03-10T11:00", "place": "",
+        "mode": "offline", "hours": "2"})
+    session_id = int(created.headers["Location"].split("/")[-2])
+    refused = trainer.post(f"/sessions/{session_id}/expected", data={
+        "departments": [str(town["village"].id)], "categories": ["village"], "added": "ghost-1 ghost-2"})
+    text = refused.get_data(as_text=True)
+    assert "Nobody has the login ghost-1、ghost-2" in text
+    assert f'id="d{town["village"].id}" checked' in text and 'id="c-village" checked' in text
+    assert "ghost-1 ghost-2</textarea>" in text and 'name="removed"' not in text
+    assert trainer.post(f"/sessions/{session_id}/expected", data={
+        "departments": [str(town["village"].id)]}).status_code == 302
+    page = trainer.get(f"/sessions/{session_id}/expected").get_data(as_text=True)
+    assert "Expected now (2)" in page  # every category at 来苏村, in post
+
+
+@pytest.mark.parametrize("departments,categories,stored", [
+    ((), (), []),                                                             # nothing: everyone
+    ((), tuple(CATEGORIES), []),                                              # every category: everyone too
+    (("root", "village"), ("staff",), [("root", ["staff"])]),                 # 来苏村 is inside 共和镇
+    ((), ("village",), [("root", ["village"]), ("other", ["village"])]),      # categories alone: everywhere
+])
+def test_course_page_stores_the_audience_in_few_words(app, town, as_role, departments, categories, stored):
+    from trainingapp.training.courses.models import Course
+    trainer = as_role("trainer", department=town["office"])
+    response = trainer.post("/courses/new", data={"title": "宪法", "credits": "1",
+                                                  "departments": [str(town[name].id) for name in departments],
+                                                  "categories": list(categories)})
+    assert response.status_code == 302
+    course_id = int(response.headers["Location"].split("/")[-2])
+    with app.app_context():
+        audience = db.session.get(Course, course_id).audience
+    assert audience == [{"department_id": town[name].id, "categories": cats} for name, cats in stored]
