@@ -37,9 +37,16 @@ class Group:
             return None
         return tree.subtree(self.department_id) if self.department_id in tree.names else set()
 
+    def covers(self, department_id: int, tree: DepartmentTree) -> bool:
+        """Whether the department lies in the group's subtree (walking up is shorter than down)."""
+        return (self.department_id is None or department_id == self.department_id
+                or self.department_id in tree.ancestors(department_id))
+
 
 @dataclass(frozen=True)
 class Audience:
+    """Any of the groups, plus the people added, less the people removed; only people in post."""
+
     groups: tuple[Group, ...] = ()
     added: frozenset[int] = field(default_factory=frozenset)
     removed: frozenset[int] = field(default_factory=frozenset)
@@ -164,12 +171,8 @@ class Audience:
         if person.id in self.added:
             return True
         tree = tree or department_tree()
-        for group in self.groups:
-            covered = group.departments(tree)
-            if (covered is None or person.department_id in covered) and (
-                    not group.categories or person.category in group.categories):
-                return True
-        return False
+        return any(group.covers(person.department_id, tree)
+                   and (not group.categories or person.category in group.categories) for group in self.groups)
 
 
 def display_order(tree: DepartmentTree):

@@ -48,8 +48,9 @@ class AudienceForm(FlaskForm):
     unknown_logins_message = _l("Unknown logins: %(logins)s")
     unknown_logins_separator = ", "
 
-    _added_ids: list[int]
-    _removed_ids: list[int]
+    #: The ids of the logins typed, found by `validate`.
+    _added_ids: tuple[int, ...] | list[int] = ()
+    _removed_ids: tuple[int, ...] | list[int] = ()
 
     def load(self, audience: Audience) -> None:
         """Show a stored audience (on GET)."""
