@@ -97,6 +97,7 @@ class Platform:
     def _exam_of(self, questions: int) -> int:
         from sqlalchemy import select
 
+        from trainingapp.accounts.audience import Audience
         from trainingapp.accounts.models import Department, User
         from trainingapp.exams import authoring
         from trainingapp.exams.marks import default_marks
@@ -118,8 +119,8 @@ class Platform:
             {"qtype": "truefalse", "category": None, "difficulty": None, "count": questions - single - multiple,
              "points": 1}])
         exam.pass_mark, exam.excellent_mark = default_marks(exam.total_points)
-        authoring.set_audience(exam, [{"department_id": root.id, "categories": [
-            "staff", "contract", "auxiliary", "village", "legal_literate", "other"]}], [], [])
+        authoring.set_audience(exam, Audience.of([root.id], [
+            "staff", "contract", "auxiliary", "village", "legal_literate", "other"]))
         authoring.publish(trainer, exam)
         return exam.id
 

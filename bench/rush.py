@@ -117,6 +117,7 @@ def build_data(app, candidates: int) -> dict:
 def publish_exam(app, data: dict, opens_at: datetime, closes_at: datetime, duration_minutes: int,
                  grace_seconds: int) -> tuple[int, int]:
     """A rule-drawn 40-question exam (20 single × 2, 10 multiple × 3, 10 true/false × 3) for everyone."""
+    from trainingapp.accounts.audience import Audience
     from trainingapp.accounts.models import User
     from trainingapp.exams import authoring
     from trainingapp.platform.extensions import db
@@ -129,8 +130,7 @@ def publish_exam(app, data: dict, opens_at: datetime, closes_at: datetime, durat
             shuffle_questions=True, shuffle_options=True, review_policy="score", tab_switch_limit=None,
             required_credits=None, makeup_of_id=None, grace_seconds=grace_seconds))
         authoring.set_rules(exam, RULES)
-        authoring.set_audience(exam, [{"department_id": data["root_department"], "categories": ["staff"]}], [],
-                               [data["trainer"]])
+        authoring.set_audience(exam, Audience.of([data["root_department"]], ["staff"], removed=[data["trainer"]]))
         count = authoring.publish(trainer, exam)
         return exam.id, count
 

@@ -238,6 +238,7 @@ def _exam(app, bulk: Bulk, rng, scale: Scale, info: dict) -> dict:
     """The exam through the real authoring code, then attempts and answers in bulk."""
     from sqlalchemy import select, update
 
+    from trainingapp.accounts.audience import Audience
     from trainingapp.accounts.models import User
     from trainingapp.exams import authoring
     from trainingapp.exams.models import Exam, ExamCandidate
@@ -253,8 +254,7 @@ def _exam(app, bulk: Bulk, rng, scale: Scale, info: dict) -> dict:
         shuffle_questions=True, shuffle_options=True, review_policy="score", tab_switch_limit=None,
         required_credits=None, makeup_of_id=None, grace_seconds=60))
     authoring.set_rules(exam, RULES)
-    authoring.set_audience(exam, [{"department_id": info["root_department"], "categories": []}], [],
-                          [info["admin"], info["trainer"]])
+    authoring.set_audience(exam, Audience.of([info["root_department"]], removed=[info["admin"], info["trainer"]]))
     started = datetime.now()
     candidates = authoring.publish(trainer, exam)
     exam_id = exam.id

@@ -139,6 +139,7 @@ def prepare(platform: Platform) -> dict:
     """Extra records for the guides; returns the ids the pages need."""
     from sqlalchemy import select
 
+    from trainingapp.accounts.audience import Audience
     from trainingapp.accounts.models import Department, User
     from trainingapp.exams import authoring, saving, starting
     from trainingapp.exams.models import Attempt, Exam
@@ -180,8 +181,7 @@ def prepare(platform: Platform) -> dict:
             "department_id": q(Department, name="司法所").id, "trainer_id": trainer.id, "trainer_name": "",
             "starts_at": datetime(2026, 11, 20, 6, 30), "ends_at": datetime(2026, 11, 20, 8, 30),
             "place": "来苏村党群服务中心", "hours": 2.0, "rotate_codes": True, "course_id": None})
-        session_services.set_expected(held, [{"department_id": tree_root.id, "categories": ["legal_literate",
-                                                                                            "village"]}], [])
+        session_services.set_expected(held, Audience.of([tree_root.id], ["legal_literate", "village"]))
         ids["held_session"] = held.id
         ids["course"] = q(Course, title="行政处罚法要点").id
         ids["event"] = db.session.scalars(select(OutreachEvent).order_by(OutreachEvent.held_on.desc())).first().id

@@ -196,6 +196,7 @@ class Factory:
 
         rules: [(qtype, count, points)], default 3 single × 10 + ... built from what exists.
         """
+        from trainingapp.accounts.audience import Audience
         from trainingapp.accounts.models import User
         from trainingapp.exams import authoring
         from trainingapp.exams.models import Exam
@@ -221,7 +222,7 @@ class Factory:
             exam.pass_mark, exam.excellent_mark = default_marks(exam.total_points)
             db.session.commit()
             ids = [getattr(c, "id", c) for c in candidates]
-            authoring.set_audience(exam, [], ids, [])
+            authoring.set_audience(exam, Audience(added=frozenset(ids)))
             if publish:
                 authoring.publish(actor, exam)
             exam_id = exam.id

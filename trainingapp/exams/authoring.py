@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
 
 from ..accounts import audit
+from ..accounts.audience import Audience
 from ..accounts.models import User
-from ..accounts.permissions import department_tree
 from ..platform.clock import now
 from ..platform.errors import DomainError
 from ..platform.extensions import db
@@ -106,33 +106,30 @@ def _require_draft(exam: Exam) -> None:
         raise DomainError(_l("A published exam's paper cannot change. Fix a wrong key in the question and regrade."))
 
 
-def set_audience(exam: Exam, audience: list[dict], added: list[int], removed: list[int]) -> None:
-    """Who the exam is for, before publication: department subtrees × categories, plus people."""
+def candidate_audience(exam: Exam) -> Audience:
+    """Who the exam is for as chosen before publication."""
+    return Audience.from_json(exam.audience, exam.audience_added, exam.audience_removed)
+
+
+def set_audience(exam: Exam, audience: Audience) -> None:
+    """Who the exam is for, before publication: department subtrees × categories, plus and minus people."""
     _require_draft(exam)
-    exam.audience, exam.audience_added, exam.audience_removed = audience, sorted(set(added)), sorted(set(removed))
+    exam.audience, exam.audience_added, exam.audience_removed = (audience.groups_json(), audience.added_json(),
+                                                                 audience.removed_json())
     db.session.commit()
 
 
 def audience_people(exam: Exam) -> list[User]:
-    """The active people the audience names (the candidate list publication would fix)."""
-    tree = department_tree()
-    chosen: dict[int, User] = {}
-    for entry in exam.audience or []:
-        departments = tree.subtree(entry["department_id"]) if entry["department_id"] in tree.names else set()
-        query = select(User).where(User.department_id.in_(departments), User.status == "active")
-        if entry.get("categories"):
-            query = query.where(User.category.in_(entry["categories"]))
-        for person in db.session.scalars(query):
-            chosen[person.id] = person
-    if exam.makeup_of_id and not exam.audience:
-        for person in makeup_default_people(exam.makeup_of):
-            chosen[person.id] = person
-    if exam.audience_added:
-        for person in db.session.scalars(select(User).where(User.id.in_(exam.audience_added),
-                                                           User.status == "active")):
-            chosen[person.id] = person
-    for person_id in exam.audience_removed or []:
-        chosen.pop(person_id, None)
+    """The people publication would fix as candidates, by department id then name.
+
+    A make-up with no departments chosen starts from the main exam's candidates who did not
+    pass (as that list was fixed, in post or not), less the people removed.
+    """
+    audience = candidate_audience(exam)
+    chosen = {person.id: person for person in audience.people()}
+    if exam.makeup_of_id and not audience.groups:
+        chosen.update((person.id, person) for person in makeup_default_people(exam.makeup_of)
+                      if person.id not in audience.removed)
     return sorted(chosen.values(), key=lambda p: (p.department_id, p.name))
 
 

@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..accounts.audience_form import AudienceForm
 from ..accounts.forms import choices
 from ..platform.clock import to_local, to_utc
 
@@ -90,6 +91,11 @@ class ExamForm(FlaskForm):
     def defaults(moment: datetime) -> dict:
         start = to_local(moment).replace(minute=0, second=0, microsecond=0) + timedelta(days=1, hours=1)
         return {"year": start.year, "opens_at": start, "closes_at": start + timedelta(days=7)}
+
+
+class CandidatesForm(AudienceForm):
+    """Who an exam is for; with no category ticked it is for established staff (在编)."""
+    default_categories = ("staff",)
 
 
 class ReasonForm(FlaskForm):

@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..accounts.forms import ConfirmForm, choices
-from ..accounts.models import CATEGORIES, User
+from ..accounts.models import User
 from ..accounts.permissions import department_tree
 from ..platform.clock import now
 from ..platform.errors import DomainError, flash_refusal
@@ -14,7 +14,7 @@ from ..questionbank.forms import DIFFICULTY_LABELS, QTYPE_LABELS
 from ..questionbank.models import Question
 from ..questionbank.services import categories as bank_categories
 from . import authoring, bp, taking
-from .forms import ExamForm, PublishForm, ReasonForm, to_local
+from .forms import CandidatesForm, ExamForm, PublishForm, ReasonForm, to_local
 from .models import Answer, Attempt, CandidateChange, Exam
 
 
@@ -178,36 +178,20 @@ def edit_audience(exam_id):
     exam = _managed_exam(exam_id)
     if exam.is_published:
         return redirect(url_for("exams.candidates", exam_id=exam.id))
-    tree = department_tree()
+    form = CandidatesForm()
+    if form.validate_on_submit():
+        authoring.set_audience(exam, form.audience())
+        flash(_("Candidates saved: %(n)s people.", n=len(authoring.audience_people(exam))), "success")
+        return redirect(url_for("exams.overview", exam_id=exam.id))
     if request.method == "POST":
-        if not ConfirmForm().validate_on_submit():
+        if "csrf_token" in form.errors:
             abort(400)
-        chosen_categories = request.form.getlist("categories") or ["staff"]
-        audience = [{"department_id": int(d), "categories": chosen_categories}
-                    for d in request.form.getlist("departments") if d.isdigit() and int(d) in tree.names]
-        added, unknown = _logins_to_ids(request.form.get("added", ""))
-        removed, unknown_removed = _logins_to_ids(request.form.get("removed", ""))
-        if unknown or unknown_removed:
-            flash(_("Unknown logins: %(logins)s", logins=", ".join(unknown + unknown_removed)), "danger")
-        else:
-            authoring.set_audience(exam, audience, added, removed)
-            flash(_("Candidates saved: %(n)s people.", n=len(authoring.audience_people(exam))), "success")
-            return redirect(url_for("exams.overview", exam_id=exam.id))
-    chosen = {entry["department_id"] for entry in exam.audience or []}
-    categories_chosen = set((exam.audience or [{}])[0].get("categories", ["staff"])) if exam.audience else {"staff"}
-    logins = dict(db.session.execute(select(User.id, User.login).where(
-        User.id.in_((exam.audience_added or []) + (exam.audience_removed or [])))).all())
-    return render_template("exams/audience.html", exam=exam, tree=tree, rows=list(tree.walk()), chosen=chosen,
-                           categories=CATEGORIES, categories_chosen=categories_chosen, confirm=ConfirmForm(),
-                           added="\n".join(logins.get(i, "") for i in exam.audience_added or []),
-                           removed="\n".join(logins.get(i, "") for i in exam.audience_removed or []),
+        for message in form.form_errors:
+            flash(message, "danger")
+    else:
+        form.load(authoring.candidate_audience(exam))
+    return render_template("exams/audience.html", exam=exam, form=form, tree=department_tree(),
                            people=authoring.audience_people(exam))
-
-
-def _logins_to_ids(text):
-    logins = [w.strip().lower() for w in text.replace(",", "\n").splitlines() if w.strip()]
-    found = dict(db.session.execute(select(User.login, User.id).where(User.login.in_(logins))).all())
-    return [found[login] for login in logins if login in found], [login for login in logins if login not in found]
 
 
 @bp.route("/exams/<int:exam_id>/publish", methods=["POST"])

@@ -157,6 +157,7 @@ def load_exams_demo() -> None:
     import random
     from datetime import datetime, timedelta
 
+    from ..accounts.audience import Audience
     from ..accounts.models import Department, User
     from ..exams import authoring
     from ..exams.marks import default_marks
@@ -182,7 +183,7 @@ def load_exams_demo() -> None:
         created = authoring.save_exam(admin, None, fields)
         authoring.set_rules(created, rules)
         created.pass_mark, created.excellent_mark = default_marks(created.total_points)
-        authoring.set_audience(created, audience, [], [])
+        authoring.set_audience(created, Audience.from_json(audience))
         return created
 
     rng = random.Random(2026)

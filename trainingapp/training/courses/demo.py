@@ -17,7 +17,7 @@ from ...accounts.tree import DepartmentTree
 from ...platform.clock import now
 from ...platform.extensions import db
 from .models import Course, CourseCompletion, Material, StudyProgress
-from .services import in_audience
+from .services import course_audience
 
 XIANFA_1 = """## 宪法是国家的根本法
 
@@ -216,7 +216,7 @@ def _study(courses: list[Course]) -> None:
     latest = min(now() - timedelta(days=1), datetime(2026, 11, 20))
     for course in courses:
         for person in people:
-            if not in_audience(course.audience, person.department_id, person.category, tree):
+            if not course_audience(course).includes(person, tree):
                 continue
             if person.login == "cadre":
                 state = ("done" if course.title in _CADRE_DONE

@@ -10,13 +10,13 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ...accounts.audience_form import AudienceForm
 from ...accounts.forms import choices
 from ...platform.uploads import DOCUMENTS
 from .services import MAX_FILE_MB
@@ -26,7 +26,11 @@ KIND_LABELS = {"text": _l("Text (Markdown)"), "file": _l("Document (PDF, Word, P
 MARKDOWN_HELP = _l("Markdown: **bold**, # heading, - list item, [link](https://…). Scripts and styles are removed.")
 
 
-class CourseForm(FlaskForm):
+class CourseForm(AudienceForm):
+    """A course and who it is for: nothing ticked is everyone, categories alone those categories everywhere."""
+    whole_tree_when_none_ticked = True
+    added = removed = None
+
     title = StringField(_l("Title"), validators=[DataRequired(_l("Give the course a title.")), Length(max=200)])
     category = StringField(_l("Law category"), validators=[Optional(), Length(max=50)],
                            render_kw={"list": "categories"},
@@ -37,9 +41,6 @@ class CourseForm(FlaskForm):
                            validators=[InputRequired(_l("Enter the credits, e.g. 1 or 0.5 (0 for none).")),
                                        NumberRange(0, 100, _l("Enter credits from 0 to 100, e.g. 1 or 0.5."))],
                            description=_l("Awarded once, when someone completes every material."))
-    departments = SelectMultipleField(_l("Departments (each with everything below it)"), coerce=int,
-                                      validators=[Optional()])
-    categories = SelectMultipleField(_l("Staff categories"), validators=[Optional()])
     submit = SubmitField(_l("Save"))
 
 

@@ -16,6 +16,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from ...accounts.audience import Audience, Group
+from ...accounts.models import CATEGORIES
 from ...accounts.permissions import STAFF, department_tree
 from ...platform import signals
 from ...platform.clock import isoformat, now
@@ -31,17 +33,24 @@ MAX_FILE_MB = 30
 
 # --- who may see what ----------------------------------------------------------------------
 
-def in_audience(audience: list[dict] | None, department_id: int, category: str, tree) -> bool:
-    """True when the audience is empty (everyone) or one entry's subtree and categories hold the person."""
-    if not audience:
-        return True
-    for entry in audience:
-        root = entry.get("department_id")
-        if root not in tree.names or department_id not in tree.subtree(root):
-            continue
-        if not entry.get("categories") or category in entry["categories"]:
-            return True
-    return False
+def course_audience(course: Course) -> Audience:
+    """Who the course is for; stored empty, it is for everyone."""
+    return Audience.from_json(course.audience) if course.audience else Audience.everyone()
+
+
+def audience_json(audience: Audience) -> list[dict]:
+    """The stored shape of a course's audience, in as few groups as say it: [] for everyone,
+    and categories chosen without departments as those categories in each top department."""
+    tree = department_tree()
+    groups = []
+    for group in audience.simplified(tree, CATEGORIES).groups:
+        if group.department_id is not None:
+            groups.append(group)
+        elif not group.categories:
+            return []
+        else:
+            groups.extend(Group(root, group.categories) for root in tree.children.get(None, []))
+    return Audience(tuple(groups)).groups_json()
 
 
 def can_manage_courses(user) -> bool:
@@ -50,8 +59,7 @@ def can_manage_courses(user) -> bool:
 
 def can_study(user, course: Course) -> bool:
     """Published and meant for this person: they see it, study it and earn its credits."""
-    return course.is_published and in_audience(course.audience, user.department_id, user.category,
-                                               department_tree())
+    return course.is_published and course_audience(course).includes(user)
 
 
 def can_view(user, course: Course) -> bool:
@@ -65,20 +73,12 @@ def visible_courses(user) -> list[Course]:
                                  .options(selectinload(Course.materials))
                                  .order_by(Course.published_at.desc(), Course.id.desc())).all()
     tree = department_tree()
-    return [c for c in courses if in_audience(c.audience, user.department_id, user.category, tree)]
+    return [c for c in courses if course_audience(c).includes(user, tree)]
 
 
-def audience_labels(audience: list[dict] | None, category_labels: dict) -> list[str]:
-    """"共和镇/综合行政执法办 · Established staff, Auxiliary …" per entry ([] = everyone)."""
-    tree = department_tree()
-    labels = []
-    for entry in audience or []:
-        if entry.get("department_id") not in tree.names:
-            continue
-        where = tree.path(entry["department_id"])
-        who = ", ".join(str(category_labels.get(c, c)) for c in entry.get("categories") or [])
-        labels.append(f"{where} · {who}" if who else where)
-    return labels
+def audience_labels(course: Course) -> list[str]:
+    """One label per department the course is for ([] = everyone)."""
+    return course_audience(course).labels(department_tree(), CATEGORIES)
 
 
 # --- progress --------------------------------------------------------------------------------
@@ -309,7 +309,7 @@ def save_course(actor, course: Course | None, fields: dict) -> Course:
     course.category = fields.get("category") or ""
     course.description = fields.get("description") or ""
     course.credits = fields.get("credits") or 0
-    course.audience = fields.get("audience") or []
+    course.audience = audience_json(fields.get("audience") or Audience.everyone())
     db.session.commit()
     return course
 

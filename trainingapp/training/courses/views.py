@@ -11,8 +11,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ...accounts.forms import ConfirmForm, choices
-from ...accounts.models import CATEGORIES
+from ...accounts.forms import ConfirmForm
 from ...accounts.permissions import department_tree
 from ...platform.csp import CSP
 from ...platform.errors import DomainError, flash_refusal
@@ -80,7 +79,7 @@ def view_course(course_id):
                            first_open=first_open, description=_markdown(course.description),
                            can_study=services.can_study(current_user, course),
                            can_manage=services.can_manage_courses(current_user),
-                           audience=services.audience_labels(course.audience, CATEGORIES))
+                           audience=services.audience_labels(course))
 
 
 @bp.route("/courses/<int:course_id>/materials/<int:material_id>")
@@ -183,51 +182,29 @@ def manage_courses():
     completions = dict(db.session.execute(select(CourseCompletion.course_id, func.count(CourseCompletion.id))
                                           .group_by(CourseCompletion.course_id)).all())
     return render_template("training/courses/manage.html", courses=courses, completions=completions,
-                           audiences={c.id: services.audience_labels(c.audience, CATEGORIES) for c in courses})
+                           audiences={c.id: services.audience_labels(c) for c in courses})
 
 
-def _audience_choices(form: CourseForm):
-    tree = department_tree()
-    form.departments.choices = choices([(dept_id, tree.names[dept_id]) for dept_id, _depth in tree.walk()])
-    form.categories.choices = choices(CATEGORIES)
-    return tree
-
-
-def _audience_from(form: CourseForm, tree) -> list[dict]:
-    """Chosen departments × chosen categories; categories alone mean those categories everywhere."""
-    categories = list(form.categories.data or [])
-    if len(categories) == len(CATEGORIES):
-        categories = []
-    departments = [d for d in form.departments.data or [] if d in tree.names]
-    # A department already inside another chosen one adds nothing.
-    departments = [d for d in departments if not any(a in departments for a in tree.ancestors(d))]
-    if not departments and categories:
-        departments = tree.children.get(None, [])
-    return [{"department_id": d, "categories": categories} for d in departments]
-
-
-def _course_form_page(form, course, tree):
-    rows = list(tree.walk())
-    return render_template("training/courses/edit.html", form=form, course=course, tree=tree, rows=rows,
+def _course_form_page(form, course):
+    return render_template("training/courses/edit.html", form=form, course=course, tree=department_tree(),
                            categories=question_categories(), confirm=ConfirmForm(), kinds=KIND_LABELS,
-                           audience=services.audience_labels(course.audience, CATEGORIES) if course else [])
+                           audience=services.audience_labels(course) if course else [])
 
 
 @bp.route("/courses/new", methods=["GET", "POST"])
 def create_course():
     form = CourseForm()
-    tree = _audience_choices(form)
     if form.validate_on_submit():
-        course = services.save_course(current_user, None, _course_fields(form, tree))
+        course = services.save_course(current_user, None, _course_fields(form))
         flash(_("Course saved. Now add its materials, then publish it."), "success")
         return redirect(url_for("courses.edit_course", course_id=course.id))
-    return _course_form_page(form, None, tree)
+    return _course_form_page(form, None)
 
 
-def _course_fields(form: CourseForm, tree) -> dict:
+def _course_fields(form: CourseForm) -> dict:
     return {"title": form.title.data.strip(), "category": (form.category.data or "").strip(),
             "description": (form.description.data or "").strip(), "credits": float(form.credits.data),
-            "audience": _audience_from(form, tree)}
+            "audience": form.audience()}
 
 
 def _managed_course(course_id: int) -> Course:
@@ -238,16 +215,13 @@ def _managed_course(course_id: int) -> Course:
 def edit_course(course_id):
     course = _managed_course(course_id)
     form = CourseForm(obj=None if request.method == "POST" else course)
-    tree = _audience_choices(form)
     if request.method == "GET":
-        form.departments.data = [e["department_id"] for e in course.audience or []]
-        chosen = {c for e in course.audience or [] for c in e.get("categories") or []}
-        form.categories.data = sorted(chosen)
+        form.load(services.course_audience(course))
     elif form.validate_on_submit():
-        services.save_course(current_user, course, _course_fields(form, tree))
+        services.save_course(current_user, course, _course_fields(form))
         flash(_("Course saved."), "success")
         return redirect(url_for("courses.edit_course", course_id=course.id))
-    return _course_form_page(form, course, tree)
+    return _course_form_page(form, course)
 
 
 @bp.post("/courses/<int:course_id>/publish")

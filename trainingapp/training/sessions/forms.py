@@ -7,6 +7,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateTimeLocalField, DecimalField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ...accounts.audience_form import AudienceForm, category_field
 from ...accounts.forms import choices
 from .models import MODES, SESSION_KINDS
 from .services import to_local, to_utc
@@ -60,6 +61,14 @@ class SessionForm(FlaskForm):
     def defaults(moment: datetime) -> dict:
         start = to_local(moment).replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=1)
         return {"starts_at": start, "ends_at": start + timedelta(hours=2), "hours": 2}
+
+
+class ExpectedForm(AudienceForm):
+    """Who is expected at a session: nothing ticked among the categories means every category."""
+    categories = category_field(_l("Staff categories (none ticked: everybody)"))
+    removed = None
+    unknown_logins_message = _l("Nobody has the login %(logins)s; correct it (one login per line) and save again.")
+    unknown_logins_separator = "、"
 
 
 class SigninUploadForm(FlaskForm):

@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from ...accounts import audit
+from ...accounts.audience import Audience, display_order
 from ...accounts.models import User
 from ...accounts.permissions import department_tree, managed_department_ids
 from ...platform.clock import now
@@ -84,40 +85,33 @@ def delete_session(actor, session: TrainingSession) -> None:
     db.session.commit()
 
 
-def set_expected(session: TrainingSession, audience: list[dict], added: Iterable[int]) -> None:
+def expected_audience(session: TrainingSession) -> Audience:
     """Who is expected: department subtrees × staff categories, plus individual people."""
-    session.audience = [{"department_id": int(entry["department_id"]),
-                         "categories": sorted(entry.get("categories") or [])} for entry in audience]
-    session.expected_added = sorted({int(i) for i in added})
+    return Audience.from_json(session.audience, session.expected_added)
+
+
+def set_expected(session: TrainingSession, audience: Audience) -> None:
+    if audience.removed:
+        raise ValueError("a session keeps no people removed from its audience")
+    session.audience, session.expected_added = audience.groups_json(), audience.added_json()
     db.session.commit()
 
 
 def expected_people(session: TrainingSession) -> list[User]:
-    """The active people the session expects, by department then name."""
-    tree = department_tree()
-    chosen: dict[int, User] = {}
-    for entry in session.audience or []:
-        if entry["department_id"] not in tree.names:
-            continue
-        query = select(User).where(User.department_id.in_(tree.subtree(entry["department_id"])),
-                                   User.status == "active")
-        if entry.get("categories"):
-            query = query.where(User.category.in_(entry["categories"]))
-        chosen.update((person.id, person) for person in db.session.scalars(query))
-    if session.expected_added:
-        chosen.update((person.id, person) for person in db.session.scalars(
-            select(User).where(User.id.in_(session.expected_added), User.status == "active")))
-    return sorted(chosen.values(), key=by_department(tree))
-
-
-def by_department(tree):
-    """A sort key: people in the tree's display order of their departments, then by name."""
-    order = {dept_id: index for index, (dept_id, _depth) in enumerate(tree.walk())}
-    return lambda person: (order.get(person.department_id, len(order)), person.name, person.login)
+    """The active people the session expects, in the tree's order of departments then by name."""
+    return expected_audience(session).people()
 
 
 def expected_ids(session: TrainingSession) -> set[int]:
-    return {person.id for person in expected_people(session)}
+    return set(db.session.scalars(expected_audience(session).ids()))
+
+
+def expected_count(session: TrainingSession) -> int:
+    return expected_audience(session).count()
+
+
+def is_expected(person, session: TrainingSession) -> bool:
+    return expected_audience(session).includes(person)
 
 
 def records_by_user(session: TrainingSession) -> dict[int, Attendance]:
@@ -253,7 +247,7 @@ def add_walk_in(actor, session: TrainingSession, login: str) -> tuple[User, str]
     if record is not None and record.status in ("present", "late", "walk_in"):
         raise DomainError(_l("%(name)s is already recorded as %(status)s.", name=person.name,
                              status=record.status_label))
-    status = "present" if person.id in expected_ids(session) else "walk_in"
+    status = "present" if is_expected(person, session) else "walk_in"
     _put(session, person.id, record, status=status, reason="", source="manual", actor_id=actor.id)
     db.session.commit()
     return person, status
@@ -326,7 +320,7 @@ def self_check_in(user, session: TrainingSession, code, *, free_tries: bool = Tr
     code_ok = not locked and checkin.verify_code(session.checkin_secret, code, moment,
                                                  rotate_seconds=session.rotate_seconds, window=window(session))
     decision = checkin.checkin_decision(moment, window(session), code_ok, already,
-                                        user.id in expected_ids(session), starts_at=session.starts_at, locked=locked)
+                                        is_expected(user, session), starts_at=session.starts_at, locked=locked)
     if decision.outcome == "wrong_code":
         if _count_wrong_code(user, [session], moment, lock_now=not free_tries):
             decision = checkin.Decision("locked", None, "checkin.locked")
@@ -415,7 +409,7 @@ def todays_sessions(user, moment: datetime | None = None) -> list[TrainingSessio
     start, end = _local_day_bounds(moment or now())
     sessions = db.session.scalars(select(TrainingSession).where(
         TrainingSession.starts_at >= start, TrainingSession.starts_at < end).order_by(TrainingSession.starts_at)).all()
-    return [s for s in sessions if user.id in expected_ids(s)]
+    return [s for s in sessions if is_expected(user, s)]
 
 
 # --- sign-in sheets ---------------------------------------------------------------------------
@@ -462,7 +456,7 @@ def attendance_frame(session: TrainingSession) -> pd.DataFrame:
     for record in records.values():
         people.setdefault(record.user_id, record.user)
     rows = []
-    for person in sorted(people.values(), key=by_department(tree)):
+    for person in sorted(people.values(), key=display_order(tree)):
         record = records.get(person.id)
         rows.append({
             "姓名": person.name, "账号": person.login, "部门": tree.path(person.department_id),

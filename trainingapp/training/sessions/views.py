@@ -12,8 +12,9 @@ from flask_login import current_user
 from limits import parse as parse_limit
 from sqlalchemy import extract, select
 
+from ...accounts.audience import display_order
 from ...accounts.forms import ConfirmForm, choices
-from ...accounts.models import CATEGORIES, User
+from ...accounts.models import User
 from ...accounts.permissions import department_tree
 from ...platform.clock import now
 from ...platform.errors import DomainError, flash_refusal, returning_to
@@ -22,7 +23,7 @@ from ...platform.imports import StagedImport
 from ...platform.params import int_arg, page_arg, text_arg, year_arg
 from ...platform.tabular import to_xlsx
 from . import checkin, services
-from .forms import CheckinCodeForm, SessionForm, SigninUploadForm, WalkInForm
+from .forms import CheckinCodeForm, ExpectedForm, SessionForm, SigninUploadForm, WalkInForm
 from .models import ATTENDANCE_STATUSES, SESSION_KINDS, TrainingSession
 from .signin_sheet import signin_template_frame
 
@@ -100,7 +101,7 @@ def list_sessions():
     everything = db.session.scalars(query).all()
     page = page_arg()
     shown = everything[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    expected = {s.id: len(services.expected_ids(s)) for s in shown}
+    expected = {s.id: services.expected_count(s) for s in shown}
     per_session, total = services.figures(everything, expected)
     # int(): PostgreSQL's EXTRACT gives a numeric.
     years = sorted({int(y) for (y,) in db.session.execute(select(extract("year", TrainingSession.starts_at))
@@ -186,29 +187,20 @@ def show_session(session_id):
 @bp.route("/sessions/<int:session_id>/expected", methods=["GET", "POST"])
 def edit_expected(session_id):
     session = _session(session_id, manage=True)
-    tree = department_tree()
+    form = ExpectedForm()
+    if form.validate_on_submit():
+        services.set_expected(session, form.audience())
+        flash(_("Expected attendees saved: %(n)s people.", n=services.expected_count(session)), "success")
+        return redirect(url_for("sessions.mark_attendance", session_id=session.id))
     if request.method == "POST":
-        _checked()
-        chosen_categories = [c for c in request.form.getlist("categories") if c in CATEGORIES]
-        audience = [{"department_id": int(d), "categories": chosen_categories}
-                    for d in request.form.getlist("departments") if d.isdigit() and int(d) in tree.names]
-        logins = [line.strip().lower() for line in request.form.get("added", "").split() if line.strip()]
-        found = dict(db.session.execute(select(User.login, User.id).where(User.login.in_(logins))).all())
-        unknown = [login for login in logins if login not in found]
-        if unknown:
-            flash(_("Nobody has the login %(logins)s; correct it (one login per line) and save again.",
-                    logins="、".join(unknown)), "danger")
-        else:
-            services.set_expected(session, audience, found.values())
-            flash(_("Expected attendees saved: %(n)s people.", n=len(services.expected_ids(session))), "success")
-            return redirect(url_for("sessions.mark_attendance", session_id=session.id))
-    chosen = {entry["department_id"] for entry in session.audience or []}
-    categories_chosen = set(session.audience[0].get("categories", [])) if session.audience else set()
-    logins = db.session.scalars(select(User.login).where(User.id.in_(session.expected_added or []))).all()
-    return render_template("training/sessions/expected.html", session=session, tree=tree, rows=list(tree.walk()),
-                           chosen=chosen, categories=CATEGORIES, categories_chosen=categories_chosen,
-                           added=request.form.get("added") if request.method == "POST" else "\n".join(logins),
-                           people=services.expected_people(session), confirm=ConfirmForm())
+        if "csrf_token" in form.errors:
+            abort(400)
+        for message in form.form_errors:
+            flash(message, "danger")
+    else:
+        form.load(services.expected_audience(session))
+    return render_template("training/sessions/expected.html", session=session, form=form, tree=department_tree(),
+                           people=services.expected_people(session))
 
 
 # --- marking attendance -------------------------------------------------------------------------
@@ -219,7 +211,7 @@ def _roster(session):
     records = services.records_by_user(session)
     expected = {p.id for p in people}
     extra = sorted((r.user for r in records.values() if r.user_id not in expected),
-                   key=services.by_department(department_tree()))
+                   key=display_order(department_tree()))
     return people, extra, records
 
 
@@ -310,7 +302,7 @@ def projector(session_id):
     checked_in = sum(1 for r in session.attendance if r.status in ("present", "late", "walk_in"))
     return render_template("training/sessions/projector.html", session=session, code=code, qr=qr, refresh=refresh,
                            opens=opens, closes=closes, moment=moment, checked_in=checked_in,
-                           expected=len(services.expected_ids(session)),
+                           expected=services.expected_count(session),
                            seconds_left=checkin.seconds_until_rotation(moment, session.rotate_seconds),
                            checkin_url=url_for("sessions.checkin_home", _external=True))
 
@@ -323,7 +315,7 @@ def signin_sheet(session_id):
     people, extra, _records = _roster(session)
     tree = department_tree()
     groups: dict[str, list] = {}
-    for person in sorted(people + extra, key=services.by_department(tree)):
+    for person in sorted(people + extra, key=display_order(tree)):
         groups.setdefault(tree.path(person.department_id), []).append(person)
     return render_template("training/sessions/sheet.html", session=session, groups=groups, blank_rows=5,
                            manage=services.can_manage(current_user, session))
@@ -333,8 +325,7 @@ def signin_sheet(session_id):
 def export_attendance(session_id):
     session = _session(session_id)
     import pandas as pd
-    people = services.expected_ids(session)
-    figures = services.session_figures(session, len(people))
+    figures = services.session_figures(session, services.expected_count(session))
     summary = pd.DataFrame([
         ("培训名称", session.title), ("开始时间", services.to_local(session.starts_at).strftime("%Y-%m-%d %H:%M")),
         ("地点", session.place), ("学时", f"{session.hours:g}"), ("应到人数", figures.expected),
@@ -482,4 +473,4 @@ def checkin_session(session_id):
     record = services.records_by_user(session).get(current_user.id)
     return render_template("training/sessions/checkin_confirm.html", form=form, session=session, record=record,
                            window=services.window(session), moment=now(),
-                           expected=current_user.id in services.expected_ids(session))
+                           expected=services.is_expected(current_user, session))
