@@ -428,7 +428,8 @@ def main(argv=None) -> int:
         return 0
     rows = count_rows(database_url)
     server = Namespace(servers=1, port=args.port, nice=0, server_cpus=args.server_cpus, workers=args.workers,
-                       threads=args.threads, redis_url="memory://")
+                       threads=args.threads, redis_url="memory://", server="gunicorn", worker_class="gthread",
+                       http_parser="auto", server_autogroup_nice=None)
     procs = Processes()
     try:
         env = server_env(server, database_url, instance, secrets.token_hex(32))

@@ -241,7 +241,7 @@ def _exam(app, bulk: Bulk, rng, scale: Scale, info: dict) -> dict:
     from trainingapp.accounts.models import User
     from trainingapp.exams import authoring
     from trainingapp.exams.models import Exam, ExamCandidate
-    from trainingapp.exams.taking import _draw
+    from trainingapp.exams.taking import _draw, draw_inputs
     from trainingapp.platform.extensions import db
     from trainingapp.questionbank.models import Question
     trainer = db.session.get(User, info["trainer"])
@@ -281,7 +281,8 @@ def _exam(app, bulk: Bulk, rng, scale: Scale, info: dict) -> dict:
     twice = rng.choice(takers, size=max(scale.attempts - len(takers), 0), replace=False)
     exam = db.session.get(Exam, exam_id)
     seeds = [int(s) for s in rng.integers(1, 2**62, scale.papers)]
-    papers = [_draw(exam, seed) for seed in seeds]
+    inputs = draw_inputs(exam)
+    papers = [_draw(exam, inputs, seed) for seed in seeds]
     keys = {q: (t, a) for q, t, a in db.session.execute(select(Question.id, Question.qtype, Question.answer))}
     difficulty = dict(db.session.execute(select(Question.id, Question.difficulty)).all())
     # A few questions behave like a wrong key (almost nobody "right"), as item analysis should flag.
