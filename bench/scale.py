@@ -14,7 +14,7 @@ candidates (through exams.authoring), 100,000 finished attempts with 40 graded a
 training sessions with 100,000 attendance records plus outreach events.
 
 Then it starts the app under gunicorn with bench/rush.py's start_servers (-w 2 -k gthread
---threads 4 by default, gunicorn's default 30-s worker timeout), signs in as an administrator
+--threads 4 by default, --timeout 120 as in docs/deploy.md), signs in as an administrator
 over HTTP (requests, CSRF tokens from the forms) and times, --repeat times each, to the last byte,
 the real pages and downloads: the exam report, its .xlsx and .csv exports, the list of those
 who have not taken it, the item analysis, the annual summary page and its .docx, the training
@@ -428,7 +428,8 @@ def main(argv=None) -> int:
         return 0
     rows = count_rows(database_url)
     server = Namespace(servers=1, port=args.port, nice=0, server_cpus=args.server_cpus, workers=args.workers,
-                       threads=args.threads, redis_url="memory://")
+                       threads=args.threads, redis_url="memory://", server="gunicorn", worker_class="gthread",
+                       http_parser="auto", server_autogroup_nice=None)
     procs = Processes()
     try:
         env = server_env(server, database_url, instance, secrets.token_hex(32))
@@ -449,7 +450,7 @@ def main(argv=None) -> int:
         procs.stop_all()
     report = {"kind": "scale", "date": datetime.now().isoformat(timespec="seconds"), "argv": sys.argv[1:],
               "db": args.db, "repeat": args.repeat, "machine": machine(), "rows": rows,
-              "server": f"-w {args.workers} -k gthread --threads {args.threads} (timeout 30 s) "
+              "server": f"-w {args.workers} -k gthread --threads {args.threads} (timeout 120 s) "
                         f"on CPU {args.server_cpus}",
               "data": {k: v for k, v in info.items() if k not in ("leaf_departments", "towns")},
               "figures": results.summary(), "runs": results.runs}

@@ -208,31 +208,44 @@ def test_facility_counts_equal_the_answer_rows(app, scenario):
                 == items.department_category_facility(queries.facility_rows(exam), tree))
 
 
-def _workbook(response):
+def _workbook(content):
     from openpyxl import load_workbook
-    return load_workbook(io.BytesIO(response.data))
+    return load_workbook(io.BytesIO(content))
 
 
-def test_streamed_export_is_the_same_workbook(app, as_role, scenario, monkeypatch):
-    from trainingapp.platform import tabular
+def _openpyxl_export(app, client, exam_id, url):
+    """The exam export's sheets as pandas and openpyxl wrote them before XlsxWriter."""
+    from flask_login import login_user
+
+    from tests.xlsx_reference import openpyxl_workbook
+    from trainingapp.accounts.models import User
+    from trainingapp.reports import exports
+    from trainingapp.reports.views import _report
+    with app.test_request_context(url):
+        login_user(db.session.get(User, client.user.id))
+        report, _root = _report(exam_id, records=True)
+        content = openpyxl_workbook(exports.exam_frames(report))
+        db.session.remove()
+    return content
+
+
+def test_streamed_export_is_the_same_workbook(app, as_role, scenario):
+    from tests.xlsx_reference import column_widths
     admin = as_role("admin", department=scenario["root"])
     url = f"/reports/exams/{scenario['exam'].id}/export.xlsx"
-    monkeypatch.setattr(tabular, "STREAM_ROWS", 10**9)  # every sheet through openpyxl, as before
-    whole = admin.get(url)
-    monkeypatch.setattr(tabular, "STREAM_ROWS", 3)  # the people sheets are streamed
     streamed = admin.get(url)
+    whole = _openpyxl_export(app, admin, scenario["exam"].id, url)  # every sheet through openpyxl, as before
     assert streamed.is_streamed and streamed.status_code == 200
     assert streamed.headers["Content-Disposition"].startswith("attachment; filename=exam-report-")
-    expected = pd.read_excel(io.BytesIO(whole.data), sheet_name=None)
+    expected = pd.read_excel(io.BytesIO(whole), sheet_name=None)
     got = pd.read_excel(io.BytesIO(streamed.data), sheet_name=None)
     assert list(got) == list(expected) == ["汇总", "各部门", "人员明细", "未参考名单", "口径说明"]
     for name, frame in expected.items():
         pd.testing.assert_frame_equal(got[name], frame, check_dtype=False, obj=name)
     assert len(got["人员明细"]) == 35
-    book, before = _workbook(streamed), _workbook(whole)
+    book, before = _workbook(streamed.data), _workbook(whole)
     assert book["汇总"]._charts and book["汇总"]["E2"].number_format == "0.0%"
     for name in ("人员明细", "未参考名单"):
         assert book[name].freeze_panes == before[name].freeze_panes == "A2"
         assert book[name].max_row == before[name].max_row
-        assert ({k: d.width for k, d in book[name].column_dimensions.items()}
-                == {k: d.width for k, d in before[name].column_dimensions.items()})
+        assert column_widths(book[name]) == column_widths(before[name])

@@ -1,5 +1,6 @@
-"""Long sheets are written straight into the workbook's XML and streamed (trainingapp.platform.tabular),
-and read back exactly as the same frames written cell by cell through openpyxl."""
+"""Workbooks are written by XlsxWriter in constant memory and streamed in pieces
+(trainingapp.platform.tabular), and read back exactly as the same frames written cell by cell
+through openpyxl, as the exports were before."""
 import io
 import math
 import zipfile
@@ -10,6 +11,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from tests.xlsx_reference import column_widths, openpyxl_workbook
 from trainingapp.platform import tabular
 
 
@@ -32,15 +34,14 @@ def _expected(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 @pytest.fixture
-def small_threshold(monkeypatch):
-    monkeypatch.setattr(tabular, "STREAM_ROWS", 5)
+def small_chunks(monkeypatch):
+    monkeypatch.setattr(tabular, "CHUNK_BYTES", 16 * 1024)
 
 
-def test_streamed_sheet_reads_back_like_the_openpyxl_one(small_threshold, monkeypatch):
+def test_streamed_sheet_reads_back_like_the_openpyxl_one():
     frame = _frame(60)
     streamed = tabular.to_xlsx({"长表": frame, "短表": frame.head(3)})
-    monkeypatch.setattr(tabular, "STREAM_ROWS", 10**9)
-    plain = tabular.to_xlsx({"长表": _expected(frame), "短表": frame.head(3)})
+    plain = openpyxl_workbook({"长表": _expected(frame), "短表": frame.head(3)})
     for engine in ("openpyxl", "calamine"):
         got = pd.read_excel(io.BytesIO(streamed), sheet_name=None, engine=engine)
         want = pd.read_excel(io.BytesIO(plain), sheet_name=None, engine=engine)
@@ -51,9 +52,10 @@ def test_streamed_sheet_reads_back_like_the_openpyxl_one(small_threshold, monkey
     assert sheet.max_row == 61 and sheet.freeze_panes == "A2"
     assert sheet["A3"].value == "'=1+2"  # formulas neutralised, as everywhere
     assert sheet["A3"].data_type == "s" and sheet["B61"].value == 59 and sheet["D2"].value is True
+    assert column_widths(sheet) == column_widths(load_workbook(io.BytesIO(plain))["长表"])
 
 
-def test_streaming_yields_the_workbook_in_pieces(small_threshold):
+def test_streaming_yields_the_workbook_in_pieces(small_chunks):
     frame = _frame(3000)
     chunks = list(tabular.xlsx_chunks({"长表": frame}))
     assert len(chunks) > 2
@@ -63,16 +65,35 @@ def test_streaming_yields_the_workbook_in_pieces(small_threshold):
     assert len(back) == 3000 and back["整数"].tolist() == list(range(3000))
 
 
-def test_a_long_sheet_of_dates_is_written_by_openpyxl(small_threshold):
+def test_a_long_sheet_of_dates_reads_back_as_dates():
     frame = pd.DataFrame({"签到时间": [datetime(2026, 3, 1, 9, minute) for minute in range(20)]})
     content = tabular.to_xlsx({"签到": frame})
     back = pd.read_excel(io.BytesIO(content))
     assert list(back["签到时间"]) == list(frame["签到时间"])
 
 
-def test_non_finite_numbers_are_written_as_pandas_does(small_threshold, monkeypatch):
+def test_non_finite_numbers_are_written_as_pandas_does():
     frame = pd.DataFrame({"值": [1.0, math.inf, -math.inf, math.nan, 2.5, 3.0]})
     streamed = pd.read_excel(io.BytesIO(tabular.to_xlsx({"s": frame})), dtype=str)
-    monkeypatch.setattr(tabular, "STREAM_ROWS", 10**9)
-    plain = pd.read_excel(io.BytesIO(tabular.to_xlsx({"s": frame})), dtype=str)
+    plain = pd.read_excel(io.BytesIO(openpyxl_workbook({"s": frame})), dtype=str)
     pd.testing.assert_frame_equal(streamed, plain)
+
+
+def test_every_kind_of_value_is_written_as_openpyxl_wrote_it():
+    """Cell values and number formats of XlsxWriter's workbook are those of the pandas/openpyxl one."""
+    from datetime import date, time, timedelta
+    from decimal import Decimal
+    rows = 30
+    frame = _frame(rows).assign(
+        时间=[datetime(2026, 3, 1, 9, i) for i in range(rows)],
+        日期=[date(2026, 1, 1 + i) for i in range(rows)],
+        钟点=[time(9, i) for i in range(rows)],
+        缺时=[pd.NaT if i % 2 else pd.Timestamp("2026-01-02 03:04:05") for i in range(rows)],
+        金额=[Decimal("1.25")] * rows, 时长=[timedelta(days=1, hours=6)] * rows)
+    frame = _expected(frame)
+
+    def cells(content):
+        sheet = load_workbook(io.BytesIO(content)).active
+        return [[(c.value if c.value != "" else None, c.number_format) for c in row] for row in sheet.iter_rows()]
+
+    assert cells(tabular.to_xlsx({"表": frame})) == cells(openpyxl_workbook({"表": frame}))

@@ -1,7 +1,7 @@
 """Reading and writing the spreadsheets people really have.
 
 Every import (rosters, question banks, sign-in sheets) reads through `read_table`, and
-every export writes through `to_xlsx` / `to_csv`, so encodings, Excel's habit of turning
+every export writes through `to_xlsx` / `xlsx_chunks` (XlsxWriter) / `to_csv`, so encodings, Excel's habit of turning
 cells into numbers and dates, and formula injection are handled in one place.
 """
 from __future__ import annotations
@@ -10,12 +10,14 @@ import csv
 import io
 import math
 import re
+import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import PurePath
-from xml.sax.saxutils import escape
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -398,184 +400,139 @@ def _safe(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
-#: Frames longer than this have their rows written straight into the sheet's XML, as a stream,
-#: instead of through openpyxl's cell objects (about 30 times faster, and little memory).
-STREAM_ROWS = 1000
-_STREAMABLE = (str, int, float, bool, type(None), np.integer, np.floating, np.bool_)
-
-
-def to_xlsx(sheets: dict[str, pd.DataFrame], *, widths: dict[str, int] | None = None,
-            keep: Iterable[str] = (), finish: Callable | None = None) -> bytes:
-    """A workbook with one sheet per frame, cells neutralised, columns sized to their content.
-
-    `finish(workbook)` may style the openpyxl workbook before it is saved (number formats,
-    charts); it sees every sheet named in `keep` in full, the long ones only with their header.
-    """
-    return b"".join(xlsx_chunks(sheets, keep=keep, finish=finish))
-
-
-def xlsx_chunks(sheets: dict[str, pd.DataFrame], *, keep: Iterable[str] = (),
-                finish: Callable | None = None) -> Iterator[bytes]:
-    """The workbook of `to_xlsx` as a stream of bytes, for a download that starts at once.
-
-    Short sheets (and those in `keep`) go through openpyxl as always. A long sheet is written
-    there with its header row only, and its rows are then streamed into that sheet's XML while
-    the zip is written: numbers as numbers, text as inline strings, empty cells left out, the
-    same neutralisation of formulas. A frame holding other values (dates, for instance) is
-    written by openpyxl whatever its length.
-    """
-    kept = {name[:31] for name in keep}
-    streamed = {name[:31]: frame for name, frame in sheets.items()
-                if len(frame) > STREAM_ROWS and name[:31] not in kept and _streamable(frame)}
-    skeleton = _workbook(sheets, streamed, finish)
-    if not streamed:
-        yield skeleton
-        return
-    yield from _stream_workbook(skeleton, streamed)
-
-
-def _streamable(frame: pd.DataFrame) -> bool:
-    for column in frame.columns:
-        values = frame[column]
-        if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
-            continue
-        if values.dtype != object:
-            if pd.api.types.is_string_dtype(values):
-                continue  # text and missing values only
-            return False
-        if not all(issubclass(kind, _STREAMABLE) for kind in set(map(type, values.tolist()))):
-            return False
-    return True
-
-
-def _workbook(sheets: dict[str, pd.DataFrame], streamed: dict[str, pd.DataFrame], finish) -> bytes:
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            title = name[:31]
-            _safe(frame.head(0) if title in streamed else frame).to_excel(writer, sheet_name=title, index=False)
-            sheet = writer.sheets[title]
-            for index, column in enumerate(frame.columns, start=1):
-                values = [str(column)] + [str(v) for v in frame[column].head(200)]
-                longest = max(sum(2 if ord(ch) > 127 else 1 for ch in v) for v in values)
-                letter = sheet.cell(row=1, column=index).column_letter
-                sheet.column_dimensions[letter].width = min(max(8, longest + 2), 60)
-            sheet.freeze_panes = "A2"
-        if finish is not None:
-            finish(writer.book)
-    return buffer.getvalue()
-
-
-class _Sink(io.RawIOBase):
-    """An unseekable file that keeps what is written until it is taken (zipfile then writes
-    each entry's sizes after its data, as streaming zip writers do)."""
-
-    def __init__(self):
-        super().__init__()
-        self.parts: list[bytes] = []
-        self.size = 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:
-        self.parts.append(bytes(data))
-        self.size += len(data)
-        return len(data)
-
-    def take(self) -> bytes:
-        data = b"".join(self.parts)
-        self.parts, self.size = [], 0
-        return data
-
-
-def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet title -> its part in the archive, from the workbook and its relationships."""
-    from xml.etree import ElementTree
-
-    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-    relation = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-    targets = {rel.get("Id"): rel.get("Target")
-               for rel in ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))}  # noqa: S314  # nosec B314
-    paths = {}
-    # Both parts come from the workbook openpyxl has just written here, never from a user.
-    for sheet in ElementTree.fromstring(archive.read("xl/workbook.xml")).iter(f"{main}sheet"):  # noqa: S314  # nosec B314
-        target = targets[sheet.get(relation)]
-        paths[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-    return paths
-
-
-def _stream_workbook(skeleton: bytes, streamed: dict[str, pd.DataFrame]) -> Iterator[bytes]:
-    from openpyxl.utils import get_column_letter
-
-    source = zipfile.ZipFile(io.BytesIO(skeleton))
-    paths = _sheet_paths(source)
-    frames = {paths[title]: frame for title, frame in streamed.items()}
-    sink = _Sink()
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=3) as archive:
-        for info in source.infolist():
-            data = source.read(info)
-            frame = frames.get(info.filename)
-            if frame is None:
-                archive.writestr(info, data)
-                yield sink.take()
-                continue
-            last = f"{get_column_letter(max(len(frame.columns), 1))}{len(frame) + 1}"
-            text = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', data.decode("utf-8"), count=1)
-            text = text.replace("<sheetData/>", "<sheetData></sheetData>")
-            head, _end, tail = text.partition("</sheetData>")
-            with archive.open(info.filename, "w") as entry:
-                entry.write(head.encode("utf-8"))
-                for chunk in _rows_xml(frame, 2):
-                    entry.write(chunk)
-                    if sink.size >= 1 << 18:
-                        yield sink.take()
-                entry.write(("</sheetData>" + tail).encode("utf-8"))
-            if sink.size:
-                yield sink.take()
-    yield sink.take()
-
-
+#: A download is sent in pieces of this size, read back from the finished workbook's file.
+CHUNK_BYTES = 1 << 16
+DATETIME_FORMAT = "YYYY-MM-DD HH:MM:SS"  # as pandas wrote them
+DATE_FORMAT = "YYYY-MM-DD"
+#: Characters XML 1.0 cannot hold at all; Excel would refuse the file, so they are dropped.
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: Columns are sized from their header and this many first values.
+WIDTH_SAMPLE = 200
+
+#: Sheet title -> column header -> Excel number format of that column's cells.
+NumberFormats = Mapping[str, Mapping[str, str]]
 
 
-def _rows_xml(frame: pd.DataFrame, first_row: int) -> Iterator[bytes]:
-    """<row> elements of the frame's cells from `first_row` on, about 2,000 rows per chunk."""
-    from openpyxl.utils import get_column_letter
+def to_xlsx(sheets: dict[str, pd.DataFrame], *, formats: NumberFormats | None = None,
+            finish: Callable | None = None) -> bytes:
+    """A workbook with one sheet per frame, cells neutralised, columns sized to their content,
+    the header row frozen. See `xlsx_chunks`."""
+    return b"".join(xlsx_chunks(sheets, formats=formats, finish=finish))
 
-    letters = [get_column_letter(index) for index in range(1, len(frame.columns) + 1)]
+
+def xlsx_chunks(sheets: dict[str, pd.DataFrame], *, formats: NumberFormats | None = None,
+                finish: Callable | None = None) -> Iterator[bytes]:
+    """The workbook of `to_xlsx` as a stream of bytes, for a download of any length.
+
+    XlsxWriter writes it in constant-memory mode: each row goes to a temporary file as it is
+    written, so memory does not grow with the rows, and the finished workbook is sent from
+    its own temporary file in CHUNK_BYTES pieces. `formats` gives columns a number format
+    (percentages, thousands); `finish(workbook, worksheets)` may add what needs the rows
+    written first (charts), with XlsxWriter's API, `worksheets` by sheet title.
+    """
+    with tempfile.TemporaryFile() as file:
+        write_xlsx(file, sheets, formats=formats, finish=finish)
+        file.seek(0)
+        while chunk := file.read(CHUNK_BYTES):
+            yield chunk
+
+
+def write_xlsx(file: BinaryIO, sheets: dict[str, pd.DataFrame], *, formats: NumberFormats | None = None,
+               finish: Callable | None = None) -> None:
+    """Write the workbook of `to_xlsx` into `file`."""
+    import xlsxwriter
+
+    # Only write_string/write_number are called, so no text is ever turned into a formula,
+    # number or link behind our back; constant_memory writes inline strings, row by row.
+    workbook = xlsxwriter.Workbook(file, {"constant_memory": True, "strings_to_formulas": False,
+                                          "strings_to_numbers": False, "strings_to_urls": False})
+    styles = _Styles(workbook)
+    worksheets = {}
+    for name, frame in sheets.items():
+        title = name[:31]
+        sheet = workbook.add_worksheet(title)
+        worksheets[title] = sheet
+        _write_sheet(sheet, frame, styles, (formats or {}).get(title, {}))
+    if finish is not None:
+        finish(workbook, worksheets)
+    workbook.close()
+
+
+class _Styles:
+    """The workbook's cell formats, each made once (XlsxWriter keeps one record per format)."""
+
+    def __init__(self, workbook):
+        self.workbook = workbook
+        self.datetime = workbook.add_format({"num_format": DATETIME_FORMAT})
+        self.date = workbook.add_format({"num_format": DATE_FORMAT})
+        self.days = workbook.add_format({"num_format": "0"})
+        self.numbers: dict[str, object] = {}
+
+    def number(self, number_format: str | None):
+        if number_format is None:
+            return None
+        if number_format not in self.numbers:
+            self.numbers[number_format] = self.workbook.add_format({"num_format": number_format})
+        return self.numbers[number_format]
+
+
+def column_width(header, values) -> int:
+    """Characters wide enough for the header and the first values; a CJK character counts two."""
+    texts = [str(header)] + [str(v) for v in values[:WIDTH_SAMPLE]]
+    longest = max(sum(2 if ord(ch) > 127 else 1 for ch in text) for text in texts)
+    return min(max(8, longest + 2), 60)
+
+
+def _write_sheet(sheet, frame: pd.DataFrame, styles: _Styles, formats: Mapping[str, str]) -> None:
     columns = [frame[column].tolist() for column in frame.columns]  # plain values: iterating pandas is slow
-    rows: list[str] = []
-    for number, values in enumerate(zip(*columns), start=first_row):
-        cells = []
-        for letter, value in zip(letters, values):
-            if value is None or value is pd.NA:
-                continue
+    cell_styles = [styles.number(formats.get(str(column))) for column in frame.columns]
+    for index, (header, values) in enumerate(zip(frame.columns, columns)):
+        # In pixels, 7 per character: the width openpyxl stored before (set_column would add
+        # Excel's 5-pixel cell padding on top).
+        sheet.set_column_pixels(index, index, 7 * column_width(header, values))
+        sheet.write_string(0, index, _text(neutralise(str(header))))
+    sheet.freeze_panes(1, 0)
+    write_string, write_number = sheet.write_string, sheet.write_number
+    for row, values in enumerate(zip(*columns), start=1):
+        for column, value in enumerate(values):
             if isinstance(value, str):
-                if not value:
-                    continue
-                if formula_like(value):
-                    value = "'" + value
-                if "&" in value or "<" in value or ">" in value:
-                    value = escape(value)
-                if _ILLEGAL_XML.search(value):
-                    value = _ILLEGAL_XML.sub("", value)
-                cells.append(f'<c r="{letter}{number}" t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>')
+                if value:
+                    write_string(row, column, _text(neutralise(value)), cell_styles[column])
             elif isinstance(value, (bool, np.bool_)):
-                cells.append(f'<c r="{letter}{number}" t="b"><v>{int(value)}</v></c>')
+                sheet.write_boolean(row, column, bool(value), cell_styles[column])
             elif isinstance(value, (int, np.integer)):
-                cells.append(f'<c r="{letter}{number}" t="n"><v>{int(value)}</v></c>')
-            elif math.isfinite(value):
-                cells.append(f'<c r="{letter}{number}" t="n"><v>{float(value)!r}</v></c>')
-            elif not math.isnan(value):
-                infinity = "inf" if value > 0 else "-inf"
-                cells.append(f'<c r="{letter}{number}" t="inlineStr"><is><t>{infinity}</t></is></c>')
-        rows.append(f'<row r="{number}">{"".join(cells)}</row>')
-        if len(rows) >= 2000:
-            yield "".join(rows).encode("utf-8")
-            rows = []
-    if rows:
-        yield "".join(rows).encode("utf-8")
+                write_number(row, column, int(value), cell_styles[column])
+            elif isinstance(value, (float, np.floating)):
+                if math.isfinite(value):
+                    write_number(row, column, float(value), cell_styles[column])
+                elif not math.isnan(value):  # as pandas wrote them, Excel has no infinity
+                    write_string(row, column, "inf" if value > 0 else "-inf", cell_styles[column])
+            else:
+                _write_other(sheet, row, column, value, styles, cell_styles[column])
+
+
+def _write_other(sheet, row: int, column: int, value, styles: _Styles, style) -> None:
+    """Values other than text and numbers, as pandas' `to_excel` wrote them."""
+    if value is None or (not isinstance(value, (list, tuple, dict, set)) and pd.isna(value)):
+        return  # None, NaT, NA: an empty cell
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            raise ValueError("Excel has no time zones: convert to local time before writing.")
+        sheet.write_datetime(row, column, value, styles.datetime)
+    elif isinstance(value, date):
+        sheet.write_datetime(row, column, value, styles.date)
+    elif isinstance(value, timedelta):
+        sheet.write_number(row, column, value.total_seconds() / 86400, styles.days)
+    elif isinstance(value, Decimal):
+        sheet.write_number(row, column, float(value), style)
+    else:
+        text = str(value)
+        if text:
+            sheet.write_string(row, column, _text(neutralise(text)), style)
+
+
+def _text(value: str) -> str:
+    return _ILLEGAL_XML.sub("", value) if _ILLEGAL_XML.search(value) else value
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 import pandas as pd
 from flask_babel import force_locale
-from openpyxl.chart import BarChart, Reference
 
 from ..platform.tabular import to_csv, to_xlsx, xlsx_chunks
 from ..training.outreach.models import EVENT_KINDS
@@ -77,41 +76,35 @@ def exam_xlsx(report: ExamReport) -> bytes:
 
 
 def exam_xlsx_chunks(report: ExamReport) -> Iterator[bytes]:
-    """The exam report workbook as a stream: the frames are built first (every database read
-    happens before the first byte), then the long sheets are written row by row as they go out."""
+    """The exam report workbook as a stream: the frames are built now (every database read
+    happens before the response starts), the workbook is written when the stream is read."""
     frames = exam_frames(report)
     title = report.exam.title
+    figure_formats = {header: numbers.RATE_FORMAT if header in RATE_COLUMNS else numbers.COUNT_FORMAT
+                      for header in FIGURE_COLUMNS if header in RATE_COLUMNS | COUNT_COLUMNS}
 
-    def finish(workbook) -> None:
-        for name in ("汇总", "各部门"):
-            sheet = workbook[name]
-            headers = [cell.value for cell in sheet[1]]
-            for index, header in enumerate(headers, start=1):
-                style = (numbers.RATE_FORMAT if header in RATE_COLUMNS else
-                         numbers.COUNT_FORMAT if header in COUNT_COLUMNS else None)
-                if style:
-                    for cell in sheet.iter_cols(min_col=index, max_col=index, min_row=2):
-                        for c in cell:
-                            c.number_format = style
-        summary = workbook["汇总"]
-        rows = summary.max_row
+    def finish(workbook, worksheets) -> None:
+        summary = frames["汇总"]
+        rows = len(summary) + 1  # with the header row
         if rows > 2:
-            chart = BarChart()
-            chart.type = "bar"
-            chart.title = f"{title}：各部门参考率与优秀率"
-            chart.y_axis.number_format = "0%"
-            chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
-            headers = [cell.value for cell in summary[1]]
+            chart = workbook.add_chart({"type": "bar"})
+            headers = list(summary.columns)
             for column_name in ("参考率", "优秀率"):
-                column = headers.index(column_name) + 1
-                chart.add_data(Reference(summary, min_col=column, min_row=1, max_row=rows), titles_from_data=True)
-            # The values start on row 2 (row 1 is their title), so the labels must too: each bar
-            # is named by the department on its own row (合计 included).
-            chart.set_categories(Reference(summary, min_col=1, min_row=2, max_row=rows))
-            chart.height, chart.width = 4 + 0.6 * rows, 18
-            summary.add_chart(chart, f"A{rows + 3}")
+                column = headers.index(column_name)
+                # Each bar is named by the department on its own row (合计 included).
+                chart.add_series({"name": ["汇总", 0, column], "categories": ["汇总", 1, 0, rows - 1, 0],
+                                  "values": ["汇总", 1, column, rows - 1, column]})
+            chart.set_title({"name": f"{title}：各部门参考率与优秀率"})
+            # A bar chart lies on its side: its value axis is XlsxWriter's x axis.
+            chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1})
+            chart.set_size({"width": _cm_to_pixels(18), "height": _cm_to_pixels(4 + 0.6 * rows)})
+            worksheets["汇总"].insert_chart(rows + 2, 0, chart)
 
-    return xlsx_chunks(frames, keep=("汇总", "各部门"), finish=finish)
+    return xlsx_chunks(frames, formats={"汇总": figure_formats, "各部门": figure_formats}, finish=finish)
+
+
+def _cm_to_pixels(centimetres: float) -> int:
+    return round(centimetres / 2.54 * 96)
 
 
 def exam_csv(report: ExamReport) -> bytes:

@@ -162,8 +162,8 @@ def export_exam(exam_id, fmt):
     exam = report.exam
     download_name = f"exam-report-{exam.id}-{now():%Y%m%d}.{fmt}"
     if fmt == "xlsx":
-        # Streamed: the database work is done before the first byte, the long sheets are written
-        # as they go out, so a 100,000-candidate workbook starts downloading at once.
+        # Streamed: the database work is done here, the workbook is written (in constant memory)
+        # as the response is read and sent in pieces, so its size does not weigh on the worker.
         chunks = exports.exam_xlsx_chunks(report)
         audit.record("report.export", actor=current_user, subject=exam.title, format=fmt)
         db.session.commit()
