@@ -42,6 +42,8 @@ class ImportPreview:
     rows_read: int = 0
     #: Dedup key by row number of the new questions.
     keys: dict[int, str] = field(default_factory=dict, repr=False)
+    #: Where each question came from in a Word or text bank ("paragraphs 45–49"), by row number.
+    sources: dict[int, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -111,7 +113,7 @@ def preview_import(data: bytes, filename: str, *, max_rows: int, category: str |
             new_keys[row] = key
     duplicates.sort(key=lambda e: (e.row or 0))
     return ImportPreview(result.format, result.errors, duplicates, new, result.extra_columns, result.rows_read,
-                         new_keys)
+                         new_keys, result.sources)
 
 
 def import_questions(actor, data: bytes, filename: str, *, max_rows: int, category: str | None = None,
