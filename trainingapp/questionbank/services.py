@@ -18,6 +18,7 @@ from .formats import export_questions
 from .models import Question, QuestionImport
 from .parsing import CHOICE_TYPES, ParseResult, QuestionData, check_fields, dedup_key, parse_upload
 from .usage import ExamLock, locks_of, usage_of
+from .word_import import WORD_FORMATS, rejected_frame
 
 _CHUNK = 500  # keys per IN (...) query: well under SQLite's variable limit
 
@@ -182,6 +183,9 @@ def _row_values(question: QuestionData, import_id, actor_id, stamp, key: str | N
 
 def rejected_rows_sheet(data: bytes, filename: str, preview: ImportPreview) -> bytes:
     """The rows that were rejected, as they were written, with an 错误 column saying why."""
+    if preview.format in WORD_FORMATS:
+        return to_xlsx({"未导入": rejected_frame(data, filename, preview.errors, preview.sources,
+                                                 limits_for("questions"))})
     messages: dict[int, list[str]] = {}
     for error in preview.errors:
         where = f"{error.column}: " if error.column else ""

@@ -7,10 +7,13 @@ each problem naming the paragraph it came from ("第12题（第48段）").
 """
 from __future__ import annotations
 
+from pathlib import PurePath
+
+import pandas as pd
 from flask_babel import lazy_gettext as _l
 
 from ..platform.tabular import RowError, SheetLimits, TableError, _parse_bounds
-from ..platform.wordfile import docx_blocks
+from ..platform.wordfile import Block, docx_blocks
 from .formats import decode_text, detect_text_format
 from .parsing import ParseResult, check_fields, dedup_key
 from .word_layout import Layout, recognise, text_blocks
@@ -41,15 +44,19 @@ def paragraph_label(first: int, last: int | None = None) -> str:
 def parse_word_upload(data: bytes, extension: str, *, max_rows: int | None,
                       limits: SheetLimits | None = None) -> ParseResult:
     """A .docx or a text in the Word layouts; TableError for a whole-file problem."""
+    return parse_layout(recognise(_blocks(data, extension, limits)), "docx" if extension == ".docx" else "text",
+                        max_rows=max_rows)
+
+
+def _blocks(data: bytes, extension: str, limits: SheetLimits | None) -> list[Block]:
     if extension == ".docx":
         if not data.startswith(b"PK\x03\x04"):
             raise TableError(_l("This is not a real .docx document (an old .doc or .wps file?). Save it from Word "
                                 "or WPS as \"Word Document (*.docx)\", or upload the bank as .xlsx, .xls, .csv, "
                                 ".json, .gift or .txt."))
         limits = limits or SheetLimits()
-        blocks = docx_blocks(data, max_unzipped_bytes=limits.max_unzipped_bytes, bounds=_sandbox_bounds())
-        return parse_layout(recognise(blocks), "docx", max_rows=max_rows)
-    return parse_text(decode_text(data), max_rows=max_rows)
+        return docx_blocks(data, max_unzipped_bytes=limits.max_unzipped_bytes, bounds=_sandbox_bounds())
+    return text_blocks(decode_text(data))
 
 
 def parse_text(text: str, *, max_rows: int | None) -> ParseResult:
@@ -85,7 +92,7 @@ def parse_layout(layout: Layout, fmt: str, *, max_rows: int | None) -> ParseResu
             return paragraph_label(raw.source.get(key) or raw.source.get("stem") or paragraphs[0])
 
         question, errors = check_fields(raw.fields(), raw.ordinal, column)
-        errors = errors + [RowError(raw.ordinal, column(key), message) for key, message in raw.problems]
+        errors = errors + [RowError(raw.ordinal, paragraph_label(para), message) for para, message in raw.problems]
         if errors or question is None:
             result.errors.extend(errors)
             continue
@@ -100,3 +107,25 @@ def parse_layout(layout: Layout, fmt: str, *, max_rows: int | None) -> ParseResu
         result.keys[raw.ordinal] = key
     result.errors.extend(RowError(None, paragraph_label(para), message) for para, message in layout.stray)
     return result
+
+
+def rejected_frame(data: bytes, filename: str, errors: list[RowError], sources: dict[int, str],
+                   limits: SheetLimits | None = None) -> pd.DataFrame:
+    """The rejected questions as they were written, with where they stand and every reason, to
+    fix and import again (copied into the paste box or the document)."""
+    written: dict[int, str] = {}
+    try:
+        layout = recognise(_blocks(data, PurePath(filename).suffix.lower(), limits))
+        written = {raw.ordinal: "\n".join(raw.original) for raw in layout.questions}
+    except TableError:
+        pass  # read once already; the sheet still lists where and why
+    reasons: dict[int | None, list[RowError]] = {}
+    for error in errors:
+        reasons.setdefault(error.row, []).append(error)
+    rows = []
+    for row, found in sorted(reasons.items(), key=lambda item: (item[0] is None, item[0] or 0)):
+        where = sources.get(row, "") if row is not None else "、".join(e.column or "" for e in found)
+        problems = "；".join(f"{e.column}: {e.message}" if e.column and row is not None else str(e.message)
+                            for e in found)
+        rows.append((row if row is not None else "", where, problems, written.get(row, "")))
+    return pd.DataFrame(rows, columns=["题号", "位置", "错误", "原文"])

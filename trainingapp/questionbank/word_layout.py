@@ -62,8 +62,8 @@ _EXPLANATION_INSIDE = re.compile(r"\s*(?:【\s*(?:答案)?解析\s*】|(?:答案
 _BASIS = re.compile(r"^(?:【\s*(?:法律|法规|法条)?依据\s*】|【\s*法条\s*】|(?:法律|法规|法条)?依据\s*[:：]|"
                     r"出处\s*[:：])\s*(.*)$")
 _POINT = re.compile(r"^(?:【\s*(?:考点|知识点)\s*】|(?:考点|知识点)\s*[:：])\s*(.*)$")
-_KEY_HEADING = re.compile(rf"^(?:[{_CN_NUMERAL}]{{1,3}}\s*[、.．]\s*)?[【\[]?\s*(?:参考答案|标准答案|答案)"
-                          r"(?:及解析|与解析|解析)?\s*[】\]]?\s*[:：]?\s*(.*)$")
+_KEY_HEADING = re.compile(rf"^(?:[{_CN_NUMERAL}]{{1,3}}\s*[、.．]\s*)?【?\s*(?:参考答案|标准答案|答案)"
+                          r"(?:及解析|与解析)?\s*】?\s*[:：]?\s*(.*)$")
 _KEY_START = re.compile(r"^\d{1,4}\s*(?:[-–—~～至]\s*\d{1,4}|[.、．:：)）])")
 _OPTION_PAREN = re.compile(r"^[（(]\s*([A-Ha-hＡ-Ｈａ-ｈ])\s*[）)]\s*")
 _OPTION_BARE = re.compile(r"^([A-HＡ-Ｈ])\s*[.、．:：)）]\s*")
@@ -150,8 +150,10 @@ class RawQuestion:
     difficulty: str = ""
     #: The paragraph each field came from (keys as check_fields names them: stem, option_A, answer …).
     source: dict[str, int] = field(default_factory=dict)
-    #: Problems found while reading: (field key, message).
-    problems: list[tuple[str, object]] = field(default_factory=list)
+    #: Problems found while reading: (paragraph, message).
+    problems: list[tuple[int, object]] = field(default_factory=list)
+    #: The question's lines as written, for the download of rejected questions.
+    original: list[str] = field(default_factory=list)
     key_answer: str | None = None
     pictures: list[int] = field(default_factory=list)
 
@@ -230,6 +232,8 @@ class _Recogniser:
                     self.current.pictures.append(block.number)
                 for line in block.lines:
                     self.line(block.number, line)
+                    if self.current is not None and block.number in self.current.paragraphs:
+                        self.current.original.append(line)
         return self.layout
 
     def line(self, para: int, text: str) -> None:
@@ -262,10 +266,14 @@ class _Recogniser:
 
     def starts_question(self, number: re.Match) -> bool:
         n = int(number.group(1) or number.group(2) or number.group(3))
-        if self.current is None or n in (self.last_number + 1, 1):
+        if self.current is None or n == self.last_number + 1:
             return True
+        if self.mode in ("explanation", "basis"):
+            return False  # an explanation's own list ("1. …") unless it goes on with the next number
+        if n == 1:
+            return True  # numbering restarts without a heading
         # Elsewhere a numbered line inside an explanation is the explanation's own list.
-        return self.mode == "after" or (self.mode == "stem" and bool(self.current.options))
+        return self.mode == "after" or bool(self.current.options)
 
     def heading(self, para: int, text: str) -> bool:
         tag = _GROUP_TAG.match(text)
@@ -425,9 +433,9 @@ class _Recogniser:
             if para not in question.paragraphs:
                 question.paragraphs.append(para)
             return
-        question.problems.append(("answer", _l("Paragraph %(para)s after the answer is not part of any field "
-                                               "(write 解析： or 依据： before it, or number it as a new "
-                                               "question): “%(text)s”", para=para, text=_cut(text))))
+        question.problems.append((para, _l("This paragraph follows the answer but belongs to no field (write "
+                                           "解析： or 依据： before it, or number it as a new question): "
+                                           "“%(text)s”", text=_cut(text))))
         if para not in question.paragraphs:
             question.paragraphs.append(para)
 
@@ -463,8 +471,7 @@ class _Recogniser:
             body = _CHECKED.sub("", body).strip()
         body = _UNCHECKED.sub("", body).strip()
         if index < len(question.options) and question.options[index]:
-            question.problems.append((key, _l("Option %(letter)s is written twice (paragraph %(para)s).",
-                                              letter=chr(ord("A") + index), para=para)))
+            question.problems.append((para, _l("Option %(letter)s is written twice.", letter=chr(ord("A") + index))))
             return
         while len(question.options) <= index:
             question.options.append("")
@@ -506,10 +513,13 @@ class _Recogniser:
             return
         first = stems[0][0]
         lines = [(p.number, line) for p in stems[0] for line in p.lines]
+        original = [f"{_label_text(name)}{' '.join(line for p in cell for line in p.lines)}"
+                    for name, cell in pairs if cell]
         number = _QUESTION.match(lines[0][1])
         self.start(first.number, int(number.group(1) or number.group(2) or number.group(3)) if number else None,
                    number.group(4) if number else lines[0][1])
         question = self.current
+        question.original = original
         for para, line in lines[1:]:
             self.in_question(para, line)
         for name, cell in pairs:
@@ -600,9 +610,9 @@ class _Recogniser:
         if target.answers or target.checked:
             inline = target._answer()
             if _compact(inline) != _compact(answer):
-                target.problems.append(("answer", _l(
-                    "The answer in the question (%(inline)s) and in the answer key (%(key)s, paragraph "
-                    "%(para)s) differ.", inline=inline, key=answer, para=para)))
+                target.problems.append((para, _l(
+                    "The answer in the question (%(inline)s) and in this answer key (%(key)s) differ.",
+                    inline=inline, key=answer)))
             return
         target.key_answer = answer
         target.source["answer"] = para
@@ -621,6 +631,15 @@ def _label_of(cell: tuple[Para, ...]) -> str:
 def _option_label(cell: tuple[Para, ...]) -> str | None:
     found = re.fullmatch(r"(?:选项)?([A-H])", _label_of(cell).upper())
     return found.group(1) if found else None
+
+
+def _label_text(name: str | None) -> str:
+    if name is None or name == "stem":
+        return ""
+    if name.startswith("option_"):
+        return f"{name[-1]}. "
+    return {"answer": "答案：", "explanation": "解析：", "basis": "依据：", "type": "题型：", "points": "分值：",
+            "difficulty": "难度：", "knowledge_point": "知识点：", "category": "分类："}.get(name, "")
 
 
 def _cut(text: str, limit: int = 40) -> str:
