@@ -598,9 +598,10 @@ class _Recogniser:
         candidates = [q for q in pool if q.number == number]
         target = next((q for q in candidates if q.ordinal not in self.key_given), None)
         if target is None:
-            self.layout.stray.append((para, _l("The answer key gives an answer for question %(n)s, but there "
-                                               "is no question %(n)s%(where)s.", n=number,
-                                               where="" if not candidates else _l(" left without an answer"))))
+            self.layout.stray.append((para, _l("The answer key gives another answer for question %(n)s, which "
+                                               "already has one.", n=number) if candidates else
+                                      _l("The answer key gives an answer for question %(n)s, but there is no "
+                                         "question %(n)s.", n=number)))
             return
         self.key_given.add(target.ordinal)
         answer = answer.strip()
