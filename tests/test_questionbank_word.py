@@ -540,3 +540,25 @@ def test_the_cli_imports_a_docx(app, runner, tmp_path, make):
     result = runner.invoke(args=["questions", "import", str(path)])
     assert result.exit_code == 0, result.output
     assert count(app) == 3
+
+
+def _one_pixel_png() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b""))
+
+
+def test_a_picture_in_a_question_is_named_in_the_preview():
+    png = _one_pixel_png()
+    document = Document()
+    for text in ("1. 下图所示的标志表示（ ）", "A. 禁止通行", "B. 注意安全", "答案：A"):
+        document.add_paragraph(text)
+        if text.startswith("1."):
+            document.add_paragraph().add_run().add_picture(io.BytesIO(png))
+    result = docx_result(save(document))
+    assert len(result.questions) == 1
+    assert result.sources[1] == "paragraphs 1–5; the picture in paragraph 2 is not imported"

@@ -129,6 +129,16 @@ QUESTIONS = _QuestionFiles("questions", upload_endpoint="questionbank.upload_que
                            preview_endpoint="questionbank.preview_questions")
 
 
+@bp.url_value_preprocessor
+def _room_for_pasted_text(endpoint, _values):
+    """Pasted text is a form field, which Flask caps at 500 KB by default, while a bank of 2,000
+    questions pastes to about a megabyte: the upload page takes text up to the upload cap (and a
+    little more, so a text just over it gets the cap's own message rather than a bare 413). This
+    runs before the CSRF check reads the form."""
+    if endpoint == "questionbank.upload_questions":
+        request.max_form_memory_size = (current_app.config["QUESTION_IMPORT_MAX_MB"] + 1) * 1024 * 1024
+
+
 @bp.route("/import", methods=["GET", "POST"])
 def upload_questions():
     form = QuestionUploadForm()

@@ -87,6 +87,10 @@ def parse_layout(layout: Layout, fmt: str, *, max_rows: int | None) -> ParseResu
         result.rows_read += 1
         paragraphs = sorted(raw.paragraphs) or [0]
         result.sources[raw.ordinal] = paragraph_label(paragraphs[0], paragraphs[-1])
+        if raw.pictures:
+            # Questions carry no pictures: say so where the question is shown, rather than drop them unseen.
+            result.sources[raw.ordinal] += str(_l("; the picture in paragraph %(n)s is not imported",
+                                                  n="、".join(str(n) for n in raw.pictures)))
 
         def column(key: str, raw=raw, paragraphs=paragraphs) -> str:
             return paragraph_label(raw.source.get(key) or raw.source.get("stem") or paragraphs[0])

@@ -228,12 +228,13 @@ class _Recogniser:
             if isinstance(block, Table):
                 self.table(block)
             else:
-                if block.picture and self.current is not None:
-                    self.current.pictures.append(block.number)
                 for line in block.lines:
                     self.line(block.number, line)
                     if self.current is not None and block.number in self.current.paragraphs:
                         self.current.original.append(line)
+                if block.picture and self.current is not None:
+                    self.current.pictures.append(block.number)
+                    self.current.note("picture", block.number)
         return self.layout
 
     def line(self, para: int, text: str) -> None:
