@@ -66,7 +66,7 @@ _KEY_HEADING = re.compile(rf"^(?:[{_CN_NUMERAL}]{{1,3}}\s*[、.．]\s*)?【?\s*(
                           r"(?:及解析|与解析)?\s*】?\s*[:：]?\s*(.*)$")
 _KEY_START = re.compile(r"^\d{1,4}\s*(?:[-–—~～至]\s*\d{1,4}|[.、．:：)）])")
 _OPTION_PAREN = re.compile(r"^[（(]\s*([A-Ha-hＡ-Ｈａ-ｈ])\s*[）)]\s*")
-_OPTION_BARE = re.compile(r"^([A-HＡ-Ｈ])\s*[.、．:：)）]\s*")
+_OPTION_BARE = re.compile(r"^([A-HＡ-Ｈ]|[a-hａ-ｈ](?=\s*[.、．)）]))\s*[.、．:：)）]\s*")
 _CHECKED = re.compile(r"\s*[（(]\s*[√✔✓]\s*[）)]\s*$|[☑✔✓√]")
 _UNCHECKED = re.compile(r"[☐□]")
 _TF_IN_STEM = re.compile(r"[（(]\s*([√×✓✔✗✘xX对错]|正确|错误)\s*[）)]\s*([。.]?)\s*$")
@@ -173,6 +173,10 @@ class RawQuestion:
                 "status": ""}
 
     def _answer(self) -> str:
+        answer = self._written_answer()
+        return answer.rstrip("。") if answer.endswith("。") else answer
+
+    def _written_answer(self) -> str:
         if self.answers:
             return "|".join(self.answers) if len(self.answers) > 1 else self.answers[0]
         if self.key_answer is not None:
@@ -451,11 +455,12 @@ class _Recogniser:
         pieces = []
         position, letter = first.end(), index
         while True:
-            following = chr(ord("A") + letter + 1)
-            wide = chr(ord("Ａ") + letter + 1)
-            nxt = re.compile(rf"(?:(?<=\s)|(?<=[。；;，,]))[（(]?\s*[{following}{wide}]\s*"
-                             rf"(?:[.、．:：)）]|(?<=[（(][{following}{wide}])[）)])")
-            found = nxt.search(text, position)
+            # The next letter after a space or a comma; failing that, after a Chinese character
+            # ("甲B.乙"), never after a Latin letter or digit ("B.C." and "3.B" stay whole).
+            letters = "".join(chr(base + letter + 1) for base in (ord("A"), ord("Ａ"), ord("a"), ord("ａ")))
+            marker = rf"[（(]?\s*[{letters}]\s*(?:[.、．:：)）]|(?<=[（(][{letters}])[）)])"
+            found = (re.compile(r"(?:(?<=\s)|(?<=[。；;，,、]))" + marker).search(text, position)
+                     or re.compile(r"(?<=[\u3400-\u9fff\uff01-\uff5e）】」])" + marker).search(text, position))
             if letter + 1 >= 8 or not found:
                 pieces.append((letter, text[position:]))
                 break
