@@ -509,7 +509,7 @@ def test_paste_box_errors_by_question_and_paragraph_and_valid_only(app, trainer)
 
 def test_nothing_to_upload_is_refused_with_a_message(trainer):
     response = trainer.post("/questions/import", data={"text": "  "})
-    assert response.status_code == 200 and "粘贴" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "请先选择文件或粘贴试题。" in response.get_data(as_text=True)
 
 
 def test_pasted_text_is_capped_like_an_upload(app, trainer):
