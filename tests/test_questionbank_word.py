@@ -79,6 +79,12 @@ C. 丙
     assert "简答题" in str(result.errors[0].message)
 
 
+def test_a_choice_section_leaves_single_or_multiple_to_the_key():
+    result = parse_text("一、选择题（每题2分）\n1. 甲（ ）\nA.一 B.二\n答案：A\n2. 乙（ ）\nA.一 B.二 C.三\n答案：AC\n"
+                        "第二部分 判断题\n1. 对吗。（√）", max_rows=10)
+    assert [(q.qtype, q.points) for q in stored(result)] == [("single", 2.0), ("multiple", 2.0), ("truefalse", 2.0)]
+
+
 @pytest.mark.parametrize("number", ["1.", "1、", "1．", "（1）", "(1)", "第1题"])
 def test_question_numbers(number):
     found = fields(f"{number}行政处罚由谁实施（ ）\nA.甲\nB.乙\n答案：B\n"
@@ -293,6 +299,16 @@ def test_docx_numbering_formats_and_restarts():
     found = docx_fields(save(document))
     assert [(f["stem"], f["options"], f["answer"]) for f in found] == [
         ("第一题（ ）", ["甲", "乙"], "A"), ("第二题（ ）", ["丙", "丁"], "B")]
+
+
+def test_docx_numbering_from_a_list_style():
+    document = Document()
+    for text in ("第一题（ ）", "第二题（ ）"):
+        document.add_paragraph(text, style="List Number")  # WPS and Word number through the style
+        document.add_paragraph("A. 甲　B. 乙")
+        document.add_paragraph("答案：B")
+    found = docx_fields(save(document))
+    assert [(f["stem"], f["answer"]) for f in found] == [("第一题（ ）", "B"), ("第二题（ ）", "B")]
 
 
 def test_docx_soft_line_breaks_split_options():

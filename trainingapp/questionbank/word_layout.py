@@ -43,11 +43,12 @@ _TYPE_WORDS = [
     (re.compile(r"不定项"), "不定项选择题"),
     (re.compile(r"多项选择|多选"), "multiple"),
     (re.compile(r"单项选择|单选"), "single"),
+    (re.compile(r"选择题"), ""),  # single or multiple, told by each question's key
     (re.compile(r"判断|是非|正误"), "truefalse"),
     (re.compile(r"填空"), "fill"),
     (re.compile(r"简答|问答|论述|案例分析|名词解释|综合分析|材料分析"), None),
 ]
-_BARE_HEADING = re.compile(r"^(?:单项选择|单选|多项选择|多选|不定项选择|判断|是非|填空|简答|问答|论述|案例分析)题?"
+_BARE_HEADING = re.compile(r"^(?:单项选择|单选|多项选择|多选|不定项选择|选择|判断|是非|填空|简答|问答|论述|案例分析)题?"
                            r"\s*(?:$|[（(:：，,]|\s)")
 _GROUP_TAG = re.compile(r"^\[\s*(?:题型\s*[:：]\s*)?([^\]\s]{1,12}?)(?:题组|题)?\s*\]\s*$")
 _POINTS_EACH = re.compile(r"(?:每(?:小|道)?题|各)\s*(\d{1,3}(?:\.\d{1,2})?)\s*分|"
