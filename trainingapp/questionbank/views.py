@@ -134,8 +134,9 @@ def _room_for_pasted_text(endpoint, _values):
     """Pasted text is a form field, which Flask caps at 500 KB by default, while a bank of 2,000
     questions pastes to about a megabyte: the upload page takes text up to the upload cap (and a
     little more, so a text just over it gets the cap's own message rather than a bare 413). This
-    runs before the CSRF check reads the form."""
-    if endpoint == "questionbank.upload_questions":
+    runs before the CSRF check reads the form, so only for someone signed in: an anonymous post
+    keeps the default and is refused by the access check anyway."""
+    if endpoint == "questionbank.upload_questions" and current_user.is_authenticated:
         request.max_form_memory_size = (current_app.config["QUESTION_IMPORT_MAX_MB"] + 1) * 1024 * 1024
 
 
