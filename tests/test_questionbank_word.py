@@ -523,6 +523,12 @@ def test_paste_box_errors_by_question_and_paragraph_and_valid_only(app, trainer)
     assert sheet.iloc[0]["原文"].splitlines()[0] == "1. 第一题（ ）" and "答案：E" in sheet.iloc[0]["原文"]
 
 
+def test_text_from_the_file_is_escaped_in_the_preview(trainer):
+    page, _confirm = paste(trainer, "1. <b>题干</b>（ ）\nA. 甲\nB. 乙\n答案：A\n<script>alert(1)</script>")
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+    assert "<b>题干</b>" not in page
+
+
 def test_nothing_to_upload_is_refused_with_a_message(trainer):
     response = trainer.post("/questions/import", data={"text": "  "})
     assert response.status_code == 200 and "请先选择文件或粘贴试题。" in response.get_data(as_text=True)
