@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass
 
 #: The modules the forkserver imports once, so a child needs no imports of its own.
-PRELOAD = ["trainingapp.platform.tabular"]
+PRELOAD = ["trainingapp.platform.tabular", "trainingapp.platform.wordfile"]
 
 _lock = threading.Lock()
 _context = None

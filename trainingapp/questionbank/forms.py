@@ -1,7 +1,7 @@
 """Forms of the question bank. Field validation is the import's own (parsing.check_fields)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
+from flask_wtf.file import FileAllowed, FileField
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
@@ -11,19 +11,30 @@ from .parsing import OPTION_LETTERS
 QTYPE_LABELS = {"single": _l("Single choice"), "multiple": _l("Multiple choice"),
                 "truefalse": _l("True/false"), "fill": _l("Fill in the blank")}
 DIFFICULTY_LABELS = {"easy": _l("Easy"), "medium": _l("Medium"), "hard": _l("Hard")}
-UPLOAD_TYPES = ["xlsx", "xls", "csv", "json", "gift", "txt"]
+UPLOAD_TYPES = ["xlsx", "xls", "csv", "json", "gift", "txt", "docx"]
 
 
 class QuestionUploadForm(FlaskForm):
     file = FileField(_l("Question file"), validators=[
-        FileRequired(_l("Choose a file first.")),
-        FileAllowed(UPLOAD_TYPES, _l("Upload .xlsx, .xls, .csv, .json, .gift or .txt (GIFT or Aiken)."))],
-        description=_l("Excel or CSV in the template's columns, JSON, or Moodle's GIFT and Aiken text formats."))
+        FileAllowed(UPLOAD_TYPES, _l("Upload .xlsx, .xls, .csv, .json, .gift, .docx or .txt."))],
+        description=_l("Excel or CSV in the template's columns, a Word document (.docx) or text file in the usual "
+                       "layout of a bank (1. … A. … 答案：B), JSON, or Moodle's GIFT and Aiken text formats."))
+    text = TextAreaField(_l("Or paste the questions"), render_kw={"rows": 8},
+                         description=_l("Text copied from Word or a web page, in the same layout as a Word "
+                                        "bank: numbered questions, options A. B. …, 答案：… or a key at the end."))
     category = StringField(_l("Law category for every question (optional)"),
                            validators=[Optional(), Length(max=50)],
                            description=_l("Fills 法律法规分类 for the whole file, e.g. 行政处罚法; "
                                           "overrides the column."))
     submit = SubmitField(_l("Check the file"))
+
+    def validate(self, extra_validators=None) -> bool:
+        """A file or pasted text, not neither (both: the file is read)."""
+        valid = super().validate(extra_validators)
+        if valid and not self.file.data and not (self.text.data or "").strip():
+            self.file.errors.append(_l("Choose a file or paste the questions first."))
+            return False
+        return valid
 
 
 class QuestionForm(FlaskForm):

@@ -41,7 +41,7 @@ _ALL_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MAX_POINTS = Decimal(100)
 #: Longest text a field may hold (the database columns and the edit form allow no more).
 MAX_LENGTHS = {"category": 50, "knowledge_point": 100, "basis": 200, "option": 1000}
-UPLOAD_EXTENSIONS = (".xlsx", ".xls", ".csv", ".json", ".gift", ".txt")
+UPLOAD_EXTENSIONS = (".xlsx", ".xls", ".csv", ".json", ".gift", ".txt", ".docx")
 
 
 def _option_aliases(letter: str) -> list[str]:
@@ -558,6 +558,8 @@ class ParseResult:
     format: str = ""
     #: The dedup key of each good question by row number, worked out once (it is not cheap).
     keys: dict[int, str] = field(default_factory=dict, repr=False)
+    #: Where each question came from in a Word or text bank ("paragraphs 45–49"), by row number.
+    sources: dict[int, str] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         """Plain JSON (messages as text in the current language), for `from_json` in a later request."""
@@ -566,7 +568,8 @@ class ParseResult:
         return {"questions": [[row, astuple(q)] for row, q in self.questions], "errors": problems(self.errors),
                 "duplicates": problems(self.duplicates), "extra_columns": list(self.extra_columns),
                 "rows_read": self.rows_read, "format": self.format,
-                "keys": [[row, key] for row, key in self.keys.items()]}
+                "keys": [[row, key] for row, key in self.keys.items()],
+                "sources": [[row, where] for row, where in self.sources.items()]}
 
     @classmethod
     def from_json(cls, data: dict) -> ParseResult:
@@ -574,7 +577,8 @@ class ParseResult:
                    errors=[RowError(*e) for e in data["errors"]],
                    duplicates=[RowError(*e) for e in data["duplicates"]],
                    extra_columns=list(data["extra_columns"]), rows_read=data["rows_read"], format=data["format"],
-                   keys={row: key for row, key in data["keys"]})
+                   keys={row: key for row, key in data["keys"]},
+                   sources={row: where for row, where in data.get("sources", [])})
 
     @property
     def counts_by_type(self) -> dict[str, int]:
@@ -648,11 +652,16 @@ def parse_upload(data: bytes, filename: str, *, max_rows: int, limits: SheetLimi
     `limits` bounds a spreadsheet (tabular.limits_for("questions")); text formats are bounded
     by the upload's size."""
     extension = PurePath(filename or "").suffix.lower()
+    if extension in (".docx", ".txt"):
+        from . import word_import  # it builds on this module, so import it late
+
+        if extension == ".docx" or word_import.is_layout_text(data):
+            return word_import.parse_word_upload(data, extension, max_rows=max_rows, limits=limits)
     if extension in SPREADSHEET_EXTENSIONS:
         return parse_spreadsheet(data, filename, max_rows=max_rows, limits=limits)
     if extension in UPLOAD_EXTENSIONS:
         from . import formats  # formats imports this module, so import it late
 
         return formats.parse_text_upload(data, extension, max_rows=max_rows)
-    raise TableError(_l("Unsupported file type %(ext)s: upload .xlsx, .xls, .csv, .json, "
-                        ".gift or .txt (GIFT or Aiken).", ext=extension or "?"))
+    raise TableError(_l("Unsupported file type %(ext)s: upload .xlsx, .xls, .csv, .json, .gift, .docx "
+                        "or .txt.", ext=extension or "?"))

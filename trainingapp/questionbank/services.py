@@ -18,6 +18,7 @@ from .formats import export_questions
 from .models import Question, QuestionImport
 from .parsing import CHOICE_TYPES, ParseResult, QuestionData, check_fields, dedup_key, parse_upload
 from .usage import ExamLock, locks_of, usage_of
+from .word_import import WORD_FORMATS, rejected_frame
 
 _CHUNK = 500  # keys per IN (...) query: well under SQLite's variable limit
 
@@ -42,6 +43,8 @@ class ImportPreview:
     rows_read: int = 0
     #: Dedup key by row number of the new questions.
     keys: dict[int, str] = field(default_factory=dict, repr=False)
+    #: Where each question came from in a Word or text bank ("paragraphs 45–49"), by row number.
+    sources: dict[int, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -111,7 +114,7 @@ def preview_import(data: bytes, filename: str, *, max_rows: int, category: str |
             new_keys[row] = key
     duplicates.sort(key=lambda e: (e.row or 0))
     return ImportPreview(result.format, result.errors, duplicates, new, result.extra_columns, result.rows_read,
-                         new_keys)
+                         new_keys, result.sources)
 
 
 def import_questions(actor, data: bytes, filename: str, *, max_rows: int, category: str | None = None,
@@ -180,6 +183,9 @@ def _row_values(question: QuestionData, import_id, actor_id, stamp, key: str | N
 
 def rejected_rows_sheet(data: bytes, filename: str, preview: ImportPreview) -> bytes:
     """The rows that were rejected, as they were written, with an 错误 column saying why."""
+    if preview.format in WORD_FORMATS:
+        return to_xlsx({"未导入": rejected_frame(data, filename, preview.errors, preview.sources,
+                                                 limits_for("questions"))})
     messages: dict[int, list[str]] = {}
     for error in preview.errors:
         where = f"{error.column}: " if error.column else ""

@@ -19,6 +19,7 @@ from .forms import DIFFICULTY_LABELS, QTYPE_LABELS, QuestionForm, QuestionUpload
 from .models import Question, QuestionImport
 from .parsing import OPTION_LETTERS
 from .usage import locks_of, usage_of
+from .word_import import WORD_FORMATS
 
 PAGE_SIZE = 30
 
@@ -121,26 +122,44 @@ class _QuestionFiles(StagedImport):
         return None
 
 
+#: The name pasted text is staged and recorded under (read as a .txt in the Word layouts).
+PASTED_NAME = "pasted-text.txt"
+
 QUESTIONS = _QuestionFiles("questions", upload_endpoint="questionbank.upload_questions",
                            preview_endpoint="questionbank.preview_questions")
+
+
+@bp.url_value_preprocessor
+def _room_for_pasted_text(endpoint, _values):
+    """Pasted text is a form field, which Flask caps at 500 KB by default, while a bank of 2,000
+    questions pastes to about a megabyte: the upload page takes text up to the upload cap (and a
+    little more, so a text just over it gets the cap's own message rather than a bare 413). This
+    runs before the CSRF check reads the form, so only for someone signed in: an anonymous post
+    keeps the default and is refused by the access check anyway."""
+    if endpoint == "questionbank.upload_questions" and current_user.is_authenticated:
+        request.max_form_memory_size = (current_app.config["QUESTION_IMPORT_MAX_MB"] + 1) * 1024 * 1024
 
 
 @bp.route("/import", methods=["GET", "POST"])
 def upload_questions():
     form = QuestionUploadForm()
     if form.validate_on_submit():
-        upload = form.file.data
-        content = upload.read(current_app.config["QUESTION_IMPORT_MAX_MB"] * 1024 * 1024 + 1)
-        if len(content) > current_app.config["QUESTION_IMPORT_MAX_MB"] * 1024 * 1024:
+        limit = current_app.config["QUESTION_IMPORT_MAX_MB"] * 1024 * 1024
+        if form.file.data:
+            filename, content = form.file.data.filename, form.file.data.read(limit + 1)
+        else:
+            # Pasted text takes the path of a .txt upload in the Word layouts, under the same cap.
+            filename, content = PASTED_NAME, form.text.data.encode("utf-8")
+        if len(content) > limit:
             flash(_("The file is larger than %(n)s MB; split it into smaller files.",
                     n=current_app.config["QUESTION_IMPORT_MAX_MB"]), "danger")
         else:
             staged.end_read()  # other requests' writes go on while this file is parsed
             # Parsed here, once: the preview and the confirmation read the result (a 20,000-row
             # file takes seconds to parse), and check it against the bank each time.
-            return QUESTIONS.stage(upload.filename, content, {
+            return QUESTIONS.stage(filename, content, {
                 "category": (form.category.data or "").strip(),
-                "parsed": services.parse_for_staging(content, upload.filename, max_rows=_max_rows())})
+                "parsed": services.parse_for_staging(content, filename, max_rows=_max_rows())})
     return render_template("questionbank/upload.html", form=form)
 
 
@@ -156,7 +175,7 @@ def preview_questions(token):
         preview = services.preview_import(upload.file.content, upload.filename, **_service_args(upload))
     return render_template("questionbank/preview.html", preview=preview, token=token, form=ConfirmForm(),
                            filename=upload.filename, qtypes=QTYPE_LABELS, difficulties=DIFFICULTY_LABELS,
-                           letters=OPTION_LETTERS)
+                           letters=OPTION_LETTERS, word=preview.format in WORD_FORMATS)
 
 
 @bp.route("/import/<token>/confirm", methods=["POST"])
