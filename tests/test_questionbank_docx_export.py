@@ -151,6 +151,7 @@ def test_export_through_the_page_inline_and_key(app, trainer, make):
     assert response.status_code == 200 and response.mimetype == DOCX
     disposition = response.headers["Content-Disposition"]
     assert "attachment" in disposition and ".docx" in disposition
+    assert "no-store" in response.headers["Cache-Control"]  # a bank with its key stays out of caches
     shown = texts(response.data)
     assert shown == [
         "法律知识题库",

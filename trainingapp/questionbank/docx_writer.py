@@ -182,35 +182,28 @@ def _single_group(group: list[tuple[int, QuestionData]]) -> str:
     return f"{first}.{letters}" if first == last else f"{first}-{last} {letters}"
 
 
-def paper_lines(questions: list[QuestionData], *, title: str, answers: str = "inline",
-                first_section: int = 1, first_number: int = 1) -> list[Line]:
+def paper_lines(questions: list[QuestionData], *, title: str, answers: str = "inline") -> list[Line]:
     """The whole document as lines: title, sections, questions and, for answers="key", the key."""
     if answers not in ANSWER_STYLES:
         raise ValueError(f"unknown answer style {answers!r}")
     lines = [Line(TITLE, title)] if title else []
-    lines += body_lines(questions, inline=answers == "inline", first_section=first_section,
-                        first_number=first_number)
+    lines += body_lines(questions, inline=answers == "inline")
     if answers == "key" and questions:
-        numbered = list(numbered_questions(questions, first_number))
         lines.append(Line(KEY_TITLE, KEY_HEADING))
-        lines += [Line(KEY, text) for text in key_lines(numbered)]
+        lines += [Line(KEY, text) for text in key_lines(numbered_questions(questions))]
     return lines
 
 
-def numbered_questions(questions: list[QuestionData], first_number: int = 1):
+def numbered_questions(questions: list[QuestionData]) -> list[tuple[int, QuestionData]]:
     """(number, question) in the order the document shows them."""
-    number = first_number
-    for section in sections(questions):
-        for q in section.questions:
-            yield number, q
-            number += 1
+    ordered = [q for section in sections(questions) for q in section.questions]
+    return list(enumerate(ordered, start=1))
 
 
-def body_lines(questions: list[QuestionData], *, inline: bool, first_section: int = 1,
-               first_number: int = 1) -> list[Line]:
+def body_lines(questions: list[QuestionData], *, inline: bool) -> list[Line]:
     """Section headings and questions, numbered on across sections."""
-    lines, number = [], first_number
-    for index, section in enumerate(sections(questions), start=first_section):
+    lines, number = [], 1
+    for index, section in enumerate(sections(questions), start=1):
         lines.append(Line(SECTION, section_heading(index, section)))
         for q in section.questions:
             lines += question_lines(number, q, inline=inline)
