@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
-from docx.shared import Cm
 from sqlalchemy import select
 
 from trainingapp.accounts.audit import AuditEvent
@@ -135,7 +134,7 @@ def test_fonts_page_and_footer_are_set_for_printing():
     assert document.styles["QuestionStem"].paragraph_format.keep_with_next is True
     section = document.sections[0]
     assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
-    assert section.left_margin == Cm(2.8) and section.top_margin == Cm(2.54)
+    assert (round(section.left_margin.cm, 2), round(section.top_margin.cm, 2)) == (2.8, 2.54)
     assert "PAGE" in section.footer.paragraphs[0]._p.xml
     assert document.core_properties.title == "题库"
     paragraphs = document.paragraphs
