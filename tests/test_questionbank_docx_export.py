@@ -37,7 +37,7 @@ def q(qtype, stem, options=(), answer=None, **kwargs):
 
 
 SINGLE = q("single", "行政处罚由谁实施？", ["行政机关", "人民法院", "人民检察院"], "A",
-           explanation="第十七条规定。", basis="《行政处罚法》第十七条")
+           explanation="第十七条规定。", basis="《行政处罚法》第十七条", knowledge_point="实施机关")
 MULTIPLE = q("multiple", "下列属于行政处罚的有（  ）。", ["警告", "罚款", "记过"], ["A", "B"])
 TRUE = q("truefalse", "宪法是国家的根本法。", answer=True)
 FALSE = q("truefalse", "行政拘留可以由规章设定。", answer=False, explanation="只能由法律设定。")
@@ -57,7 +57,7 @@ def test_every_type_with_answers_inline():
         "行政处罚法题库",
         "一、单项选择题（每题2分）",
         "1. 行政处罚由谁实施？", "A. 行政机关", "B. 人民法院", "C. 人民检察院",
-        "答案：A", "解析：第十七条规定。", "【法律依据】《行政处罚法》第十七条",
+        "答案：A", "解析：第十七条规定。", "【考点】实施机关", "【法律依据】《行政处罚法》第十七条",
         "二、多项选择题（每题3分）",
         "2. 下列属于行政处罚的有（  ）。", "A. 警告", "B. 罚款", "C. 记过", "答案：AB",
         "三、判断题（每题2分）",
@@ -71,7 +71,7 @@ def test_every_type_with_answers_inline():
 def test_every_type_with_a_key_at_the_end():
     lines = paper_lines([SINGLE, MULTIPLE, TRUE, FALSE, FILL], title="试卷", answers="key")
     shown = [line.text for line in lines]
-    assert not any(t.startswith(("答案", "解析", "【法律依据】")) for t in shown)
+    assert not any(t.startswith(("答案", "解析", "【考点】", "【法律依据】")) for t in shown)
     assert shown[shown.index(KEY_HEADING):] == [KEY_HEADING, "1.A", "2.AB", "3.√  4.×", "5. 六十；60｜行政复议"]
 
 
@@ -242,6 +242,7 @@ def test_the_sample_word_bank_holds_forty_questions_of_two_laws():
     assert [t for t in shown if re.match(r"^[一二三四]、", t)] == [
         "一、单项选择题（每题2分）", "二、多项选择题（每题3分）", "三、判断题（每题2分）", "四、填空题（每题2分）"]
     assert len([t for t in shown if t.startswith("答案：")]) == 40
+    assert len([t for t in shown if t.startswith("【考点】")]) == 40
     bases = [t for t in shown if t.startswith("【法律依据】")]
     assert len(bases) == 40 and {re.search(r"《(.+?)》", t).group(1) for t in bases} == {
         "中华人民共和国行政许可法", "中华人民共和国行政复议法"}

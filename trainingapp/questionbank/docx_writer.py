@@ -11,6 +11,7 @@ use, so a trainer can print it and the import reads it back:
     B. 选项
     答案：B                 <- answers inline ("inline"), or
     解析：……
+    【考点】……
     【法律依据】……
     ……
     参考答案                <- a key at the end ("key"), on its own page
@@ -140,13 +141,15 @@ def key_answer(q: QuestionData) -> str:
 
 
 def question_lines(number: int, q: QuestionData, *, inline: bool) -> list[Line]:
-    """"1. stem", an "A. option" paragraph per option and, inline, 答案/解析/【法律依据】."""
+    """"1. stem", an "A. option" paragraph per option and, inline, 答案/解析/【考点】/【法律依据】."""
     lines = [Line(STEM, f"{number}. {q.stem}")]
     lines += [Line(OPTION, f"{letter}. {text}") for letter, text in zip(OPTION_LETTERS, q.options)]
     if inline:
         lines.append(Line(ANSWER, f"答案：{inline_answer(q)}"))
         if q.explanation:
             lines.append(Line(ANSWER, f"解析：{q.explanation}"))
+        if q.knowledge_point:
+            lines.append(Line(ANSWER, f"【考点】{q.knowledge_point}"))
         if q.basis:
             lines.append(Line(ANSWER, f"【法律依据】{q.basis}"))
     return lines
