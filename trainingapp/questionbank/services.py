@@ -14,6 +14,7 @@ from ..platform.clock import now
 from ..platform.errors import DomainError
 from ..platform.extensions import db
 from ..platform.tabular import RowError, TableError, limits_for, read_table, to_xlsx
+from .docx_writer import questions_to_docx
 from .formats import export_questions
 from .models import Question, QuestionImport
 from .parsing import CHOICE_TYPES, ParseResult, QuestionData, check_fields, dedup_key, parse_upload
@@ -385,5 +386,16 @@ def export(actor, filters: Filters, fmt: str) -> tuple[bytes, str, str]:
     questions = db.session.scalars(filtered(filters).order_by(None).order_by(Question.id)).all()
     content = export_questions([q.to_data() for q in questions], fmt)
     audit.record("questions.export", actor=actor, subject=fmt, count=len(questions))  # actor None: CLI
+    db.session.commit()
+    return content
+
+
+def export_word(actor, filters: Filters, answers: str) -> bytes:
+    """The filtered questions as a printable Word paper (docx_writer), answers "inline" or as a
+    "key" at the end; audited like the other exports."""
+    questions = db.session.scalars(filtered(filters).order_by(None).order_by(Question.id)).all()
+    title = f"{filters.category}题库" if filters.category else "法律知识题库"
+    content = questions_to_docx([q.to_data() for q in questions], title=title, answers=answers)
+    audit.record("questions.export", actor=actor, subject=f"docx-{answers}", count=len(questions))
     db.session.commit()
     return content

@@ -14,6 +14,7 @@ from ..platform.extensions import db
 from ..platform.imports import StagedImport
 from ..platform.params import int_arg, page_arg, safe_next, text_arg
 from . import bp, services
+from .docx_writer import ANSWER_STYLES, template_docx
 from .formats import EXPORT_FORMATS, build_template
 from .forms import DIFFICULTY_LABELS, QTYPE_LABELS, QuestionForm, QuestionUploadForm, fill_form, form_to_fields
 from .models import Question, QuestionImport
@@ -219,3 +220,25 @@ def export_questions():
     content, mimetype, extension = services.export(current_user, _filters(), fmt)
     return send_file(BytesIO(content), as_attachment=True, mimetype=mimetype,
                      download_name=f"questions-{now():%Y%m%d-%H%M}.{extension}")
+
+
+# --- Word: the bank out as a printable paper, and the Word template ------------------------
+
+DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@bp.route("/export.docx")
+def export_word():
+    """The bank (or the list's current filter) as a Word paper the Word import reads back."""
+    answers = request.args.get("answers", "inline")
+    if answers not in ANSWER_STYLES:
+        abort(404)
+    content = services.export_word(current_user, _filters(), answers)
+    return send_file(BytesIO(content), as_attachment=True, mimetype=DOCX_MIMETYPE,
+                     download_name=f"questions-{now():%Y%m%d-%H%M}.docx")
+
+
+@bp.route("/template.docx")
+def word_template():
+    return send_file(BytesIO(template_docx()), as_attachment=True, download_name="question-template.docx",
+                     mimetype=DOCX_MIMETYPE)

@@ -54,6 +54,8 @@ POLICY: dict[str, tuple[object, str]] = {
     "questionbank.template": (TRAINER, "no data"),
     "questionbank.format_help": (TRAINER, "no data"),
     "questionbank.export_questions": (TRAINER, "the whole bank"),
+    "questionbank.export_word": (TRAINER, "the whole bank"),
+    "questionbank.word_template": (TRAINER, "no data"),
     # exams: managing
     "exams.list_exams": (TRAINER, "trainers: exams they created"),
     "exams.create_exam": (TRAINER, "new exam"),
