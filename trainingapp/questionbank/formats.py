@@ -27,6 +27,15 @@ from .parsing import (
 )
 
 TYPE_NAMES = {"single": "单选", "multiple": "多选", "truefalse": "判断", "fill": "填空"}
+#: A multiple-choice question with a single key is written as 不定项, the one type word that allows it.
+INDEFINITE_NAME = "不定项"
+
+
+def type_name(q: QuestionData) -> str:
+    """The type word a file gets for the question: 不定项 for multiple choice with one key."""
+    if q.qtype == "multiple" and len(q.answer) == 1:
+        return INDEFINITE_NAME
+    return TYPE_NAMES[q.qtype]
 DIFFICULTY_NAMES = {"easy": "易", "medium": "中", "hard": "难"}
 MIN_EXPORT_OPTIONS = 4
 EXPORT_FORMATS = {
@@ -137,7 +146,7 @@ def _number(points: float):
 def question_to_dict(q: QuestionData) -> dict:
     """The JSON object for one question (the shape parse_json reads)."""
     return {
-        "type": q.qtype,
+        "type": "indefinite" if type_name(q) == INDEFINITE_NAME else q.qtype,
         "stem": q.stem,
         "options": list(q.options),
         "answer": q.answer,
@@ -315,6 +324,8 @@ def _gift_fields(text: str, meta: dict) -> dict:
         fields["answer"] = parsed[0][1]
     else:
         options, letters, qtype = parsed[0][1]
+        if meta.get("type") == "indefinite" and qtype == "single" and "=" not in blocks[0]:
+            qtype = INDEFINITE_NAME
         fields.update(type=qtype, options=options, answer=letters)
     return fields
 
@@ -474,6 +485,8 @@ def _gift_meta_line(q: QuestionData, blanks: list[str] | None) -> str:
             "category": q.category}
     if blanks is not None:
         meta["blanks"] = blanks
+    if type_name(q) == INDEFINITE_NAME:
+        meta["type"] = "indefinite"  # GIFT reads one weighted answer as single choice
     return "// trainingapp: " + json.dumps(meta, ensure_ascii=False)
 
 
@@ -649,7 +662,7 @@ def questions_to_frame(questions: list[QuestionData]) -> pd.DataFrame:
     rows = []
     for q in questions:
         options = list(q.options) + [""] * (width - len(q.options))
-        rows.append([TYPE_NAMES[q.qtype], q.stem, *options, answer_notation(q), q.explanation,
+        rows.append([type_name(q), q.stem, *options, answer_notation(q), q.explanation,
                      _number(q.points), DIFFICULTY_NAMES[q.difficulty], q.category,
                      q.knowledge_point, q.basis, "启用" if q.is_active else "停用"])
     columns = [*EXPORT_HEADERS_BEFORE, *option_headers, *EXPORT_HEADERS_AFTER]

@@ -13,10 +13,18 @@ from ..accounts import audit
 from ..platform.clock import now
 from ..platform.errors import DomainError
 from ..platform.extensions import db
-from ..platform.tabular import RowError, TableError, limits_for, read_table, to_xlsx
-from .formats import export_questions
+from ..platform.tabular import RowError, TableError, limits_for, to_xlsx
+from .formats import INDEFINITE_NAME, export_questions
 from .models import Question, QuestionImport
-from .parsing import CHOICE_TYPES, ParseResult, QuestionData, check_fields, dedup_key, parse_upload
+from .parsing import (
+    CHOICE_TYPES,
+    ParseResult,
+    QuestionData,
+    check_fields,
+    dedup_key,
+    parse_upload,
+    rows_under_header,
+)
 from .usage import ExamLock, locks_of, usage_of
 
 _CHUNK = 500  # keys per IN (...) query: well under SQLite's variable limit
@@ -40,6 +48,10 @@ class ImportPreview:
     new: list[tuple[int, QuestionData]]
     extra_columns: list[str] = field(default_factory=list)
     rows_read: int = 0
+    #: The spreadsheet row the headers were read from (None for text formats).
+    header_row: int | None = None
+    #: Notes that are not errors (pictures that are not imported).
+    notes: list[RowError] = field(default_factory=list)
     #: Dedup key by row number of the new questions.
     keys: dict[int, str] = field(default_factory=dict, repr=False)
 
@@ -111,7 +123,7 @@ def preview_import(data: bytes, filename: str, *, max_rows: int, category: str |
             new_keys[row] = key
     duplicates.sort(key=lambda e: (e.row or 0))
     return ImportPreview(result.format, result.errors, duplicates, new, result.extra_columns, result.rows_read,
-                         new_keys)
+                         keys=new_keys, header_row=result.header_row, notes=result.notes)
 
 
 def import_questions(actor, data: bytes, filename: str, *, max_rows: int, category: str | None = None,
@@ -120,7 +132,7 @@ def import_questions(actor, data: bytes, filename: str, *, max_rows: int, catego
     `valid_only`, where the valid rows land and the rejected ones come back as a sheet."""
     preview = preview_import(data, filename, max_rows=max_rows, category=category, parsed=parsed)
     outcome = ImportOutcome(preview)
-    if preview.errors and not valid_only:
+    if preview.errors and not (valid_only and preview.new):
         return outcome
     actor_id = getattr(actor, "id", None)
     record = QuestionImport(filename=filename[:255], format=preview.format or "", created_by_id=actor_id,
@@ -187,7 +199,7 @@ def rejected_rows_sheet(data: bytes, filename: str, preview: ImportPreview) -> b
     frame = None
     if filename.lower().endswith((".xlsx", ".xls", ".csv")):
         try:
-            frame = read_table(data, filename, limits=limits_for("questions"))
+            frame = rows_under_header(data, filename, limits_for("questions"))
         except TableError:
             # Read once already; if it cannot be read again now (the parsers are busy), the
             # import has landed all the same: the sheet lists the rows and why, without their cells.
@@ -269,6 +281,10 @@ def save_question(actor, question: Question | None, fields: dict) -> Question:
     A question a published exam locks (usage.locks_of) keeps its LOCKED_FIELDS (QuestionLocked
     names the exams and points to the key correction) and is not retired while such an exam is
     open. Every creation and every change (old and new value per changed field) is audited."""
+    if (question is not None and question.qtype == "multiple" and len(question.answer or []) == 1
+            and fields.get("type") == "multiple"):
+        # A 不定项 question (one key among checkboxes) stays one: the form knows only "multiple".
+        fields = {**fields, "type": INDEFINITE_NAME}
     data, errors = check_fields(fields, None, _label)
     if errors:
         raise QuestionInvalid(errors)
