@@ -302,12 +302,13 @@ def parse_workbook(data: bytes, max_cells: int) -> tuple[str, object]:
 
 #: Cells of one kind named at most (each becomes a message of its own).
 MAX_MARKS = 20_000
-_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(?<!/)>(.*?)</(?:\w+:)?c>', re.S)
+# The inner parts never run past the next cell's (or anchor's) tag, so a file whose tags are
+# not closed costs one pass, not one pass per cell.
+_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(?<!/)>((?:(?!</?(?:\w+:)?c[\s>]).)*)</(?:\w+:)?c>', re.S)
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
 _FORMULA = re.compile(rb'<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)', re.S)
 _VALUE = re.compile(rb'<(?:\w+:)?v\b[^>]*>(.+?)</(?:\w+:)?v>', re.S)
-_ANCHOR = re.compile(rb'<(?:\w+:)?(?:twoCellAnchor|oneCellAnchor)\b.*?'
-                     rb'</(?:\w+:)?(?:twoCellAnchor|oneCellAnchor)>', re.S)
+_ANCHOR = re.compile(rb'<(?:\w+:)?(?:two|one)CellAnchor\b(?:(?!CellAnchor).)*CellAnchor>', re.S)
 _FROM = re.compile(rb'<(?:\w+:)?from>\s*<(?:\w+:)?col>(\d+)</(?:\w+:)?col>.*?<(?:\w+:)?row>(\d+)</(?:\w+:)?row>', re.S)
 _DRAWING = re.compile(rb'<(?:\w+:)?drawing\b[^>]*?\s(?:\w+:)?id="([^"]+)"')
 
