@@ -351,7 +351,9 @@ def _sheet_marks(data: bytes) -> dict:
                     elif formula is not None and _VALUE.search(inner) is None and len(formulas) < MAX_MARKS:
                         formulas[position] = (name, text)
             pictures.extend(_drawing_pictures(archive, part, sheet))
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001 - the values were read; marks are a courtesy a damaged part may not allow
         return marks
     if formulas:
         marks["formulas"] = formulas
