@@ -224,6 +224,21 @@ def test_errors_name_the_excel_row_below_a_title(trainer):
     assert re.search(r"<td>8</td><td>答案【必填】</td><td>The answer is empty", page)
 
 
+def test_a_law_category_joins_the_bank_spelling_ignoring_widths(app, make, trainer):
+    make.question(category="行政处罚法(2021)")
+    header = ["题型", "题干", "选项A", "选项B", "答案", "法律法规分类"]
+    rows = [["单选", "题一？", "甲", "乙", "A", "行政处罚法（2021） "], ["单选", "题二？", "甲", "乙", "B", "ＸＹ法"],
+            ["单选", "题三？", "甲", "乙", "B", "XY法"]]
+    page, confirm = stage(trainer, "/questions/import", workbook(header, rows), "题库.xlsx")
+    notes = section(page, "import-notes")
+    assert "行政处罚法（2021）" in notes and "XY法" in notes
+    trainer.post(confirm, data={"mode": "all"})
+    with app.app_context():
+        stored = dict(db.session.execute(select(Question.stem, Question.category)))
+    assert stored["题一？"] == "行政处罚法(2021)"  # the bank's spelling
+    assert stored["题二？"] == stored["题三？"] == "ＸＹ法"  # the file's first spelling of a new category
+
+
 def test_semicolon_csv_in_gb18030_reads_as_columns(app, trainer):
     text = ("题型;题干;选项A;选项B;选项C;答案;解析\n"
             "单选;依法行政的首要要求是（ ）。;合法行政;合理行政;高效便民;A;见《纲要》, 第一部分\n"
@@ -290,6 +305,17 @@ def test_multiple_choice_still_needs_two_keys_but_indefinite_allows_one():
     assert check("不定项选择题", "A")[0].answer == ["A"]
     assert check("不定项", "AC")[0].answer == ["A", "C"]
     assert check("多选", "A")[0] is None
+
+
+def test_an_indefinite_question_stays_one_when_edited(ctx, make):
+    from trainingapp.questionbank import services
+    trainer = make.user(role="trainer")
+    question = db.session.get(Question, make.question("multiple", answer=["B"]).id)
+    fields = {"type": "multiple", "stem": question.stem, "options": list(question.options), "answer": "B",
+              "explanation": "改过的解析", "points": "3", "difficulty": "medium", "category": question.category,
+              "knowledge_point": "", "basis": "", "status": "active"}
+    services.save_question(trainer, question, fields)
+    assert question.answer == ["B"] and question.explanation == "改过的解析"
 
 
 def test_an_indefinite_question_survives_export_and_import_in_every_format():

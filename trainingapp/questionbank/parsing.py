@@ -161,10 +161,10 @@ _STATUS_WORDS = {
 }
 _STATUSES = {_norm(w): key for key, words in _STATUS_WORDS.items() for w in words}
 
-TYPE_HELP = "单选, 多选, 不定项, 判断, 填空 (single, multiple, indefinite, truefalse, fill)"
+TYPE_HELP = "单选, 多选, 判断, 填空, 不定项 (single, multiple, truefalse, fill, indefinite)"
 TRUTH_HELP = "对/错, 正确/错误, √/×, T/F, true/false, 是/否, Y/N, 1/0"
 #: Every accepted spelling, so that the message of a refused one lists them all.
-DIFFICULTY_HELP = "; ".join("、".join(words) for words in _DIFFICULTY_WORDS.values())
+DIFFICULTY_HELP = "易/中/难 (" + "; ".join("、".join(words) for words in _DIFFICULTY_WORDS.values()) + ")"
 STATUS_HELP = "启用/停用 (active/inactive, 是/否, 1/0)"
 
 

@@ -13,7 +13,7 @@ from ..accounts import audit
 from ..platform.clock import now
 from ..platform.errors import DomainError
 from ..platform.extensions import db
-from ..platform.tabular import RowError, TableError, limits_for, to_xlsx
+from ..platform.tabular import RowError, TableError, limits_for, match_key, to_xlsx
 from .formats import INDEFINITE_NAME, export_questions
 from .models import Question, QuestionImport
 from .parsing import (
@@ -109,6 +109,7 @@ def preview_import(data: bytes, filename: str, *, max_rows: int, category: str |
     if category:
         for _row, question in questions:
             question.category = category
+    notes = [*result.notes, *_match_categories(questions)]
     # The key does not depend on the category, so the parser's keys hold after the override above.
     keys = [result.keys.get(row) or dedup_key(q) for row, q in questions]
     in_bank = existing_ids(keys)
@@ -123,7 +124,26 @@ def preview_import(data: bytes, filename: str, *, max_rows: int, category: str |
             new_keys[row] = key
     duplicates.sort(key=lambda e: (e.row or 0))
     return ImportPreview(result.format, result.errors, duplicates, new, result.extra_columns, result.rows_read,
-                         keys=new_keys, header_row=result.header_row, notes=result.notes)
+                         keys=new_keys, header_row=result.header_row, notes=notes)
+
+
+def _match_categories(questions: list[tuple[int, QuestionData]]) -> list[RowError]:
+    """Write each category as the bank (or, for a new one, the file's first row) spells it when
+    it differs only in full-/half-width forms or spaces: "行政处罚法（2021）" joins "行政处罚法(2021)"
+    instead of starting a second category. One note per spelling changed."""
+    known = {match_key(name): name for name in reversed(categories())}
+    changed: dict[tuple[str, str], list[int]] = {}
+    for row, question in questions:
+        if not question.category:
+            continue
+        spelling = known.setdefault(match_key(question.category), question.category)
+        if spelling != question.category:
+            changed.setdefault((question.category, spelling), []).append(row)
+            question.category = spelling
+    return [RowError(rows[0], None, str(_l(
+        "law category \"%(written)s\" was taken as \"%(category)s\", ignoring full-width/half-width forms and "
+        "spaces (%(n)s question(s))", written=written, category=spelling, n=len(rows))))
+        for (written, spelling), rows in changed.items()]
 
 
 def import_questions(actor, data: bytes, filename: str, *, max_rows: int, category: str | None = None,
