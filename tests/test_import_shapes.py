@@ -142,7 +142,7 @@ def test_departments_and_categories_match_ignoring_widths_and_the_preview_says_s
     assert "司法所" not in notes  # an exact match is no news
     admin.post(confirm)
     with app.app_context():
-        departments = dict(db.session.execute(select(User.login, User.department_id)))
+        departments = dict(db.session.execute(select(User.login, User.department_id)).all())
         assert departments["13800000003"] == departments["13800000004"] == town["社会事务办(民政)"].id
         assert departments["13800000005"] == town["ＡＢ村"].id
         names = set(db.session.scalars(select(Department.name)))
@@ -234,7 +234,7 @@ def test_a_law_category_joins_the_bank_spelling_ignoring_widths(app, make, train
     assert "行政处罚法（2021）" in notes and "XY法" in notes
     trainer.post(confirm, data={"mode": "all"})
     with app.app_context():
-        stored = dict(db.session.execute(select(Question.stem, Question.category)))
+        stored = dict(db.session.execute(select(Question.stem, Question.category)).all())
     assert stored["题一？"] == "行政处罚法(2021)"  # the bank's spelling
     assert stored["题二？"] == stored["题三？"] == "ＸＹ法"  # the file's first spelling of a new category
 
