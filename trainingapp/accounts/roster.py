@@ -12,7 +12,7 @@ from functools import lru_cache
 import pandas as pd
 from flask_babel import lazy_gettext as _l
 
-from ..platform.tabular import RowError, header_key, map_columns
+from ..platform.tabular import RowError, header_key, read_columns
 from .passwords import password_problems
 from .tree import DepartmentTree
 
@@ -136,6 +136,11 @@ class RosterPlan:
     errors: list[RowError] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)
     passwords_ignored: int = 0
+    #: The spreadsheet row the column headers were read from.
+    header_row: int = 1
+    #: What the person should know though nothing is wrong: departments matched ignoring
+    #: full-/half-width forms, pictures that are not imported.
+    notes: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -160,16 +165,22 @@ def plan_roster(frame: pd.DataFrame, tree: DepartmentTree, existing: dict[str, E
     `scope` limits the departments the importer may touch (a liaison's subtree; None = all);
     without `may_assign_roles` only cadres can be created or changed.
     """
-    table, headers, extras = map_columns(frame, ROSTER_COLUMNS, REQUIRED)
-    plan = RosterPlan(extra_columns=extras)
+    columns = read_columns(frame, ROSTER_COLUMNS, REQUIRED)
+    table, headers = columns.frame, columns.headers
+    plan = RosterPlan(extra_columns=columns.extras, header_row=columns.header_row)
     col = {key: headers.get(key, ROSTER_COLUMNS[key][0]) for key in ROSTER_COLUMNS}
     table = table.reindex(columns=list(ROSTER_COLUMNS), fill_value="")
     seen: dict[str, int] = {}
-    resolved: dict[str, tuple[int | None, str | None]] = {}  # a file names the same departments over and over
+    # a file names the same departments over and over
+    resolved: dict[str, tuple[int | None, str | None, bool]] = {}
+    loose: dict[str, list[int]] = {}  # department text matched ignoring widths -> its rows
     keys = list(table.columns)
     # zip over plain column lists: iterrows builds a Series per row, 50,000 times
     for rownum, *values in zip(table.index, *(table[key].tolist() for key in keys)):
         get = dict(zip(keys, values)).__getitem__
+        if rownum in columns.cell_errors:  # a formula without a value: the cells read are not the file's
+            plan.errors.extend(columns.cell_errors[rownum])
+            continue
         errors: list[RowError] = []
 
         login, problem = normalise_login(get("login"))
@@ -194,8 +205,10 @@ def plan_roster(frame: pd.DataFrame, tree: DepartmentTree, existing: dict[str, E
             errors.append(RowError(rownum, col["department"], str(_l("the department is empty"))))
         else:
             if get("department") not in resolved:
-                resolved[get("department")] = tree.resolve(get("department"))
-            department_id, reason = resolved[get("department")]
+                resolved[get("department")] = tree.resolve_loosely(get("department"))
+            department_id, reason, loosely = resolved[get("department")]
+            if loosely:
+                loose.setdefault(get("department"), []).append(rownum)
             if reason == "unknown":
                 errors.append(RowError(rownum, col["department"], str(_l(
                     "unknown department \"%(d)s\"; create it first or write its full path "
@@ -264,7 +277,19 @@ def plan_roster(frame: pd.DataFrame, tree: DepartmentTree, existing: dict[str, E
         else:
             entry.post = person.post
         (plan.updates.append((entry, changes)) if changes else plan.unchanged.append(entry))
+    for text, rows in loose.items():
+        department_id = resolved[text][0]
+        plan.notes.append(RowError(rows[0], col["department"], str(_l(
+            "\"%(written)s\" was taken as the department \"%(department)s\", ignoring full-width/half-width "
+            "forms and spaces (%(n)s row(s): %(rows)s)", written=text, department=tree.path(department_id),
+            n=len(rows), rows=_rows_text(rows)))))
+    plan.notes.extend(columns.picture_notes())
     return plan
+
+
+def _rows_text(rows: list[int], shown: int = 10) -> str:
+    text = ", ".join(str(row) for row in rows[:shown])
+    return text + (" …" if len(rows) > shown else "")
 
 
 def roster_frame(people, tree: DepartmentTree) -> pd.DataFrame:

@@ -5,9 +5,12 @@ which work on any parent -> children mapping)."""
 from __future__ import annotations
 
 import operator
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
+
+from ..platform.tabular import match_key
 
 #: parent id (None: the top) -> child ids in display order.
 TreeChildren = Mapping[int | None, Sequence[int]]
@@ -148,6 +151,22 @@ class DepartmentTree:
         if len(matches) == 1:
             return matches[0], None
         return None, ("ambiguous" if matches else "unknown")
+
+    def resolve_loosely(self, text: str) -> tuple[int | None, str | None, bool]:
+        """`resolve`, and failing an exact match, the same ignoring full-/half-width forms and
+        spaces ("社会事务办（民政）" for "社会事务办(民政)"); the flag says the match was loose."""
+        found, reason = self.resolve(text)
+        if reason != "unknown":
+            return found, reason, False
+        parts = [match_key(p) for p in unicodedata.normalize("NFKC", text).replace("\\", "/").split("/")]
+        parts = [p for p in parts if p]
+        if not parts:
+            return None, "unknown", False
+        matches = [d for d, name in self.names.items() if match_key(name) == parts[-1]
+                   and [match_key(self.names[a]) for a in [*self.ancestors(d), d]][-len(parts):] == parts]
+        if len(matches) == 1:
+            return matches[0], None, True
+        return None, ("ambiguous" if matches else "unknown"), False
 
     def _path_ends_with(self, dept_id: int, parts: list[str]) -> bool:
         full = [self.names[d] for d in [*self.ancestors(dept_id), dept_id]]

@@ -7,13 +7,15 @@ cells into numbers and dates, and formula injection are handled in one place.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import math
 import re
 import tempfile
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import PurePath
@@ -210,11 +212,42 @@ def _first_sheet_span(archive: zipfile.ZipFile) -> tuple[int, str] | None:
     return rows * columns, dimension.group(0).split(b'"')[1].decode()
 
 
+#: Separators a CSV may use: Excel writes ";" where the decimal comma is the custom, and
+#: "tab-separated text" is what copying a sheet gives.
+CSV_SEPARATORS = (",", ";", "\t")
+#: Records looked at to tell the separator.
+_SNIFF_RECORDS = 50
+
+
+def detect_separator(text: str) -> str:
+    """The separator of a CSV text: the one that splits most of its first records into the
+    same number (> 1) of fields. Text cells holding another separator (a fill answer's ";",
+    an explanation's ",") split a few records, not most; a tie or nothing goes to ","."""
+    best, best_score = ",", (0, 0)
+    for separator in CSV_SEPARATORS:
+        counts = []
+        try:
+            for number, record in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=separator)):
+                if number >= _SNIFF_RECORDS:
+                    break
+                if any(cell.strip() for cell in record):
+                    counts.append(len(record))
+        except csv.Error:
+            continue
+        if not counts:
+            continue
+        width, agreeing = max(((w, counts.count(w)) for w in set(counts)), key=lambda pair: (pair[1], pair[0]))
+        score = (agreeing, width) if width > 1 else (0, 0)
+        if score > best_score:
+            best, best_score = separator, score
+    return best
+
+
 def _read_csv(data: bytes, limits: SheetLimits) -> pd.DataFrame:
     text = _decode_csv(data)
     rows, cells, width = [], 0, 0
     try:
-        for row in csv.reader(io.StringIO(text, newline="")):
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=detect_separator(text)):
             cells += max(1, len(row))  # an empty line costs a row too
             if cells > limits.max_cells:
                 raise TableError(_l("The file has more than %(max)s cells, the most read for this import. "
@@ -261,7 +294,123 @@ def parse_workbook(data: bytes, max_cells: int) -> tuple[str, object]:
         return "columns", frame.shape[1]
     if frame.size > max_cells:
         return "cells", frame.size
-    return "ok", _tidy(frame)
+    frame = _tidy(frame)
+    if data.startswith(b"PK"):
+        frame.attrs.update(_sheet_marks(data))
+    return "ok", frame
+
+
+#: Cells of one kind named at most (each becomes a message of its own).
+MAX_MARKS = 20_000
+# The inner parts never run past the next cell's (or anchor's) tag, so a file whose tags are
+# not closed costs one pass, not one pass per cell.
+_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(?<!/)>((?:(?!</?(?:\w+:)?c[\s>]).)*)</(?:\w+:)?c>', re.S)
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
+_FORMULA = re.compile(rb'<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)', re.S)
+_VALUE = re.compile(rb'<(?:\w+:)?v\b[^>]*>(.+?)</(?:\w+:)?v>', re.S)
+_ANCHOR = re.compile(rb'<(?:\w+:)?(?:two|one)CellAnchor\b(?:(?!CellAnchor).)*CellAnchor>', re.S)
+_FROM = re.compile(rb'<(?:\w+:)?from>\s*<(?:\w+:)?col>(\d+)</(?:\w+:)?col>.*?<(?:\w+:)?row>(\d+)</(?:\w+:)?row>', re.S)
+_DRAWING = re.compile(rb'<(?:\w+:)?drawing\b[^>]*?\s(?:\w+:)?id="([^"]+)"')
+
+
+def _sheet_marks(data: bytes) -> dict:
+    """What the cell values alone do not tell about the first sheet of an .xlsx:
+
+    - "formulas": {(row, column index): (cell, formula)} of formula cells with no stored value.
+      A workbook written by a program (not saved by Excel or WPS) keeps only the formula, and
+      every reader, ours included, then sees an empty cell.
+    - "pictures": [(row, column index, cell)] where a picture is anchored (a drawing on the
+      sheet, a WPS DISPIMG picture in a cell, an Excel "place in cell" picture).
+
+    Read with regular expressions over the sheet's XML rather than a second full parse: a
+    sheet without "<f" or a drawing costs one substring search.
+    """
+    from openpyxl.utils import column_index_from_string
+
+    marks: dict = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            part = _first_sheet_part(archive)
+            if part is None:
+                return marks
+            sheet = archive.read(part)
+            formulas, pictures = {}, []
+            if b"<f" in sheet or b":f>" in sheet or b":f " in sheet or b' vm="' in sheet:
+                for cell in _CELL.finditer(sheet):
+                    attributes, inner = cell.groups()
+                    ref = _CELL_REF.search(attributes)
+                    if ref is None:
+                        continue
+                    position = (int(ref.group(2)), column_index_from_string(ref.group(1).decode()) - 1)
+                    name = (ref.group(1) + ref.group(2)).decode()
+                    formula = _FORMULA.search(inner)
+                    text = html.unescape((formula.group(1) or b"").decode("utf-8", "replace")) if formula else ""
+                    if b' vm="' in attributes or "DISPIMG" in text.upper():
+                        if len(pictures) < MAX_MARKS:
+                            pictures.append((*position, name))
+                    elif formula is not None and _VALUE.search(inner) is None and len(formulas) < MAX_MARKS:
+                        formulas[position] = (name, text)
+            pictures.extend(_drawing_pictures(archive, part, sheet))
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001 - the values were read; marks are a courtesy a damaged part may not allow
+        return marks
+    if formulas:
+        marks["formulas"] = formulas
+    if pictures:
+        marks["pictures"] = pictures[:MAX_MARKS]
+    return marks
+
+
+def _first_sheet_part(archive: zipfile.ZipFile) -> str | None:
+    sheet = _SHEET.search(_head(archive, "xl/workbook.xml", 1 << 20))
+    if sheet is None or "xl/_rels/workbook.xml.rels" not in archive.namelist():
+        return None
+    return _target(archive, "xl/_rels/workbook.xml.rels", "xl", sheet.group(1))
+
+
+def _target(archive: zipfile.ZipFile, rels: str, folder: str, relation_id: bytes) -> str | None:
+    """The part a relationship of `rels` points to, as a name in the archive."""
+    for relation in _RELATION.finditer(_head(archive, rels, 1 << 20)):
+        attributes = dict(_ATTRIBUTE.findall(relation.group(0)))
+        if attributes.get(b"Id") == relation_id:
+            target = attributes.get(b"Target", b"").decode("utf-8", "replace")
+            if not target:
+                return None
+            part = target.lstrip("/") if target.startswith("/") else str(PurePath(folder, target))
+            parts: list[str] = []
+            for piece in part.split("/"):  # resolve "../drawings/drawing1.xml"
+                if piece == "..":
+                    parts = parts[:-1]
+                elif piece not in ("", "."):
+                    parts.append(piece)
+            part = "/".join(parts)
+            return part if part in archive.namelist() else None
+    return None
+
+
+def _drawing_pictures(archive: zipfile.ZipFile, sheet_part: str, sheet: bytes) -> list[tuple[int, int, str]]:
+    """(row, column index, cell) of each picture the sheet's drawing anchors."""
+    from openpyxl.utils import get_column_letter
+
+    folder, name = sheet_part.rsplit("/", 1)
+    rels = f"{folder}/_rels/{name}.rels"
+    if rels not in archive.namelist():
+        return []
+    found = []
+    # <drawing> follows the cells: search only after them.
+    for drawing in _DRAWING.finditer(sheet, max(sheet.rfind(b"sheetData>"), 0)):
+        part = _target(archive, rels, folder, drawing.group(1))
+        if part is None:
+            continue
+        for anchor in _ANCHOR.finditer(archive.read(part)):
+            block = anchor.group(0)
+            start = _FROM.search(block)
+            if start is None or b"pic>" not in block and b"<pic" not in block and b":pic" not in block:
+                continue
+            column, row = int(start.group(1)), int(start.group(2)) + 1
+            found.append((row, column, f"{get_column_letter(column + 1)}{row}"))
+    return found
 
 
 def _read_workbook(data: bytes, extension: str, limits: SheetLimits) -> pd.DataFrame:
@@ -330,27 +479,99 @@ def read_table(data: bytes, filename: str, *, max_rows: int | None = None,
     return frame
 
 
-def header_key(header: str) -> str:
-    """How headers compare: case, spaces and full-width parentheses do not matter."""
-    text = clean_cell(header).lower()
-    for a, b in (("（", "("), ("）", ")"), ("：", ":")):
-        text = text.replace(a, b)
-    return "".join(text.split())
+def match_key(text) -> str:
+    """How names and words from a sheet compare with ours: full-width and half-width forms
+    alike (（）/(), ，/,, Ａ/A, １/1: NFKC), case and every space ignored. Only for comparing:
+    what is stored keeps the spelling it had."""
+    return "".join(unicodedata.normalize("NFKC", clean_cell(text)).casefold().split())
 
 
-def map_columns(frame: pd.DataFrame, aliases: dict[str, list[str]],
-                required: list[str] = ()) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
-    """Rename known headers to canonical keys.
+#: Marks a template puts on a header: "题型（必填）", "*姓名", "答案(选填)", "【必填】账号".
+_HEADER_MARK = re.compile(r"[(\[【〔<《]\s*(?:必填项?|选填项?|非必填|可选填?|必选|可不填|required|optional)"
+                          r"\s*[)\]】〕>》]|[*※]", re.IGNORECASE)
 
-    `aliases` maps a canonical key to the headers people write for it (the first is the
-    one named in messages). Returns the frame with canonical columns only, the header each
-    key came from (for messages) and the extra headers that were ignored. Raises
-    TableError naming the first missing required column, or a column given twice.
+
+def header_key(header) -> str:
+    """How headers compare: as `match_key`, without marks such as （必填）, * or (选填)."""
+    return _HEADER_MARK.sub("", match_key(header))
+
+
+#: The header row is looked for in this many first rows (title rows, notes, blank rows above it).
+HEADER_SEARCH_ROWS = 10
+#: Characters that, in the header of a file read as a single column, show another separator.
+_SEPARATOR_HINTS = (";", ",", "\t", "|", "；", "，", "｜")
+
+
+@dataclass
+class Columns:
+    """A sheet's rows under canonical column keys, and what was learnt reading its header."""
+
+    frame: pd.DataFrame
+    #: Canonical key -> the header the file wrote for it (for messages).
+    headers: dict[str, str]
+    #: Headers that mean nothing here (ignored, and shown in the preview).
+    extras: list[str]
+    #: The spreadsheet row the headers were taken from (1 unless title rows stand above).
+    header_row: int = 1
+    #: Row number -> problems of cells the values cannot tell (formulas without a value).
+    cell_errors: dict[int, list[RowError]] = field(default_factory=dict)
+    #: (row, cell) of each picture in the sheet, row None above the data: none is imported.
+    pictures: list[tuple[int | None, str]] = field(default_factory=list)
+
+    def picture_notes(self) -> list[RowError]:
+        """One note per picture, in general words (an import may word its own)."""
+        return [RowError(row, None, str(_l("the picture at %(cell)s is not imported: only the text of the "
+                                             "cells is read", cell=cell))) for row, cell in self.pictures]
+
+
+def _recognised(cells, lookup: dict[str, str]) -> set[str]:
+    return {lookup[key] for key in (header_key(cell) for cell in cells) if key in lookup}
+
+
+def _header_row(frame: pd.DataFrame, lookup: dict[str, str], required) -> int:
+    """The first of the first HEADER_SEARCH_ROWS rows holding every required header and at
+    least one known one; failing that, the one with the most known headers (row 1 on a tie),
+    so that the message names what is missing under the headers the person meant."""
+    candidates = [(1, list(frame.columns))]
+    for row in frame.index[:HEADER_SEARCH_ROWS]:
+        if row > HEADER_SEARCH_ROWS:
+            break
+        candidates.append((int(row), frame.loc[row].tolist()))
+    best, best_count = 1, 0
+    for row, cells in candidates:
+        found = _recognised(cells, lookup)
+        if found and all(key in found for key in required):
+            return row
+        if len(found) > best_count:
+            best, best_count = row, len(found)
+    return best
+
+
+def under_header(frame: pd.DataFrame, row: int) -> pd.DataFrame:
+    """The rows below spreadsheet row `row`, under that row's cells as headers."""
+    if row == 1:
+        return frame
+    position = frame.index.get_loc(row)
+    body = frame.iloc[position + 1:].copy()
+    body.columns = [str(cell) for cell in frame.iloc[position].tolist()]
+    return body
+
+
+def read_columns(frame: pd.DataFrame, aliases: dict[str, list[str]], required=()) -> Columns:
+    """Find the header row (see `_header_row`) and rename known headers to canonical keys.
+
+    `aliases` maps a canonical key to the headers people write for it (the first is the one
+    named in messages); headers compare by `header_key`. Raises TableError naming the first
+    missing required column, a column given twice, or a file whose single column's header
+    holds a separator (values that were never split into columns).
     """
     lookup = {}
     for key, names in aliases.items():
         for name in [key, *names]:
             lookup[header_key(name)] = key
+    marks = dict(frame.attrs)
+    header_row = _header_row(frame, lookup, required)
+    frame = under_header(frame, header_row)
     found: dict[str, str] = {}
     extras = []
     for header in frame.columns:
@@ -363,13 +584,56 @@ def map_columns(frame: pd.DataFrame, aliases: dict[str, list[str]],
             raise TableError(_l("Columns \"%(a)s\" and \"%(b)s\" mean the same thing; keep one.",
                                 a=found[key], b=header))
         found[key] = header
-    for key in required:
-        if key not in found:
-            raise TableError(_l("The required column \"%(column)s\" is missing. The first row must "
-                                "hold the column headers.", column=aliases[key][0]))
+    missing = [key for key in required if key not in found]
+    if missing:
+        _refuse_unsplit(frame)
+        raise TableError(_l("The required column \"%(column)s\" is missing. One of the first %(rows)s rows must "
+                            "hold the column headers (read from row %(row)s: %(headers)s).",
+                            column=aliases[missing[0]][0], rows=HEADER_SEARCH_ROWS, row=header_row,
+                            headers="、".join(h for h in frame.columns if h)[:200] or "—"))
     selected = frame[[found[k] for k in found]].copy()
     selected.columns = list(found)
-    return selected, found, extras
+    columns = Columns(selected, found, extras, header_row)
+    _place_marks(columns, frame, marks)
+    return columns
+
+
+def _refuse_unsplit(frame: pd.DataFrame) -> None:
+    named = [h for h in frame.columns if h]
+    if len(named) != 1:
+        return
+    for separator in _SEPARATOR_HINTS:
+        if separator in named[0]:
+            shown = {"\t": "Tab"}.get(separator, separator)
+            raise TableError(_l("The file was read as a single column whose header \"%(header)s\" holds the "
+                                "separator \"%(separator)s\": its values were not split into columns. Save it "
+                                "from Excel as an .xlsx workbook or as CSV separated by commas, semicolons or "
+                                "tabs.", header=named[0][:80], separator=shown))
+
+
+def _place_marks(columns: Columns, frame: pd.DataFrame, marks: dict) -> None:
+    """Turn the reader's marks (formulas without a value, pictures) into messages by row and
+    column: a formula counts only in a column the import reads, below the header row."""
+    from openpyxl.utils import get_column_letter
+
+    read = set(columns.headers.values())
+    header_at = {index: header for index, header in enumerate(frame.columns) if header in read}
+    for (row, index), (cell, formula) in sorted(marks.get("formulas", {}).items()):
+        if row > columns.header_row and index in header_at:
+            columns.cell_errors.setdefault(row, []).append(RowError(row, header_at[index], str(_l(
+                "cell %(cell)s holds a formula (=%(formula)s) that Excel did not save a value for; open the file "
+                "in Excel or WPS and save it again, or paste the column as values",
+                cell=cell, formula=formula[:60]))))
+    for row, index, cell in sorted(marks.get("pictures", [])):
+        columns.pictures.append((row if row > columns.header_row else None,
+                                 cell or f"{get_column_letter(index + 1)}{row}"))
+
+
+def map_columns(frame: pd.DataFrame, aliases: dict[str, list[str]],
+                required: list[str] = ()) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    """`read_columns` as (frame with canonical columns, header of each key, ignored headers)."""
+    columns = read_columns(frame, aliases, required)
+    return columns.frame, columns.headers, columns.extras
 
 
 def formula_like(text: str) -> bool:

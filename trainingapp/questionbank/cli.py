@@ -1,4 +1,4 @@
-"""`flask --app run questions import FILE [--dry-run] [--category NAME]` and `questions export`."""
+"""`flask --app run questions import FILE [--dry-run] [--valid-only] [--category NAME]` and `questions export`."""
 import sys
 from pathlib import Path
 
@@ -25,8 +25,12 @@ def _print_preview(preview, imported=None):
     click.echo(f"imported: {new}  duplicates: {len(preview.duplicates)}  rejected: {len(preview.rejected_rows)}"
                if imported is not None else
                f"new: {new}  duplicates: {len(preview.duplicates)}  rejected: {len(preview.rejected_rows)}")
+    if preview.header_row and preview.header_row > 1:
+        click.echo(f"column headers read from row {preview.header_row}")
     for column in preview.extra_columns:
         click.echo(f"ignored column: {column}")
+    for note in preview.notes:
+        click.echo(f"note: {note}")
     for error in preview.errors:
         click.echo(f"error: {error}")
     for duplicate in preview.duplicates:
@@ -36,13 +40,17 @@ def _print_preview(preview, imported=None):
 @questions.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check the file and print what would happen; import nothing.")
+@click.option("--valid-only", is_flag=True,
+              help="Import the valid questions of a file with errors; the rejected rows, with why, are "
+                   "written next to FILE as FILE-rejected.xlsx (what the web import offers for download).")
 @click.option("--category", help="Law category for every question of the file (overrides the column).")
 @with_appcontext
-def import_command(file, dry_run, category):
+def import_command(file, dry_run, valid_only, category):
     """Import FILE (.xlsx .xls .csv .json .gift, or .txt in GIFT or Aiken).
 
     Exit status 0 when no row has an error (duplicates are skipped and allowed); a file with
-    errors imports nothing.
+    errors imports nothing, unless --valid-only, where the exit status is 0 when the valid
+    questions were imported.
     """
     data = file.read_bytes()
     limit = current_app.config["QUESTION_IMPORT_MAX_ROWS"]
@@ -55,15 +63,22 @@ def import_command(file, dry_run, category):
             if actor is None:
                 raise click.ClickException("create an administrator first: flask --app run users create-admin LOGIN")
             staged.end_read()  # the parse must not hold SQLite's write lock against a running platform
-            outcome = services.import_questions(actor, data, file.name, max_rows=limit, category=category)
+            outcome = services.import_questions(actor, data, file.name, max_rows=limit, category=category,
+                                                valid_only=valid_only)
             preview = outcome.preview
             _print_preview(preview, outcome.imported)
-            if preview.errors:
-                click.echo("nothing was imported: fix the errors and run again")
+            if outcome.rejected_sheet is not None:
+                rejected = file.with_name(f"{file.stem}-rejected.xlsx")
+                rejected.write_bytes(outcome.rejected_sheet)
+                click.echo(f"the rejected rows, with why, are in {rejected}")
+            elif preview.errors:
+                click.echo("nothing was imported: fix the errors and run again"
+                           + ("" if valid_only else ", or use --valid-only"))
     except DomainError as error:  # a TableError too
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
-    sys.exit(1 if preview.errors else 0)
+    imported = valid_only and not dry_run and outcome.imported > 0
+    sys.exit(1 if preview.errors and not imported else 0)
 
 
 @questions.command("export")

@@ -27,6 +27,15 @@ from .parsing import (
 )
 
 TYPE_NAMES = {"single": "单选", "multiple": "多选", "truefalse": "判断", "fill": "填空"}
+#: A multiple-choice question with a single key is written as 不定项, the one type word that allows it.
+INDEFINITE_NAME = "不定项"
+
+
+def type_name(q: QuestionData) -> str:
+    """The type word a file gets for the question: 不定项 for multiple choice with one key."""
+    if q.qtype == "multiple" and len(q.answer) == 1:
+        return INDEFINITE_NAME
+    return TYPE_NAMES[q.qtype]
 DIFFICULTY_NAMES = {"easy": "易", "medium": "中", "hard": "难"}
 MIN_EXPORT_OPTIONS = 4
 EXPORT_FORMATS = {
@@ -137,7 +146,7 @@ def _number(points: float):
 def question_to_dict(q: QuestionData) -> dict:
     """The JSON object for one question (the shape parse_json reads)."""
     return {
-        "type": q.qtype,
+        "type": "indefinite" if type_name(q) == INDEFINITE_NAME else q.qtype,
         "stem": q.stem,
         "options": list(q.options),
         "answer": q.answer,
@@ -315,6 +324,8 @@ def _gift_fields(text: str, meta: dict) -> dict:
         fields["answer"] = parsed[0][1]
     else:
         options, letters, qtype = parsed[0][1]
+        if meta.get("type") == "indefinite" and qtype == "single" and "=" not in blocks[0]:
+            qtype = INDEFINITE_NAME
         fields.update(type=qtype, options=options, answer=letters)
     return fields
 
@@ -474,6 +485,8 @@ def _gift_meta_line(q: QuestionData, blanks: list[str] | None) -> str:
             "category": q.category}
     if blanks is not None:
         meta["blanks"] = blanks
+    if type_name(q) == INDEFINITE_NAME:
+        meta["type"] = "indefinite"  # GIFT reads one weighted answer as single choice
     return "// trainingapp: " + json.dumps(meta, ensure_ascii=False)
 
 
@@ -649,7 +662,7 @@ def questions_to_frame(questions: list[QuestionData]) -> pd.DataFrame:
     rows = []
     for q in questions:
         options = list(q.options) + [""] * (width - len(q.options))
-        rows.append([TYPE_NAMES[q.qtype], q.stem, *options, answer_notation(q), q.explanation,
+        rows.append([type_name(q), q.stem, *options, answer_notation(q), q.explanation,
                      _number(q.points), DIFFICULTY_NAMES[q.difficulty], q.category,
                      q.knowledge_point, q.basis, "启用" if q.is_active else "停用"])
     columns = [*EXPORT_HEADERS_BEFORE, *option_headers, *EXPORT_HEADERS_AFTER]
@@ -712,7 +725,8 @@ TEMPLATE_EXAMPLES = [
 
 _INSTRUCTIONS = [
     ("题型", "必填", "单选、多选、判断、填空四种之一。也可写 单选题、单项选择题、多选题、"
-     "多项选择题、判断题、填空题，或英文 single、multiple、truefalse、fill。", "单选"),
+     "多项选择题、判断题、填空题，或英文 single、multiple、truefalse、fill。不定项选择题写 不定项"
+     "（按多选题导入，可以只有一个正确答案）。", "单选"),
     ("题干", "必填", "题目文字。单元格内可以换行（Alt+Enter），换行会保留。填空题用两个以上的"
      "下划线 ____ 或空括号（  ）标出每个空的位置，空的个数必须与答案中的空数一致；"
      "不标空位也可以。", "……之日起____日内提出____申请。"),
@@ -726,15 +740,16 @@ _INSTRUCTIONS = [
     ("解析", "选填", "答案解析，考试结束后展示给学员。", "记过属于处分，不是行政处罚。"),
     ("分值", "选填", "大于 0、不超过 100 的数，最多两位小数。留空时按题型取默认分值："
      "单选 2 分，多选 3 分，判断 2 分，填空 2 分。", "2.5"),
-    ("难度", "选填", "易、中、难（也接受 简单/一般/困难、1/2/3、easy/medium/hard）。留空为“中”。",
-     "易"),
+    ("难度", "选填", "易、中、难（也接受 较易/容易/简单、中等/一般/适中、较难/困难、1/2/3、"
+     "easy/medium/hard）。留空为“中”。", "易"),
     ("法律法规分类", "选填", "题目所属的法律法规，用于分类统计和组卷。也可写作 分类。", "行政处罚法"),
     ("知识点", "选填", "题目考查的知识点。", "听证程序"),
     ("依据条款", "选填", "题目依据的法律条款或出处。也可写作 出处。",
      "《中华人民共和国行政处罚法》第六十三条"),
     ("状态", "选填", "启用 或 停用（也接受 是/否、1/0、active/inactive）。留空为启用；"
      "停用的题目导入后不参与组卷。", "启用"),
-    ("通用说明", "", "第一行是表头，请勿删除；列的顺序不限，不认识的列会被忽略并提示。"
+    ("通用说明", "", "表头请勿删除；表头上方可以有标题行和说明行（前 10 行内），列的顺序不限，"
+     "不认识的列会被忽略并提示。"
      "每行一道题，空行会被跳过。同一文件中重复的题目只导入第一次出现的一道。"
      "出错时会列出所有问题，并指明行号（与 Excel 左侧行号一致）和列名。"
      "支持 .xlsx、.xls、.csv（UTF-8 或 GB18030 编码）文件，也支持 JSON、GIFT 和 Aiken 格式。", ""),

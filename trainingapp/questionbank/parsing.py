@@ -25,9 +25,10 @@ from ..platform.tabular import (
     RowError,
     SheetLimits,
     TableError,
-    map_columns,
     quoted_formula,
+    read_columns,
     read_table,
+    under_header,
 )
 
 QTYPES = ("single", "multiple", "truefalse", "fill")
@@ -135,9 +136,12 @@ def _norm(value) -> str:
     return "".join(text.split())
 
 
+#: 不定项选择题: multiple choice whose key may also be a single option (checkboxes, one or more right).
+INDEFINITE_WORDS = ["不定项", "不定项选择", "不定项选择题", "indefinite", "indefinite choice"]
+_INDEFINITE = {_norm(word) for word in INDEFINITE_WORDS}
 _TYPE_WORDS = {
     "single": ["单选", "单选题", "单项选择", "单项选择题", "single", "single choice"],
-    "multiple": ["多选", "多选题", "多项选择", "多项选择题", "multiple", "multiple choice"],
+    "multiple": ["多选", "多选题", "多项选择", "多项选择题", "multiple", "multiple choice", *INDEFINITE_WORDS],
     "truefalse": ["判断", "判断题", "true/false", "truefalse", "true-false", "tf"],
     "fill": ["填空", "填空题", "fill", "fill in the blank", "blank"],
 }
@@ -146,9 +150,9 @@ _TRUE_WORDS = ["对", "正确", "√", "✓", "✔", "v", "t", "true", "是", "y
 _FALSE_WORDS = ["错", "错误", "×", "✗", "✘", "✕", "x", "f", "false", "否", "n", "no", "0", "❌"]
 _TRUTH = {**{_norm(w): True for w in _TRUE_WORDS}, **{_norm(w): False for w in _FALSE_WORDS}}
 _DIFFICULTY_WORDS = {
-    "easy": ["易", "easy", "简单", "容易", "1"],
-    "medium": ["中", "medium", "一般", "中等", "2"],
-    "hard": ["难", "hard", "困难", "较难", "3"],
+    "easy": ["易", "较易", "容易", "简单", "偏易", "easy", "1"],
+    "medium": ["中", "中等", "一般", "适中", "medium", "2"],
+    "hard": ["难", "较难", "困难", "偏难", "hard", "3"],
 }
 _DIFFICULTIES = {_norm(w): key for key, words in _DIFFICULTY_WORDS.items() for w in words}
 _STATUS_WORDS = {
@@ -157,9 +161,10 @@ _STATUS_WORDS = {
 }
 _STATUSES = {_norm(w): key for key, words in _STATUS_WORDS.items() for w in words}
 
-TYPE_HELP = "单选, 多选, 判断, 填空 (single, multiple, truefalse, fill)"
+TYPE_HELP = "单选, 多选, 判断, 填空, 不定项 (single, multiple, truefalse, fill, indefinite)"
 TRUTH_HELP = "对/错, 正确/错误, √/×, T/F, true/false, 是/否, Y/N, 1/0"
-DIFFICULTY_HELP = "易/中/难 (easy/medium/hard, 简单/一般/困难, 1/2/3)"
+#: Every accepted spelling, so that the message of a refused one lists them all.
+DIFFICULTY_HELP = "易/中/难 (" + "; ".join("、".join(words) for words in _DIFFICULTY_WORDS.values()) + ")"
 STATUS_HELP = "启用/停用 (active/inactive, 是/否, 1/0)"
 
 
@@ -182,11 +187,21 @@ def parse_choice_answer(text) -> list[str]:
         raise ValueError(_l("The answer is empty; write the letter(s) of the correct "
                             "option(s), e.g. B or ABD."))
     bad = sorted({ch for ch in compact if ch not in _ALL_LETTERS})
-    if bad:
+    if bad or _is_word(text):
         raise ValueError(_l("Answer \"%(value)s\" is not made of option letters; write letters "
                             "A–H such as B or ABD (separators , 、 and spaces are fine).",
                             value=_show(text)))
     return sorted(set(compact))
+
+
+def _is_word(text) -> bool:
+    """True for a word written where letters belong ("Question not started", "True", "None"):
+    a run holding two or more letters past H, which no list of option letters does. Read
+    letter by letter, it would make one error per letter."""
+    for token in _LETTER_SEPARATORS.split(unicodedata.normalize("NFKC", str(text)).upper()):
+        if len({ch for ch in token if ch in _ALL_LETTERS[MAX_OPTIONS:]}) >= 2:
+            return True
+    return False
 
 
 def parse_truefalse(text) -> bool:
@@ -345,8 +360,12 @@ def check_fields(fields: Mapping[str, object], rownum: int | None,
     stem = _text_field(check, fields, "stem")
     if not stem:
         check.add("stem", _l("The stem (the question text) is empty."))
-    options = _check_options(check, fields.get("options") or [], qtype)
-    answer = _check_answer(check, qtype, fields.get("answer"), options, stem)
+    raw_options, raw_answer = fields.get("options") or [], fields.get("answer")
+    if qtype == "truefalse":
+        raw_options, raw_answer = _truefalse_options(raw_options, raw_answer)
+    options = _check_options(check, raw_options, qtype)
+    indefinite = qtype == "multiple" and _norm(raw_type) in _INDEFINITE
+    answer = _check_answer(check, qtype, raw_answer, options, stem, indefinite)
     explanation = _text_field(check, fields, "explanation")
     points = check.parse("points", parse_points, _scalar(fields.get("points")))
     difficulty = check.parse("difficulty", parse_difficulty, _scalar(fields.get("difficulty")))
@@ -361,6 +380,23 @@ def check_fields(fields: Mapping[str, object], rownum: int | None,
         answer=answer, explanation=explanation, points=points, difficulty=difficulty,
         category=category, knowledge_point=knowledge_point, basis=basis, is_active=is_active)
     return question, []
+
+
+def _truefalse_options(options, answer):
+    """判断 written as options A 正确 / B 错误 (对/错, √/×…) with a letter key, as many banks
+    do: no options, and the key the option's truth. Anything else is left for the checks."""
+    if not isinstance(options, (list, tuple)) or isinstance(answer, (list, dict, tuple, bool)):
+        return options, answer
+    texts = [clean_text(o) if isinstance(o, str) else "" for o in options]
+    if len(texts) < 2 or not texts[0] or not texts[1] or any(texts[2:]):
+        return options, answer
+    truths = [_TRUTH.get(_norm(t)) for t in texts[:2]]
+    if None in truths or truths[0] == truths[1]:
+        return options, answer
+    letter = _LETTER_SEPARATORS.sub("", unicodedata.normalize("NFKC", clean_text(answer)).upper())
+    if letter in ("A", "B"):
+        return [], truths["AB".index(letter)]
+    return [], answer
 
 
 def _scalar(value, keep_bool: bool = False):
@@ -426,7 +462,7 @@ def _option_key(index: int) -> str:
     return f"option_{option_letter(index)}"
 
 
-def _check_answer(check: _Check, qtype, raw, options: list[str] | None, stem: str):
+def _check_answer(check: _Check, qtype, raw, options: list[str] | None, stem: str, indefinite: bool = False):
     if qtype is None:
         return None
     if raw is None or (isinstance(raw, str) and not clean_text(raw)) or raw == []:
@@ -437,7 +473,7 @@ def _check_answer(check: _Check, qtype, raw, options: list[str] | None, stem: st
                                "notations in the import instructions."))
         return None
     if qtype in CHOICE_TYPES:
-        return _check_choice_answer(check, qtype, raw, options)
+        return _check_choice_answer(check, qtype, raw, options, indefinite)
     if qtype == "truefalse":
         if isinstance(raw, (list, dict, tuple)):
             raw = _show(raw)
@@ -456,27 +492,32 @@ def _empty_answer_message(qtype):
               "alternatives by ; (e.g. 十五日;15日|书面).")
 
 
-def _check_choice_answer(check: _Check, qtype, raw, options):
+def _check_choice_answer(check: _Check, qtype, raw, options, indefinite: bool = False):
     if isinstance(raw, (list, tuple)):
         raw = "".join(str(x) for x in raw if not isinstance(x, (list, dict, tuple)))
     letters = check.parse("answer", parse_choice_answer, raw)
     if letters is None:
         return None
     ok = True
-    for letter in letters:
-        index = _ALL_LETTERS.index(letter)
-        if options is not None and (index >= len(options) or not options[index]):
-            check.add("answer", _l("The answer names %(letter)s, but option %(letter)s is empty; "
-                                   "fill option %(letter)s or correct the answer.", letter=letter))
-            ok = False
+    absent = [letter for letter in letters if options is not None
+              and (_ALL_LETTERS.index(letter) >= len(options) or not options[_ALL_LETTERS.index(letter)])]
+    if len(absent) == 1:
+        check.add("answer", _l("The answer names %(letter)s, but option %(letter)s is empty; "
+                               "fill option %(letter)s or correct the answer.", letter=absent[0]))
+        ok = False
+    elif absent:
+        check.add("answer", _l("The answer names %(letters)s, but those options are empty; fill them "
+                               "or correct the answer.", letters="、".join(absent)))
+        ok = False
     if qtype == "single" and len(letters) > 1:
         check.add("answer", _l("A single-choice question has exactly one answer, but %(letters)s "
                                "were given; use type 多选 for several answers.",
                                letters="".join(letters)))
         ok = False
-    if qtype == "multiple" and len(letters) < 2:
+    if qtype == "multiple" and len(letters) < 2 and not indefinite:
         check.add("answer", _l("A multiple-choice question needs at least 2 correct answers, but "
-                               "only %(letters)s was given; use type 单选 for one answer.",
+                               "only %(letters)s was given; use type 单选 for one answer, or 不定项 "
+                               "when one or more answers may be right.",
                                letters="".join(letters)))
         ok = False
     if not ok:
@@ -556,6 +597,10 @@ class ParseResult:
     extra_columns: list[str] = field(default_factory=list)
     rows_read: int = 0
     format: str = ""
+    #: The spreadsheet row the column headers were read from (None for other formats).
+    header_row: int | None = None
+    #: What the person should know though nothing is wrong (pictures that are not imported).
+    notes: list[RowError] = field(default_factory=list)
     #: The dedup key of each good question by row number, worked out once (it is not cheap).
     keys: dict[int, str] = field(default_factory=dict, repr=False)
     #: Where each question came from in a Word or text bank ("paragraphs 45–49"), by row number.
@@ -569,7 +614,8 @@ class ParseResult:
                 "duplicates": problems(self.duplicates), "extra_columns": list(self.extra_columns),
                 "rows_read": self.rows_read, "format": self.format,
                 "keys": [[row, key] for row, key in self.keys.items()],
-                "sources": [[row, where] for row, where in self.sources.items()]}
+                "sources": [[row, where] for row, where in self.sources.items()],
+                "header_row": self.header_row, "notes": problems(self.notes)}
 
     @classmethod
     def from_json(cls, data: dict) -> ParseResult:
@@ -577,7 +623,8 @@ class ParseResult:
                    errors=[RowError(*e) for e in data["errors"]],
                    duplicates=[RowError(*e) for e in data["duplicates"]],
                    extra_columns=list(data["extra_columns"]), rows_read=data["rows_read"], format=data["format"],
-                   keys={row: key for row, key in data["keys"]},
+                   keys={row: key for row, key in data["keys"]}, header_row=data.get("header_row"),
+                   notes=[RowError(*e) for e in data.get("notes", [])],
                    sources={row: where for row, where in data.get("sources", [])})
 
     @property
@@ -613,13 +660,20 @@ def collect(items: Iterable[tuple[int, QuestionData | None, list[RowError]]],
     return result
 
 
-def parse_frame(frame: pd.DataFrame, headers: Mapping[str, str]) -> ParseResult:
-    """Validate every row of a mapped frame (index = spreadsheet row number)."""
+def parse_frame(frame: pd.DataFrame, headers: Mapping[str, str],
+                cell_errors: Mapping[int, list[RowError]] | None = None) -> ParseResult:
+    """Validate every row of a mapped frame (index = spreadsheet row number). A row with a
+    `cell_errors` entry (a formula without a value) is reported with it alone: its other
+    messages would only describe the empty cell the reader saw."""
     columns = list(frame.columns)
+    cell_errors = cell_errors or {}
 
     def items():
         # zip over columns: far quicker than to_dict/iterrows on a 20,000-row sheet
         for rownum, *values in zip(frame.index, *(frame[c].tolist() for c in columns)):
+            if rownum in cell_errors:
+                yield int(rownum), None, list(cell_errors[rownum])
+                continue
             question, errors = validate_row(dict(zip(columns, values)), headers, int(rownum))
             yield int(rownum), question, errors
 
@@ -640,11 +694,30 @@ def parse_spreadsheet(data: bytes, filename: str, *, max_rows: int | None,
     except (csv.Error, UnicodeError) as exc:
         # The CSV module refuses some hostile files (e.g. a giant field); still the file's fault.
         raise TableError(_l("The file cannot be read: %(reason)s", reason=str(exc)[:200])) from None
-    frame, headers, extras = map_columns(frame, _READ_COLUMNS, REQUIRED_COLUMNS)
-    result = parse_frame(frame, headers)
-    result.extra_columns = extras
+    columns = read_columns(frame, _READ_COLUMNS, REQUIRED_COLUMNS)
+    result = parse_frame(columns.frame, columns.headers, columns.cell_errors)
+    result.extra_columns = columns.extras
     result.format = PurePath(filename).suffix.lower().lstrip(".")
+    result.header_row = columns.header_row
+    result.notes = [_picture_note(row, cell) for row, cell in columns.pictures]
     return result
+
+
+def _picture_note(row: int | None, cell: str) -> RowError:
+    """A picture in a question's row is said of that question: questions carry text only."""
+    if row is None:
+        return RowError(None, None, str(_l("The picture at %(cell)s, above the questions, is not imported.",
+                                           cell=cell)))
+    return RowError(row, None, str(_l("this question has a picture (at %(cell)s) that is not imported: questions "
+                                      "carry text only. Put what the picture shows into the stem or the "
+                                      "options.", cell=cell)))
+
+
+def rows_under_header(data: bytes, filename: str, limits: SheetLimits | None = None) -> pd.DataFrame:
+    """The sheet's rows under its own header row, as the import found it (rejected rows are
+    written back in the person's own columns)."""
+    frame = read_table(data, filename, limits=limits)
+    return under_header(frame, read_columns(frame, _READ_COLUMNS, REQUIRED_COLUMNS).header_row)
 
 
 def parse_upload(data: bytes, filename: str, *, max_rows: int, limits: SheetLimits | None = None) -> ParseResult:

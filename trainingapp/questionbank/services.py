@@ -13,11 +13,19 @@ from ..accounts import audit
 from ..platform.clock import now
 from ..platform.errors import DomainError
 from ..platform.extensions import db
-from ..platform.tabular import RowError, TableError, limits_for, read_table, to_xlsx
+from ..platform.tabular import RowError, TableError, limits_for, match_key, to_xlsx
 from .docx_writer import questions_to_docx
-from .formats import export_questions
+from .formats import INDEFINITE_NAME, export_questions
 from .models import Question, QuestionImport
-from .parsing import CHOICE_TYPES, ParseResult, QuestionData, check_fields, dedup_key, parse_upload
+from .parsing import (
+    CHOICE_TYPES,
+    ParseResult,
+    QuestionData,
+    check_fields,
+    dedup_key,
+    parse_upload,
+    rows_under_header,
+)
 from .usage import ExamLock, locks_of, usage_of
 from .word_import import WORD_FORMATS, rejected_frame
 
@@ -42,6 +50,10 @@ class ImportPreview:
     new: list[tuple[int, QuestionData]]
     extra_columns: list[str] = field(default_factory=list)
     rows_read: int = 0
+    #: The spreadsheet row the headers were read from (None for text formats).
+    header_row: int | None = None
+    #: Notes that are not errors (pictures that are not imported).
+    notes: list[RowError] = field(default_factory=list)
     #: Dedup key by row number of the new questions.
     keys: dict[int, str] = field(default_factory=dict, repr=False)
     #: Where each question came from in a Word or text bank ("paragraphs 45–49"), by row number.
@@ -101,6 +113,7 @@ def preview_import(data: bytes, filename: str, *, max_rows: int, category: str |
     if category:
         for _row, question in questions:
             question.category = category
+    notes = [*result.notes, *_match_categories(questions)]
     # The key does not depend on the category, so the parser's keys hold after the override above.
     keys = [result.keys.get(row) or dedup_key(q) for row, q in questions]
     in_bank = existing_ids(keys)
@@ -115,7 +128,26 @@ def preview_import(data: bytes, filename: str, *, max_rows: int, category: str |
             new_keys[row] = key
     duplicates.sort(key=lambda e: (e.row or 0))
     return ImportPreview(result.format, result.errors, duplicates, new, result.extra_columns, result.rows_read,
-                         new_keys, result.sources)
+                         keys=new_keys, header_row=result.header_row, notes=notes, sources=result.sources)
+
+
+def _match_categories(questions: list[tuple[int, QuestionData]]) -> list[RowError]:
+    """Write each category as the bank (or, for a new one, the file's first row) spells it when
+    it differs only in full-/half-width forms or spaces: "行政处罚法（2021）" joins "行政处罚法(2021)"
+    instead of starting a second category. One note per spelling changed."""
+    known = {match_key(name): name for name in reversed(categories())}
+    changed: dict[tuple[str, str], list[int]] = {}
+    for row, question in questions:
+        if not question.category:
+            continue
+        spelling = known.setdefault(match_key(question.category), question.category)
+        if spelling != question.category:
+            changed.setdefault((question.category, spelling), []).append(row)
+            question.category = spelling
+    return [RowError(rows[0], None, str(_l(
+        "law category \"%(written)s\" was taken as \"%(category)s\", ignoring full-width/half-width forms and "
+        "spaces (%(n)s question(s))", written=written, category=spelling, n=len(rows))))
+        for (written, spelling), rows in changed.items()]
 
 
 def import_questions(actor, data: bytes, filename: str, *, max_rows: int, category: str | None = None,
@@ -124,7 +156,7 @@ def import_questions(actor, data: bytes, filename: str, *, max_rows: int, catego
     `valid_only`, where the valid rows land and the rejected ones come back as a sheet."""
     preview = preview_import(data, filename, max_rows=max_rows, category=category, parsed=parsed)
     outcome = ImportOutcome(preview)
-    if preview.errors and not valid_only:
+    if preview.errors and not (valid_only and preview.new):
         return outcome
     actor_id = getattr(actor, "id", None)
     record = QuestionImport(filename=filename[:255], format=preview.format or "", created_by_id=actor_id,
@@ -194,7 +226,7 @@ def rejected_rows_sheet(data: bytes, filename: str, preview: ImportPreview) -> b
     frame = None
     if filename.lower().endswith((".xlsx", ".xls", ".csv")):
         try:
-            frame = read_table(data, filename, limits=limits_for("questions"))
+            frame = rows_under_header(data, filename, limits_for("questions"))
         except TableError:
             # Read once already; if it cannot be read again now (the parsers are busy), the
             # import has landed all the same: the sheet lists the rows and why, without their cells.
@@ -276,6 +308,10 @@ def save_question(actor, question: Question | None, fields: dict) -> Question:
     A question a published exam locks (usage.locks_of) keeps its LOCKED_FIELDS (QuestionLocked
     names the exams and points to the key correction) and is not retired while such an exam is
     open. Every creation and every change (old and new value per changed field) is audited."""
+    if (question is not None and question.qtype == "multiple" and len(question.answer or []) == 1
+            and fields.get("type") == "multiple"):
+        # A 不定项 question (one key among checkboxes) stays one: the form knows only "multiple".
+        fields = {**fields, "type": INDEFINITE_NAME}
     data, errors = check_fields(fields, None, _label)
     if errors:
         raise QuestionInvalid(errors)
