@@ -631,6 +631,7 @@ def run_trainer(s: Shooter, platform: Platform, ids: dict) -> None:
     page.locator("form:has(input[value=rules]) button[type=submit]").click()
     page.wait_for_load_state("networkidle")
     s.shot(page, "trainer-exam-paper")
+    s.shot(page, "trainer-exam-sections", selector="#sections")
     draft_url = page.url.rsplit("/", 1)[0]
     s.go(page, draft_url.replace(s.base, "") + "/audience")
     for name in ("综合行政执法办", "市场监督", "食安办"):

@@ -194,7 +194,7 @@ def test_no_response_of_a_whole_attempt_carries_the_key(app, make):
     for secret in secrets:
         assert secret not in blob
     for question in body["questions"]:
-        assert set(question) == {"id", "position", "type", "stem", "options", "points", "blanks"}
+        assert set(question) == {"id", "position", "type", "stem", "options", "points", "blanks", "section"}
         assert all(set(option) == {"key", "text"} for option in question["options"])
 
 

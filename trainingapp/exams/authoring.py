@@ -19,6 +19,7 @@ from .drawing import PoolQuestion, Rule, check_rules
 from .finalising import finalize_overdue
 from .models import Attempt, CandidateChange, Exam, ExamCandidate, ExamFixedItem, ExamRule
 from .scoring import score_attempt
+from .sections import DEFAULT_TITLES, TITLE_MAX, SectionSpec, specs_to_json
 
 
 def can_manage(user, exam: Exam) -> bool:
@@ -92,6 +93,25 @@ def set_fixed_items(exam: Exam, items: list[tuple[int, float]]) -> None:
         exam.fixed_items.append(ExamFixedItem(position=position, question_id=question_id, points=points))
     exam.paper_mode = "fixed"
     _rescale_default_marks(exam, old_total)
+    db.session.commit()
+
+
+def set_sections(exam: Exam, specs: list[SectionSpec]) -> None:
+    """The order of a draft's sections and their titles (None: the default title), one per type."""
+    from ..questionbank.forms import QTYPE_LABELS
+    _require_draft(exam)
+    seen = set()
+    for spec in specs:
+        label = QTYPE_LABELS.get(spec.qtype, spec.qtype)
+        if spec.qtype not in QTYPE_LABELS and spec.qtype not in DEFAULT_TITLES:
+            raise DomainError(_l("There is no question type %(type)s.", type=spec.qtype))
+        if spec.qtype in seen:
+            raise DomainError(_l("Sections: %(type)s is listed twice.", type=label))
+        if spec.title is not None and len(spec.title) > TITLE_MAX:
+            raise DomainError(_l("Sections: the title for %(type)s has %(n)s characters; at most %(max)s fit.",
+                                 type=label, n=len(spec.title), max=TITLE_MAX))
+        seen.add(spec.qtype)
+    exam.sections = specs_to_json(specs)
     db.session.commit()
 
 

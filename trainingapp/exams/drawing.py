@@ -4,11 +4,18 @@ Everything random goes through one `random.Random(seed)`, consumed in a fixed or
 (picks, then question order, then option orders by position), so a paper can be
 rebuilt from its seed as long as the pool and this algorithm are unchanged. Prefer
 storing the drawn items anyway: editing the pool or this module changes re-draws.
+
+Given a section order (`sections`: question types, see sections.py), a paper is laid out in
+sections, one per type in that order, and questions are shuffled only within their section,
+one section after the other; without it (None) the whole paper is one shuffle, as before sections.
 """
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from .sections import arrange
 
 
 @dataclass(frozen=True)
@@ -121,21 +128,28 @@ def draw_rule_paper(
     *,
     shuffle_questions: bool = True,
     shuffle_options: bool = True,
+    sections: Sequence[str] | None = None,
 ) -> list[PaperItem]:
     """A paper meeting every rule with no repeated question, reproducible from `seed`
     and independent of the pool's input order; ValueError naming the rule if short."""
     return draw_prepared_paper(prepare_rule_draw(rules, pool), seed, shuffle_questions=shuffle_questions,
-                               shuffle_options=shuffle_options)
+                               shuffle_options=shuffle_options, sections=sections)
 
 
 def draw_prepared_paper(
-    prepared: RuleDraw, seed: int, *, shuffle_questions: bool = True, shuffle_options: bool = True
+    prepared: RuleDraw, seed: int, *, shuffle_questions: bool = True, shuffle_options: bool = True,
+    sections: Sequence[str] | None = None,
 ) -> list[PaperItem]:
     """`draw_rule_paper` from its prepared rules: the same paper for the same seed."""
     rules = prepared.rules
     rng = random.Random(seed)
     picks = _pick_prepared(prepared, rng)
-    if shuffle_questions:
+    if sections is not None:
+        # Within a section: shuffled from the rules' draws, or rule order then id unshuffled.
+        ordered = arrange([(q, rules[index].points) for index in sorted(picks)
+                           for q in (picks[index] if shuffle_questions else sorted(picks[index], key=lambda q: q.id))],
+                          lambda entry: entry[0].qtype, sections, rng.shuffle if shuffle_questions else None)
+    elif shuffle_questions:
         ordered = [(q, rules[index].points) for index in sorted(picks) for q in picks[index]]
         rng.shuffle(ordered)
     else:
@@ -157,15 +171,24 @@ def draw_fixed_paper(
     *,
     shuffle_questions: bool,
     shuffle_options: bool,
+    sections: Sequence[str] | None = None,
+    qtypes: dict[int, str] | None = None,
 ) -> list[PaperItem]:
     """The given (question_id, points, option_count) items in the given order, or
-    shuffled reproducibly from `seed`; ValueError on a repeated question."""
+    shuffled reproducibly from `seed`; ValueError on a repeated question. With `sections`
+    (and each question's type in `qtypes`) grouped in sections, the order and the shuffle
+    within each section."""
     ids = [question_id for question_id, _points, _count in items]
     if len(set(ids)) != len(ids):
         raise ValueError("a fixed paper lists the same question more than once")
     rng = random.Random(seed)
     ordered = list(items)
-    if shuffle_questions:
+    if sections is not None:
+        if qtypes is None:
+            raise ValueError("a fixed paper in sections needs the type of each question")
+        ordered = arrange(ordered, lambda item: qtypes[item[0]], sections,
+                          rng.shuffle if shuffle_questions else None)
+    elif shuffle_questions:
         rng.shuffle(ordered)
     return _number(ordered, rng, shuffle_options)
 

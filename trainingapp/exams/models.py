@@ -52,6 +52,9 @@ class Exam(db.Model):
     #: A make-up (补考) points at its main exam; the better result of the two counts.
     makeup_of_id: Mapped[int | None] = mapped_column(ForeignKey("exam.id"), index=True)
     paper_mode: Mapped[str] = mapped_column(String(10), default="rules")
+    #: The paper's sections in order, one per question type: [{"type": "single", "title": None
+    #: (the default 单项选择题) or the trainer's}, ...]; None: the default order (exams/sections.py).
+    sections: Mapped[list | None] = mapped_column(db.JSON)
     shuffle_questions: Mapped[bool] = mapped_column(default=True)
     shuffle_options: Mapped[bool] = mapped_column(default=True)
     multiple_scoring: Mapped[str] = mapped_column(String(20), default="all_or_nothing")

@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, select
 from ..platform.clock import isoformat, now
 from ..platform.extensions import db
 from ..questionbank.models import Question
-from . import marks
+from . import marks, sections
 from .models import Answer, Attempt
 
 
@@ -29,6 +29,7 @@ def attempt_payload(attempt: Attempt, *, with_answers: bool = True) -> dict:
     questions = {row.id: row for row in db.session.execute(_PAPER_QUESTIONS, {"ids": ids})}
     payload["questions"] = [_question_json(position, item, questions[item["q"]])
                             for position, item in enumerate(attempt.paper, start=1)]
+    _add_sections(payload, attempt)
     payload["answers"] = {}
     if with_answers:
         payload["answers"] = {str(row.question_id): {"answer": row.response, "seq": row.seq}
@@ -58,3 +59,17 @@ def result_payload(attempt: Attempt) -> dict:
             "total": float(attempt.total), "passed": band in ("pass", "excellent") if shown else None,
             "excellent": band == "excellent" if shown else None, "receipt": attempt.receipt,
             "submitted_at": isoformat(attempt.submitted_at), "finish_reason": attempt.finish_reason}
+
+
+def _add_sections(payload: dict, attempt: Attempt) -> None:
+    """The paper's sections in order, and each question's section heading, from the stored paper
+    (never reordered: an attempt drawn before sections gets one mixed section)."""
+    found = sections.paper_sections([(item["t"], item["p"]) for item in attempt.paper],
+                                    sections.specs_from_json(attempt.exam.sections))
+    texts = sections.headings(found)
+    payload["sections"] = [{"heading": text, "type": section.qtype, "count": section.count,
+                            "points": section.total, "points_each": section.points_each,
+                            "questions": list(section.positions)} for text, section in zip(texts, found)]
+    for text, section in zip(texts, found):
+        for position in section.positions:
+            payload["questions"][position - 1]["section"] = text

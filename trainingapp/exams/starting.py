@@ -36,6 +36,8 @@ class DrawInputs:
     rules: object  # drawing.RuleDraw of a rule paper, else None
     fixed: tuple  # (question id, points) of a fixed paper, in order
     total: float
+    #: The paper's section order (question types; sections.py): papers are drawn in sections.
+    sections: tuple = ()
 
 
 #: Per process, by (exam id, publication time): a published exam's rules, fixed items and pool
@@ -48,6 +50,7 @@ _DRAW_INPUTS_KEPT = 64
 def draw_inputs(exam: Exam) -> DrawInputs:
     """The exam's draw inputs, from this process's cache when it has read them before."""
     from .drawing import PoolQuestion, Rule, prepare_rule_draw
+    from .sections import section_order, specs_from_json
     key = (exam.id, exam.published_at)
     found = _DRAW_INPUTS.get(key) if exam.is_published else None
     if found is None:
@@ -61,7 +64,8 @@ def draw_inputs(exam: Exam) -> DrawInputs:
             if exam.paper_mode == "rules" else None,
             fixed=tuple((i.question_id, float(i.points)) for i in exam.fixed_items)
             if exam.paper_mode != "rules" else (),
-            total=exam.total_points)
+            total=exam.total_points,
+            sections=section_order(specs_from_json(exam.sections)))
         if exam.is_published:
             if len(_DRAW_INPUTS) >= _DRAW_INPUTS_KEPT:
                 _DRAW_INPUTS.clear()
@@ -70,17 +74,19 @@ def draw_inputs(exam: Exam) -> DrawInputs:
 
 
 def draw_paper(exam: Exam, inputs: DrawInputs, seed: int) -> list[dict]:
-    """The paper for one attempt from the pool snapshot taken at publication."""
+    """The paper for one attempt from the pool snapshot taken at publication, in sections."""
     from .drawing import draw_fixed_paper, draw_prepared_paper
     pool = inputs.pool
     if exam.paper_mode == "rules":
         items = draw_prepared_paper(inputs.rules, seed, shuffle_questions=exam.shuffle_questions,
-                                    shuffle_options=exam.shuffle_options)
+                                    shuffle_options=exam.shuffle_options, sections=inputs.sections)
     else:
         items = draw_fixed_paper([(question_id, points,
                                    pool[question_id][4] if pool[question_id][1] in ("single", "multiple") else 0)
                                   for question_id, points in inputs.fixed], seed,
-                                 shuffle_questions=exam.shuffle_questions, shuffle_options=exam.shuffle_options)
+                                 shuffle_questions=exam.shuffle_questions, shuffle_options=exam.shuffle_options,
+                                 sections=inputs.sections,
+                                 qtypes={question_id: pool[question_id][1] for question_id, _p in inputs.fixed})
     return [{"q": item.question_id, "p": item.points, "t": pool[item.question_id][1],
              "o": list(item.option_order), "n": pool[item.question_id][4], "b": pool[item.question_id][5]}
             for item in items]

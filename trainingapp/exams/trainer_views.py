@@ -13,7 +13,7 @@ from ..platform.extensions import db
 from ..questionbank.forms import DIFFICULTY_LABELS, QTYPE_LABELS
 from ..questionbank.models import Question
 from ..questionbank.services import categories as bank_categories
-from . import authoring, bp, taking
+from . import authoring, bp, sections, taking
 from .forms import CandidatesForm, ExamForm, PublishForm, ReasonForm, to_local
 from .models import Answer, Attempt, CandidateChange, Exam
 
@@ -110,17 +110,62 @@ def edit_paper(exam_id):
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             abort(400)
+        by_sections = request.form.get("mode") == "sections"
         try:
-            _apply_paper(exam, request.form)
+            if by_sections:
+                _apply_sections(exam, request.form)
+            else:
+                _apply_paper(exam, request.form)
         except (DomainError, ValueError) as error:
             flash_refusal(error)
         else:
-            flash(_("Paper saved: %(n)s questions, %(total)s points.", n=exam.question_count,
-                    total="%g" % exam.total_points), "success")
-        return redirect(url_for("exams.edit_paper", exam_id=exam.id))
+            if by_sections:
+                flash(_("Sections saved."), "success")
+            else:
+                flash(_("Paper saved: %(n)s questions, %(total)s points.", n=exam.question_count,
+                        total="%g" % exam.total_points), "success")
+        return redirect(url_for("exams.edit_paper", exam_id=exam.id, _anchor="sections" if by_sections else None))
     available = _availability(exam)
     return render_template("exams/paper.html", exam=exam, confirm=ConfirmForm(), qtypes=QTYPE_LABELS,
-                           difficulties=DIFFICULTY_LABELS, categories=bank_categories(), available=available)
+                           difficulties=DIFFICULTY_LABELS, categories=bank_categories(), available=available,
+                           **_section_view(exam))
+
+
+def _section_view(exam):
+    """The section rows of the editor (every question type, in the exam's order) and the headings
+    the paper will have now."""
+    specs = sections.specs_from_json(exam.sections)
+    titles = {spec.qtype: spec.title for spec in specs}
+    rows = [{"qtype": qtype, "title": titles.get(qtype) or "", "default": sections.DEFAULT_TITLES.get(qtype, qtype)}
+            for qtype in sections.section_order(specs, QTYPE_LABELS)]
+    if exam.paper_mode == "rules":
+        planned = [(rule.qtype, float(rule.points)) for rule in exam.rules for _n in range(rule.count)]
+    else:
+        qtypes = dict(db.session.execute(select(Question.id, Question.qtype).where(
+            Question.id.in_([item.question_id for item in exam.fixed_items]))).all())
+        planned = [(qtypes.get(item.question_id, "?"), float(item.points)) for item in exam.fixed_items]
+    return {"section_rows": rows, "title_max": sections.TITLE_MAX,
+            "section_headings": sections.headings(sections.planned_sections(planned, specs))}
+
+
+def _apply_sections(exam, form):
+    """Places 1..n and optional titles per type, as the section editor sends them."""
+    qtypes, places, titles = form.getlist("section_type"), form.getlist("section_place"), form.getlist("section_title")
+    if not (len(qtypes) == len(places) == len(titles)):
+        abort(400)
+    placed = {}
+    for qtype, place, title in zip(qtypes, places, titles):
+        label = QTYPE_LABELS.get(qtype, qtype)
+        if not place.strip().isdigit() or not 1 <= int(place) <= len(qtypes):
+            raise ValueError(_("Sections: the place of %(type)s must be a whole number from 1 to %(n)s.",
+                               type=label, n=len(qtypes)))
+        if int(place) in placed:
+            raise ValueError(_("Sections: %(first)s and %(second)s are both in place %(n)s.",
+                               first=QTYPE_LABELS.get(placed[int(place)][0], placed[int(place)][0]),
+                               second=label, n=int(place)))
+        placed[int(place)] = (qtype, title.strip() or None)
+    authoring.set_sections(exam, [sections.SectionSpec(qtype, title)
+                                  for _place, (qtype, title) in sorted(placed.items())])
 
 
 def _apply_paper(exam, form):
@@ -269,7 +314,11 @@ def attempt_detail(exam_id, attempt_id):
     answers = {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
     rows = [{"position": n, "item": item, "question": questions[item["q"]], "answer": answers.get(item["q"])}
             for n, item in enumerate(attempt.paper, start=1)]
-    return render_template("exams/attempt_detail.html", exam=exam, attempt=attempt, rows=rows)
+    found = sections.paper_sections([(item["t"], item["p"]) for item in attempt.paper],
+                                    sections.specs_from_json(exam.sections))
+    groups = [(heading, [rows[position - 1] for position in section.positions])
+              for heading, section in zip(sections.headings(found), found)]
+    return render_template("exams/attempt_detail.html", exam=exam, attempt=attempt, rows=rows, groups=groups)
 
 
 @bp.route("/exams/<int:exam_id>/regrade", methods=["POST"])

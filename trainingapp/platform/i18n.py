@@ -17,12 +17,24 @@ def select_locale() -> str:
     if has_request_context():
         from flask import g
         # Use the person only once loaded: an error page must render even with the database down.
-        user = g.get("_login_user") if "_login_user" in g else current_user
+        if "_login_user" in g:
+            user = g.get("_login_user")
+        elif not _view_loads_nobody():
+            user = current_user
     if user is not None and getattr(user, "is_authenticated", False) and user.language in languages:
         return user.language
     if has_request_context() and request.cookies.get(LANGUAGE_COOKIE) in languages:
         return request.cookies[LANGUAGE_COOKIE]
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _view_loads_nobody() -> bool:
+    """Whether the request's view checks the session's person itself and never loads them (the
+    exam start and autosave, marked by accounts.session_rules.checks_person_itself): loading them
+    for a language would add a read to the hottest requests, so the language cookie, set with the
+    person's choice, decides there."""
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return getattr(view, "checks_person_itself", False)
 
 
 def init_app(app):

@@ -141,12 +141,30 @@
       h('div', {'class': 'exam-q-foot'}, [flag, mark])]);
   }
 
-  questions.forEach(function (q, index) {
-    form.appendChild(buildQuestion(q, index));
-    navList.appendChild(h('li', {}, [h('button', {type: 'button', 'class': 'exam-nav-btn', 'data-index': index,
-                                                  'data-qid': q.id}, [
-      h('span', {'class': 'exam-nav-no', text: String(index + 1)}),
-      h('span', {'class': 'exam-nav-mark', 'aria-hidden': 'true'})])]));
+  // The paper in sections (一、单项选择题（共20题，每题2分）…): each section's heading above its
+  // questions and above its numbers in the navigator. A payload without sections is one list.
+  var sections = (P.sections && P.sections.length) ? P.sections
+    : [{heading: '', questions: questions.map(function (q, index) { return index + 1; })}];
+  sections.forEach(function (section, s) {
+    var headingId = 'exam-section-' + (s + 1);
+    var box = form, list = h('ol', {'class': 'exam-nav-list'});
+    if (section.heading) {
+      box = h('section', {'class': 'exam-section', 'aria-labelledby': headingId}, [
+        h('h2', {'class': 'exam-section-heading', id: headingId, text: section.heading})]);
+      form.appendChild(box);
+      navList.appendChild(h('p', {'class': 'exam-nav-heading', id: 'nav-' + headingId, text: section.heading}));
+      list.setAttribute('aria-labelledby', 'nav-' + headingId);
+    }
+    navList.appendChild(list);
+    section.questions.forEach(function (position) {
+      var index = position - 1, q = questions[index];
+      if (!q) return;
+      box.appendChild(buildQuestion(q, index));
+      list.appendChild(h('li', {}, [h('button', {type: 'button', 'class': 'exam-nav-btn', 'data-index': index,
+                                                 'data-qid': q.id}, [
+        h('span', {'class': 'exam-nav-no', text: String(index + 1)}),
+        h('span', {'class': 'exam-nav-mark', 'aria-hidden': 'true'})])]));
+    });
   });
 
   function fieldset(qid) { return document.getElementById('q-' + qid); }
@@ -463,6 +481,10 @@
     });
     form.querySelectorAll('.exam-q').forEach(function (box, index) {
       box.hidden = layout === 'one' && index !== current;
+    });
+    form.querySelectorAll('.exam-section').forEach(function (section) {
+      // One at a time: only the current question's section, so its heading shows above it.
+      section.hidden = layout === 'one' && !section.querySelector('.exam-q:not([hidden])');
     });
     navList.querySelectorAll('.exam-nav-btn').forEach(function (button, index) {
       if (layout === 'one' && index === current) button.setAttribute('aria-current', 'step');
