@@ -11,13 +11,15 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def phone390(browser, live_server):
+    # One image pixel per CSS pixel, as the guides' phone screenshots.
     context, wrapped = _page(browser, live_server, viewport={"width": 390, "height": 844},
-                             device_scale_factor=2, is_mobile=True, has_touch=True)
+                             device_scale_factor=1, is_mobile=True, has_touch=True)
     yield wrapped
     context.close()
 
 
-def test_review_right_after_submitting_on_a_phone(app, make, phone390):
+def test_review_right_after_submitting_on_a_phone(app, make, phone390, page):
+    desktop = page
     page = phone390
     for n in range(2):
         make.question("single", explanation=f"单选解析{n}")
@@ -29,8 +31,10 @@ def test_review_right_after_submitting_on_a_phone(app, make, phone390):
     page.login(cadre.login)
     page.open("/my/exams")
     assert "交卷后即可查看答案和解析" in page.text_content(f'[data-exam-id="{exam.id}"] .review-notice')
+    page.shot("cadre-my-exams-review-notice-390")
     page.open(f"/my/exams/{exam.id}")
     assert "交卷后即可查看答案和解析" in page.text_content("#review-notice")
+    page.shot("cadre-exam-rules-review-notice-390")
     page.click("#start")
     page.wait_for_url("**/my/attempts/*")
     page.wait_for_selector("#exam.is-ready")
@@ -63,3 +67,9 @@ def test_review_right_after_submitting_on_a_phone(app, make, phone390):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 392, width
     page.shot("cadre-exam-review-after-submit-390")
+
+    # The same review at desktop width.
+    desktop.login(cadre.login)
+    desktop.open(f"/my/attempts/{attempt_id}/result")
+    assert desktop.locator("#review .review-item").count() == 4
+    desktop.shot("cadre-exam-review-after-submit-desktop")
