@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import login
-from trainingapp.exams.models import Answer, Attempt
+from trainingapp.exams.models import REVIEW_POLICIES, Answer, Attempt
 from trainingapp.platform import clock
 from trainingapp.platform.extensions import db
 
@@ -166,7 +166,8 @@ def test_submit_stores_each_answers_score_and_correctness(app, setup):
     assert result["score"] == right["points"]
 
 
-def test_no_response_of_a_whole_attempt_carries_the_key(app, make):
+@pytest.mark.parametrize("policy", REVIEW_POLICIES)
+def test_no_response_of_a_whole_attempt_carries_the_key(app, make, policy):
     secrets = []
     for n in range(4):
         secrets.append(f"秘密解析{n}")
@@ -175,7 +176,7 @@ def test_no_response_of_a_whole_attempt_carries_the_key(app, make):
         make.question("fill", answer=[[f"秘密答案{n}"]], explanation=f"填空解析{n}")
         secrets += [f"秘密答案{n}", f"填空解析{n}"]
     trainer, cadre = make.user(role="trainer"), make.user()
-    exam = make.exam(trainer, [cadre], rules=[("single", 4, 10), ("fill", 2, 30)])
+    exam = make.exam(trainer, [cadre], rules=[("single", 4, 10), ("fill", 2, 30)], review_policy=policy)
     client = app.test_client()
     login(client, cadre)
     texts = [client.get("/my/exams").get_data(as_text=True),

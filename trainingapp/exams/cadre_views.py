@@ -2,17 +2,13 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..accounts.forms import ConfirmForm
 from ..platform.clock import now
-from ..platform.extensions import db
-from ..questionbank.models import Question
-from . import bp, finalising, payloads, starting, taking, timing
-from .models import Answer
+from . import bp, finalising, payloads, review, starting, taking, timing
 from .my_exams import exam_views
 from .prerequisites import missing_prerequisites
-from .secrecy import protected_question_ids
+from .review_notice import review_notice
 
 
 @bp.route("/my/exams")
@@ -72,24 +68,19 @@ def result(attempt_id):
         abort(404)
     if not attempt.is_finished:
         return redirect(url_for("exams.take", attempt_id=attempt.id))
-    review = None
-    if timing.review_open(attempt):
-        review = _review(attempt)
+    moment = now()
+    rows = review.review_rows(attempt, moment)
     view = next((v for v in exam_views(current_user) if v.exam.id == attempt.exam_id), None)
+    # A review whose every question is held back lists nothing: the notice says when it comes.
     return render_template("exams/result.html", attempt=attempt, outcome=payloads.result_payload(attempt),
-                           review=review, exam=attempt.exam, view=view)
+                           review=None if rows is None or review.all_held_back(rows) else rows,
+                           notice=review.notice_for(attempt, rows, moment), exam=attempt.exam, view=view)
 
 
-def _review(attempt):
-    """Each question of the paper with the person's answer; `protected` marks a question an exam
-    still uses (题目保密), whose key, explanation and verdict the page leaves out."""
-    ids = [item["q"] for item in attempt.paper]
-    questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))}
-    answers = {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
-    held_back = protected_question_ids()
-    return [{"position": n, "item": item, "question": questions[item["q"]], "answer": answers.get(item["q"]),
-             "protected": item["q"] in held_back}
-            for n, item in enumerate(attempt.paper, start=1)]
+@bp.app_template_filter("review_notice")
+def review_notice_of(exam):
+    """What candidates of this exam will be able to review and when (before taking it)."""
+    return review_notice(exam.review_policy, protect=exam.protect_questions, closes_at=exam.closes_at, moment=now())
 
 
 @bp.app_template_filter("exam_status_label")

@@ -21,6 +21,8 @@ from ..accounts.forms import choices
 from ..platform.clock import to_local, to_utc
 
 REVIEW_LABELS = {"score": _l("Score only, right after submitting"),
+                 "after_submit": _l("Full review right after submitting (answers, keys, explanations, legal "
+                                    "basis); with question secrecy on, the keys once the exam has closed"),
                  "full": _l("Full review (answers, keys, explanations) after the window closes"),
                  "never": _l("Nothing: candidates see neither score nor review")}
 COUNTING_LABELS = {"best": _l("The best attempt counts"), "last": _l("The last attempt counts")}

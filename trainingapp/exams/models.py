@@ -11,7 +11,9 @@ PAPER_MODES = ("rules", "fixed")
 COUNTING = ("best", "last")
 MULTIPLE_SCORING = ("all_or_nothing", "partial")
 FILL_SCORING = ("all_or_nothing", "per_blank")
-REVIEW_POLICIES = ("never", "score", "full")
+REVIEW_POLICIES = ("never", "score", "full", "after_submit")
+#: The policies whose review shows keys (when: timing.review_open).
+REVIEWED_POLICIES = ("full", "after_submit")
 EXAM_STATES = ("draft", "published")
 ATTEMPT_STATES = ("in_progress", "submitted", "auto_submitted")
 
@@ -60,7 +62,8 @@ class Exam(db.Model):
     multiple_scoring: Mapped[str] = mapped_column(String(20), default="all_or_nothing")
     #: Fill-in questions with several blanks: all blanks right for the points, or a share per right blank.
     fill_scoring: Mapped[str] = mapped_column(String(20), default="all_or_nothing", server_default="all_or_nothing")
-    review_policy: Mapped[str] = mapped_column(String(10), default="score")
+    #: What a candidate sees of a finished attempt and when (see timing.review_open, review_notice.py).
+    review_policy: Mapped[str] = mapped_column(String(16), default="score")
     #: 题目保密: while the exam (or a make-up of it) can still be taken, its pool is not
     #: practised and its keys are shown in no review (see exams/secrecy.py).
     protect_questions: Mapped[bool] = mapped_column(default=True, server_default=true())

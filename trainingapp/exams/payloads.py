@@ -1,5 +1,5 @@
-"""What the exam page is sent: the paper without any key, saved answers, and the result as the
-review policy allows the candidate to see it."""
+"""What the exam page is sent: the paper without any key, saved answers, and the result (and the
+review, `review.py`) as the review policy allows the candidate to see it."""
 from __future__ import annotations
 
 from sqlalchemy import bindparam, select
@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, select
 from ..platform.clock import isoformat, now
 from ..platform.extensions import db
 from ..questionbank.models import Question
-from . import marks, sections
+from . import marks, review, sections
 from .models import Answer, Attempt
 
 
@@ -22,6 +22,7 @@ def attempt_payload(attempt: Attempt, *, with_answers: bool = True) -> dict:
                "tab_switches": attempt.tab_switches, "total": float(attempt.total)}
     if attempt.is_finished:
         payload["result"] = result_payload(attempt)
+        payload["review"] = review.review_payload(attempt)
         return payload
     ids = [item["q"] for item in attempt.paper]
     # Only the columns the page shows: a start loads the whole paper, and 40 full Question objects

@@ -5,7 +5,7 @@ Nothing here queries the database (callers load what the rules read).
 
 Whether an exam is still open is `exam_phase`, the one answer to every form of the question:
 may it still be started (the candidate's pages), may a key still change freely (the key lock),
-may a running attempt still take an answer (question secrecy), may the full review open.
+may a running attempt still take an answer (question secrecy), may the review open.
 """
 from __future__ import annotations
 
@@ -79,8 +79,19 @@ def exam_status(exam, candidate, attempts: list, moment: datetime) -> str:
 
 
 def review_open(attempt, moment: datetime | None = None) -> bool:
-    """Full review (answers, keys, explanations) only under the "full" policy once the window has closed."""
-    if not attempt.is_finished or attempt.exam.review_policy != "full":
+    """Whether the review of a finished attempt (answers, keys, explanations) is open: under
+    "after_submit" as soon as the attempt is finished, under "full" once the window has closed,
+    never under "score" and "never"; never for an attempt still in progress.
+
+    Open is not yet shown: question secrecy (`secrecy.protected_question_ids`) still holds back,
+    question by question, the keys of a pool an exam that can still be taken uses. Under
+    "after_submit" with `protect_questions` that is the attempt's own exam, so its keys wait
+    until it and any make-up of it are over, however early someone submits."""
+    if not attempt.is_finished:
         return False
     exam = attempt.exam
+    if exam.review_policy == "after_submit":
+        return True
+    if exam.review_policy != "full":
+        return False
     return exam_phase(exam.closes_at, moment or now(), opens_at=exam.opens_at) not in (UPCOMING, OPEN)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ...exams import grading
-from ...exams.models import Answer, Attempt, Exam
+from ...exams.models import REVIEWED_POLICIES, Answer, Attempt, Exam
 from ...exams.secrecy import protected_question_ids
 from ...exams.timing import grace, review_open
 from ...platform.clock import now
@@ -208,8 +208,8 @@ def _resolve(user_id: int, question_id: int, at) -> None:
 # --- exams --------------------------------------------------------------------------------
 
 def collect_exam_mistakes(user) -> int:
-    """Add the wrong answers of this person's finished exams whose full review is open (once
-    each: collecting again adds nothing); returns how many went into the book.
+    """Add the wrong answers of this person's finished exams whose review is open (once each:
+    collecting again adds nothing); returns how many went into the book.
 
     A question an exam still protects waits: "wrong in an exam" next to the answer the
     review shows would give its key away (a true/false one outright). It comes in once the
@@ -217,8 +217,8 @@ def collect_exam_mistakes(user) -> int:
     moment = now()
     attempts = db.session.scalars(
         select(Attempt).join(Exam, Exam.id == Attempt.exam_id)
-        .where(Attempt.user_id == user.id, Attempt.status != "in_progress", Exam.review_policy == "full",
-               Exam.closes_at <= moment)
+        .where(Attempt.user_id == user.id, Attempt.status != "in_progress",
+               Exam.review_policy.in_(REVIEWED_POLICIES))
         .order_by(Attempt.submitted_at)).all()
     attempts = [a for a in attempts if review_open(a, moment)]
     if not attempts:
