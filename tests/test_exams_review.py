@@ -209,7 +209,7 @@ def test_no_page_or_payload_of_an_unfinished_attempt_carries_a_key(app, make, po
     resumed = resumed.get_json()
     assert "review" not in resumed and "result" not in resumed
     for question in resumed["questions"]:
-        assert set(question) == {"id", "position", "type", "stem", "options", "points", "blanks"}
+        assert set(question) == {"id", "position", "type", "stem", "options", "points", "blanks", "section"}
 
 
 @pytest.mark.parametrize("policy, protect, shown", [
