@@ -14,7 +14,7 @@ from ..platform.clock import now
 from ..platform.errors import DomainError
 from ..platform.extensions import db
 from ..questionbank.models import Question
-from . import marks
+from . import certificate_issuing, marks
 from .drawing import PoolQuestion, Rule, check_rules
 from .finalising import finalize_overdue
 from .models import Attempt, CandidateChange, Exam, ExamCandidate, ExamFixedItem, ExamRule
@@ -301,14 +301,15 @@ def regrade(actor, exam: Exam) -> int:
     """Recompute every finished attempt against the current answer keys; returns how many."""
     attempts = db.session.scalars(select(Attempt).where(Attempt.exam_id == exam.id,
                                                         Attempt.status != "in_progress")).all()
-    changed = 0
+    changed = []
     for attempt in attempts:
         score, _responses = score_attempt(attempt)
         if score != attempt.score:
-            changed += 1
+            changed.append(attempt)
         attempt.score = score
+    certificate_issuing.refresh_attempts(changed, actor=actor, reason="regrade")
     audit.record("exam.regrade", actor=actor, subject=exam.title, exam_id=exam.id, attempts=len(attempts),
-                 changed=changed)
+                 changed=len(changed))
     db.session.commit()
     return len(attempts)
 

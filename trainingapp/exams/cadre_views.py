@@ -8,7 +8,7 @@ from ..accounts.forms import ConfirmForm
 from ..platform.clock import now
 from ..platform.extensions import db
 from ..questionbank.models import Question
-from . import bp, finalising, payloads, starting, taking, timing
+from . import bp, certificate_issuing, finalising, payloads, starting, taking, timing
 from .models import Answer
 from .my_exams import exam_views
 from .prerequisites import missing_prerequisites
@@ -77,7 +77,8 @@ def result(attempt_id):
         review = _review(attempt)
     view = next((v for v in exam_views(current_user) if v.exam.id == attempt.exam_id), None)
     return render_template("exams/result.html", attempt=attempt, outcome=payloads.result_payload(attempt),
-                           review=review, exam=attempt.exam, view=view)
+                           review=review, exam=attempt.exam, view=view,
+                           documents=certificate_issuing.offered(current_user, attempt.exam), doc_form=ConfirmForm())
 
 
 def _review(attempt):
