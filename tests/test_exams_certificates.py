@@ -31,7 +31,7 @@ def sit(app, exam, cadre, answers):
 
 
 def download(client, exam_id, kind):
-    return client.post(f"/my/exams/{exam_id}/documents/{kind}")
+    return client.post(f"/my/exams/{exam_id}/{kind}")
 
 
 def pdf_text(response) -> str:
@@ -171,9 +171,9 @@ def test_nobody_downloads_someone_elses_document(app, make):
         for kind in ("certificate", "proof"):
             response = download(client, exam.id, kind)
             assert response.status_code == 302 and response.mimetype != "application/pdf"
-    anonymous = app.test_client().post(f"/my/exams/{exam.id}/documents/certificate")
+    anonymous = app.test_client().post(f"/my/exams/{exam.id}/certificate")
     assert anonymous.status_code in (302, 401) and anonymous.mimetype != "application/pdf"
-    assert app.test_client().get(f"/my/exams/{exam.id}/documents/certificate").status_code in (302, 405)
+    assert app.test_client().get(f"/my/exams/{exam.id}/certificate").status_code in (302, 405)
     assert valid_documents(app) == []
 
 

@@ -18,7 +18,8 @@ from .models import Certificate
 VERIFY_LIMIT = "30 per minute"
 
 
-@bp.route("/my/exams/<int:exam_id>/documents/<any(certificate, proof):kind>", methods=["POST"])
+@bp.route("/my/exams/<int:exam_id>/certificate", methods=["POST"], defaults={"kind": "certificate"})
+@bp.route("/my/exams/<int:exam_id>/proof", methods=["POST"], defaults={"kind": "proof"})
 def download_document(exam_id, kind):
     """The signed-in person's own certificate or proof of result for this exam, as a PDF.
     A POST (with the form's token): the first download issues the document."""
