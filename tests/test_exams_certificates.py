@@ -247,6 +247,20 @@ def test_a_later_attempt_that_loses_the_pass_revokes_the_certificate(app, make):
     assert "已撤销/作废" in app.test_client().get(f"/verify/{issued.code}").get_data(as_text=True)
 
 
+def test_taking_someone_off_the_candidate_list_revokes_their_documents(app, make):
+    _root, office, (q1, q2, q3), trainer = town(make)
+    cadre = make.user(department=office)
+    exam = make.exam(trainer, [cadre], fixed=[(q1, 40), (q2, 30), (q3, 30)])
+    client, _a = sit(app, exam, cadre, {q1.id: "A", q2.id: True, q3.id: False})
+    pdf_text(download(client, exam.id, "certificate"))
+    (issued,) = valid_documents(app, cadre.id)
+    owner = app.test_client()
+    login(owner, trainer)
+    owner.post(f"/exams/{exam.id}/candidates", data={"action": "remove", "person": cadre.id, "reason": "调离"})
+    assert document(app, issued.code).revoked_at is not None and valid_documents(app) == []
+    assert download(client, exam.id, "proof").status_code in (302, 404)
+
+
 def test_a_make_up_pass_is_certified_under_the_main_exam(app, make):
     _root, office, (q1, q2, q3), trainer = town(make)
     cadre = make.user(department=office)

@@ -60,3 +60,27 @@ def test_a_cadre_downloads_the_certificate_from_the_result_page_on_a_phone(app, 
         visitor.screenshot(path=str(SCREENSHOTS / "certificates-verify-390.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_the_pages_at_desktop_width(app, make, page):
+    """Looked at once at 1280 px: the result page's documents box, the verification page, the setting."""
+    _root, office, (q1, q2, q3), trainer = town(make)
+    cadre = make.user(department=office)
+    exam = make.exam(trainer, [cadre], fixed=[(q1, 40), (q2, 30), (q3, 30)], title="2026年度学法考试")
+    client, attempt_id = sit(app, exam, cadre, {q1.id: "A", q2.id: True, q3.id: False})
+    assert client.post(f"/my/exams/{exam.id}/certificate").status_code == 200
+    with app.app_context():
+        code = db.session.scalar(select(Certificate.code).where(Certificate.user_id == cadre.id))
+    page.open(f"/verify/{code}")
+    assert page.locator("#verify-band").inner_text() == "优秀"
+    page.shot("certificates-verify-desktop")
+    page.login(cadre.login)
+    page.open(f"/my/attempts/{attempt_id}/result")
+    assert page.locator("#download-certificate").is_visible() and page.locator("#download-proof").is_visible()
+    page.shot("certificates-result-desktop")
+    admin = make.user(role="admin")
+    page.context.clear_cookies()
+    page.login(admin.login)
+    page.open("/exams/certificate-settings")
+    assert page.locator("#issuing-unit").input_value() == "共和镇"
+    page.shot("certificates-settings-desktop")

@@ -259,6 +259,9 @@ def remove_candidate(actor, exam: Exam, person_id: int, reason: str) -> None:
     found = candidate(exam, person_id) or _missing()
     _change(actor, exam, person_id, "remove", reason)
     found.removed = True
+    db.session.flush()
+    # Taken off the list, the result counts nowhere: neither does a document stating it.
+    certificate_issuing.refresh({(person_id, certificate_issuing.main_exam_id(exam))}, actor=actor, reason="removed")
     db.session.commit()
 
 
