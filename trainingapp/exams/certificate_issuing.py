@@ -105,9 +105,13 @@ class _Result:
                                   time_zone=current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
-def current_result(user_id: int, main_id: int) -> _Result | None:
+def current_result(user_id: int, main_id: int, *, lock: bool = False) -> _Result | None:
     """The person's counting result in the main exam and its make-up; None when they are on
-    neither candidate list (or were taken off it) or have no finished attempt."""
+    neither candidate list (or were taken off it) or have no finished attempt.
+
+    `lock` (to issue a document): their attempts are read FOR SHARE, so a submit or a key
+    correction in flight (which lock them for update) finishes first and its scores are the
+    ones stated, and one that comes later waits for the document and then revokes it if need be."""
     main, makeup = _family(main_id)
     if main is None:
         return None
@@ -117,9 +121,10 @@ def current_result(user_id: int, main_id: int) -> _Result | None:
     candidate = candidates.get(main.id) or (candidates.get(makeup.id) if makeup else None)
     if candidate is None:
         return None
-    attempts = {a.id: a for a in db.session.scalars(select(Attempt).where(
-        Attempt.user_id == user_id, Attempt.exam_id.in_(family), Attempt.status != "in_progress",
-        Attempt.score.is_not(None)))}
+    query = select(Attempt).where(Attempt.user_id == user_id, Attempt.exam_id.in_(family))
+    if lock:
+        query = query.with_for_update(read=True).execution_options(populate_existing=True)
+    attempts = {a.id: a for a in db.session.scalars(query) if a.is_finished and a.score is not None}
 
     def sittings(exam_id):
         return [Sitting(a.id, float(a.score), a.submitted_at) for a in attempts.values() if a.exam_id == exam_id]
@@ -180,7 +185,7 @@ def document_for(user, exam_id: int, kind: str) -> Certificate:
     reissued (the old one revoked) if their result changed since. NotEarned when their result
     does not earn it, or the exam is not one of theirs."""
     exam = db.session.get(Exam, exam_id)
-    result = current_result(user.id, main_exam_id(exam)) if exam is not None else None
+    result = current_result(user.id, main_exam_id(exam), lock=True) if exam is not None else None
     if result is None or kind not in certificates.KINDS:
         raise NotEarned(_l("There is no finished exam result of yours for this exam."))
     if not result.earns(kind):
@@ -243,7 +248,7 @@ def refresh_after_close(attempt: Attempt) -> int:
         Certificate.revoked_at.is_(None)).limit(1))
     if held is None:
         return 0
-    return refresh({(attempt.user_id, main_id)}, reason="new_attempt")
+    return refresh({(attempt.user_id, main_id)}, actor=attempt.user_id, reason="new_attempt")
 
 
 def refresh_attempts(attempts, *, actor, reason: str) -> int:
