@@ -180,7 +180,7 @@ def test_nobody_downloads_someone_elses_document(app, make):
 def test_a_result_changing_key_correction_revokes_the_old_code_issues_a_new_one_and_audits_it(app, make):
     _root, office, (q1, q2, q3), trainer = town(make)
     rising, falling, steady = (make.user(name=n, department=office) for n in ("王五", "赵六", "钱七"))
-    exam = make.exam(trainer, [rising, falling, steady], fixed=[(q1, 40), (q2, 30), (q3, 30)], title="学法考试")
+    exam = make.exam(trainer, [rising, falling, steady], fixed=[(q1, 40), (q2, 30), (q3, 30)], title="宪法专题考试")
     # q3's key (False) is wrong: it should be True.
     rising_client, _a = sit(app, exam, rising, {q1.id: "A", q2.id: True, q3.id: True})     # 70 -> 100
     falling_client, _b = sit(app, exam, falling, {q1.id: "B", q2.id: True, q3.id: False})  # 60 -> 30
@@ -205,7 +205,7 @@ def test_a_result_changing_key_correction_revokes_the_old_code_issues_a_new_one_
     assert (new.facts["score"], new.facts["band"]) == (100, "excellent")
     revoked_page = app.test_client().get(f"/verify/{old.code}").get_data(as_text=True)
     assert "已撤销/作废" in revoked_page and 'id="verify-replaced"' in revoked_page
-    assert "王五" not in revoked_page and "学法考试" not in revoked_page and "verify-facts" not in revoked_page
+    assert "王五" not in revoked_page and "宪法专题考试" not in revoked_page and "verify-facts" not in revoked_page
     assert "优秀" in app.test_client().get(f"/verify/{new.code}").get_data(as_text=True)
     assert new.code in pdf_text(download(rising_client, exam.id, "certificate")).replace("\n", "")
 
