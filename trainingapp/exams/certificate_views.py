@@ -27,7 +27,7 @@ def download_document(exam_id, kind):
         abort(400)
     with returning_to(url_for("exams.my_exams")):
         document = certificate_issuing.document_for(current_user, exam_id, kind)
-    verify_url = url_for("exams.verify_certificate", code=document.code, _external=True)
+    verify_url = url_for("exams.verify_certificate", token=document.code, _external=True)
     pdf = certificate_pdf.render(document.facts, verify_url, document.code)
     response = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                          download_name=f"{kind}-{document.exam_id}.pdf")
@@ -35,12 +35,12 @@ def download_document(exam_id, kind):
     return response
 
 
-@bp.route("/verify/<code>")
+@bp.route("/verify/<token>")
 @limiter.limit(VERIFY_LIMIT)
-def verify_certificate(code):
+def verify_certificate(token):
     """Public: what the document with this code states and whether it is still valid; a revoked
     one says only that it was revoked (and whether it was replaced). 404 for any other code."""
-    document = certificate_issuing.verification(code)
+    document = certificate_issuing.verification(token)
     if document is None:
         abort(404)
     replaced = document.replaced_by_id is not None
