@@ -14,7 +14,7 @@ from ..platform.clock import now
 from ..platform.errors import DomainError
 from ..platform.extensions import db
 from ..questionbank.models import Question
-from . import marks
+from . import certificate_issuing, marks
 from .drawing import PoolQuestion, Rule, check_rules
 from .finalising import finalize_overdue
 from .models import Attempt, CandidateChange, Exam, ExamCandidate, ExamFixedItem, ExamRule
@@ -279,6 +279,9 @@ def remove_candidate(actor, exam: Exam, person_id: int, reason: str) -> None:
     found = candidate(exam, person_id) or _missing()
     _change(actor, exam, person_id, "remove", reason)
     found.removed = True
+    db.session.flush()
+    # Taken off the list, the result counts nowhere: neither does a document stating it.
+    certificate_issuing.refresh({(person_id, certificate_issuing.main_exam_id(exam))}, actor=actor, reason="removed")
     db.session.commit()
 
 
@@ -321,14 +324,15 @@ def regrade(actor, exam: Exam) -> int:
     """Recompute every finished attempt against the current answer keys; returns how many."""
     attempts = db.session.scalars(select(Attempt).where(Attempt.exam_id == exam.id,
                                                         Attempt.status != "in_progress")).all()
-    changed = 0
+    changed = []
     for attempt in attempts:
         score, _responses = score_attempt(attempt)
         if score != attempt.score:
-            changed += 1
+            changed.append(attempt)
         attempt.score = score
+    certificate_issuing.refresh_attempts(changed, actor=actor, reason="regrade")
     audit.record("exam.regrade", actor=actor, subject=exam.title, exam_id=exam.id, attempts=len(attempts),
-                 changed=changed)
+                 changed=len(changed))
     db.session.commit()
     return len(attempts)
 

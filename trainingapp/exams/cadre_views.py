@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ..accounts.forms import ConfirmForm
 from ..platform.clock import now
-from . import bp, finalising, payloads, review, starting, taking, timing
+from . import bp, certificate_issuing, finalising, payloads, review, starting, taking, timing
 from .my_exams import exam_views
 from .prerequisites import missing_prerequisites
 from .review_notice import review_notice
@@ -74,7 +74,8 @@ def result(attempt_id):
     # A review whose every question is held back lists nothing: the notice says when it comes.
     return render_template("exams/result.html", attempt=attempt, outcome=payloads.result_payload(attempt),
                            review=None if rows is None or review.all_held_back(rows) else rows,
-                           notice=review.notice_for(attempt, rows, moment), exam=attempt.exam, view=view)
+                           notice=review.notice_for(attempt, rows, moment), exam=attempt.exam, view=view,
+                           documents=certificate_issuing.offered(current_user, attempt.exam), doc_form=ConfirmForm())
 
 
 @bp.app_template_filter("review_notice")

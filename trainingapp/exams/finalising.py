@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ..platform.clock import isoformat, now
 from ..platform.database import commit_keeping_loaded
 from ..platform.extensions import db
-from . import grading
+from . import certificate_issuing, grading
 from .models import Attempt, Exam
 from .scoring import score_attempt
 from .taking import own_attempt
@@ -25,6 +25,8 @@ def close_attempt(attempt: Attempt, status: str, at, reason: str | None) -> None
     attempt.status, attempt.submitted_at, attempt.finish_reason = status, at, reason
     attempt.score = score
     attempt.receipt = grading.receipt_code(attempt.id, responses, isoformat(at))
+    # A new finished attempt can change the counting result a certificate states.
+    certificate_issuing.refresh_after_close(attempt)
 
 
 def submit_attempt(user, attempt_id: int) -> Attempt:

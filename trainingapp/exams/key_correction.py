@@ -28,7 +28,7 @@ from ..questionbank.formats import answer_notation
 from ..questionbank.models import Question
 from ..questionbank.parsing import check_fields, dedup_key
 from ..questionbank.usage import ExamLock, locks_of
-from . import grading, marks
+from . import certificate_issuing, grading, marks
 from .models import Answer, Attempt, Exam
 from .scoring import score_attempt
 from .timing import OPEN, UPCOMING, exam_phase
@@ -300,6 +300,9 @@ def correct_key(actor, question_id: int, notation: str, reason: str) -> Correcti
 
     result = CorrectionPreview(question.id, old_key, data.answer, old_notation, answer_notation(data),
                                _tally(locks, attempts, names, regrade))
+    changed = {change.attempt_id for change in result.changes}
+    certificate_issuing.refresh_attempts([a for a in attempts if a.id in changed], actor=actor,
+                                         reason="key_correction")
     audit.record("question.key_correction", actor=actor, subject=f"#{question.id} {question.stem}"[:200],
                  question_id=question.id, old_key=old_key, new_key=data.answer, reason=reason[:500],
                  exams=[lock.exam_id for lock in locks],

@@ -267,3 +267,47 @@ class AttemptEvent(db.Model):
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     at: Mapped[object] = mapped_column(db.DateTime, default=now)
+
+
+CERTIFICATE_KINDS = ("certificate", "proof")
+
+
+class Certificate(db.Model):
+    """A certificate (合格证书) or proof of result (成绩证明) as issued: what it states, frozen.
+
+    Its code is what the QR code and /verify/<code> carry: 128 random bits, stored as issued
+    (see exams/certificate_issuing.py for why not hashed). A result-changing regrade or a new
+    attempt revokes it and, where the new result still earns one, issues its replacement."""
+
+    __tablename__ = "certificate"
+    __table_args__ = (
+        CheckConstraint(_in("kind", CERTIFICATE_KINDS), name="kind_known"),
+        # Only a revoked certificate can have been replaced.
+        CheckConstraint("replaced_by_id IS NULL OR revoked_at IS NOT NULL", name="replaced_is_revoked"),
+        # One valid document of a kind per person and exam, however downloads race.
+        Index("uq_certificate_valid", "user_id", "exam_id", "kind", unique=True,
+              sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    #: The main exam: a make-up's result is certified under the exam it makes up for.
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id"), index=True)
+    #: The attempt whose score counted when it was issued.
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempt.id", ondelete="SET NULL"))
+    #: What the document states (name, department, exam, date, score, band, issuer), as printed.
+    facts: Mapped[dict] = mapped_column(db.JSON)
+    issued_at: Mapped[object] = mapped_column(db.DateTime, default=now)
+    revoked_at: Mapped[object | None] = mapped_column(db.DateTime)
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
+
+
+class CertificateSetting(db.Model):
+    """Certificate settings an admin can change (the issuing unit)."""
+
+    __tablename__ = "certificate_setting"
+
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

@@ -110,6 +110,8 @@ NAV = [
     (_l("Departments"), "accounts.list_departments",
      ("accounts.create_department", "accounts.edit_department"),
      "admin", _l("The department tree: offices, villages and communities.")),
+    (_l("Certificates"), "exams.certificate_settings", (),
+     "admin", _l("The issuing unit printed on certificates and proofs of result.")),
     (_l("Audit log"), "accounts.audit_log", (),
      "admin", _l("Sign-ins, imports, publications and other security events.")),
 ]
