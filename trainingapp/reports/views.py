@@ -213,7 +213,8 @@ def _followup(exams: list[Exam], *, year: int | None = None):
     departments = [(dept_id, "\u3000" * depth + tree.names[dept_id]) for dept_id, depth in tree.walk()
                    if allowed is None or dept_id in allowed]
     kept = {key: value for key, value in (("year", year), ("root", root), ("category", category)) if value}
-    return render_template("reports/followup.html", listing=listing, categories=CATEGORIES, root=root,
+    return render_template("reports/followup.html", listing=listing, yearly=year is not None,
+                           exam=None if year is not None else exams[0], categories=CATEGORIES, root=root,
                            departments=departments, definitions=followup_definitions(), labels=STATUS_LABELS,
                            xlsx_url=url_for(request.endpoint, **request.view_args, **kept, format="xlsx"))
 
