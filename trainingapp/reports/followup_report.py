@@ -15,7 +15,7 @@ from ..accounts.tree import DepartmentTree
 from ..exams.finalising import finalize_overdue
 from ..exams.models import Exam
 from . import exam_report, queries
-from .followup import Entry, entries, is_final, ordered
+from .followup import Entry, entries, is_final, ordered, tally
 from .rates import Figures
 
 
@@ -93,9 +93,9 @@ def build(exams: list[Exam], *, moment: datetime, year: int | None = None, root_
         listed = entries(report.records, report.rules, exam_id=exam.id, has_makeup=makeup is not None)
         windows = [exam.closes_at] + ([makeup.closes_at] if makeup else [])
         busy = running.get(exam.id, 0) + (running.get(makeup.id, 0) if makeup else 0)
+        counted = tally(listed).get(exam.id, {"fail": 0, "absent": 0})
         parts.append(ExamPart(exam=exam, makeup=makeup, figures=report.total, final=is_final(windows, busy, moment),
-                              failed=sum(1 for e in listed if e.status == "fail"),
-                              absent=sum(1 for e in listed if e.status == "absent")))
+                              failed=counted["fail"], absent=counted["absent"]))
         found.extend(listed)
     who = queries.people({entry.user_id for entry in found})
     department_order = {dept_id: index for index, (dept_id, _depth) in enumerate(tree.walk())}
