@@ -306,3 +306,15 @@ def test_the_list_at_phone_width(app, make, town, browser, live_server):
             assert view.locator("#f-root").is_hidden() and view.locator("#followup-people").is_visible()
         finally:
             context.close()
+
+
+def test_the_page_speaks_english_and_the_workbook_stays_chinese(app, as_role, town):
+    over()
+    admin = as_role("admin", department=town["root"])
+    admin.post("/language/en", data={"next": "/"})
+    page = admin.get(f"/reports/exams/{town['exam'].id}/followup").get_data(as_text=True)
+    assert "2026年度学法考试: people who did not pass or did not take it" in page
+    assert "Filled in by (signature)" in page and ">Fail<" in page.replace("</td>", "<").replace("<td>", ">")
+    sheet = pd.read_excel(io.BytesIO(admin.get(f"/reports/exams/{town['exam'].id}/followup?format=xlsx").data),
+                          dtype=str)
+    assert set(sheet["结果"]) == {"不合格", "未参考"}
