@@ -34,3 +34,25 @@ def definitions(denominator: str, *, show_empty: bool = False) -> list[tuple[str
            "every candidate.")),
         ("“—”", _("The denominator is 0: the rate or score cannot be computed (an empty cell in Excel).")),
     ]
+
+
+def followup_definitions() -> list[tuple[str, str]]:
+    """(term, meaning) pairs of the list of people who did not pass or did not take an exam, in the
+    same terms as the exam report, so its counts can be checked against the report's."""
+    return [
+        (_("Exams listed"),
+         _("Published exams that count (a make-up counts through its main exam); a yearly list takes every "
+           "such exam of the year, and lists a person once per exam.")),
+        (_("Fail (不合格)"),
+         _("A required candidate whose counting result (the best or the last attempt, as the exam is set, and the "
+           "better of the exam and its make-up) is below the pass mark; the counting result is shown. Their number "
+           "is the report's participants minus passed.")),
+        (_("Not taken (未参考)"),
+         _("A required candidate without a submitted (or automatically submitted) attempt in the exam or its "
+           "make-up. Their number is the report's required candidates minus participants.")),
+        (_("Exempt (免考)"), _("Exempt candidates are never listed, whatever they scored.")),
+        (_("Department"), _("The department each person had on the candidate list at publication, as in the report.")),
+        (_("Provisional (临时)"),
+         _("While the exam or its make-up is open, or an attempt is still running, the list may change: it is marked "
+           "provisional until both are over.")),
+    ]

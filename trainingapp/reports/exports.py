@@ -7,12 +7,16 @@ from collections.abc import Iterator
 import pandas as pd
 from flask_babel import force_locale
 
+from ..accounts.models import CATEGORIES
+from ..platform.clock import to_local
 from ..platform.tabular import to_csv, to_xlsx, xlsx_chunks
 from ..training.outreach.models import EVENT_KINDS
 from ..training.sessions.models import MODES, SESSION_KINDS
 from . import numbers
 from .definitions import definitions as report_definitions
+from .definitions import followup_definitions
 from .exam_report import STATUS_LABELS, ExamReport, people
+from .followup_report import FollowupList
 
 FIGURE_COLUMNS = ["应参考人数", "免考人数", "实际参考人数", "参考率", "合格人数", "合格率", "优秀人数", "优秀率",
                   "平均分", "最高分", "最低分"]
@@ -153,3 +157,53 @@ def training_xlsx(report) -> bytes:
                            for d, p in report.responsibilities.items()],
                           columns=["部门", "计划场次", "已开展", "完成率"])
     return to_xlsx({"汇总": summary, "按月": months, "按部门": departments, "普法活动": events, "责任清单": duties})
+
+
+FOLLOWUP_COLUMNS = ["序号", "部门", "姓名", "账号", "人员类别", "考试", "结果", "计分成绩", "补考"]
+FOLLOWUP_SHEET = "不合格和未参考人员名单"
+
+
+def followup_title(listing: FollowupList) -> str:
+    """The list's title as an official document has it (临时 while it may still change)."""
+    what = (f"{listing.year}年学法考试" if listing.year is not None
+            else f"“{listing.parts[0].exam.title}”" if listing.parts else "学法考试")
+    unit = f"{listing.unit}" if listing.unit else ""
+    return f"{unit}{what}不合格/未参考人员名单" + ("" if listing.final else "（临时）")
+
+
+def followup_frames(listing: FollowupList) -> dict[str, pd.DataFrame]:
+    """The list's sheets as frames, in the Chinese of official documents whatever the interface
+    language: the list, the figures per exam (to check it against the reports) and the 口径."""
+    with force_locale("zh"):
+        results = {"fail": str(STATUS_LABELS["fail"]), "absent": str(STATUS_LABELS["absent"])}
+        categories = {code: str(label) for code, label in CATEGORIES.items()}
+        notes = followup_definitions()
+    makeup = {None: "无补考", True: "已参加补考", False: "未参加补考"}
+    people_frame = pd.DataFrame([[index, row.department, row.name, row.login,
+                                  categories.get(row.entry.category, row.entry.category), row.exam_title,
+                                  results[row.entry.status], numbers.score_cell(row.entry.score),
+                                  makeup[row.entry.took_makeup]]
+                                 for index, row in enumerate(listing.rows, start=1)], columns=FOLLOWUP_COLUMNS)
+    exams = pd.DataFrame([[part.exam.title, _window(part.exam), part.makeup.title if part.makeup else "无",
+                           part.figures.required, part.figures.exempt, part.figures.participants,
+                           part.figures.passed, part.failed, part.absent,
+                           "最终" if part.final else "临时（考试或补考尚未结束）"] for part in listing.parts],
+                         columns=["考试", "考试时间", "补考", "应参考人数", "免考人数", "实际参考人数", "合格人数",
+                                  "不合格人数", "未参考人数", "名单状态"])
+    about = [("名单", followup_title(listing)),
+             ("范围", (listing.unit or "全部部门") + (f"，{categories[listing.category]}" if listing.category else "")),
+             ("名单状态", "最终" if listing.final else "临时：考试或补考尚未结束，名单还会变化"),
+             ("导出时间", f"{to_local(listing.built_at):%Y-%m-%d %H:%M}")]
+    return {FOLLOWUP_SHEET: people_frame, "各考试": exams,
+            "口径说明": pd.DataFrame(about + notes, columns=["指标", "口径"])}
+
+
+def _window(exam) -> str:
+    return f"{to_local(exam.opens_at):%Y-%m-%d}至{to_local(exam.closes_at):%Y-%m-%d}"
+
+
+def followup_xlsx_chunks(listing: FollowupList) -> Iterator[bytes]:
+    """The list's workbook as a stream (frames built now, the workbook written as it is read)."""
+    counts = {header: numbers.COUNT_FORMAT for header in ("应参考人数", "免考人数", "实际参考人数", "合格人数",
+                                                           "不合格人数", "未参考人数")}
+    return xlsx_chunks(followup_frames(listing), formats={"各考试": counts})

@@ -53,6 +53,28 @@ def makeup_of(exam: Exam) -> Exam | None:
                              .order_by(Exam.id))
 
 
+def official_exams(*, year: int | None = None, exam_id: int | None = None) -> list[Exam]:
+    """The exams whose results count, in the order they opened: published main exams (a make-up
+    counts through its main exam), of one year and/or one id. The one place that decides which
+    exams the lists of people who did not pass or did not take an exam cover."""
+    query = select(Exam).where(Exam.state == "published", Exam.makeup_of_id.is_(None))
+    if year is not None:
+        query = query.where(Exam.year == year)
+    if exam_id is not None:
+        query = query.where(Exam.id == exam_id)
+    return list(db.session.scalars(query.order_by(Exam.opens_at, Exam.id)))
+
+
+def attempts_in_progress(exam_ids) -> dict[int, int]:
+    """exam id -> how many of its attempts are still in progress (exams without any left out)."""
+    ids = list(exam_ids)
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Attempt.exam_id, func.count())
+                                   .where(Attempt.exam_id.in_(ids), Attempt.status == "in_progress")
+                                   .group_by(Attempt.exam_id)).all())
+
+
 def _scores(exam_id: int) -> tuple[dict[int, list[float]], dict[int, int]]:
     scores: dict[int, list[float]] = defaultdict(list)
     switches: dict[int, int] = defaultdict(int)

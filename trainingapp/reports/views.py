@@ -14,7 +14,7 @@ from ..accounts.tree import DepartmentTree
 from ..exams.authoring import can_manage
 from ..exams.finalising import finalize_overdue
 from ..exams.models import Exam
-from ..platform.clock import now
+from ..platform.clock import now, to_local
 from ..platform.extensions import db
 from ..platform.params import date_arg, float_arg, int_arg, refuse, text_arg, year_arg
 from ..training.outreach.models import EVENT_KINDS, OutreachEvent
@@ -23,8 +23,11 @@ from . import bp, charts, exports, numbers, queries
 from .annual import build as build_annual
 from .annual import docx, finalize_overdue_of_year
 from .definitions import definitions as page_definitions
+from .definitions import followup_definitions
 from .exam_report import DENOMINATOR_LABELS, STATUS_LABELS, build
 from .exam_report import people as exam_people_rows
+from .followup_report import build as build_followup
+from .followup_report import finalize_overdue_of
 from .items import department_category_facility_counts, statistics_from_tallies
 from .models import DENOMINATORS, MIN_ANSWERS_RANGE, item_min_answers, rate_denominator, set_setting
 from .training_report import build as build_training
@@ -190,6 +193,52 @@ def print_summary(exam_id):
                            denominator_label=DENOMINATOR_LABELS[report.denominator], printed_at=now())
 
 
+def _followup(exams: list[Exam], *, year: int | None = None):
+    """The list of people who did not pass or did not take `exams`, as a page or (?format=xlsx) a
+    workbook: overdue attempts are closed first (they count as submitted; this commits)."""
+    tree = queries.department_tree()
+    root, allowed = _scope(tree)
+    category = _category()
+    finalize_overdue_of(exams)
+    moment = now()
+    listing = build_followup(exams, moment=moment, year=year, root_id=root, scope=allowed, category=category,
+                             tree=tree)
+    if request.args.get("format") == "xlsx":
+        what = f"year-{year}" if year is not None else f"exam-{exams[0].id}"
+        audit.record("report.export", actor=current_user, subject="followup", kind=what, final=listing.final)
+        db.session.commit()
+        download_name = f"followup-{what}-{to_local(moment):%Y%m%d}{'' if listing.final else '-provisional'}.xlsx"
+        return Response(exports.followup_xlsx_chunks(listing), mimetype=XLSX,
+                        headers={"Content-Disposition": f"attachment; filename={download_name}"})
+    departments = [(dept_id, "\u3000" * depth + tree.names[dept_id]) for dept_id, depth in tree.walk()
+                   if allowed is None or dept_id in allowed]
+    kept = {key: value for key, value in (("year", year), ("root", root), ("category", category)) if value}
+    return render_template("reports/followup.html", listing=listing, yearly=year is not None,
+                           exam=None if year is not None else exams[0], categories=CATEGORIES, root=root,
+                           departments=departments, definitions=followup_definitions(), labels=STATUS_LABELS,
+                           xlsx_url=url_for(request.endpoint, **request.view_args, **kept, format="xlsx"))
+
+
+@bp.route("/exams/<int:exam_id>/followup")
+def exam_followup(exam_id):
+    """学法考试不合格/未参考人员名单 of one exam (a make-up's is its main exam's)."""
+    exam, _makeup = _exam_and_makeup(exam_id)
+    if exam.makeup_of_id is not None:
+        kept = {key: request.args[key] for key in ("root", "category", "format") if request.args.get(key)}
+        return redirect(url_for("reports.exam_followup", exam_id=exam.makeup_of_id, **kept))
+    exams = queries.official_exams(exam_id=exam.id)
+    if not exams:
+        abort(404)
+    return _followup(exams)
+
+
+@bp.route("/followup")
+def year_followup():
+    """学法考试不合格/未参考人员名单 of every official exam of a year."""
+    year = year_arg("year", now().year)
+    return _followup(queries.official_exams(year=year), year=year)
+
+
 @bp.route("/exams/<int:exam_id>/items")
 def item_analysis(exam_id):
     exam = _exam(exam_id)
@@ -252,7 +301,10 @@ def _report_links():
     from flask import current_app
 
     def report_links():
-        candidates = [("reports.training_report", _("Training and outreach"),
+        candidates = [("reports.year_followup", _("Did not pass or did not take the exam"),
+                       _("Per year or per exam, by department: who failed or did not take a required exam after its "
+                         "make-up (for the annual appraisal and awards).")),
+                      ("reports.training_report", _("Training and outreach"),
                        _("Sessions, attendances (人次) and people, outreach events and people reached.")),
                       ("reports.annual_summary", _("Annual summary"),
                        _("The paragraph for the annual report on law-based government, with every figure traceable."))]

@@ -90,6 +90,8 @@ POLICY: dict[str, tuple[object, str]] = {
     "reports.export_exam": (STAFF_READERS, "trainers: their exams; liaisons: their subtree"),
     "reports.print_summary": (STAFF_READERS, "trainers: their exams; liaisons: their subtree"),
     "reports.item_analysis": (TRAINER, "trainers: their exams"),
+    "reports.exam_followup": (LIAISON, "liaisons: their subtree"),
+    "reports.year_followup": (LIAISON, "liaisons: their subtree"),
     "reports.settings": (ADMIN, "all"),
     "reports.training_report": (LIAISON, "liaisons: their subtree"),
     "reports.training_sessions": (LIAISON, "liaisons: their subtree"),
