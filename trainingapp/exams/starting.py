@@ -166,10 +166,26 @@ def start_personal_mock(person, exam_id: int) -> tuple[Attempt, bool]:
     if db.session.scalar(select(Attempt.id).where(Attempt.exam_id == real.id, Attempt.user_id == person.id,
                                                   Attempt.status == "in_progress")) is not None:
         raise Refused("real_in_progress", _l("Finish your attempt at the exam first; then start a mock exam."))
-    mock = personal_mock_exam(person.id, real) or create_personal_mock_exam(real, candidate, moment)
+    mock = personal_mock_exam(person.id, real)
+    if mock is None:
+        # Refused before a hidden exam is made that could never be started.
+        if _single_paper(real, draw_inputs(real)):
+            raise Refused("mock_same_paper", _SINGLE_PAPER)
+        mock = create_personal_mock_exam(real, candidate, moment)
     mock_id = mock.id
     db.session.commit()  # the start sets up its own connection
     return start_attempt(person, mock_id)
+
+
+_SINGLE_PAPER = _l("The question pool of this exam allows only one paper, so a mock exam would repeat the real "
+                   "one: no personal mock exam is offered.")
+
+
+def _single_paper(exam: Exam, inputs: DrawInputs) -> bool:
+    """Whether every draw of the exam gives the same paper (then no mock can differ from it)."""
+    random_source = random.SystemRandom()
+    return choose_paper(lambda seed: draw_paper(exam, inputs, seed),
+                        [random_source.randrange(1, 2**62) for _ in range(DRAWS_TRIED)], [], need_choice=True) is None
 
 
 def _papers_to_avoid(person, exam: Exam) -> list[list[dict]]:
@@ -238,8 +254,7 @@ def _insert_attempt(person, exam: Exam, candidate: ExamCandidate, number: int, m
                              [seed] + [random_source.randrange(1, 2**62) for _ in range(DRAWS_TRIED - 1)],
                              avoid, need_choice=need_choice)
         if found is None and need_choice:
-            raise Refused("mock_same_paper", _l("The question pool of this exam allows only one paper, so a mock "
-                                                "exam would repeat the real one: no personal mock exam is offered."))
+            raise Refused("mock_same_paper", _SINGLE_PAPER)
         # A real exam's start is never refused for this: with a single possible paper no mock was offered.
     seed, paper = found or (seed, draw_paper(exam, inputs, seed))
     values = {"exam_id": exam.id, "user_id": person.id, "number": number, "seed": seed,
