@@ -282,6 +282,10 @@ def test_personal_mock_is_never_the_real_paper_and_never_counted(app, make, real
         assert finish(client, mock_id)["status"] == "submitted"
         mock_ids.append(mock_id)
     assert len({attempt(app, m).exam_id for m in mock_ids}) == 1  # one hidden mock exam per person and exam
+    # The exam keeps its questions secret: a score per mock would spell its keys out over
+    # unlimited mocks answered one question at a time, so there are five.
+    attempt_id, page = start_mock(client, exam.id)
+    assert attempt_id is None and "You have used all 5 attempts." in page
 
     # The real exam: one attempt, used; nothing reset, nothing consumed by the mocks.
     view = next(e for e in client.get("/api/exams").get_json()["exams"] if e["id"] == exam.id)
@@ -334,11 +338,12 @@ def test_two_possible_papers_the_mock_is_always_the_other(app, make, town):
     trainer = make.user(role="trainer", department=town["law"])
     cadre = make.user(department=town["law"])
     first, second = make.question("truefalse"), make.question("truefalse")
-    exam = make.exam(trainer, [cadre], fixed=[(first, 50), (second, 50)], allow_personal_mock=True)
+    exam = make.exam(trainer, [cadre], fixed=[(first, 50), (second, 50)], allow_personal_mock=True,
+                     protect_questions=False)
     client = signed_in(app, cadre)
     real_id, _outcome = take(client, exam.id)
     real_order = [i["q"] for i in attempt(app, real_id).paper]
-    for _ in range(6):
+    for _ in range(8):  # questions not kept secret: as many mocks as the person likes
         mock_id, page = start_mock(client, exam.id)
         assert mock_id is not None, page
         mock = attempt(app, mock_id)

@@ -9,7 +9,7 @@ from ..platform.clock import now
 from ..platform.extensions import db
 from ..questionbank.models import Question
 from . import bp, finalising, payloads, starting, taking, timing
-from .mock import personal_mock_exam
+from .mock import PERSONAL_MOCKS_WHILE_SECRET, personal_mock_exam
 from .models import Answer
 from .my_exams import exam_views
 from .prerequisites import missing_prerequisites
@@ -37,7 +37,7 @@ def exam_rules(exam_id):
     mock_offered = (exam.allow_personal_mock and not exam.is_mock and not view.candidate.is_exempt
                     and timing.can_start_now(exam, now()))
     return render_template("exams/rules.html", view=view, form=ConfirmForm(), missing=missing,
-                           mock_offered=mock_offered,
+                           mock_offered=mock_offered, mock_limit=PERSONAL_MOCKS_WHILE_SECRET,
                            personal_mock=personal_mock_exam(current_user.id, exam) if mock_offered else None)
 
 

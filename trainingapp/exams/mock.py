@@ -25,6 +25,10 @@ from .models import UNLIMITED_ATTEMPTS, Exam, ExamCandidate, ExamFixedItem, Exam
 #: one chance in 2**12 of refusing wrongly; a pool with one paper is refused after them.
 DRAWS_TRIED = 12
 
+#: Personal mocks of an exam whose questions are kept secret: each shows a score, and scores of
+#: unlimited mocks answered one question at a time would spell out the running exam's keys.
+PERSONAL_MOCKS_WHILE_SECRET = 5
+
 #: Review of a mock exam: right after submitting (question secrecy still holds protected keys back).
 MOCK_REVIEW_POLICY = "after_submit"
 
@@ -61,11 +65,13 @@ def personal_mock_exam(person_id: int, real: Exam) -> Exam | None:
 
 def create_personal_mock_exam(real: Exam, candidate: ExamCandidate, moment) -> Exam:
     """A published mock exam for one person with the real exam's paper rules, marks and timing,
-    open from now until the real exam closes, unlimited attempts; committed."""
+    open from now until the real exam closes; unlimited attempts, or `PERSONAL_MOCKS_WHILE_SECRET`
+    when the real exam keeps its questions secret; committed."""
     mock = Exam(
         title=real.title, description=real.description, year=real.year, opens_at=moment,
         closes_at=real.closes_at, latest_start_at=real.latest_start_at, duration_minutes=real.duration_minutes,
-        pass_mark=real.pass_mark, excellent_mark=real.excellent_mark, attempts_allowed=UNLIMITED_ATTEMPTS,
+        pass_mark=real.pass_mark, excellent_mark=real.excellent_mark,
+        attempts_allowed=PERSONAL_MOCKS_WHILE_SECRET if real.protect_questions else UNLIMITED_ATTEMPTS,
         counting="best", paper_mode=real.paper_mode, shuffle_questions=real.shuffle_questions,
         shuffle_options=real.shuffle_options, multiple_scoring=real.multiple_scoring,
         fill_scoring=real.fill_scoring, review_policy=MOCK_REVIEW_POLICY, protect_questions=real.protect_questions,
