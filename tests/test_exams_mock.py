@@ -120,7 +120,8 @@ def test_trainer_marks_an_exam_as_mock_with_unlimited_attempts(app, make, town):
         assert exam.is_mock and not exam.counts_officially and exam.attempts_allowed == UNLIMITED_ATTEMPTS
     # The settings page shows "unlimited" ticked, and saving it again keeps it so.
     again = client.get(f"/exams/{exam_id}/settings").get_data(as_text=True)
-    assert 'name="attempts_allowed" type="number" value=""' in again or 'value=""' in again
+    assert re.search(r'<input[^>]*id="unlimited_attempts"[^>]*checked|<input[^>]*checked[^>]*id="unlimited_attempts"',
+                     again)
     assert client.post(f"/exams/{exam_id}/settings", data=settings(is_mock="y", unlimited_attempts="y",
                                                                   attempts_allowed="")).status_code == 302
     overview = client.get(f"/exams/{exam_id}").get_data(as_text=True)
@@ -271,12 +272,14 @@ def test_personal_mock_is_never_the_real_paper_and_never_counted(app, make, real
     real_id, outcome = take(client, exam.id, right=False)
     assert outcome["score"] == 0
     real = attempt(app, real_id)
+    assert 'id="mock-badge"' not in client.get(f"/my/attempts/{real_id}/result").get_data(as_text=True)
     mock_ids = []
     for _ in range(5):
         mock_id, page = start_mock(client, exam.id)
         assert mock_id is not None, page
         mock = attempt(app, mock_id)
         assert mock.exam.personal_mock_of_id == exam.id and mock.exam.is_mock
+        assert 'id="mock-badge"' in client.get(f"/my/attempts/{mock_id}").get_data(as_text=True)
         assert mock.seed != real.seed
         assert [i["q"] for i in mock.paper] != [i["q"] for i in real.paper]
         assert finish(client, mock_id)["status"] == "submitted"
