@@ -239,6 +239,20 @@ def test_a_make_up_cannot_follow_a_mock_exam(app, make, town, bank):
 
 # --- personal mock exams -----------------------------------------------------------------------
 
+def test_choose_paper_skips_the_papers_to_avoid_and_refuses_a_single_paper():
+    from trainingapp.exams.mock import choose_paper
+    forward, backward = [{"q": 1}, {"q": 2}], [{"q": 2}, {"q": 1}]
+    def draw(seed):
+        return forward if seed % 2 else backward
+    assert choose_paper(draw, [1, 3, 2], [forward], need_choice=True) == (2, backward)
+    assert choose_paper(draw, [1, 3, 5], [forward], need_choice=False) is None  # no seed gave another
+    assert choose_paper(draw, [1, 2], [], need_choice=True) == (1, forward)
+    assert choose_paper(lambda seed: [{"q": 7}], range(1, 13), [], need_choice=True) is None
+    # The option order alone does not make another paper.
+    assert choose_paper(lambda seed: [{"q": 7, "o": [seed % 4]}], range(1, 13), [[{"q": 7, "o": [0]}]],
+                        need_choice=False) is None
+
+
 @pytest.fixture
 def real_exam(app, make, town, bank):
     """An open real exam offering personal mocks: 4 of 8 true/false questions, one attempt."""
