@@ -28,10 +28,16 @@ def upgrade():
                                     ['personal_mock_of_id'], ['id'], ondelete='CASCADE')
         batch_op.create_check_constraint(op.f('ck_exam_personal_mock_is_mock'),
                                          "personal_mock_of_id IS NULL OR is_mock")
+        # Mock exams review right after submitting: "after_submit" does not fit in 10 characters
+        # (PostgreSQL refuses it; the review part's migration adds the value to the check).
+        batch_op.alter_column('review_policy', existing_type=sa.String(length=10), type_=sa.String(length=20),
+                              existing_nullable=False)
 
 
 def downgrade():
     with op.batch_alter_table('exam', schema=None) as batch_op:
+        batch_op.alter_column('review_policy', existing_type=sa.String(length=20), type_=sa.String(length=10),
+                              existing_nullable=False)
         batch_op.drop_constraint(op.f('ck_exam_personal_mock_is_mock'), type_='check')
         batch_op.drop_constraint(batch_op.f('fk_exam_personal_mock_of_id_exam'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_exam_personal_mock_of_id'))

@@ -63,7 +63,7 @@ class Exam(db.Model):
     multiple_scoring: Mapped[str] = mapped_column(String(20), default="all_or_nothing")
     #: Fill-in questions with several blanks: all blanks right for the points, or a share per right blank.
     fill_scoring: Mapped[str] = mapped_column(String(20), default="all_or_nothing", server_default="all_or_nothing")
-    review_policy: Mapped[str] = mapped_column(String(10), default="score")
+    review_policy: Mapped[str] = mapped_column(String(20), default="score")  # "after_submit" is 12 long
     #: 题目保密: while the exam (or a make-up of it) can still be taken, its pool is not
     #: practised and its keys are shown in no review (see exams/secrecy.py).
     protect_questions: Mapped[bool] = mapped_column(default=True, server_default=true())
