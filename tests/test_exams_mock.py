@@ -3,8 +3,10 @@ exam are taken like any exam and counted nowhere; a personal mock never repeats 
 the person's real attempt, never touches the real exam's attempts and, while the real exam
 protects its questions, reveals none of their keys.
 
-Stored review policies here are "full"/"score": "after_submit" (the mock default) gets its
-database constraint from the review part's migration; the test schema is built from the models.
+The exams these tests build store "full" or "score": "after_submit" (the mock default) gets its
+database check from the review part's migration. Personal mocks store "after_submit" (the test
+schema is built from the models, whose check lists it); this branch's review_open does not open
+it yet, so the secrecy test checks the held-back set itself as well as the pages.
 """
 from __future__ import annotations
 
