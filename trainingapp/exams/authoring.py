@@ -29,7 +29,8 @@ def can_manage(user, exam: Exam) -> bool:
 
 # --- drafting --------------------------------------------------------------------------------
 
-EDITABLE_AFTER_PUBLISH = {"title", "description", "closes_at", "review_policy", "protect_questions"}
+EDITABLE_AFTER_PUBLISH = {"title", "description", "closes_at", "review_policy", "protect_questions",
+                          "allow_personal_mock"}
 
 
 def save_exam(actor, exam: Exam | None, fields: dict) -> Exam:
@@ -67,6 +68,12 @@ def settings_problems(exam: Exam) -> list:
         problems.append(_l("The duration must be at least one minute."))
     if exam.pass_mark is not None and exam.excellent_mark is not None and exam.pass_mark > exam.excellent_mark:
         problems.append(_l("The pass mark cannot be above the excellent mark."))
+    if exam.is_mock and exam.makeup_of_id:
+        problems.append(_l("A mock exam counts nowhere, so it cannot be a make-up."))
+    if exam.makeup_of_id and exam.makeup_of_id != exam.id:
+        main = db.session.get(Exam, exam.makeup_of_id)
+        if main is not None and main.is_mock:
+            problems.append(_l("A mock exam has no make-up."))
     return problems
 
 

@@ -6,6 +6,7 @@ from flask_login import current_user
 from ..accounts.forms import ConfirmForm
 from ..platform.clock import now
 from . import bp, certificate_issuing, finalising, payloads, review, starting, taking, timing
+from .mock import PERSONAL_MOCKS_WHILE_SECRET, personal_mock_exam
 from .my_exams import exam_views
 from .prerequisites import missing_prerequisites
 from .review_notice import review_notice
@@ -28,7 +29,12 @@ def _my_view(exam_id):
 def exam_rules(exam_id):
     view = _my_view(exam_id)
     missing = missing_prerequisites(view.exam, current_user) if view.status == "open" else []
-    return render_template("exams/rules.html", view=view, form=ConfirmForm(), missing=missing)
+    exam = view.exam
+    mock_offered = (exam.allow_personal_mock and not exam.is_mock and not view.candidate.is_exempt
+                    and timing.can_start_now(exam, now()))
+    return render_template("exams/rules.html", view=view, form=ConfirmForm(), missing=missing,
+                           mock_offered=mock_offered, mock_limit=PERSONAL_MOCKS_WHILE_SECRET,
+                           personal_mock=personal_mock_exam(current_user.id, exam) if mock_offered else None)
 
 
 @bp.route("/my/exams/<int:exam_id>/start", methods=["POST"])
@@ -37,6 +43,21 @@ def start(exam_id):
         abort(400)
     try:
         attempt, _created = starting.start_attempt(current_user, exam_id)
+    except taking.Refused as refused:
+        if refused.status == 404:
+            abort(404)
+        flash(str(refused.message), "danger")
+        return redirect(url_for("exams.exam_rules", exam_id=exam_id))
+    return redirect(url_for("exams.take", attempt_id=attempt.id))
+
+
+@bp.route("/my/exams/<int:exam_id>/mock", methods=["POST"])
+def start_personal_mock(exam_id):
+    """A personal mock exam from the rules of the open real exam `exam_id`."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt, _created = starting.start_personal_mock(current_user, exam_id)
     except taking.Refused as refused:
         if refused.status == 404:
             abort(404)

@@ -44,9 +44,10 @@ def certificate_allowed(attempt) -> bool:
     """Whether the results of this attempt's exam may be certified (certificate or proof) at all.
 
     The single place for that rule: an exam whose review policy hides the score from the
-    candidate ("never") must not have it printed on a document either. Mock exams (模拟考试)
-    are excluded here too once `Exam.is_mock` exists."""
-    return attempt.exam.review_policy != "never"
+    candidate ("never") must not have it printed on a document either, and a mock exam (模拟考试,
+    a cadre's personal mock included) counts nowhere, so it proves nothing."""
+    exam = attempt.exam
+    return exam.counts_officially and exam.review_policy != "never"
 
 
 @dataclass(frozen=True)

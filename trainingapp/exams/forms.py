@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..accounts.audience_form import AudienceForm
 from ..accounts.forms import choices
 from ..platform.clock import to_local, to_utc
+from .models import UNLIMITED_ATTEMPTS
 
 REVIEW_LABELS = {"score": _l("Score only, right after submitting"),
                  "after_submit": _l("Full review right after submitting (answers, keys, explanations, legal "
@@ -43,6 +44,14 @@ class ExamForm(FlaskForm):
     duration_minutes = IntegerField(_l("Duration (minutes)"), default=60,
                                     validators=[InputRequired(), NumberRange(1, 600)])
     attempts_allowed = IntegerField(_l("Attempts allowed"), default=3, validators=[InputRequired(), NumberRange(1, 20)])
+    is_mock = BooleanField(_l("Mock exam (模拟考试): counted in no report, rate or certificate"),
+                           description=_l("Candidates find it under Mock exams. It cannot change after publication."))
+    unlimited_attempts = BooleanField(_l("Unlimited attempts (mock exams only)"))
+    allow_personal_mock = BooleanField(
+        _l("Candidates may sit personal mock exams from this exam's rules while it is open"),
+        description=_l("Each mock is a fresh draw from the same questions, never the paper of the candidate's own "
+                       "attempt, and counts nowhere. While the questions are kept secret, its review shows the "
+                       "score only."))
     counting = SelectField(_l("Which attempt counts"), choices=choices(COUNTING_LABELS))
     pass_mark = DecimalField(_l("Pass mark"), places=2, validators=[Optional(), NumberRange(0)],
                              description=_l("Empty: 60 percent of the total."))
@@ -76,7 +85,10 @@ class ExamForm(FlaskForm):
         return {"title": self.title.data.strip(), "description": (self.description.data or "").strip(),
                 "year": self.year.data, "opens_at": to_utc(self.opens_at.data),
                 "closes_at": to_utc(self.closes_at.data), "latest_start_at": to_utc(self.latest_start_at.data),
-                "duration_minutes": self.duration_minutes.data, "attempts_allowed": self.attempts_allowed.data,
+                "duration_minutes": self.duration_minutes.data,
+                "attempts_allowed": UNLIMITED_ATTEMPTS if self.is_mock.data and self.unlimited_attempts.data
+                else self.attempts_allowed.data,
+                "is_mock": self.is_mock.data, "allow_personal_mock": self.allow_personal_mock.data,
                 "counting": self.counting.data,
                 "pass_mark": float(self.pass_mark.data) if self.pass_mark.data is not None else None,
                 "excellent_mark": float(self.excellent_mark.data) if self.excellent_mark.data is not None else None,
@@ -89,10 +101,27 @@ class ExamForm(FlaskForm):
                 "required_course_ids": sorted(set(self.required_course_ids.data or [])),
                 "makeup_of_id": self.makeup_of_id.data or None}
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.is_mock.data and self.unlimited_attempts.data and self.attempts_allowed.errors:
+            # Unlimited attempts: the number is not used, whatever it says.
+            self.attempts_allowed.errors = []
+            valid = not any(f.errors for f in self)
+        return valid
+
+    def validate_unlimited_attempts(self, field):
+        from wtforms.validators import ValidationError
+        if field.data and not self.is_mock.data:
+            raise ValidationError(_l("Only a mock exam can have unlimited attempts."))
+
     @staticmethod
-    def defaults(moment: datetime) -> dict:
+    def defaults(moment: datetime, *, mock: bool = False) -> dict:
+        """A new exam's starting values; a mock exam's: unlimited attempts, full review after submitting."""
         start = to_local(moment).replace(minute=0, second=0, microsecond=0) + timedelta(days=1, hours=1)
-        return {"year": start.year, "opens_at": start, "closes_at": start + timedelta(days=7)}
+        values = {"year": start.year, "opens_at": start, "closes_at": start + timedelta(days=7)}
+        if mock:
+            values.update(is_mock=True, unlimited_attempts=True, review_policy="after_submit")
+        return values
 
 
 class CandidatesForm(AudienceForm):

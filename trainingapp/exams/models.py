@@ -1,7 +1,8 @@
 """Exams, their papers and candidates, attempts and saved answers."""
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text, true
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false, text, true
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..platform.clock import now
@@ -16,6 +17,9 @@ REVIEW_POLICIES = ("never", "score", "full", "after_submit")
 REVIEWED_POLICIES = ("full", "after_submit")
 EXAM_STATES = ("draft", "published")
 ATTEMPT_STATES = ("in_progress", "submitted", "auto_submitted")
+#: `attempts_allowed` of a mock exam with unlimited attempts: the attempt checks stay plain
+#: arithmetic, and nobody sits a mock exam a thousand times in one window.
+UNLIMITED_ATTEMPTS = 999
 
 
 def _in(column, values):
@@ -36,6 +40,8 @@ class Exam(db.Model):
         CheckConstraint("attempts_allowed > 0", name="attempts_positive"),
         # A published exam carries its publication time, a draft none.
         CheckConstraint("(state = 'published') = (published_at IS NOT NULL)", name="published_has_time"),
+        # A personal mock exam is a mock exam.
+        CheckConstraint("personal_mock_of_id IS NULL OR is_mock", name="personal_mock_is_mock"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,7 +69,7 @@ class Exam(db.Model):
     #: Fill-in questions with several blanks: all blanks right for the points, or a share per right blank.
     fill_scoring: Mapped[str] = mapped_column(String(20), default="all_or_nothing", server_default="all_or_nothing")
     #: What a candidate sees of a finished attempt and when (see timing.review_open, review_notice.py).
-    review_policy: Mapped[str] = mapped_column(String(16), default="score")
+    review_policy: Mapped[str] = mapped_column(String(20), default="score")
     #: 题目保密: while the exam (or a make-up of it) can still be taken, its pool is not
     #: practised and its keys are shown in no review (see exams/secrecy.py).
     protect_questions: Mapped[bool] = mapped_column(default=True, server_default=true())
@@ -83,6 +89,14 @@ class Exam(db.Model):
     #: The questions rule papers draw from, fixed at publication:
     #: [[id, type, category, difficulty, option count, blank count], ...]
     pool_snapshot: Mapped[list | None] = mapped_column(db.JSON, deferred=True)  # large: loaded only to draw
+    #: 模拟考试: taken like any exam, counted nowhere (reports, rates, the annual summary,
+    #: certificates, lists of who failed): select counted exams with `Exam.counts_officially`.
+    is_mock: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: Candidates may sit personal mock exams drawn from this exam's rules while it is open.
+    allow_personal_mock: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: A personal mock exam: one person's hidden copy of this real exam's rules, drawing from its
+    #: pool snapshot (see exams/mock.py); its attempts never touch the real exam's.
+    personal_mock_of_id: Mapped[int | None] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"), index=True)
     state: Mapped[str] = mapped_column(String(10), default="draft")
     published_at: Mapped[object | None] = mapped_column(db.DateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
@@ -94,8 +108,24 @@ class Exam(db.Model):
     fixed_items: Mapped[list[ExamFixedItem]] = relationship(back_populates="exam",
                                                             order_by="ExamFixedItem.position",
                                                             cascade="all, delete-orphan")
-    makeup_of: Mapped[Exam | None] = relationship(remote_side=[id])
+    makeup_of: Mapped[Exam | None] = relationship(remote_side=[id], foreign_keys=[makeup_of_id])
+    personal_mock_of: Mapped[Exam | None] = relationship(remote_side=[id], foreign_keys=[personal_mock_of_id])
     created_by = relationship("User")
+
+    @hybrid_property
+    def counts_officially(self) -> bool:
+        """Whether results of this exam count (reports, rates, certificates): not a mock exam.
+        In queries: `select(Exam).where(Exam.counts_officially)`."""
+        return not self.is_mock
+
+    @counts_officially.inplace.expression
+    @classmethod
+    def _counts_officially_expression(cls):
+        return cls.is_mock.is_(False)
+
+    @property
+    def unlimited_attempts(self) -> bool:
+        return self.attempts_allowed >= UNLIMITED_ATTEMPTS
 
     @property
     def is_published(self) -> bool:

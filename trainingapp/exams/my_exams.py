@@ -27,6 +27,11 @@ class ExamView:
     band: str                       # excellent, pass, fail, absent
     attempts: list = None           # every attempt, in order (for links to results)
 
+    @property
+    def is_mock(self) -> bool:
+        """Listed under its own heading: a mock exam, the person's own or a trainer's."""
+        return self.exam.is_mock
+
     def as_json(self) -> dict:
         result = None
         if self.best is not None and self.exam.review_policy != "never":
@@ -40,7 +45,8 @@ class ExamView:
                 "status": self.status, "attempts_used": self.attempts_used, "attempts_left": self.attempts_left,
                 "attempt_id": self.in_progress.id if self.in_progress else None,
                 "deadline": isoformat(self.in_progress.deadline_at) if self.in_progress else None,
-                "is_makeup": self.exam.makeup_of_id is not None, "result": result}
+                "is_makeup": self.exam.makeup_of_id is not None, "is_mock": self.exam.is_mock,
+                "personal_mock_of": self.exam.personal_mock_of_id, "result": result}
 
 
 def exam_views(user) -> list[ExamView]:

@@ -95,6 +95,9 @@ def exam_windows(moment: datetime) -> list[ExamWindow]:
         select(Exam.id, Exam.makeup_of_id, Exam.closes_at, _latest_deadline(Exam), Exam.grace_seconds,
                Exam.protect_questions, Exam.pool_snapshot)
         .where(Exam.state == "published",
+               # A personal mock draws from its real exam's pool and closes with it: the real
+               # exam protects that pool (a mock's attempt ends by the close), at one row, not one per person.
+               Exam.personal_mock_of_id.is_(None),
                or_(_maybe_running(Exam, cutoff), Exam.id.in_(mains_of_running_makeups)))).all()
     return [ExamWindow(id=exam_id, makeup_of_id=main_id, closes_at=closes_at, latest_deadline=latest,
                        grace_seconds=grace, protect=bool(protect),

@@ -21,6 +21,7 @@ from ..platform.clock import now
 from ..platform.database import commit_keeping_loaded
 from ..platform.extensions import db
 from .finalising import finalize
+from .mock import DRAWS_TRIED, choose_paper, create_personal_mock_exam, personal_mock_exam
 from .models import Attempt, Exam, ExamCandidate
 from .prerequisites import missing_prerequisites
 from .saving import autocommit_options
@@ -51,6 +52,9 @@ def draw_inputs(exam: Exam) -> DrawInputs:
     """The exam's draw inputs, from this process's cache when it has read them before."""
     from .drawing import PoolQuestion, Rule, prepare_rule_draw
     from .sections import section_order, specs_from_json
+    if exam.personal_mock_of_id is not None:
+        # A personal mock copies the real exam's rules and draws from its pool: its inputs are the real exam's.
+        return draw_inputs(exam.personal_mock_of)
     key = (exam.id, exam.published_at)
     found = _DRAW_INPUTS.get(key) if exam.is_published else None
     if found is None:
@@ -150,7 +154,63 @@ def start_attempt(person, exam_id: int) -> tuple[Attempt, bool]:
         finalize(current.id, reason="deadline")
         return start_attempt(person, exam_id)
     _refuse_unless_startable(person, exam, candidate, attempts, moment)
-    return _insert_attempt(person, exam, candidate, len(attempts) + 1, moment, autocommitted=bool(options))
+    avoid = _papers_to_avoid(person, exam)
+    return _insert_attempt(person, exam, candidate, len(attempts) + 1, moment, autocommitted=bool(options),
+                           avoid=avoid, need_choice=exam.personal_mock_of_id is not None)
+
+
+def start_personal_mock(person, exam_id: int) -> tuple[Attempt, bool]:
+    """An attempt at the person's personal mock exam of the real exam `exam_id` (created at the
+    first one): refused unless they are a candidate, the trainer allows it, the exam is open
+    and no real attempt of theirs is running."""
+    real, candidate, _made = _candidacy(person, exam_id)
+    if real.is_mock or not real.allow_personal_mock:
+        raise Refused("mock_not_offered", _l("This exam offers no personal mock exams."), 403)
+    moment = now()
+    if not can_start_now(real, moment):
+        raise Refused("closed", _l("Personal mock exams can be started only while the exam is open."))
+    if db.session.scalar(select(Attempt.id).where(Attempt.exam_id == real.id, Attempt.user_id == person.id,
+                                                  Attempt.status == "in_progress")) is not None:
+        raise Refused("real_in_progress", _l("Finish your attempt at the exam first; then start a mock exam."))
+    mock = personal_mock_exam(person.id, real)
+    if mock is None:
+        # Refused before a hidden exam is made that could never be started.
+        if _single_paper(real, draw_inputs(real)):
+            raise Refused("mock_same_paper", _SINGLE_PAPER)
+        mock = create_personal_mock_exam(real, candidate, moment)
+    mock_id = mock.id
+    db.session.commit()  # the start sets up its own connection
+    return start_attempt(person, mock_id)
+
+
+_SINGLE_PAPER = _l("The question pool of this exam allows only one paper, so a mock exam would repeat the real "
+                   "one: no personal mock exam is offered.")
+
+
+def _single_paper(exam: Exam, inputs: DrawInputs) -> bool:
+    """Whether every draw of the exam gives the same paper (then no mock can differ from it)."""
+    random_source = random.SystemRandom()
+    return choose_paper(lambda seed: draw_paper(exam, inputs, seed),
+                        [random_source.randrange(1, 2**62) for _ in range(DRAWS_TRIED)], [], need_choice=True) is None
+
+
+def _papers_to_avoid(person, exam: Exam) -> list[list[dict]]:
+    """The papers a new attempt must not repeat: for a personal mock, the person's papers of the
+    real exam (refused if they lost their candidacy or the trainer withdrew the offer since);
+    for a real exam offering personal mocks, the person's mock papers. No query otherwise."""
+    if exam.personal_mock_of_id is not None:
+        real = exam.personal_mock_of
+        still = db.session.scalar(select(ExamCandidate.id).where(
+            ExamCandidate.exam_id == real.id, ExamCandidate.user_id == person.id,
+            ExamCandidate.removed.is_(False), ExamCandidate.exempt_reason.is_(None)))
+        if still is None or not real.allow_personal_mock:
+            raise Refused("mock_not_offered", _l("This exam offers no personal mock exams."), 403)
+        return list(db.session.scalars(select(Attempt.paper).where(Attempt.exam_id == real.id,
+                                                                   Attempt.user_id == person.id)))
+    if exam.allow_personal_mock:
+        return list(db.session.scalars(select(Attempt.paper).join(Exam, Exam.id == Attempt.exam_id).where(
+            Exam.personal_mock_of_id == exam.id, Attempt.user_id == person.id)))
+    return []
 
 
 def _candidacy(person, exam_id: int) -> tuple[Exam, ExamCandidate, int]:
@@ -185,12 +245,26 @@ def _refuse_unless_startable(person, exam: Exam, candidate: ExamCandidate, attem
 
 
 def _insert_attempt(person, exam: Exam, candidate: ExamCandidate, number: int, moment, *,
-                    autocommitted: bool) -> tuple[Attempt, bool]:
-    """A new attempt with its drawn paper; (attempt, True), or another tab's start of the same moment."""
-    seed = random.SystemRandom().randrange(1, 2**62)
+                    autocommitted: bool, avoid: list[list[dict]] = (), need_choice: bool = False
+                    ) -> tuple[Attempt, bool]:
+    """A new attempt with its drawn paper; (attempt, True), or another tab's start of the same moment.
+
+    The paper repeats none in `avoid` (a real paper and a personal mock's never coincide);
+    `need_choice` (a personal mock): refused when the pool allows a single paper."""
+    random_source = random.SystemRandom()
     inputs = draw_inputs(exam)
+    seed = random_source.randrange(1, 2**62)
+    found = None
+    if avoid or need_choice:
+        found = choose_paper(lambda s: draw_paper(exam, inputs, s),
+                             [seed] + [random_source.randrange(1, 2**62) for _ in range(DRAWS_TRIED - 1)],
+                             avoid, need_choice=need_choice)
+        if found is None and need_choice:
+            raise Refused("mock_same_paper", _SINGLE_PAPER)
+        # A real exam's start is never refused for this: with a single possible paper no mock was offered.
+    seed, paper = found or (seed, draw_paper(exam, inputs, seed))
     values = {"exam_id": exam.id, "user_id": person.id, "number": number, "seed": seed,
-              "paper": draw_paper(exam, inputs, seed), "started_at": moment,
+              "paper": paper, "started_at": moment,
               "deadline_at": attempt_deadline(exam, candidate, moment),
               "total": inputs.total, "status": "in_progress", "tab_switches": 0}
     try:

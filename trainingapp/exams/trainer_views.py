@@ -29,7 +29,8 @@ def _managed_exam(exam_id) -> Exam:
 
 @bp.route("/exams")
 def list_exams():
-    query = select(Exam).order_by(Exam.opens_at.desc())
+    # Personal mock exams belong to one candidate each: they are no trainer's to list.
+    query = select(Exam).where(Exam.personal_mock_of_id.is_(None)).order_by(Exam.opens_at.desc())
     if current_user.role != "admin":
         query = query.where(Exam.created_by_id == current_user.id)
     exams = db.session.scalars(query).all()
@@ -43,9 +44,12 @@ def _exam_form(exam=None):
         obj=exam, opens_at=to_local(exam.opens_at), closes_at=to_local(exam.closes_at),
         latest_start_at=to_local(exam.latest_start_at))
     if exam is None and request.method == "GET":
-        for key, value in ExamForm.defaults(now()).items():
+        for key, value in ExamForm.defaults(now(), mock=request.args.get("mock") == "1").items():
             getattr(form, key).data = value
-    mains = db.session.scalars(select(Exam).where(Exam.makeup_of_id.is_(None)).order_by(Exam.opens_at.desc())).all()
+    elif exam is not None and request.method == "GET" and exam.unlimited_attempts:
+        form.attempts_allowed.data = None  # not a number a person would write
+    mains = db.session.scalars(select(Exam).where(Exam.makeup_of_id.is_(None), Exam.counts_officially)
+                               .order_by(Exam.opens_at.desc())).all()
     from .prerequisites import course_choices
     form.required_course_ids.choices = choices(course_choices())
     form.makeup_of_id.choices = choices([(0, _("— not a make-up —"))] + [(e.id, e.title) for e in mains

@@ -25,7 +25,9 @@ def question_usage(question_ids: list[int]) -> dict[int, Usage]:
     answered = {qid: (n, int(right or 0)) for qid, n, right in db.session.execute(
         select(Answer.question_id, func.count(), func.sum(func.cast(Answer.is_correct, db.Integer)))
         .join(Attempt, Attempt.id == Answer.attempt_id)
-        .where(Answer.question_id.in_(wanted), Attempt.status != "in_progress")
+        .join(Exam, Exam.id == Attempt.exam_id)
+        # Mock exams count in no rate, a question's facility included.
+        .where(Answer.question_id.in_(wanted), Attempt.status != "in_progress", Exam.counts_officially)
         .group_by(Answer.question_id))}
     return {qid: Usage(used=exams.get(qid, 0), answered=answered.get(qid, (0, 0))[0],
                        correct=answered.get(qid, (0, 0))[1]) for qid in wanted}

@@ -88,7 +88,8 @@ def _exam_is_final(exam: Exam, makeup: Exam | None, moment) -> bool:
 
 def _main_exams(year: int) -> list[Exam]:
     return db.session.scalars(select(Exam).where(Exam.year == year, Exam.state == "published",
-                                                 Exam.makeup_of_id.is_(None)).order_by(Exam.opens_at)).all()
+                                                 Exam.makeup_of_id.is_(None), Exam.counts_officially)
+                              .order_by(Exam.opens_at)).all()
 
 
 def finalize_overdue_of_year(year: int) -> int:

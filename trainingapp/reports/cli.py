@@ -30,6 +30,8 @@ def exam_command(exam_id, output, category, show_empty):
     exam = db.session.get(Exam, exam_id)
     if exam is None or not exam.is_published:
         raise click.ClickException(f"no published exam {exam_id}")
+    if not exam.counts_officially:
+        raise click.ClickException(f"exam {exam_id} is a mock exam: it counts in no report")
     suffix = output.suffix.lower()
     finalize_overdue(exam.id)  # abandoned attempts past their deadline count as submitted
     report = build(exam, denominator=rate_denominator(), category=category, show_empty=show_empty,

@@ -30,7 +30,8 @@ def department_tree() -> DepartmentTree:
 def exam_and_makeup(exam_id: int) -> tuple[Exam | None, Exam | None]:
     """An exam and its published make-up (see `makeup_of`), read in one statement."""
     found = db.session.scalars(select(Exam).where(
-        (Exam.id == exam_id) | ((Exam.makeup_of_id == exam_id) & (Exam.state == "published")))
+        (Exam.id == exam_id) | ((Exam.makeup_of_id == exam_id) & (Exam.state == "published")
+                                & Exam.counts_officially))
         .order_by(Exam.id)).all()
     exam = next((e for e in found if e.id == exam_id), None)
     makeup = next((e for e in found if e.id != exam_id), None)
@@ -49,7 +50,8 @@ def exam_rules(exam: Exam, makeup=LOOK_UP) -> ExamRules:
 
 def makeup_of(exam: Exam) -> Exam | None:
     """The published make-up of a main exam, if there is one."""
-    return db.session.scalar(select(Exam).where(Exam.makeup_of_id == exam.id, Exam.state == "published")
+    return db.session.scalar(select(Exam).where(Exam.makeup_of_id == exam.id, Exam.state == "published",
+                                                Exam.counts_officially)
                              .order_by(Exam.id))
 
 
@@ -57,7 +59,7 @@ def official_exams(*, year: int | None = None, exam_id: int | None = None) -> li
     """The exams whose results count, in the order they opened: published main exams (a make-up
     counts through its main exam), of one year and/or one id. The one place that decides which
     exams the lists of people who did not pass or did not take an exam cover."""
-    query = select(Exam).where(Exam.state == "published", Exam.makeup_of_id.is_(None))
+    query = select(Exam).where(Exam.state == "published", Exam.makeup_of_id.is_(None), Exam.counts_officially)
     if year is not None:
         query = query.where(Exam.year == year)
     if exam_id is not None:

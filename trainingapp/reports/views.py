@@ -36,7 +36,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _visible_exams():
-    query = select(Exam).where(Exam.state == "published").order_by(Exam.opens_at.desc())
+    query = select(Exam).where(Exam.state == "published", Exam.counts_officially).order_by(Exam.opens_at.desc())
     if current_user.role == "trainer":
         query = query.where(Exam.created_by_id == current_user.id)
     return db.session.scalars(query).all()
@@ -46,8 +46,8 @@ def _exam_and_makeup(exam_id) -> tuple[Exam, Exam | None]:
     """The exam (404 unless published, 403 for a trainer who does not manage it) and its
     published make-up, in one read."""
     exam, makeup = queries.exam_and_makeup(exam_id)
-    if exam is None or not exam.is_published:
-        abort(404)
+    if exam is None or not exam.is_published or not exam.counts_officially:
+        abort(404)  # a mock exam has no report: it counts nowhere
     if current_user.role == "trainer" and not can_manage(current_user, exam):
         abort(403)
     return exam, makeup

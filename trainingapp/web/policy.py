@@ -72,6 +72,7 @@ POLICY: dict[str, tuple[object, str]] = {
     "exams.my_exams": (SIGNED_IN, "exams the person is a candidate of"),
     "exams.exam_rules": (SIGNED_IN, "exams the person is a candidate of"),
     "exams.start": (SIGNED_IN, "exams the person is a candidate of"),
+    "exams.start_personal_mock": (SIGNED_IN, "exams the person is a candidate of that offer personal mocks"),
     "exams.take": (SIGNED_IN, "own attempts"),
     "exams.result": (SIGNED_IN, "own attempts"),
     "exams.download_document": (SIGNED_IN, "own result only (the exam's candidate; nothing for anyone else's)"),

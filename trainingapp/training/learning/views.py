@@ -71,7 +71,8 @@ def _page(person, *, own: bool):
         credits=course_services.credits_in_year(person.id, year), completions=completions,
         in_progress=in_progress if year == this_year else [], sessions=sessions,
         hours=sum(float(s.hours or 0) for s, _a in sessions) if sessions is not None else None,
-        exams=exams)
+        # Mock exams count nowhere: listed apart, out of the "exams taken" figure.
+        exams=[line for line in exams if not line.exam.is_mock], mocks=[line for line in exams if line.exam.is_mock])
 
 
 def _year_bounds(year: int) -> tuple[datetime, datetime]:
