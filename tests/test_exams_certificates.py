@@ -323,3 +323,17 @@ def test_standing_takes_the_counting_attempt_and_the_better_make_up():
     assert certificates.earns("proof", "fail") and not certificates.earns("proof", "absent")
     # 18:00 UTC is the next day in Beijing.
     assert certificates.local_date(datetime(2026, 5, 1, 18), "Asia/Shanghai") == "2026-05-02"
+
+
+def test_a_mock_exam_passed_with_full_marks_earns_no_certificate_and_no_proof(app, make):
+    """A mock exam (模拟考试) counts nowhere, so it proves nothing: no box on the result page and the
+    download refuses, even for 100 points; the verification page has nothing to find."""
+    _root, office, (q1, q2, q3), trainer = town(make)
+    cadre = make.user(department=office)
+    mock = make.exam(trainer, [cadre], fixed=[(q1, 40), (q2, 30), (q3, 30)], is_mock=True, title="模拟考试一")
+    client, attempt_id = sit(app, mock, cadre, {q1.id: "A", q2.id: True, q3.id: False})
+    page = client.get(f"/my/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert 'id="documents"' not in page and 'id="download-certificate"' not in page
+    for kind in ("certificate", "proof"):
+        assert download(client, mock.id, kind).status_code == 302
+    assert valid_documents(app) == []

@@ -318,3 +318,17 @@ def test_the_page_speaks_english_and_the_workbook_stays_chinese(app, as_role, to
     sheet = pd.read_excel(io.BytesIO(admin.get(f"/reports/exams/{town['exam'].id}/followup?format=xlsx").data),
                           dtype=str)
     assert set(sheet["结果"]) == {"不合格", "未参考"}
+
+
+def test_a_mock_exam_is_never_listed(app, as_role, make, town):
+    """People who failed or skipped a mock exam (模拟考试) are in no list: its own address is not found
+    and the year's list holds only the official exam."""
+    people, trainer = town["people"], town["trainer"]
+    mock = make.exam(trainer, [people["b"], people["d"]], fixed=[(q, 10) for q in town["questions"]],
+                     shuffle_questions=False, title="模拟考试", is_mock=True, attempts_allowed=999)
+    sit(app, people["b"], mock, 1)
+    over()
+    admin = as_role("admin", department=town["root"])
+    assert admin.get(f"/reports/exams/{mock.id}/followup").status_code == 404
+    page = admin.get(f"/reports/followup?year={town['exam'].opens_at.year}").get_data(as_text=True)
+    assert "模拟考试" not in page and {exam for _login, exam, _status, _score in listed(page)} == {town["exam"].id}
