@@ -392,3 +392,14 @@ def test_cli_valid_only_imports_the_valid_and_writes_the_rejected_next_to_the_fi
     from_web = pd.read_excel(io.BytesIO(trainer.get(link).data), dtype=str).fillna("")
     pd.testing.assert_frame_equal(from_cli.drop(columns="错误"), from_web.drop(columns="错误"))
     assert len(from_cli["错误"][0]) > 0 and len(from_web["错误"][0]) > 0
+
+
+def test_quoted_cells_spanning_lines_with_semicolons_do_not_fool_the_separator():
+    """A comma CSV whose quoted cells hold ";" over several lines (a fill-in answer, options with a
+    line break) split by ";" gives many short records; the header's width decides for ","."""
+    from trainingapp.platform.tabular import detect_separator
+    # Found by the export/import round-trip property test: split by ";", this file is three
+    # records of two fields, by "," two records of six.
+    text = '题型,题干,选项A,选项B,答案,分值\r\nsingle,;,":\n;",":\n;",A,2\r\n'
+    assert detect_separator(text) == ","
+    assert detect_separator('题型;题干;答案\r\nfill;"甲,乙";"五,5"\r\n') == ";"

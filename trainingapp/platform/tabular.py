@@ -220,10 +220,12 @@ _SNIFF_RECORDS = 50
 
 
 def detect_separator(text: str) -> str:
-    """The separator of a CSV text: the one that splits most of its first records into the
-    same number (> 1) of fields. Text cells holding another separator (a fill answer's ";",
-    an explanation's ",") split a few records, not most; a tie or nothing goes to ","."""
-    best, best_score = ",", (0, 0)
+    """The separator of a CSV text: the one whose most common record width (> 1 fields) covers
+    the most cells of its first records (records agreeing × their width). Text cells holding
+    another separator (a fill answer's ";", an explanation's ",") split a few records into a few
+    fields; and a quoted cell spanning lines, split by the wrong separator, makes many short
+    records, not wide ones. A tie or nothing goes to ","."""
+    best, best_score = ",", 0
     for separator in CSV_SEPARATORS:
         counts = []
         try:
@@ -237,7 +239,7 @@ def detect_separator(text: str) -> str:
         if not counts:
             continue
         width, agreeing = max(((w, counts.count(w)) for w in set(counts)), key=lambda pair: (pair[1], pair[0]))
-        score = (agreeing, width) if width > 1 else (0, 0)
+        score = agreeing * width if width > 1 else 0
         if score > best_score:
             best, best_score = separator, score
     return best
