@@ -7,6 +7,7 @@ for a fill-in, its key), so "a key leaked" is "a marker appears in a response".
 """
 from __future__ import annotations
 
+import html
 import re
 from datetime import datetime, timedelta
 from itertools import count
@@ -151,6 +152,10 @@ def test_after_submit_shows_every_question_with_answer_key_explanation_and_basis
     assert page.count("✓ Correct") == sum(right for _given, right in given.values())
     assert "Not answered" in page
     assert "Right after submitting: the score and every question" in page
+    # The review is laid out in the paper's sections, each heading once before its first question.
+    shown = [html.unescape(text) for text in re.findall(r'<h3 class="h5 mt-3 mb-2 review-section">([^<]+)</h3>', page)]
+    assert len(shown) == 4 and [text.split(".")[0] for text in shown] == ["Part 1", "Part 2", "Part 3", "Part 4"]
+    assert "Single-choice questions" in shown[0]
 
     body = client.get(f"/api/attempts/{attempt_id}").get_json()
     assert body["status"] == "submitted" and body["result"]["score"] is not None

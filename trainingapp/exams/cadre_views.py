@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ..accounts.forms import ConfirmForm
 from ..platform.clock import now
-from . import bp, certificate_issuing, finalising, payloads, review, starting, taking, timing
+from . import bp, certificate_issuing, finalising, payloads, review, sections, starting, taking, timing
 from .mock import PERSONAL_MOCKS_WHILE_SECRET, personal_mock_exam
 from .my_exams import exam_views
 from .prerequisites import missing_prerequisites
@@ -96,6 +96,8 @@ def result(attempt_id):
     return render_template("exams/result.html", attempt=attempt, outcome=payloads.result_payload(attempt),
                            review=None if rows is None or review.all_held_back(rows) else rows,
                            notice=review.notice_for(attempt, rows, moment), exam=attempt.exam, view=view,
+                           section_starts={section.positions[0]: heading for heading, section
+                                           in sections.of_paper(attempt.paper, attempt.exam.sections)},
                            documents=certificate_issuing.offered(current_user, attempt.exam), doc_form=ConfirmForm())
 
 

@@ -65,12 +65,10 @@ def result_payload(attempt: Attempt) -> dict:
 def _add_sections(payload: dict, attempt: Attempt) -> None:
     """The paper's sections in order, and each question's section heading, from the stored paper
     (never reordered: an attempt drawn before sections gets one mixed section)."""
-    found = sections.paper_sections([(item["t"], item["p"]) for item in attempt.paper],
-                                    sections.specs_from_json(attempt.exam.sections))
-    texts = sections.headings(found)
+    found = sections.of_paper(attempt.paper, attempt.exam.sections)
     payload["sections"] = [{"heading": text, "type": section.qtype, "count": section.count,
                             "points": section.total, "points_each": section.points_each,
-                            "questions": list(section.positions)} for text, section in zip(texts, found)]
-    for text, section in zip(texts, found):
+                            "questions": list(section.positions)} for text, section in found]
+    for text, section in found:
         for position in section.positions:
             payload["questions"][position - 1]["section"] = text

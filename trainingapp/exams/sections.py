@@ -179,3 +179,10 @@ def headings(sections: Sequence[Section]) -> list[str]:
             texts.append(_("Part %(number)s. %(title)s (questions: %(count)s, points in all: %(points)s)",
                            points=format_points(section.total), **values))
     return texts
+
+
+def of_paper(paper: Sequence[dict], stored_specs) -> list[tuple[str, Section]]:
+    """(heading, section) of a stored paper (its entries carry "t" type and "p" points), in
+    paper order and never reordered: what the exam page, the API and the review all show."""
+    found = paper_sections([(item["t"], item["p"]) for item in paper], specs_from_json(stored_specs))
+    return list(zip(headings(found), found))
