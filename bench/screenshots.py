@@ -586,7 +586,8 @@ def run_cadre(s: Shooter, platform: Platform, ids: dict) -> None:
     page = s.page(ids["review_login"])
     s.go(page, f"/my/attempts/{ids['review_attempt']}/result")
     page.evaluate("""() => { const bad = document.querySelector('#review .text-bg-danger');
-        (bad ? bad.closest('.review-item') : document.getElementById('review')).scrollIntoView();
+        (bad ? bad.closest('.review-item') : (document.getElementById('review')
+            || document.getElementById('review-notice'))).scrollIntoView();
         window.scrollBy(0, -12); }""")
     s.shot(page, "cadre-exam-review")
     page.context.close()
