@@ -265,11 +265,16 @@ def test_a_make_up_pass_is_certified_under_the_main_exam(app, make):
     _root, office, (q1, q2, q3), trainer = town(make)
     cadre = make.user(department=office)
     main = make.exam(trainer, [cadre], fixed=[(q1, 40), (q2, 30), (q3, 30)], title="年度考试")
-    client, _a = sit(app, main, cadre, {q2.id: True})                        # 30: fail
+    client, failed_id = sit(app, main, cadre, {q2.id: True})                 # 30: fail
     makeup = make.exam(trainer, [cadre], fixed=[(q1, 40), (q2, 30), (q3, 30)], title="年度考试补考",
                        makeup_of_id=main.id)
     _c, attempt_id = sit(app, makeup, cadre, {q1.id: "A", q2.id: True})      # 70: pass
     page = client.get(f"/my/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert 'id="download-certificate"' in page
+    # The failed main attempt's page shows 30 and 不合格, and says which result the documents state.
+    page = client.get(f"/my/attempts/{failed_id}/result").get_data(as_text=True)
+    counting = re.search(r'<p class="mb-2" id="counting-result">(.*?)</p>', page, re.S).group(1)
+    assert "70" in counting and "合格" in counting and "不合格" not in counting and "补考" in counting
     assert 'id="download-certificate"' in page
     text = pdf_text(download(client, makeup.id, "certificate"))
     assert "年度考试" in text and "70" in text and "合格" in text

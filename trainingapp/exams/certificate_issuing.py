@@ -141,10 +141,16 @@ def current_result(user_id: int, main_id: int, *, lock: bool = False) -> _Result
 
 # --- issuing ----------------------------------------------------------------------------------
 
-def offered(user, exam: Exam) -> dict[str, bool]:
-    """Which documents the person may download for this exam (or the main exam it makes up for)."""
+def offered(user, exam: Exam) -> dict:
+    """Which documents the person may download for this exam (or the main exam it makes up for),
+    and under "counting" the result they state: the result page shows one attempt, which may not
+    be the one that counts (a make-up passed, a better earlier attempt)."""
     result = current_result(user.id, main_exam_id(exam))
-    return {kind: result is not None and result.earns(kind) for kind in certificates.KINDS}
+    documents: dict = {kind: result is not None and result.earns(kind) for kind in certificates.KINDS}
+    documents["counting"] = None if result is None else {
+        "score": result.standing.score, "total": float(result.attempt.total), "band": result.standing.band,
+        "makeup": result.attempt.exam_id != result.main.id}
+    return documents
 
 
 def _valid(user_id: int, main_id: int, kind: str) -> Certificate | None:
