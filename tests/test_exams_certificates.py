@@ -261,6 +261,26 @@ def test_taking_someone_off_the_candidate_list_revokes_their_documents(app, make
     assert download(client, exam.id, "proof").status_code in (302, 404)
 
 
+def test_exempting_someone_who_sat_revokes_their_documents_and_lifting_it_offers_them_again(app, make):
+    """免考 wins, as in the reports: an exempt person's result counts nowhere, so a certificate
+    issued before the exemption is revoked (the verification page says so) and none is offered."""
+    _root, office, (q1, q2, q3), trainer = town(make)
+    cadre = make.user(department=office)
+    exam = make.exam(trainer, [cadre], fixed=[(q1, 40), (q2, 30), (q3, 30)])
+    client, attempt_id = sit(app, exam, cadre, {q1.id: "A", q2.id: True, q3.id: False})
+    pdf_text(download(client, exam.id, "certificate"))
+    (issued,) = valid_documents(app, cadre.id)
+    owner = app.test_client()
+    login(owner, trainer)
+    owner.post(f"/exams/{exam.id}/candidates", data={"action": "exempt", "person": cadre.id,
+                                                     "reason": "距退休不足两年"})
+    assert document(app, issued.code).revoked_at is not None and valid_documents(app) == []
+    assert 'id="documents"' not in client.get(f"/my/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert download(client, exam.id, "certificate").status_code in (302, 404)
+    owner.post(f"/exams/{exam.id}/candidates", data={"action": "unexempt", "person": cadre.id, "reason": "误设"})
+    assert 'id="download-certificate"' in client.get(f"/my/attempts/{attempt_id}/result").get_data(as_text=True)
+
+
 def test_a_make_up_pass_is_certified_under_the_main_exam(app, make):
     _root, office, (q1, q2, q3), trainer = town(make)
     cadre = make.user(department=office)

@@ -299,6 +299,10 @@ def set_exempt(actor, exam: Exam, person_id: int, reason: str | None, note: str 
         raise DomainError(_l("Give the reason for the exemption."))
     _change(actor, exam, person_id, "exempt" if reason else "unexempt", reason or note or "—")
     found.exempt_reason = reason.strip()[:200] if reason else None
+    if reason:  # their result no longer counts: what a certificate or proof stated is no longer so
+        db.session.flush()
+        certificate_issuing.refresh({(person_id, certificate_issuing.main_exam_id(exam))}, actor=actor,
+                                    reason="exempted")
     db.session.commit()
 
 

@@ -107,7 +107,8 @@ class _Result:
 
 def current_result(user_id: int, main_id: int, *, lock: bool = False) -> _Result | None:
     """The person's counting result in the main exam and its make-up; None when they are on
-    neither candidate list (or were taken off it) or have no finished attempt.
+    neither candidate list (or were taken off it), are exempt (免考) from the main exam (the
+    reports count them nowhere, whatever they sat), or have no finished attempt.
 
     `lock` (to issue a document): their attempts are read FOR SHARE, so a submit or a key
     correction in flight (which lock them for update) finishes first and its scores are the
@@ -119,7 +120,7 @@ def current_result(user_id: int, main_id: int, *, lock: bool = False) -> _Result
     candidates = {c.exam_id: c for c in db.session.scalars(select(ExamCandidate).where(
         ExamCandidate.user_id == user_id, ExamCandidate.exam_id.in_(family), ExamCandidate.removed.is_(False)))}
     candidate = candidates.get(main.id) or (candidates.get(makeup.id) if makeup else None)
-    if candidate is None:
+    if candidate is None or (main.id in candidates and candidates[main.id].exempt_reason is not None):
         return None
     query = select(Attempt).where(Attempt.user_id == user_id, Attempt.exam_id.in_(family))
     if lock:
