@@ -362,3 +362,19 @@ def test_a_mock_exam_passed_with_full_marks_earns_no_certificate_and_no_proof(ap
     for kind in ("certificate", "proof"):
         assert download(client, mock.id, kind).status_code == 302
     assert valid_documents(app) == []
+
+
+def test_the_qr_code_points_at_the_configured_public_address(app, make):
+    """A town serving cadres on an intranet address sets PUBLIC_URL, so the QR code on a certificate
+    leads an outside reader to the platform's public address, not to the address the cadre used."""
+    _root, office, (q1, q2, q3), trainer = town(make)
+    cadre = make.user(department=office)
+    exam = make.exam(trainer, [cadre], fixed=[(q1, 40), (q2, 30), (q3, 30)])
+    client, _attempt = sit(app, exam, cadre, {q1.id: "A", q2.id: True, q3.id: False})
+    app.config["PUBLIC_URL"] = "https://xuefa.gonghe.gov.cn"
+    response = download(client, exam.id, "certificate")
+    (issued,) = valid_documents(app, cadre.id)
+    url = f"https://xuefa.gonghe.gov.cn/verify/{issued.code}"
+    assert url in pdf_text(response).replace("\n", "") and "localhost" not in pdf_text(response)
+    (image,) = PdfReader(io.BytesIO(response.data)).pages[0].images
+    assert qr_modules(image.image) == segno_modules(url)

@@ -2,7 +2,7 @@
 admin's issuing-unit setting."""
 import io
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -27,7 +27,9 @@ def download_document(exam_id, kind):
         abort(400)
     with returning_to(url_for("exams.my_exams")):
         document = certificate_issuing.document_for(current_user, exam_id, kind)
-    verify_url = url_for("exams.verify_certificate", token=document.code, _external=True)
+    public = current_app.config.get("PUBLIC_URL")
+    verify_url = (public + url_for("exams.verify_certificate", token=document.code) if public
+                  else url_for("exams.verify_certificate", token=document.code, _external=True))
     pdf = certificate_pdf.render(document.facts, verify_url, document.code)
     response = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                          download_name=f"{kind}-{document.exam_id}.pdf")

@@ -35,6 +35,10 @@ class Config:
     #: Where the demo data set is loaded: on first start with SQLite served on 127.0.0.1; with
     #: DATABASE_URL only when this is set (still on 127.0.0.1 only) or run.py --demo is given.
     LOAD_DEMO = _bool("LOAD_DEMO", False)
+    #: The address people outside the office reach the platform at (https://xuefa.example.gov.cn),
+    #: printed in the QR codes of certificates so anyone can check them; unset, the address the
+    #: cadre downloading the certificate browsed on (often an intranet one).
+    PUBLIC_URL = (os.environ.get("PUBLIC_URL") or "").strip().rstrip("/") or None
 
     #: Hash methods (accounts/hashing.py): people's own passwords, and the temporary ones an
     #: admin or an import sets (changed at first sign-in, so a cheaper cost keeps a 50,000-row
