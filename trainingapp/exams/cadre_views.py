@@ -39,25 +39,21 @@ def exam_rules(exam_id):
 
 @bp.route("/my/exams/<int:exam_id>/start", methods=["POST"])
 def start(exam_id):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        attempt, _created = starting.start_attempt(current_user, exam_id)
-    except taking.Refused as refused:
-        if refused.status == 404:
-            abort(404)
-        flash(str(refused.message), "danger")
-        return redirect(url_for("exams.exam_rules", exam_id=exam_id))
-    return redirect(url_for("exams.take", attempt_id=attempt.id))
+    return _start_then_take(starting.start_attempt, exam_id)
 
 
 @bp.route("/my/exams/<int:exam_id>/mock", methods=["POST"])
 def start_personal_mock(exam_id):
     """A personal mock exam from the rules of the open real exam `exam_id`."""
+    return _start_then_take(starting.start_personal_mock, exam_id)
+
+
+def _start_then_take(start_with, exam_id):
+    """The start button of the rules page: to the exam page, or back to the rules saying why not."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        attempt, _created = starting.start_personal_mock(current_user, exam_id)
+        attempt, _created = start_with(current_user, exam_id)
     except taking.Refused as refused:
         if refused.status == 404:
             abort(404)

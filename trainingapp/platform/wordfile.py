@@ -196,6 +196,8 @@ def _read_numbering(document) -> _Numbering:
     numbering = _Numbering()
     try:
         root = document.part.numbering_part.element
+    # python-docx raises NotImplementedError (or KeyError) when the package has no numbering part:
+    # a document without lists, as many plain-text banks saved from WPS are.
     except (KeyError, NotImplementedError, AttributeError):
         return numbering
     abstract = {}
@@ -225,6 +227,7 @@ def _style_numbering(document) -> dict[str, tuple[str, int]]:
     found: dict[str, tuple[str, int]] = {}
     try:
         root = document.styles.element
+    # The same for a package without a styles part (written by some converters): no list styles.
     except (KeyError, NotImplementedError, AttributeError):
         return found
     based_on, own = {}, {}
