@@ -60,12 +60,14 @@ def messages(errors):
                                  "TF", "True/False"]],
     *[(w, "fill") for w in ["填空", "填空题", "fill", "fill in the blank", "Fill In The Blank",
                             "blank"]],
+    *[(w, "short") for w in ["简答", "简答题", "问答题", "short answer", "Essay"]],
+    *[(w, "case") for w in ["案例分析", "案例分析题", "案例题", "case", "Case Analysis"]],
 ])
 def test_type_spellings(text, expected):
     assert parse_type(text) == expected
 
 
-@pytest.mark.parametrize("text", ["问答", "choice", "", "单选多选"])
+@pytest.mark.parametrize("text", ["论述", "choice", "", "单选多选"])
 def test_unknown_type_names_accepted_types(text):
     with pytest.raises(ValueError) as info:
         parse_type(text)
@@ -270,7 +272,7 @@ def test_valid_rows_of_each_type():
 ROW_ERRORS = [
     ({"stem": ""}, "stem", "stem"),
     ({"type": ""}, "type", "单选, 多选, 判断, 填空"),
-    ({"type": "问答"}, "type", "单选, 多选, 判断, 填空"),
+    ({"type": "论述"}, "type", "单选, 多选, 判断, 填空"),
     ({"option_B": ""}, "option_B", "at least 2 options"),
     ({"option_B": "", "option_C": "丙"}, "option_B", "without gaps"),
     ({"answer": "D"}, "answer", "option D is empty"),

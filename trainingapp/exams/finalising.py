@@ -25,8 +25,10 @@ def close_attempt(attempt: Attempt, status: str, at, reason: str | None) -> None
     attempt.status, attempt.submitted_at, attempt.finish_reason = status, at, reason
     attempt.score = score
     attempt.receipt = grading.receipt_code(attempt.id, responses, isoformat(at))
-    # A new finished attempt can change the counting result a certificate states.
-    certificate_issuing.refresh_after_close(attempt)
+    # A new finished attempt can change the counting result a certificate states; one that
+    # awaits marks changes it when its marks are complete (marking refreshes then).
+    if not attempt.awaiting_marks:
+        certificate_issuing.refresh_after_close(attempt)
 
 
 def submit_attempt(user, attempt_id: int) -> Attempt:

@@ -9,6 +9,11 @@ Shapes, answer key → normalised response (from `validate_response`):
 - truefalse: ``True`` / ``False`` → ``True`` / ``False``
 - fill: ``[["十五日", "15日"], ["书面"]]`` (accepted alternatives per blank) → one
   stripped string per blank
+- short (简答): reference and scoring points (questionbank/subjective.py) → one stripped text
+- case (案例分析): one part per sub-question → one stripped text per sub-question
+
+Subjective answers (short, case) are marked by people (exams/marking); `score_paper` leaves
+them out and says which are waiting.
 
 ``None`` always means "unanswered".
 """
@@ -18,7 +23,9 @@ import hashlib
 import json
 import unicodedata
 
-QUESTION_TYPES = ("single", "multiple", "truefalse", "fill")
+from ..questionbank.subjective import MAX_ANSWER_CHARS, SUBJECTIVE_TYPES
+
+QUESTION_TYPES = ("single", "multiple", "truefalse", "fill", *SUBJECTIVE_TYPES)
 
 #: Longest accepted text for one fill-in blank (after stripping).
 MAX_BLANK_CHARS = 500
@@ -86,16 +93,33 @@ def _validate_fill(response, _option_keys, blank_count):
     return blanks if any(blanks) else None
 
 
+def _validate_short(response, _option_keys, _blank_count):
+    text = _validate_text(response, "expected a string", MAX_ANSWER_CHARS, "the answer")
+    return text or None
+
+
+def _validate_case(response, _option_keys, part_count):
+    expected = f"expected a list of {part_count} strings, one per sub-question"
+    if not isinstance(response, list) or len(response) != part_count:
+        raise InvalidResponse(expected)
+    texts = [_validate_text(item, expected, MAX_ANSWER_CHARS, "each sub-question's answer") for item in response]
+    return texts if any(texts) else None
+
+
 def _validate_blank(item, expected: str) -> str:
+    return _validate_text(item, expected, MAX_BLANK_CHARS, "each blank")
+
+
+def _validate_text(item, expected: str, limit: int, what: str) -> str:
     if not isinstance(item, str):
         raise InvalidResponse(expected)
     text = item.strip()
-    if len(text) > MAX_BLANK_CHARS:
-        raise InvalidResponse(f"each blank must be at most {MAX_BLANK_CHARS} characters")
+    if len(text) > limit:
+        raise InvalidResponse(f"{what} must be at most {limit} characters")
     # PostgreSQL text/jsonb refuse NUL, and lone surrogates cannot be encoded as UTF-8:
     # either would turn a bad request into a server error later.
     if "\x00" in text or not _encodes_as_utf8(text):
-        raise InvalidResponse("a blank contains characters that are not allowed")
+        raise InvalidResponse(f"{what} contains characters that are not allowed")
     return text
 
 
@@ -116,6 +140,8 @@ _VALIDATORS = {
     "multiple": _validate_multiple,
     "truefalse": _validate_truefalse,
     "fill": _validate_fill,
+    "short": _validate_short,
+    "case": _validate_case,
 }
 
 
@@ -158,18 +184,26 @@ def grade(qtype: str, key, response, points: float, *, partial: bool = False) ->
 
 def score_paper(paper: list[dict], keys: dict, responses: dict, *,
                 partial_types: frozenset = frozenset()) -> tuple[float, list[tuple[int, float, bool]]]:
-    """A drawn paper's total (rounded to 2 decimals) against `keys` (question id -> key), and
-    (question id, points earned, fully correct) for every item with a stored response;
-    items never answered earn nothing and are not listed. Types in `partial_types` earn partial credit."""
+    """A drawn paper's objective total (rounded to 2 decimals) against `keys` (question id ->
+    key), and (question id, points earned, fully correct) for every objective item with a
+    stored response; items never answered earn nothing and are not listed, nor are subjective
+    items (see `awaiting_marks`). Types in `partial_types` earn partial credit."""
     total, scored = 0.0, []
     for item in paper:
-        if item["q"] not in responses:
+        if item["q"] not in responses or item["t"] in SUBJECTIVE_TYPES:
             continue
         response, key = responses[item["q"]], keys[item["q"]]
         score = grade(item["t"], key, response, item["p"], partial=item["t"] in partial_types)
         scored.append((item["q"], score, response is not None and is_correct(item["t"], key, response)))
         total += score
     return round(total, 2), scored
+
+
+def awaiting_marks(paper: list[dict], responses: dict) -> list[int]:
+    """The subjective items of a paper with an answer a person must mark (in paper order); an
+    unanswered subjective item simply earns nothing."""
+    return [item["q"] for item in paper
+            if item["t"] in SUBJECTIVE_TYPES and responses.get(item["q"]) is not None]
 
 
 def _key_set(key) -> set:

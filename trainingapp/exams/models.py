@@ -244,6 +244,11 @@ class Attempt(db.Model):
         Index("uq_attempt_in_progress", "exam_id", "user_id", unique=True,
               sqlite_where=text("status = 'in_progress'"), postgresql_where=text("status = 'in_progress'")),
         Index("ix_attempt_open_deadline", "status", "deadline_at"),
+        # Only a finished attempt waits for marks, and a result waiting for marks has no score.
+        CheckConstraint("NOT awaiting_marks OR (status <> 'in_progress' AND score IS NULL)",
+                        name="awaiting_marks_finished_unscored"),
+        # Marking queues list the waiting attempts of an exam.
+        Index("ix_attempt_awaiting_marks", "exam_id", "awaiting_marks"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -260,7 +265,14 @@ class Attempt(db.Model):
     submitted_at: Mapped[object | None] = mapped_column(db.DateTime)
     #: Why an attempt was closed by the server: "deadline", "tab_limit" (None: by the candidate).
     finish_reason: Mapped[str | None] = mapped_column(String(16))
+    #: The result: None while in progress, and while `awaiting_marks` (a result that waits for
+    #: marking is neither a pass nor a fail).
     score: Mapped[float | None] = mapped_column(db.Numeric(7, 2, asdecimal=False))
+    #: What the machine scored at closing (objective questions); `score` once nothing awaits marks.
+    objective_score: Mapped[float | None] = mapped_column(db.Numeric(7, 2, asdecimal=False))
+    #: Closed with answers to subjective questions (简答, 案例分析) that nobody has marked yet
+    #: (待阅卷); cleared, and `score` set, when the last of them gets its final mark.
+    awaiting_marks: Mapped[bool] = mapped_column(default=False, server_default=false())
     total: Mapped[float] = mapped_column(db.Numeric(7, 2, asdecimal=False))
     receipt: Mapped[str | None] = mapped_column(String(24))
     tab_switches: Mapped[int] = mapped_column(default=0)

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..platform.clock import now
 from ..platform.extensions import db
-from .parsing import CHOICE_TYPES, DIFFICULTIES, QTYPES, QuestionData, dedup_key
+from .parsing import DIFFICULTIES, OPTION_TEXT_TYPES, QTYPES, QuestionData, dedup_key
 
 
 def _in(column, values):
@@ -43,9 +43,11 @@ class Question(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     qtype: Mapped[str] = mapped_column(String(10))
     stem: Mapped[str] = mapped_column(Text)
-    #: Option texts in order A, B, C...; empty for true/false and fill-in.
+    #: Option texts in order A, B, C...; a case analysis's sub-questions; empty for true/false,
+    #: fill-in and short answer.
     options: Mapped[list] = mapped_column(db.JSON, default=list)
-    #: Canonical key: "B"; ["A", "B"]; true/false; [["十五日", "15日"], ["书面"]] per blank.
+    #: Canonical key: "B"; ["A", "B"]; true/false; [["十五日", "15日"], ["书面"]] per blank;
+    #: for 简答 and 案例分析 the parts with reference answers and scoring points (subjective.py).
     answer: Mapped[object] = mapped_column(db.JSON)
     explanation: Mapped[str] = mapped_column(Text, default="")
     points: Mapped[float] = mapped_column(db.Numeric(6, 2, asdecimal=False))
@@ -76,7 +78,7 @@ class Question(db.Model):
     def apply(self, data: QuestionData) -> None:
         """Copy validated plain data onto this row."""
         self.qtype, self.stem = data.qtype, data.stem
-        self.options = list(data.options) if data.qtype in CHOICE_TYPES else []
+        self.options = list(data.options) if data.qtype in OPTION_TEXT_TYPES else []
         self.answer, self.explanation, self.points = data.answer, data.explanation, data.points
         self.difficulty, self.category = data.difficulty, data.category
         self.knowledge_point, self.basis, self.is_active = data.knowledge_point, data.basis, data.is_active

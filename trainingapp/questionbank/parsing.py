@@ -30,10 +30,13 @@ from ..platform.tabular import (
     read_table,
     under_header,
 )
+from .subjective import SUBJECTIVE_TYPES
 
-QTYPES = ("single", "multiple", "truefalse", "fill")
+QTYPES = ("single", "multiple", "truefalse", "fill", *SUBJECTIVE_TYPES)
 CHOICE_TYPES = ("single", "multiple")
-DEFAULT_POINTS = {"single": 2.0, "multiple": 3.0, "truefalse": 2.0, "fill": 2.0}
+#: Types whose `options` column holds texts (choice options; a case analysis's sub-questions).
+OPTION_TEXT_TYPES = (*CHOICE_TYPES, "case")
+DEFAULT_POINTS = {"single": 2.0, "multiple": 3.0, "truefalse": 2.0, "fill": 2.0, "short": 10.0, "case": 20.0}
 DIFFICULTIES = ("easy", "medium", "hard")
 MAX_OPTIONS = 8
 OPTION_LETTERS = "ABCDEFGH"
@@ -144,6 +147,8 @@ _TYPE_WORDS = {
     "multiple": ["多选", "多选题", "多项选择", "多项选择题", "multiple", "multiple choice", *INDEFINITE_WORDS],
     "truefalse": ["判断", "判断题", "true/false", "truefalse", "true-false", "tf"],
     "fill": ["填空", "填空题", "fill", "fill in the blank", "blank"],
+    "short": ["简答", "简答题", "问答", "问答题", "short", "short answer", "essay"],
+    "case": ["案例分析", "案例分析题", "案例题", "案例", "case", "case analysis"],
 }
 _TYPES = {_norm(word): key for key, words in _TYPE_WORDS.items() for word in words}
 _TRUE_WORDS = ["对", "正确", "√", "✓", "✔", "v", "t", "true", "是", "y", "yes", "1", "✅"]
@@ -161,7 +166,8 @@ _STATUS_WORDS = {
 }
 _STATUSES = {_norm(w): key for key, words in _STATUS_WORDS.items() for w in words}
 
-TYPE_HELP = "单选, 多选, 判断, 填空, 不定项 (single, multiple, truefalse, fill, indefinite)"
+TYPE_HELP = ("单选, 多选, 判断, 填空, 不定项, 简答, 案例分析 "
+             "(single, multiple, truefalse, fill, indefinite, short, case)")
 TRUTH_HELP = "对/错, 正确/错误, √/×, T/F, true/false, 是/否, Y/N, 1/0"
 #: Every accepted spelling, so that the message of a refused one lists them all.
 DIFFICULTY_HELP = "易/中/难 (" + "; ".join("、".join(words) for words in _DIFFICULTY_WORDS.values()) + ")"
