@@ -118,6 +118,10 @@ def _register_blueprints(app: Flask) -> None:
     receivers connect when their package is imported here."""
     from .accounts import bp as accounts_bp
     app.register_blueprint(accounts_bp)
+    from .laws import bp as laws_bp
+    app.register_blueprint(laws_bp)
+    from .notifications import bp as notifications_bp
+    app.register_blueprint(notifications_bp)
     from .questionbank import bp as questionbank_bp
     app.register_blueprint(questionbank_bp)
     from .exams import bp as exams_bp
@@ -140,6 +144,7 @@ def import_models() -> None:
     """Import every model module so the metadata (and Alembic) sees all tables."""
     from .accounts import audit, models  # noqa: F401
     from .exams import models as _exams  # noqa: F401
+    from .laws import models as _laws  # noqa: F401
     from .platform import staged  # noqa: F401
     from .questionbank import models as _questionbank  # noqa: F401
     from .reports import models as _reports  # noqa: F401

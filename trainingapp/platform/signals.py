@@ -47,6 +47,13 @@ exam_course_choices: NamedSignal = _signals.signal("exam-course-choices")
 keep_signed_in: NamedSignal = _signals.signal("keep-signed-in")
 
 
+#: Sent by laws (laws.services) with ``law_id=`` and ``old_version_id=`` / ``new_version_id=`` when a
+#: new version of a law becomes the current one, and with ``new_version_id=None`` when the law is
+#: repealed (已废止). Answered by the question bank, which marks every question citing the law
+#: 待复核 (to review); the answer is the number of questions marked. No answer: nothing is marked.
+law_changed: NamedSignal = _signals.signal("law-changed")
+
+
 def answers(signal: NamedSignal, **kwargs: Any) -> list[Any]:
     """Every receiver's answer to `signal` sent with these keywords, in the order they connected."""
     return [answer for _receiver, answer in signal.send(None, **kwargs)]
