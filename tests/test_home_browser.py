@@ -1,5 +1,5 @@
-"""Each home page on a 390 px phone, in a real Chromium on the demo data: the to-do list comes first,
-nothing scrolls sideways, and the lists the home page links to read as cards."""
+"""Each home page on a 390 px phone, in a real Chromium on the demo data: the to-do list comes first and
+nothing scrolls sideways (the lists behind its figures, as cards on a phone: test_layout_browser.py)."""
 import pytest
 
 from tests.conftest import _page
@@ -41,28 +41,6 @@ def test_each_home_page_fits_a_390_px_phone_with_its_to_do_list_first(demo, phon
     cards = phone390.locator("text=Everything you can do").or_(phone390.locator("text=全部功能"))
     assert section.bounding_box()["y"] < cards.first.bounding_box()["y"]
     phone390.shot(f"home-phone-{role}")
-
-
-def test_lists_behind_the_home_figures_become_cards_on_a_phone(demo, phone390):
-    phone390.login("admin", "demo-pass-2026")
-    for path, table in (("/people", "table.table-cards"), ("/exams", "#exam-list"),
-                        (f"/reports/exams/{demo['finished']}/people", "#people"),
-                        ("/reports/followup?year=2026", "#followup-people")):
-        phone390.open(path)
-        assert phone390.evaluate(OVERFLOW) <= 392, path
-        row = phone390.locator(f"{table} tbody tr").first
-        assert row.evaluate("tr => getComputedStyle(tr).display") == "block", path
-        # Each cell names its column.
-        labelled = phone390.locator(f"{table} tbody tr:first-child td[data-label]").first
-        label = labelled.evaluate("td => getComputedStyle(td, '::before').content")
-        assert label not in ("none", "normal", '""'), path
-        phone390.shot("cards-" + path.strip("/").replace("/", "-").replace("?", "-"))
-    phone390.context.clear_cookies()
-    phone390.login("cadre", "demo-pass-2026")
-    phone390.open("/learning")
-    assert phone390.evaluate(OVERFLOW) <= 392
-    assert phone390.locator("#exams tbody tr").first.evaluate("tr => getComputedStyle(tr).display") == "block"
-    phone390.shot("cards-learning")
 
 
 def test_home_pages_on_a_desktop_keep_tables(demo, page):
