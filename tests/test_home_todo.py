@@ -216,8 +216,16 @@ def test_cadre_sees_missing_prerequisites_and_todays_session(app, make):
     client, html = _home(app, cadre)
     assert "Before you can start:" in html and "4 more study credits" in html
     assert f"/exams/{exam.id}/rules" in html or "rules" in html
-    assert "今天的法治讲座" in html and "/checkin" in html
+    todo = html.split('id="todo"')[1].split("</section>")[0]
+    assert "今天的法治讲座" in todo and 'href="/checkin"' in todo
     assert _every_link_opens(client, html) >= 3
+    from trainingapp.training.sessions.models import Attendance
+    with app.app_context():
+        session_id = db.session.scalar(select(TrainingSession.id).where(TrainingSession.title == "今天的法治讲座"))
+        db.session.add(Attendance(session_id=session_id, user_id=cadre.id, status="late", source="manual"))
+        db.session.commit()
+    todo = client.get("/").get_data(as_text=True).split('id="todo"')[1].split("</section>")[0]
+    assert "Checked in" in todo and 'href="/checkin"' not in todo
 
 
 def test_empty_home_pages_say_what_to_do_next(app, make):

@@ -35,7 +35,9 @@ from ..reports import queries as report_queries
 from ..reports.exam_report import build as build_exam_report
 from ..reports.models import rate_denominator
 from ..reports.rates import Figures
+from ..training.figures import ATTENDED
 from ..training.sessions import services as sessions
+from ..training.sessions.models import Attendance
 
 #: At most this many exams per list on a home page (each costs a few statements); the rest are
 #: one click away on the full list.
@@ -66,7 +68,13 @@ class CadreExam:
 @dataclass(frozen=True)
 class CadreSession:
     session: object  # training.sessions.models.TrainingSession
-    checked_in: bool
+    #: The person's attendance record's status, None before any (see sessions.models.ATTENDANCE_STATUSES).
+    status: str | None
+
+    @property
+    def checked_in(self) -> bool:
+        """Counted as attending (training.figures.ATTENDED): nothing left to do."""
+        return self.status in ATTENDED
 
 
 @dataclass(frozen=True)
@@ -103,12 +111,11 @@ def cadre_todo(user, moment: datetime | None = None) -> CadreTodo:
     records = {}
     today = sessions.todays_sessions(user, moment)
     if today:
-        from ..training.sessions.models import Attendance
         records = {session_id: status for session_id, status in db.session.execute(
             select(Attendance.session_id, Attendance.status).where(
                 Attendance.user_id == user.id, Attendance.session_id.in_([s.id for s in today])))}
     return CadreTodo(exams=tuple(exams), upcoming=tuple(upcoming[:MAX_EXAMS]), results=tuple(results[:3]),
-                     sessions=tuple(CadreSession(s, records.get(s.id) == "present") for s in today))
+                     sessions=tuple(CadreSession(s, records.get(s.id)) for s in today))
 
 
 # --- trainers (and admins) ------------------------------------------------------------------------
