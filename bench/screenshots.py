@@ -779,13 +779,22 @@ def run_admin(s: Shooter, platform: Platform, ids: dict) -> None:
     page.context.close()
 
 
+def run_home_phones(s: Shooter, platform: Platform, ids: dict) -> None:
+    """Each staff role's home page (its to-do list) on a phone; the cadre's is made by run_cadre."""
+    log("home pages on a phone")
+    for role in ("trainer", "liaison", "admin"):
+        phone = s.page(role, phone=True)
+        s.shot(phone, f"{role}-home-phone", full=True, max_height=2400)
+        phone.context.close()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots", help="where the PNGs go")
     parser.add_argument("--real-time", action="store_true", help="use the real clock instead of the pinned one")
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance folder")
-    parser.add_argument("--only", default="cadre,trainer,admin",
-                        help="comma-separated parts to shoot (cadre, trainer, admin; default all)")
+    parser.add_argument("--only", default="cadre,trainer,admin,home",
+                        help="comma-separated parts to shoot (cadre, trainer, admin, home; default all)")
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         log(f"no Chromium at {CHROMIUM}: apt-get install chromium")
@@ -804,7 +813,7 @@ def main(argv=None) -> int:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             shooter = Shooter(browser, base, args.out)
-            parts = {"cadre": run_cadre, "trainer": run_trainer, "admin": run_admin}
+            parts = {"cadre": run_cadre, "trainer": run_trainer, "admin": run_admin, "home": run_home_phones}
             for name in args.only.split(","):
                 parts[name.strip()](shooter, platform, ids)
             browser.close()

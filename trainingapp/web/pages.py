@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from ..platform import staged
+from ..platform.clock import now
 from ..platform.csp import CSP
 from ..platform.endpoints import STATIC_FILES
 from ..platform.extensions import csrf, db, limiter
@@ -37,10 +38,16 @@ def init_app(app):
 
 
 def home():
-    """Each role's start page."""
-    if current_user.role in ("admin", "liaison", "trainer"):
-        return render_template("home/staff.html")
-    return render_template("home/cadre.html")
+    """Each role's start page: a to-do list (web/todo.py), the navigation cards below it."""
+    from . import todo
+    role = current_user.role
+    if role not in ("admin", "liaison", "trainer"):
+        return render_template("home/cadre.html", todo=todo.cadre_todo(current_user), now=now())
+    return render_template(
+        "home/staff.html",
+        teaching=todo.teaching_todo(current_user) if role in ("admin", "trainer") else None,
+        roster=todo.roster_todo(current_user) if role in ("admin", "liaison") else None,
+        files=todo.recent_files() if role == "admin" else None, labels=todo.FILE_LABELS)
 
 
 def one_time_download(token):
