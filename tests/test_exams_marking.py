@@ -241,6 +241,9 @@ def test_the_second_marker_never_sees_the_first_mark(app, make):
     page = second.get(url(exam, short, "second", 1)).get_data(as_text=True)
     assert "第一评语" not in page and "11.5" not in page and 'id="earlier-marks"' not in page
     assert 'name="p0_1"' in page and 'value=""' in page
+    # Not through the arbitration page either: nothing to arbitrate, nothing shown.
+    page = second.get(url(exam, short, "arbitration", 1)).get_data(as_text=True)
+    assert "第一评语" not in page and "11.5" not in page and 'id="earlier-marks"' not in page
 
 
 # --- anonymity, access, claims ------------------------------------------------------------------
@@ -371,3 +374,15 @@ def test_item_analysis_of_subjective_questions_matches_a_hand_count(app, make):
 def test_other_staff_roles_cannot_open_the_marking_overview(app, make, as_role, role):
     _trainer, exam, _questions, _people, _attempts = setting_up(app, make, cadres=1)
     assert as_role(role).get(f"/exams/{exam.id}/marking").status_code == 403
+
+
+def test_skipping_gives_the_answer_back_and_moves_on(app, make):
+    trainer, exam, (_single, short, _case), _people, _attempts = setting_up(app, make, cadres=2)
+    admin = make.user(role="admin")
+    one, two = signed_in(app, trainer), signed_in(app, admin)
+    assert one.get(url(exam, short)).location.endswith(url(exam, short, number=1))
+    skipped = mark(one, exam, short, 1, {}, action="skip")
+    assert skipped.status_code == 302
+    assert one.get(skipped.location).location.endswith(url(exam, short, number=2))
+    # The skipped answer is free for the next marker.
+    assert two.get(url(exam, short)).location.endswith(url(exam, short, number=1))

@@ -9,7 +9,8 @@ The final mark rule (stated on the marking pages and in the trainer guide):
 - single marking: the first mark;
 - double marking, the two marks at most the tolerance apart: their mean, rounded to the
   nearest 0.5 (a quarter rounds up: 6.25 → 6.5), never above the full marks;
-- double marking, further apart: the arbitrator's mark;
+- double marking, further apart: the arbitrator's mark (an arbitration counts only while the
+  two marks disagree: a remark that brings them within the tolerance makes their mean final);
 - otherwise no final mark yet (the answer waits).
 
 Marks are given in the paper's points (`subjective.scaled_parts`), per scoring point where

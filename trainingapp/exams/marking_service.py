@@ -332,10 +332,10 @@ def answer_page(exam: Exam, question_id: int, round_: str, number: int, user) ->
     own = script.marks.get(round_)
     if own is not None and own.marker_id != user.id and refusal is not None:
         own = None  # another marker's mark of this round is theirs to see
-    # Blind: the first and second marks are shown to the arbitrator only.
-    shown = {r: m for r, m in script.marks.items() if r in (FIRST, SECOND)} if round_ == ARBITRATION else {}
-    if round_ == SECOND and FIRST in script.marks and script.marks[FIRST].marker_id == user.id:
-        shown = {}
+    # Blind: the first and second marks are shown to the arbitrator only, and only once the
+    # answer is theirs to arbitrate (never to a second marker opening the arbitration page).
+    shown = ({r: m for r, m in script.marks.items() if r in (FIRST, SECOND)}
+             if round_ == ARBITRATION and refusal is None else {})
     numbers_in_round = [s.number for s in everyone if round_ == FIRST or round_ in s.marks
                         or _waiting_for(s, round_, exam)]
     previous = max((n for n in numbers_in_round if n < number), default=None)
