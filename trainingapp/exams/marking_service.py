@@ -379,6 +379,12 @@ def give_mark(exam: Exam, question_id: int, round_: str, number: int, user, form
     refreshed, audited; one commit. DomainError when refused."""
     if round_ not in ROUNDS:
         raise LookupError(round_)
+    found = _script(exam, question_id, number)
+    # One mark at a time per attempt: two markers finishing its last two answers at once must
+    # not each rescore it without the other's mark (and leave it waiting). SQLite's writes are
+    # serial already (BEGIN IMMEDIATE); PostgreSQL waits here, then reads what was committed.
+    db.session.execute(select(Attempt.id).where(Attempt.id == found.attempt.id).with_for_update())
+    db.session.expire_all()
     script = _script(exam, question_id, number)
     if not script.attempt.is_finished:
         raise DomainError(_l("Only finished attempts are marked."))
