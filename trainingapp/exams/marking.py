@@ -99,11 +99,6 @@ def within(first: float, second: float, tolerance: float) -> bool:
     return round(abs(first - second), 2) <= round(tolerance, 2)
 
 
-def rounds_needed(state: str) -> str | None:
-    """The round an answer in this state waits for (None: final)."""
-    return None if state == FINAL else state
-
-
 @dataclass(frozen=True)
 class Agreement:
     """Marker agreement over double-marked answers."""

@@ -228,8 +228,8 @@ def _refusal_to_mark(script: Script, round_: str, user, exam: Exam) -> str | Non
 def _waiting_for(script: Script, round_: str, exam: Exam) -> bool:
     if round_ in script.marks:
         return False
-    state = script.final(exam).state
-    return state == round_ or (round_ == SECOND and state == marking.WAITING_SECOND)
+    # The states are named after the round they wait for (marking.WAITING_*).
+    return script.final(exam).state == round_
 
 
 # --- claims -------------------------------------------------------------------------------
