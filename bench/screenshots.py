@@ -788,13 +788,40 @@ def run_home_phones(s: Shooter, platform: Platform, ids: dict) -> None:
         phone.context.close()
 
 
+def run_marking(s: Shooter, platform: Platform, ids: dict) -> None:
+    """The trainer's marking chapter: the overview of the demo exam with subjective questions,
+    one answer being marked (desktop and phone), and the subjective item analysis."""
+    log("marking")
+    from trainingapp.exams.models import Exam
+    from trainingapp.questionbank.models import Question
+    with platform.context():
+        exam_id = q(Exam, title="2026年第三季度行政处罚法专题考试（含主观题）").id
+        case_id = q(Question, qtype="case").id
+    page = s.page("trainer")
+    s.go(page, f"/exams/{exam_id}/marking")
+    s.shot(page, "trainer-marking-overview", full=True, max_height=1400)
+    s.go(page, f"/exams/{exam_id}/marking/{case_id}/first/next")
+    page.wait_for_selector("#marking-form")
+    page.keyboard.type("5")
+    page.keyboard.press("Tab")
+    page.keyboard.type("2.5")
+    page.keyboard.press("Tab")
+    s.shot(page, "trainer-marking-answer", full=True, max_height=1600)
+    phone = s.page("trainer", phone=True)
+    s.go(phone, f"/exams/{exam_id}/marking/{case_id}/first/next")
+    phone.wait_for_selector("#marking-form")
+    s.shot(phone, "trainer-marking-answer-phone", full=True, max_height=2200)
+    s.go(page, f"/reports/exams/{exam_id}/items")
+    s.shot(page, "trainer-marking-items", selector="#subjective-items")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots", help="where the PNGs go")
     parser.add_argument("--real-time", action="store_true", help="use the real clock instead of the pinned one")
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance folder")
-    parser.add_argument("--only", default="cadre,trainer,admin,home",
-                        help="comma-separated parts to shoot (cadre, trainer, admin, home; default all)")
+    parser.add_argument("--only", default="cadre,trainer,admin,home,marking",
+                        help="comma-separated parts to shoot (cadre, trainer, admin, home, marking; default all)")
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         log(f"no Chromium at {CHROMIUM}: apt-get install chromium")
@@ -813,7 +840,7 @@ def main(argv=None) -> int:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             shooter = Shooter(browser, base, args.out)
-            parts = {"cadre": run_cadre, "trainer": run_trainer, "admin": run_admin, "home": run_home_phones}
+            parts = {"cadre": run_cadre, "trainer": run_trainer, "admin": run_admin, "home": run_home_phones, "marking": run_marking}
             for name in args.only.split(","):
                 parts[name.strip()](shooter, platform, ids)
             browser.close()

@@ -187,7 +187,7 @@ def _pool(exam: Exam) -> list[list]:
                        Question.answer).where(Question.id.in_([i.question_id for i in exam.fixed_items]))
     elif all(r.category for r in exam.rules):
         query = query.where(Question.category.in_({r.category for r in exam.rules}))
-    return [[qid, qtype, category, difficulty, len(options or []), len(answer) if qtype == "fill" else 0]
+    return [[qid, qtype, category, difficulty, len(options or []), len(answer) if qtype in ("fill", "case") else 0]
             for qid, qtype, category, difficulty, options, answer in db.session.execute(query)]
 
 

@@ -68,6 +68,11 @@ POLICY: dict[str, tuple[object, str]] = {
     "exams.attempt_detail": (TRAINER, "trainers: attempts of exams they created"),
     "exams.regrade": (TRAINER, "trainers: exams they created"),
     "exams.correct_key": (TRAINER, "trainers: questions only exams they created use"),
+    "exams.marking_overview": (TRAINER, "markers: exams they manage or were added to mark"),
+    "exams.marking_next": (TRAINER, "markers: exams they manage or were added to mark"),
+    "exams.mark_answer": (TRAINER, "markers: exams they manage or were added to mark; names hidden when anonymous"),
+    "exams.marking_settings": (TRAINER, "trainers: exams they created"),
+    "exams.marking_markers": (TRAINER, "trainers: exams they created"),
     # exams: taking
     "exams.my_exams": (SIGNED_IN, "exams the person is a candidate of"),
     "exams.exam_rules": (SIGNED_IN, "exams the person is a candidate of"),
