@@ -239,3 +239,23 @@ def test_a_pending_makeup_or_second_attempt_makes_the_result_pending(app, as_rol
     mark(app, retake, 5)  # make-up 65 beats the main exam's 20
     found = statuses(admin.get(f"/reports/exams/{exam.id}/people").get_data(as_text=True))
     assert (found["q_x"], found["q_f"], found["q_w"]) == ("excellent", "pass", "pending")
+
+
+@pytest.mark.browser
+def test_pending_report_and_result_fit_a_phone_and_a_desktop(app, make, town, page, phone):
+    """The report with its 待阅卷 column and note, and the cadre's pending result, in a real Chromium."""
+    make.user(login="pend_admin", role="admin", department=town["root"])
+    exam = town["exam"]
+    for view, name in ((page, "desktop"), (phone, "phone")):
+        view.login("pend_admin")
+        view.open(f"/reports/exams/{exam.id}")
+        assert view.locator("#pending-note").is_visible()
+        assert view.evaluate("document.documentElement.scrollWidth") <= view.viewport_size["width"] + 2
+        view.shot(f"pending-report-{name}")
+        view.context.clear_cookies()
+        view.login("q_w")
+        view.open(f"/my/attempts/{town['attempts']['w']}/result")
+        assert view.locator("#result-pending").is_visible() and view.locator("#result-band").count() == 0
+        assert view.evaluate("document.documentElement.scrollWidth") <= view.viewport_size["width"] + 2
+        view.shot(f"pending-result-{name}")
+        view.context.clear_cookies()

@@ -54,7 +54,8 @@ def figure_columns(pending: bool) -> list[str]:
     return [*FIGURE_COLUMNS[:at], PENDING_COLUMN, *FIGURE_COLUMNS[at:]]
 
 
-def _with_pending(values: list, figures, pending: bool, value) -> list:
+def _with_pending(values: list, pending: bool, value) -> list:
+    """The figure values with the pending count put in its column, when the report has one."""
     if pending:
         values.insert(FIGURE_COLUMNS.index("合格人数"), value)
     return values
@@ -64,7 +65,7 @@ def _figure_values(figures, pending: bool = False) -> list:
     return _with_pending(
         [figures.required, figures.exempt, figures.participants, figures.participation_rate, figures.passed,
          figures.pass_rate, figures.excellent, figures.excellent_rate, numbers.score_cell(figures.average),
-         numbers.score_cell(figures.highest), numbers.score_cell(figures.lowest)], figures, pending, figures.pending)
+         numbers.score_cell(figures.highest), numbers.score_cell(figures.lowest)], pending, figures.pending)
 
 
 def _figure_texts(figures, pending: bool = False) -> list[str]:
@@ -73,7 +74,7 @@ def _figure_texts(figures, pending: bool = False) -> list[str]:
         [numbers.count(figures.required), numbers.count(figures.exempt), numbers.count(figures.participants),
          numbers.rate(figures.participation_rate), numbers.count(figures.passed), numbers.rate(figures.pass_rate),
          numbers.count(figures.excellent), numbers.rate(figures.excellent_rate), numbers.score(figures.average),
-         numbers.score(figures.highest), numbers.score(figures.lowest)], figures, pending,
+         numbers.score(figures.highest), numbers.score(figures.lowest)], pending,
         numbers.count(figures.pending))
 
 
