@@ -815,13 +815,90 @@ def run_marking(s: Shooter, platform: Platform, ids: dict) -> None:
     s.shot(page, "trainer-marking-items", selector="#subjective-items")
 
 
+def prepare_pending(platform: Platform) -> dict:
+    """A small exam with a short-answer question (简答) for eight cadres, taken through the
+    exam services: four answer the short question and wait for marks (待阅卷), three leave it
+    blank and are scored at once (two pass, one fails), one never sits; the ids the pages need."""
+    from sqlalchemy import select
+
+    from trainingapp.accounts.audience import Audience
+    from trainingapp.accounts.models import User
+    from trainingapp.exams import authoring, finalising, saving, starting
+    from trainingapp.exams.marks import default_marks
+    from trainingapp.platform.extensions import db
+    from trainingapp.questionbank.models import Question
+    from trainingapp.questionbank.parsing import QuestionData
+    from trainingapp.questionbank.subjective import Part, RubricPoint, make_key
+    with platform.context():
+        trainer = q(User, login="trainer")
+        people = db.session.scalars(select(User).where(User.role == "cadre", User.status == "active",
+                                                       User.login.like("cadre%"), User.login != "cadre")
+                                    .order_by(User.login)).all()[:7]
+        people = [q(User, login="cadre")] + people
+        short = Question()
+        short.apply(QuestionData(
+            qtype="short", stem="简述行政处罚应当遵循的基本原则。", options=[], points=40, difficulty="medium",
+            category="行政处罚法", explanation="", basis="《行政处罚法》第五条", is_active=True,
+            answer=make_key([Part(stem="", reference="公正、公开原则；过罚相当原则；处罚与教育相结合原则。",
+                                  marks=40, rubric=(RubricPoint("公正、公开", 20),
+                                                    RubricPoint("过罚相当、处罚与教育相结合", 20)))])))
+        db.session.add(short)
+        db.session.flush()
+        objective = db.session.scalars(select(Question).where(Question.qtype == "truefalse",
+                                                              Question.is_active.is_(True))
+                                       .order_by(Question.id).limit(6)).all()
+        opens = platform.clock.now() - timedelta(hours=1)
+        exam = authoring.save_exam(trainer, None, dict(
+            title="行政处罚法专题考试（含简答题）", description="", year=opens.year, opens_at=opens,
+            closes_at=opens + timedelta(days=7), latest_start_at=None, duration_minutes=40, attempts_allowed=1,
+            counting="best", pass_mark=0, excellent_mark=0, multiple_scoring="all_or_nothing",
+            shuffle_questions=False, shuffle_options=False, review_policy="after_submit", tab_switch_limit=None,
+            required_credits=None, makeup_of_id=None))
+        authoring.set_fixed_items(exam, [(question.id, 10) for question in objective] + [(short.id, 40)])
+        exam.pass_mark, exam.excellent_mark = default_marks(exam.total_points)
+        db.session.commit()
+        authoring.set_audience(exam, Audience(added=frozenset(p.id for p in people)))
+        authoring.publish(trainer, exam)
+        keys = dict(db.session.execute(select(Question.id, Question.answer).where(
+            Question.id.in_([question.id for question in objective]))).all())
+        attempts = {}
+        for index, person in enumerate(people[:-1]):  # the last never sits
+            attempt, _created = starting.start_attempt(person, exam.id)
+            for seq, item in enumerate(attempt.paper, start=1):
+                if item["t"] == "short":
+                    if index not in (3, 5, 6):  # these leave it blank and are scored at once
+                        saving.save_answer(person, attempt.id, item["q"],
+                                           "应当坚持公正、公开原则，做到过罚相当，坚持处罚与教育相结合。", seq)
+                else:
+                    right = seq > index % 3  # the first 0-2 questions wrong
+                    saving.save_answer(person, attempt.id, item["q"], keys[item["q"]] if right
+                                       else not keys[item["q"]], seq)
+            finalising.submit_attempt(person, attempt.id)
+            attempts[person.login] = attempt.id
+        return {"pending_exam": exam.id, "pending_attempt": attempts["cadre"]}
+
+
+def run_pending(s: Shooter, platform: Platform, ids: dict) -> None:
+    """Results that wait for marking (待阅卷): the cadre's result, and the exam report's figures."""
+    log("pending results")
+    more = prepare_pending(platform)
+    page = s.page("cadre", phone=True)
+    s.go(page, f"/my/attempts/{more['pending_attempt']}/result")
+    s.shot(page, "cadre-result-pending", clip_to="#documents")
+    page.context.close()
+    page = s.page("admin")
+    s.go(page, f"/reports/exams/{more['pending_exam']}")
+    s.shot(page, "admin-exam-report-pending", clip_to="#department-table")
+    page.context.close()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots", help="where the PNGs go")
     parser.add_argument("--real-time", action="store_true", help="use the real clock instead of the pinned one")
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance folder")
-    parser.add_argument("--only", default="cadre,trainer,admin,home,marking",
-                        help="comma-separated parts to shoot (cadre, trainer, admin, home, marking; default all)")
+    parser.add_argument("--only", default="cadre,trainer,admin,home,marking,pending",
+                        help="comma-separated parts to shoot (cadre, trainer, admin, home, marking, pending; default all)")
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         log(f"no Chromium at {CHROMIUM}: apt-get install chromium")
@@ -840,7 +917,7 @@ def main(argv=None) -> int:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             shooter = Shooter(browser, base, args.out)
-            parts = {"cadre": run_cadre, "trainer": run_trainer, "admin": run_admin, "home": run_home_phones, "marking": run_marking}
+            parts = {"cadre": run_cadre, "trainer": run_trainer, "admin": run_admin, "home": run_home_phones, "marking": run_marking, "pending": run_pending}
             for name in args.only.split(","):
                 parts[name.strip()](shooter, platform, ids)
             browser.close()

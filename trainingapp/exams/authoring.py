@@ -161,18 +161,19 @@ def audience_people(exam: Exam) -> list[User]:
 
 
 def makeup_default_people(main: Exam) -> list[User]:
-    """The main exam's candidates who did not pass it (and were not exempt): a make-up's default list."""
+    """The main exam's candidates who did not pass it (and were not exempt): a make-up's default list.
+    A result awaiting marks (待阅卷) is not a fail: those people are added by hand if need be."""
     rows = db.session.execute(select(ExamCandidate, User).join(User, User.id == ExamCandidate.user_id)
                               .where(ExamCandidate.exam_id == main.id, ExamCandidate.removed.is_(False),
                                      ExamCandidate.exempt_reason.is_(None))).all()
-    scores: dict[int, list[float]] = {}
+    scores: dict[int, list[float | None]] = {}
     for user_id, score in db.session.execute(select(Attempt.user_id, Attempt.score).where(
             Attempt.exam_id == main.id, Attempt.status != "in_progress").order_by(Attempt.number)):
         scores.setdefault(user_id, []).append(score)
     result = []
     for _candidate, person in rows:
-        best = marks.counting_score(scores.get(person.id, []), main.counting)
-        if marks.grade_band(best, main.pass_mark, main.excellent_mark) in ("fail", "absent"):
+        best, pending = marks.attempts_result(scores.get(person.id, []), main.counting)
+        if not pending and marks.grade_band(best, main.pass_mark, main.excellent_mark) in ("fail", "absent"):
             result.append(person)
     return result
 
@@ -356,8 +357,8 @@ class CandidateRow:
     person: User
     status: str          # exempt, not_started, in_progress, submitted, auto_submitted, missed, removed
     attempts: list[Attempt]
-    best: float | None
-    band: str
+    best: float | None   # None while a finished attempt awaits marks
+    band: str            # excellent, pass, fail, absent, pending (待阅卷)
     time_used: timedelta | None
     tab_switches: int
 
@@ -376,7 +377,7 @@ def results(exam: Exam) -> list[CandidateRow]:
     for found, person in rows:
         attempts = by_person.get(person.id, [])
         finished = [a for a in attempts if a.is_finished]
-        best = marks.counting_score([a.score for a in finished], exam.counting)
+        best, pending = marks.attempts_result([a.score for a in finished], exam.counting)
         if found.removed:
             status = "removed"
         elif found.is_exempt:
@@ -389,6 +390,7 @@ def results(exam: Exam) -> list[CandidateRow]:
             status = "missed" if moment >= exam.closes_at else "not_started"
         used = sum(((a.submitted_at or moment) - a.started_at for a in attempts), timedelta()) if attempts else None
         table.append(CandidateRow(found, person, status, attempts, best,
+                                  marks.PENDING if pending else
                                   marks.grade_band(best, exam.pass_mark, exam.excellent_mark), used,
                                   sum(a.tab_switches for a in attempts)))
     return table

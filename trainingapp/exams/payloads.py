@@ -52,13 +52,19 @@ def _question_json(position: int, item: dict, question) -> dict:
 
 
 def result_payload(attempt: Attempt) -> dict:
-    """The outcome of a finished attempt, as the review policy allows the candidate to see it."""
+    """The outcome of a finished attempt, as the review policy allows the candidate to see it.
+    While its subjective answers await marks (待阅卷) there is no score and no band: `score`,
+    `passed` and `excellent` are None, `awaiting_marks` is true and `objective_score` holds
+    the machine-scored part (as the review policy allows)."""
     exam = attempt.exam
     shown = exam.review_policy != "never"
-    band = marks.grade_band(attempt.score, exam.pass_mark, exam.excellent_mark)
-    return {"status": attempt.status, "score": attempt.score if shown else None,
-            "total": float(attempt.total), "passed": band in ("pass", "excellent") if shown else None,
-            "excellent": band == "excellent" if shown else None, "receipt": attempt.receipt,
+    waiting = bool(attempt.awaiting_marks)
+    band = None if waiting else marks.grade_band(attempt.score, exam.pass_mark, exam.excellent_mark)
+    known = shown and not waiting
+    return {"status": attempt.status, "score": attempt.score if known else None,
+            "total": float(attempt.total), "passed": band in ("pass", "excellent") if known else None,
+            "excellent": band == "excellent" if known else None, "awaiting_marks": waiting,
+            "objective_score": attempt.objective_score if shown and waiting else None, "receipt": attempt.receipt,
             "submitted_at": isoformat(attempt.submitted_at), "finish_reason": attempt.finish_reason}
 
 

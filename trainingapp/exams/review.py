@@ -17,6 +17,7 @@ from sqlalchemy import select
 from ..platform.clock import now
 from ..platform.extensions import db
 from ..questionbank.models import Question
+from ..questionbank.subjective import SUBJECTIVE_TYPES
 from .models import Answer, Attempt
 from .review_notice import review_notice
 from .secrecy import protected_question_ids
@@ -78,8 +79,12 @@ def _row_json(row: ReviewRow) -> dict:
     if row.protected:
         return body
     answer = row.answer
-    body.update({"answer": answer.response if answer is not None else None,
-                 "score": float(answer.score) if answer is not None and answer.score is not None else 0.0,
+    # A subjective answer nobody has marked yet has no score (待阅卷), not 0.
+    waiting = (item["t"] in SUBJECTIVE_TYPES and answer is not None and answer.response is not None
+               and answer.score is None)
+    body.update({"answer": answer.response if answer is not None else None, "awaiting_marks": waiting,
+                 "score": None if waiting else
+                 float(answer.score) if answer is not None and answer.score is not None else 0.0,
                  "correct": answer is not None and answer.is_correct is True,
                  "key": question.answer, "explanation": question.explanation or "", "basis": question.basis or ""})
     return body

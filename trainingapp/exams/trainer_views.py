@@ -105,7 +105,8 @@ def overview(exam_id):
     exam = _managed_exam(exam_id)
     problems, _pool, people = authoring.publish_problems(exam) if not exam.is_published else ([], [], [])
     return render_template("exams/overview.html", exam=exam, problems=problems, people=people,
-                           confirm=PublishForm(), in_progress=taking.attempts_in_progress(exam.id))
+                           confirm=PublishForm(), in_progress=taking.attempts_in_progress(exam.id),
+                           awaiting_marks=taking.attempts_awaiting_marks(exam.id) if exam.is_published else 0)
 
 
 @bp.route("/exams/<int:exam_id>/paper", methods=["GET", "POST"])

@@ -131,7 +131,8 @@ def exam_report(exam_id):
                                        title=_("Score distribution"))
     return render_template("reports/exam.html", exam=exam, report=report, bars=bars, distribution=distribution,
                            categories=CATEGORIES, denominator_label=DENOMINATOR_LABELS[report.denominator],
-                           definitions=page_definitions(report.denominator, show_empty=report.show_empty),
+                           definitions=page_definitions(report.denominator, show_empty=report.show_empty,
+                                                        pending=report.total.pending),
                            root=root,
                            departments=[(r.department_id, "\u3000" * r.depth + r.name) for r in report.rows],
                            is_open=exam.opens_at <= now() < exam.closes_at)
