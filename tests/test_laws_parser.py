@@ -70,6 +70,12 @@ def test_article_outside_chapters_stray_text_and_empty_article():
     assert messages[4] == "第一条 has no text."
 
 
+def test_an_unnumbered_closing_heading():
+    law = parse_text("某法\n第一章　总则\n第一条　甲。\n附　　则\n第二条　本法自2020年1月1日起施行。\n")
+    assert law.problems == []
+    assert law.heading_path(law.articles[1]) == "附则"
+
+
 def test_no_article_is_a_problem_of_the_whole_text():
     law = parse_text("只是一段文字。\n")
     assert [p.line for p in law.errors] == [None]

@@ -155,6 +155,8 @@ def clean(line: str) -> str:
 
 
 def _heading(line: str):
+    if re.sub(f"[{SPACES}]", "", line) == "附则":  # the Civil Code's closing heading has no number
+        return "编", "附则"
     match = _HEADING.match(line)
     if not match or to_number(match.group(1)) is None:
         return None
@@ -323,9 +325,9 @@ class _Parser:
         self._close_article()
         law = self.law
         law.title = "".join(self.title_lines)[:200]
-        if any(h.level == "章" for h in law.headings):
+        if law.headings:
             for article in law.articles:
-                if not any(law.headings[i].level == "章" for i in article.headings):
+                if not article.headings:
                     self.problem(article.line, _l("%(article)s stands outside any chapter, while the text has "
                                                   "chapters.", article=article.label))
         if not law.articles:
