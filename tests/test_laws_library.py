@@ -6,7 +6,7 @@ from markupsafe import Markup
 
 from tests.law_texts import WHOLE, text
 from trainingapp.laws import services
-from trainingapp.laws.models import Article
+from trainingapp.laws.models import Article, Law
 from trainingapp.laws.search import highlight, search_articles, words_of
 from trainingapp.laws.text_parser import parse_text
 from trainingapp.platform import clock
@@ -56,7 +56,8 @@ def test_search_ranks_titles_then_hits_in_the_shown_versions(ctx):
     assert _labels(search_articles("50%_", shown)) == [("示例罚款条例", 3, 0)]
     assert _labels(search_articles("%", shown)) == [("示例罚款条例", 3, 0)]
     # Headings count as titles.
-    assert _labels(search_articles("数额", shown))[:2] == [("中华人民共和国测试法", 3, 0), ("中华人民共和国测试法", 3, 1)]
+    assert _labels(search_articles("数额", shown))[:2] == [("中华人民共和国测试法", 3, 0),
+                                                          ("中华人民共和国测试法", 3, 1)]
 
 
 def test_highlight_escapes_the_text_and_the_words():
@@ -107,3 +108,13 @@ def test_library_pages_for_a_cadre(app, as_role):
 def test_the_library_is_in_the_cadre_navigation(app, as_role):
     page = as_role("cadre").get("/").get_data(as_text=True)
     assert 'href="/laws/"' in page
+
+
+def test_demo_regulation_is_clean_and_labelled_fictional(ctx):
+    from trainingapp.laws import demo
+    for body in (demo._FIRST, demo._SECOND):
+        parsed = parse_text(body)
+        assert parsed.problems == [] and "虚构文本" in parsed.title
+    assert demo.load_laws_demo() == 2
+    law = db.session.query(Law).one()
+    assert all("虚构" in v.note for v in law.versions) and services.current_version(law).effective_on.year >= 2026

@@ -31,7 +31,8 @@ def test_whole_text_title_note_headings_and_articles():
 def test_paragraphs_and_items_stay_inside_their_article():
     law = parse_text(WHOLE)
     second = law.articles[1]
-    assert second.paragraphs == ["本法所称测试，是指：", "（一）书面测试；", "（二）口头测试。", "前款规定的测试，由行政机关组织。"]
+    assert second.paragraphs == ["本法所称测试，是指：", "（一）书面测试；", "（二）口头测试。",
+                                 "前款规定的测试，由行政机关组织。"]
     # A paragraph starting with a citation of an article is not a new article.
     assert law.articles[4].text == "第三条规定的罚款，当事人可以申请听证。"
 
