@@ -75,8 +75,8 @@ def test_a_text_with_errors_cannot_be_confirmed(app, as_role):
     trainer = as_role("trainer")
     preview_url = _upload(trainer, text=text("第一条　甲。", "第一条　又是甲。"))
     page = trainer.get(preview_url).get_data(as_text=True)
-    assert "line 4: 第一条 again (the first is at line 3)." in page
-    assert "Import this version" not in page
+    assert "第4行: 第一条重复出现（第一次在第3行）。" in page
+    assert "导入此版本" not in page
     response = _confirm(trainer, preview_url, title="某规定")
     assert response.status_code == 200
     with app.app_context():
@@ -114,7 +114,7 @@ def test_gb18030_text_file_and_problems_by_line(app, as_role):
     content = text("第一条　甲。", "第二条　乙。", "第四条　丁。").encode("gb18030")
     preview_url = _upload(trainer, file=(io.BytesIO(content), "规定.txt"))
     page = trainer.get(preview_url).get_data(as_text=True)
-    assert "line 5: 第四条 follows 第二条: 第三条 is missing." in page
+    assert "第5行: 第四条紧接在第二条之后：缺少第三条。" in page
     assert 'value="中华人民共和国测试法"' in page
 
 
@@ -127,9 +127,9 @@ def test_second_import_is_a_new_version_and_the_same_date_is_refused(app, as_rol
     second = text("第一条　新文。", "第二条　本法自2027年1月1日起施行。")
     preview_url = _upload(admin, text=second)
     page = admin.get(preview_url).get_data(as_text=True)
-    assert "is in the library: this text becomes a new version" in page
+    assert "已在法规库中：本文本将作为新版本" in page
     page = _confirm(admin, preview_url, issued_on="2026-02-01", effective_on="2020-01-01").get_data(as_text=True)
-    assert "already has a version in effect from 2020-01-01" in page
+    assert "已有自2020-01-01起施行的版本" in page
     with received() as calls:
         assert _confirm(admin, preview_url, issued_on="2026-02-01", effective_on="2027-01-01").status_code == 302
     assert calls == []  # not in force yet
@@ -178,7 +178,7 @@ def test_repeal_sends_law_changed_without_a_new_version(app, as_role):
     with app.app_context():
         law = db.session.scalar(select(Law))
         law_id, version_id = law.id, law.versions[0].id
-    assert "Mark as repealed" in admin.get(f"/laws/{law_id}").get_data(as_text=True)
+    assert "标记为已废止" in admin.get(f"/laws/{law_id}").get_data(as_text=True)
     with received() as calls:
         response = admin.post(f"/laws/{law_id}/repeal", data={"repealed_on": "2026-03-01"})
     assert response.status_code == 302
@@ -215,7 +215,7 @@ def test_cli_exit_status_and_import(app, runner, make, tmp_path):
     bad.write_text(text("第一条　甲。", "第三条　丙。"), encoding="gb18030")
     result = runner.invoke(args=["laws", "import", str(bad), "--dry-run"])
     assert result.exit_code == 1
-    assert "gap: line 4: 第三条 follows 第一条: 第二条 is missing." in result.output
+    assert "gap: 第4行: 第三条紧接在第一条之后：缺少第二条。" in result.output
     result = runner.invoke(args=["laws", "import", str(bad)])
     assert result.exit_code == 1 and "nothing was imported" in result.output
     result = runner.invoke(args=["laws", "import", str(bad), "--excerpt", "--effective", "2020-05-01"])
@@ -228,4 +228,4 @@ def test_cli_exit_status_and_import(app, runner, make, tmp_path):
     with app.app_context():
         assert _counts() == (2, 8)
     result = runner.invoke(args=["laws", "import", str(good)])
-    assert result.exit_code == 1 and "already has a version in effect from 2021-07-15" in result.output
+    assert result.exit_code == 1 and "已有自2021-07-15起施行的版本" in result.output

@@ -2,6 +2,7 @@
 escaping, and who may read what."""
 from datetime import date, datetime
 
+import pytest
 from markupsafe import Markup
 
 from tests.law_texts import WHOLE, text
@@ -77,7 +78,7 @@ def test_search_page_for_a_cadre_marks_the_words_escaped(app, as_role):
     page = cadre.get("/laws/search?q=<script>").get_data(as_text=True)
     assert "<script>" not in page.split("</nav>", 1)[1]
     page = cadre.get("/laws/search?q=旧的&versions=all").get_data(as_text=True)
-    assert 'data-hit-count="1"' in page and "Amended" in page
+    assert 'data-hit-count="1"' in page and "已修改" in page
 
 
 def test_library_pages_for_a_cadre(app, as_role):
@@ -88,18 +89,18 @@ def test_library_pages_for_a_cadre(app, as_role):
         old_article_id = db.session.query(Article).filter_by(version_id=old_id, number=1).one().id
     cadre = as_role("cadre")
     listing = cadre.get("/laws/").get_data(as_text=True)
-    assert "《中华人民共和国测试法》" in listing and "Import a law" not in listing
+    assert "《中华人民共和国测试法》" in listing and "导入法律法规" not in listing
     assert "示例罚款条例" not in cadre.get("/laws/?status=not_yet").get_data(as_text=True)
     page = cadre.get(f"/laws/{law_id}").get_data(as_text=True)
     assert 'data-toc' in page and f'id="a{article_id}"' in page
     assert f'<a href="#a{article_id - 1}">第一章 一般规定</a> <span class="text-muted">(2)</span>' in page
-    assert 'data-versions' in page and "2010-01-01 · Amended" in page and "Mark as repealed" not in page
+    assert 'data-versions' in page and "2010-01-01 · 已修改" in page and "标记为已废止" not in page
     page = cadre.get(f"/laws/articles/{article_id}").get_data(as_text=True)
     assert "<p class=\"mb-2 ms-3\">（一）书面测试；</p>" in page
     assert "第一编 总则 / 第一章 一般规定" in page and 'data-status="in_force"' in page
     assert f'href="/laws/articles/{old_article_id}"' not in page  # 第二条 is not in the old text
     old_page = cadre.get(f"/laws/articles/{old_article_id}").get_data(as_text=True)
-    assert 'data-status="amended"' in old_page and "2021-07-15 · In force" in old_page
+    assert 'data-status="amended"' in old_page and "2021-07-15 · 现行有效" in old_page
     assert cadre.get(f"/laws/{law_id}/versions/{old_id}").status_code == 200
     assert cadre.get(f"/laws/{law_id}/versions/{_other}").status_code == 404
     assert cadre.get("/laws/articles/999999").status_code == 404
@@ -118,3 +119,32 @@ def test_demo_regulation_is_clean_and_labelled_fictional(ctx):
     assert demo.load_laws_demo() == 2
     law = db.session.query(Law).one()
     assert all("虚构" in v.note for v in law.versions) and services.current_version(law).effective_on.year >= 2026
+
+
+#: Whether anything makes the page wider than the screen (a sideways scroll on a phone).
+OVERFLOW = "() => document.documentElement.scrollWidth > window.innerWidth + 1"
+
+
+@pytest.mark.browser
+def test_library_and_import_fit_a_390_px_phone(app, make, browser, live_server):
+    from tests.conftest import _page
+    with app.app_context():
+        _library()
+        article_id = db.session.query(Article).filter_by(number=2, suffix=0).order_by(Article.id.desc()).first().id
+        law_id = db.session.get(Article, article_id).version.law_id
+    trainer = make.user(role="trainer")
+    context, phone = _page(browser, live_server, viewport={"width": 390, "height": 844}, is_mobile=True,
+                           has_touch=True)
+    try:
+        phone.login(trainer.login)
+        for path in ("/laws/", f"/laws/{law_id}", f"/laws/articles/{article_id}", "/laws/search?q=罚款 听证"):
+            phone.open(path)
+            assert not phone.evaluate(OVERFLOW), path
+        phone.open("/laws/import")
+        phone.fill("#text", WHOLE)
+        phone.click("#submit")
+        phone.wait_for_load_state()
+        assert phone.locator("[data-count=articles]").inner_text() == "6"
+        assert not phone.evaluate(OVERFLOW)
+    finally:
+        context.close()

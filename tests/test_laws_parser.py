@@ -87,6 +87,11 @@ def test_docx_paragraph_numbers_name_the_place():
     assert law.errors[0].describe("paragraph") == "paragraph 3: 第一条 again (the first is at paragraph 2)."
 
 
+def test_issuer_of_a_local_body():
+    law = parse_text(text("第一条　甲。", note="（2025年10月15日示例镇人民政府第二十次常务会议修订）"))
+    assert law.issuer == "示例镇人民政府"
+
+
 def test_effective_from_publication_takes_the_version_date():
     law = parse_text(text("第一条　甲。", "第二条　本规定自公布之日起施行。", note="（2024年3月1日发布）"))
     assert law.version_date == date(2024, 3, 1) and law.effective_date == date(2024, 3, 1)

@@ -35,6 +35,7 @@ _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _EFFECTIVE = re.compile(r"自\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日起\s*施行")
 _FROM_ISSUE = re.compile(r"自(?:公布|发布|印发)之日起\s*施行")
 _ISSUER = re.compile(r"第[^第届]{1,6}届(.+?)第[^第次]{1,6}次(?:会议|全体会议)")
+_BODY_SESSION = re.compile(r"\s*([^\s第（）()，,。、]{2,30}?)第[^第次]{1,6}次")
 _OPEN, _CLOSE = "（(", "）)"
 #: What follows "第五条" when a paragraph cites an article rather than starting one.
 _CONTINUATIONS = tuple("规的、，,和与及或至中所第款项（(；。")
@@ -247,6 +248,8 @@ class _Parser:
             issuer = _ISSUER.search(body, at)
             if issuer and issuer.start() - at < 12:
                 self.law.issuer = issuer.group(1)
+            elif other := _BODY_SESSION.match(body, at):  # 示例镇人民政府第二十次常务会议
+                self.law.issuer = other.group(1)
 
     def _open_heading(self, number: int, level: str, label: str):
         self.preamble_done = True
