@@ -206,10 +206,15 @@ def _activate(law: Law, on: date) -> int | None:
     if not earlier:
         return None  # the law's first text: no question can have cited an older one
     old = max(earlier, key=lambda v: v.effective_on)
-    marked = sum(answers(law_changed, law_id=law.id, old_version_id=old.id, new_version_id=version.id) or [0])
+    marked = _marked(answers(law_changed, law_id=law.id, old_version_id=old.id, new_version_id=version.id))
     audit.record("law.current", subject=law.title, version_id=version.id, old_version_id=old.id,
                  questions_marked=marked)
     return marked
+
+
+def _marked(replies) -> int:
+    """The questions marked for review, added up over law_changed's answers (none: nothing marked)."""
+    return sum(reply for reply in replies if isinstance(reply, int))
 
 
 def activate_due(on: date | None = None) -> list[tuple[Law, int]]:
@@ -237,8 +242,8 @@ def repeal_law(actor, law: Law, on: date) -> int:
                              date=law.versions[0].effective_on.isoformat()))
     law.repealed_on = on
     old = current_version(law, on) or shown_version(law, on)
-    marked = sum(answers(law_changed, law_id=law.id, old_version_id=old.id if old else None,
-                         new_version_id=None) or [0])
+    marked = _marked(answers(law_changed, law_id=law.id, old_version_id=old.id if old else None,
+                             new_version_id=None))
     audit.record("law.repeal", actor=actor, subject=law.title, repealed_on=on.isoformat(), questions_marked=marked)
     db.session.commit()
     return marked
