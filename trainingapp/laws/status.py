@@ -12,6 +12,8 @@ from flask_babel import lazy_gettext as _l
 
 IN_FORCE, AMENDED, REPEALED, NOT_YET = "in_force", "amended", "repealed", "not_yet"
 STATUSES = (IN_FORCE, AMENDED, REPEALED, NOT_YET)
+#: A law as a whole is never 已修改: one of its versions is in force (or none yet, or it is repealed).
+LAW_STATUSES = (IN_FORCE, REPEALED, NOT_YET)
 LABELS = {IN_FORCE: _l("In force"), AMENDED: _l("Amended"), REPEALED: _l("Repealed"), NOT_YET: _l("Not yet in force")}
 #: Bootstrap colours of the labels.
 BADGES = {IN_FORCE: "success", AMENDED: "secondary", REPEALED: "dark", NOT_YET: "warning"}

@@ -33,10 +33,10 @@ def _labels():
 def index():
     """Every law with its status; filter by status."""
     status = request.args.get("status") or None
-    if status is not None and status not in st.STATUSES:
+    if status is not None and status not in st.LAW_STATUSES:
         status = None
     return render_template("laws/index.html", laws=services.list_laws(status), status=status,
-                           statuses=st.STATUSES, **_labels())
+                           statuses=st.LAW_STATUSES, **_labels())
 
 
 @bp.route("/search")
