@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from flask_babel import lazy_gettext as _l
 
-from ..platform.tabular import RowError, TableError, quoted_formula, to_csv, to_xlsx
+from ..platform.tabular import RowError, TableError, decode_text, quoted_formula, to_csv, to_xlsx
 from .parsing import (
     BLANK_MARKER,
     OPTION_LETTERS,
@@ -51,21 +51,6 @@ _JSON_ALIASES = {"qtype": "type", "is_active": "status"}
 
 
 # --------------------------------------------------------------------------- reading text
-
-def decode_text(data: bytes) -> str:
-    """The file as text (UTF-8 with or without BOM, else GB18030), line breaks unified to \\n."""
-    if not data:
-        raise TableError(_l("The file is empty."))
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise TableError(_l("The file is neither UTF-8 nor GB18030 text; save it as UTF-8."))
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
 
 def parse_text_upload(data: bytes, extension: str, *, max_rows: int | None) -> ParseResult:
     """Parse a .json, .gift or .txt (GIFT or Aiken, told apart by content) upload."""

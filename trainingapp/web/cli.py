@@ -4,6 +4,7 @@
 def init_app(app):
     from ..accounts.cli import users
     from ..exams.cli import exams
+    from ..laws.cli import laws
     from ..platform.backup import backup_command, restore_command
     from ..platform.i18n import translations
     from ..questionbank.cli import questions
@@ -14,6 +15,7 @@ def init_app(app):
     app.cli.add_command(restore_command)
     app.cli.add_command(questions)
     app.cli.add_command(exams)
+    app.cli.add_command(laws)
     app.cli.add_command(reports)
     app.cli.add_command(demo_command)
     app.cli.add_command(translations)

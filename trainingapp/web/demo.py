@@ -89,6 +89,8 @@ def load_demo() -> bool:
         return False
     ids = load_accounts_demo()
     db.session.commit()
+    from ..laws.demo import load_laws_demo
+    load_laws_demo()
     load_questionbank_demo()
     load_exams_demo()
     from ..training.courses.demo import load_courses_demo

@@ -82,6 +82,8 @@ NAV = [
      "learn", _l("Study the courses meant for you and earn study credits.")),
     (_l("Practice"), "practice.practice_home", ("practice.practice_round", "practice.wrong_answer_book"),
      "learn", _l("Practise questions by law, with the explanation after each answer.")),
+    (_l("Law library"), "laws.index", ("laws.search", "laws.law", "laws.article", "laws.upload", "laws.preview"),
+     "learn", _l("Read and search the laws: every article, its versions and whether it is in force.")),
     (_l("Check in"), "sessions.checkin_home", ("sessions.checkin_session",),
      "learn", _l("Sign in to a training session with the code shown in the room.")),
     (_l("My learning"), "learning.my_learning", ("learning.person_learning",),

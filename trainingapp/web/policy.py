@@ -42,6 +42,14 @@ POLICY: dict[str, tuple[object, str]] = {
     "accounts.edit_department": (ADMIN, "all"),
     "accounts.delete_department": (ADMIN, "all"),
     "accounts.audit_log": (ADMIN, "all, read-only"),
+    # laws: the library is read by everyone signed in; trainers import, admins repeal
+    "laws.index": (SIGNED_IN, "every law, read-only"),
+    "laws.search": (SIGNED_IN, "every law's articles, read-only"),
+    "laws.law": (SIGNED_IN, "every law and version, read-only"),
+    "laws.article": (SIGNED_IN, "every article, read-only"),
+    "laws.upload": (TRAINER, "the whole library"),
+    "laws.preview": (TRAINER, "the uploader's own staged file"),
+    "laws.repeal": (ADMIN, "the whole library"),
     # question bank
     "questionbank.list_questions": (TRAINER, "the whole bank"),
     "questionbank.create_question": (TRAINER, "the whole bank"),
