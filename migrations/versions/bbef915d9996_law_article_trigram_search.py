@@ -1,7 +1,7 @@
 """law articles: trigram index for the library's search (PostgreSQL pg_trgm)
 
 Revision ID: bbef915d9996
-Revises: 23cbbe579763
+Revises: 83bd7dfc9750
 Create Date: 2026-12-07 18:35:00
 
 On PostgreSQL the index needs the pg_trgm extension. A server where the migration's role may not
@@ -15,7 +15,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = 'bbef915d9996'
-down_revision = '23cbbe579763'
+down_revision = '83bd7dfc9750'
 branch_labels = None
 depends_on = None
 
