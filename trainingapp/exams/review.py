@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from ..platform.clock import now
 from ..platform.extensions import db
+from ..questionbank import subjective
 from ..questionbank.models import Question
 from .models import Answer, Attempt
 from .review_notice import review_notice
@@ -34,6 +35,43 @@ class ReviewRow:
     answer: Answer | None
     #: Held back by question secrecy: only the stem and the options may be shown.
     protected: bool
+
+    @property
+    def is_subjective(self) -> bool:
+        return subjective.is_subjective(self.item["t"])
+
+    @property
+    def sub_questions(self) -> list[str]:
+        """A case analysis's sub-questions in order (its stem is the case material); else empty.
+        Shown like a choice's options, even when the question is held back."""
+        if self.item["t"] != "case":
+            return []
+        return [str(text) for text in self.question.options or []]
+
+    @property
+    def texts(self) -> list[str]:
+        """The candidate's text per (sub-)question of a subjective question ("" where none)."""
+        response = self.answer.response if self.answer is not None else None
+        count = max(self.item["b"], 1)
+        if isinstance(response, str):
+            return [response] + [""] * (count - 1)
+        given = [text if isinstance(text, str) else "" for text in response or []]
+        return (given + [""] * count)[:count]
+
+    @property
+    def reference_parts(self) -> list[subjective.Part]:
+        """A subjective question's reference answers and scoring points in the paper's points
+        (the key: for a row that is not held back only)."""
+        if self.protected or not self.is_subjective:
+            return []
+        return subjective.scaled_parts(subjective.parts_of(self.item["t"], self.question.options,
+                                                           self.question.answer), float(self.item["p"]))
+
+    @property
+    def awaiting_mark(self) -> bool:
+        """A subjective answer nobody has marked yet (待阅卷)."""
+        return (self.is_subjective and self.answer is not None and self.answer.response is not None
+                and self.answer.score is None)
 
 
 def review_rows(attempt: Attempt, moment: datetime | None = None) -> list[ReviewRow] | None:
@@ -75,9 +113,22 @@ def _row_json(row: ReviewRow) -> dict:
         options = [{"key": chr(ord("A") + index), "text": question.options[index]} for index in order]
     body = {"id": question.id, "position": row.position, "type": item["t"], "stem": question.stem,
             "options": options, "points": item["p"], "blanks": item["b"], "held_back": row.protected}
+    if row.is_subjective:
+        body["parts"] = row.sub_questions
     if row.protected:
         return body
     answer = row.answer
+    if row.is_subjective:
+        # Marked by a person: no verdict; the score is None while the mark is awaited (待阅卷).
+        body.update({"answer": answer.response if answer is not None else None,
+                     "score": None if row.awaiting_mark else float(answer.score) if answer is not None
+                     and answer.score is not None else 0.0,
+                     "awaiting_mark": row.awaiting_mark, "correct": None,
+                     "key": [{"stem": part.stem, "reference": part.reference, "marks": part.marks,
+                              "rubric": [{"point": r.point, "marks": r.marks} for r in part.rubric]}
+                             for part in row.reference_parts],
+                     "explanation": question.explanation or "", "basis": question.basis or ""})
+        return body
     body.update({"answer": answer.response if answer is not None else None,
                  "score": float(answer.score) if answer is not None and answer.score is not None else 0.0,
                  "correct": answer is not None and answer.is_correct is True,
