@@ -99,13 +99,15 @@ def test_a_cadre_answers_a_case_analysis_on_a_phone_through_a_network_cut(app, p
     phone.wait_for_selector(f'{box} .exam-save[data-state="refused"]')
     assert state(phone, counters[2]) == "over" and "超出 1 字" in phone.text_content(counters[2])
     assert "第3小题" in phone.text_content(f"{box} .exam-refused") and phone.is_visible(f"{box} .exam-refused")
+    assert state(phone, "#exam-saved") == "unsaved"  # not "all answers saved" while one is refused
+    assert "1个答案未被接受" in phone.text_content("#exam-saved")
     fits(phone)
     phone.shot("case-analysis-phone-too-long")
     assert saved_answers(app, attempt_id)[case.id][2] == "第三问：撤销。"
     phone.fill(areas[2], "第三问：撤销该处罚决定。")
     phone.locator(areas[2]).blur()
     phone.wait_for_selector(f'{box} .exam-save[data-state="saved"]')
-    assert phone.is_hidden(f"{box} .exam-refused")
+    assert phone.is_hidden(f"{box} .exam-refused") and state(phone, "#exam-saved") == "saved"
 
     phone.click("#exam-nav-box summary")
     assert phone.locator(".exam-nav-btn.is-answered").count() == 2

@@ -323,15 +323,17 @@
   }
 
   function summary() {
-    var waiting = 0, failing = 0, answered = 0;
+    var waiting = 0, failing = 0, answered = 0, refusing = 0;
     questions.forEach(function (q) {
       if (pending[q.id] || typing[q.id]) { waiting++; if (failed[q.id]) failing++; }
+      if (refused[q.id]) refusing++;
       if (isAnswered(q.id)) answered++;
     });
     var node = $('#exam-saved');
-    var state = failing ? 'unsaved' : waiting ? 'saving' : 'saved';
+    // A refused answer (too long, or of a shape the server would not take) is not "all saved".
+    var state = failing || refusing ? 'unsaved' : waiting ? 'saving' : 'saved';
     node.setAttribute('data-state', state);
-    node.textContent = MARKS[state] + (failing ? say('n_unsaved', failing) :
+    node.textContent = MARKS[state] + (failing ? say('n_unsaved', failing) : refusing ? say('n_refused', refusing) :
                                        waiting ? say('n_saving', waiting) : M.all_saved);
     $('#exam-progress').textContent = fmt(M.progress, {n: answered, total: questions.length});
   }
