@@ -101,6 +101,12 @@ def test_a_cadre_answers_a_case_analysis_on_a_phone_through_a_network_cut(app, p
     assert "第3小题" in phone.text_content(f"{box} .exam-refused") and phone.is_visible(f"{box} .exam-refused")
     assert state(phone, "#exam-saved") == "unsaved"  # not "all answers saved" while one is refused
     assert "1个答案未被接受" in phone.text_content("#exam-saved")
+    phone.click("#exam-submit")  # the confirmation names it before anything is submitted
+    phone.wait_for_selector("#exam-confirm-modal.show")
+    assert phone.text_content("#exam-confirm-refused") == (
+        "答案未被接受（例如超出字数）的题目：2。这些题将按上一次保存的答案交卷。")
+    phone.click("#exam-confirm-modal .modal-footer [data-bs-dismiss=modal]")
+    phone.wait_for_selector("#exam-confirm-modal", state="hidden")
     fits(phone)
     phone.shot("case-analysis-phone-too-long")
     assert saved_answers(app, attempt_id)[case.id][2] == "第三问：撤销。"

@@ -541,6 +541,10 @@
     var flaggedNode = $('#exam-confirm-flagged');
     flaggedNode.hidden = !flagged;
     flaggedNode.textContent = flagged ? fmt(M.flagged_list, {list: flagged}) : '';
+    var refusedList = numbers(function (q) { return refused[q.id]; });
+    var refusedNode = $('#exam-confirm-refused');
+    refusedNode.hidden = !refusedList;
+    refusedNode.textContent = refusedList ? fmt(M.refused_list, {list: refusedList}) : '';
     var pendingNode = $('#exam-confirm-pending');
     pendingNode.hidden = !waiting;
     pendingNode.textContent = waiting ? say('pending_first', waiting) : '';
@@ -630,7 +634,8 @@
     values[qid] = readValue(qid);
     // Saved after a pause in typing; a long text typed without pause is saved every 10 seconds.
     if (!typingSince[qid]) typingSince[qid] = Date.now();
-    var delay = Date.now() - typingSince[qid] > 10000 ? 0 : 800;
+    // While an input method composes (拼音 not yet turned into characters) wait longer.
+    var delay = Date.now() - typingSince[qid] > 10000 ? 0 : event.isComposing ? 2000 : 800;
     typing[qid] = setTimeout(function () { delete typing[qid]; change(qid); }, delay);
     paint(qid);
   });
