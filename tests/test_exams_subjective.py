@@ -311,11 +311,11 @@ def test_the_review_shows_the_text_the_reference_and_awaits_marking(app, make):
     page = html.unescape(client.get(f"/my/attempts/{attempt_id}/result").get_data(as_text=True))
     assert "我的简答：应当告知当事人。" in page and "第一问我的回答" in page
     assert leaked(markers, page) == markers  # every reference answer and scoring point
-    assert page.count("待阅卷") >= 2 and "awaiting-mark" in page
+    assert page.count("待阅卷") >= 2 and "data-pending-answer=" in page
     api = client.get(f"/api/attempts/{attempt_id}").get_json()
     rows = {q["id"]: q for q in api["review"]["questions"]}
     assert rows[short.id]["answer"] == "我的简答：应当告知当事人。"
-    assert rows[short.id]["score"] is None and rows[short.id]["awaiting_mark"] is True
+    assert rows[short.id]["score"] is None and rows[short.id]["awaiting_marks"] is True
     assert rows[short.id]["correct"] is None
     # The key in the paper's points: the short answer is worth 20 on the paper, 10 in the bank.
     assert rows[short.id]["key"][0]["marks"] == 20 and [r["marks"] for r in rows[short.id]["key"][0]["rubric"]] == [
@@ -334,5 +334,5 @@ def test_a_marked_answer_shows_its_marks(app, make):
     page = html.unescape(client.get(f"/my/attempts/{attempt_id}/result").get_data(as_text=True))
     assert "得14.5分（共20分）" in page
     rows = {q["id"]: q for q in client.get(f"/api/attempts/{attempt_id}").get_json()["review"]["questions"]}
-    assert (rows[short.id]["score"], rows[short.id]["awaiting_mark"]) == (14.5, False)
-    assert (rows[case.id]["score"], rows[case.id]["awaiting_mark"]) == (None, True)
+    assert (rows[short.id]["score"], rows[short.id]["awaiting_marks"]) == (14.5, False)
+    assert (rows[case.id]["score"], rows[case.id]["awaiting_marks"]) == (None, True)

@@ -123,7 +123,7 @@ def _row_json(row: ReviewRow) -> dict:
         body.update({"answer": answer.response if answer is not None else None,
                      "score": None if row.awaiting_mark else float(answer.score) if answer is not None
                      and answer.score is not None else 0.0,
-                     "awaiting_mark": row.awaiting_mark, "correct": None,
+                     "awaiting_marks": row.awaiting_mark, "correct": None,
                      "key": [{"stem": part.stem, "reference": part.reference, "marks": part.marks,
                               "rubric": [{"point": r.point, "marks": r.marks} for r in part.rubric]}
                              for part in row.reference_parts],
