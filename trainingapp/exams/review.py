@@ -115,24 +115,30 @@ def _row_json(row: ReviewRow) -> dict:
             "options": options, "points": item["p"], "blanks": item["b"], "held_back": row.protected}
     if row.is_subjective:
         body["parts"] = row.sub_questions
+        if not row.protected:
+            return _subjective_json(row, body)
     if row.protected:
         return body
     answer = row.answer
-    if row.is_subjective:
-        # Marked by a person: no verdict; the score is None while the mark is awaited (待阅卷).
-        body.update({"answer": answer.response if answer is not None else None,
-                     "score": None if row.awaiting_mark else float(answer.score) if answer is not None
-                     and answer.score is not None else 0.0,
-                     "awaiting_marks": row.awaiting_mark, "correct": None,
-                     "key": [{"stem": part.stem, "reference": part.reference, "marks": part.marks,
-                              "rubric": [{"point": r.point, "marks": r.marks} for r in part.rubric]}
-                             for part in row.reference_parts],
-                     "explanation": question.explanation or "", "basis": question.basis or ""})
-        return body
     body.update({"answer": answer.response if answer is not None else None,
                  "score": float(answer.score) if answer is not None and answer.score is not None else 0.0,
                  "correct": answer is not None and answer.is_correct is True,
                  "key": question.answer, "explanation": question.explanation or "", "basis": question.basis or ""})
+    return body
+
+
+def _subjective_json(row: ReviewRow, body: dict) -> dict:
+    """A subjective question's review (not held back): the text given, no verdict, the marks or
+    None while they are awaited (待阅卷), and as key the reference answers in the paper's points."""
+    question, answer = row.question, row.answer
+    body.update({"answer": answer.response if answer is not None else None,
+                 "score": None if row.awaiting_mark else float(answer.score) if answer is not None
+                 and answer.score is not None else 0.0,
+                 "awaiting_marks": row.awaiting_mark, "correct": None,
+                 "key": [{"stem": part.stem, "reference": part.reference, "marks": part.marks,
+                          "rubric": [{"point": r.point, "marks": r.marks} for r in part.rubric]}
+                         for part in row.reference_parts],
+                 "explanation": question.explanation or "", "basis": question.basis or ""})
     return body
 
 
