@@ -824,6 +824,14 @@ def prepare_pending(platform: Platform) -> dict:
     from trainingapp.accounts.audience import Audience
     from trainingapp.accounts.models import User
     from trainingapp.exams import authoring, finalising, saving, starting
+
+
+def prepare_subjective(platform: Platform) -> dict:
+    """An exam with a 简答 and a 案例分析 for a cadre of its own (the demo has none yet), made
+    through the platform's services after the other parts ran, so no other shot shows it."""
+    from trainingapp.accounts.audience import Audience
+    from trainingapp.accounts.models import Department, User
+    from trainingapp.exams import authoring
     from trainingapp.exams.marks import default_marks
     from trainingapp.platform.extensions import db
     from trainingapp.questionbank.models import Question
@@ -927,6 +935,81 @@ def run_laws(s: Shooter, platform: Platform, ids: dict) -> None:
     page.context.close()
 
 
+        person = User(login="13900139001", name="赵文静", department_id=q(Department, name="司法所").id,
+                      category="staff", post="司法助理员", role="cadre")
+        person.set_password(PASSWORD, must_change=False)
+        short = QuestionData(
+            qtype="short", stem="简述行政机关作出行政处罚决定前应当履行的告知义务。", options=[],
+            answer=make_key([Part("", "应当告知当事人拟作出的行政处罚内容及事实、理由、依据，并告知当事人"
+                                  "依法享有的陈述、申辩、要求听证等权利。", 10.0,
+                                  (RubricPoint("告知处罚内容及事实、理由、依据", 5.0),
+                                   RubricPoint("告知陈述、申辩、听证等权利", 5.0)))]),
+            points=10.0, difficulty="medium", category="行政处罚法", explanation="",
+            basis="《行政处罚法》第四十四条", is_active=True)
+        case = QuestionData(
+            qtype="case",
+            stem="某镇综合行政执法队在检查中发现某商户占道经营，当场口头责令其改正。次日，执法队未经告知，"
+                 "直接作出罚款2000元的行政处罚决定书并送达。商户认为程序违法，申请行政复议。",
+            options=["执法队作出罚款决定的程序是否合法？为什么？", "复议机关应当如何处理？"],
+            answer=make_key([Part("", "不合法。作出行政处罚决定前未告知当事人拟处罚的内容及其陈述、申辩权利。",
+                                  10.0, (RubricPoint("结论：程序违法", 4.0),
+                                         RubricPoint("理由：未履行告知义务", 6.0))),
+                             Part("", "违反法定程序的，复议机关决定撤销或者部分撤销该行政行为，可以责令重新作出。",
+                                  10.0, ())]),
+            points=20.0, difficulty="medium", category="行政处罚法", explanation="",
+            basis="《行政处罚法》第四十四条、第六十二条；《行政复议法》", is_active=True)
+        rows = []
+        for data in (short, case):
+            row = Question()
+            row.apply(data)
+            rows.append(row)
+        db.session.add_all([person, *rows])
+        db.session.commit()
+        opens = platform.clock.now() - timedelta(minutes=5)
+        exam = authoring.save_exam(trainer, None, dict(
+            title="行政执法人员法治能力测试（主观题）", description="", year=opens.year, opens_at=opens,
+            closes_at=opens + timedelta(days=7), latest_start_at=None, duration_minutes=60, attempts_allowed=1,
+            counting="best", pass_mark=0, excellent_mark=0, multiple_scoring="all_or_nothing",
+            shuffle_questions=False, shuffle_options=False, review_policy="after_submit", tab_switch_limit=None,
+            required_credits=None, makeup_of_id=None, protect_questions=False))
+        authoring.set_fixed_items(exam, [(rows[0].id, 10.0), (rows[1].id, 20.0)])
+        exam.pass_mark, exam.excellent_mark = default_marks(exam.total_points)
+        db.session.commit()
+        authoring.set_audience(exam, Audience(added=frozenset({person.id})))
+        authoring.publish(trainer, exam)
+        return {"subjective_exam": exam.id, "subjective_login": person.login}
+
+
+def run_subjective(s: Shooter, platform: Platform) -> None:
+    """A cadre answering a case analysis on a phone, and the review waiting for marks."""
+    log("subjective questions")
+    ids = prepare_subjective(platform)
+    phone = s.page(ids["subjective_login"], phone=True)
+    s.go(phone, f"/my/exams/{ids['subjective_exam']}")
+    phone.click("#start")
+    phone.wait_for_selector("#exam.is-ready")
+    phone.fill("#exam-form .exam-q:not([hidden]) textarea", "应当告知当事人拟作出的行政处罚内容及事实、理由、依据，"
+               "并告知其依法享有陈述、申辩的权利；符合听证条件的，告知其有要求听证的权利。")
+    phone.click("#exam-next")
+    visible = phone.locator("#exam-form .exam-q:not([hidden])")
+    visible.locator("textarea").nth(0).fill("不合法。执法队在作出罚款决定前，没有告知商户拟作出的处罚内容及事实、"
+                                           "理由、依据，也没有告知其陈述、申辩的权利，违反了法定程序。")
+    visible.locator("textarea").nth(1).press_sequentially("复议机关应当决定撤销该处罚决定，", delay=10)
+    phone.wait_for_selector("#exam-saved[data-state=saved]")
+    phone.wait_for_timeout(1200)  # the last keystrokes' save
+    phone.wait_for_selector("#exam-saved[data-state=saved]")
+    visible.locator(".exam-q-legend").scroll_into_view_if_needed()
+    s.shot(phone, "cadre-exam-case-phone")
+    phone.locator(".exam-bar .exam-submit").click()
+    phone.wait_for_selector("#exam-confirm-modal.show")
+    phone.click("#exam-confirm")
+    phone.wait_for_url("**/result")
+    phone.wait_for_load_state("networkidle")
+    phone.evaluate("() => { document.getElementById('review-2').scrollIntoView(); window.scrollBy(0, -8); }")
+    s.shot(phone, "cadre-exam-case-review-phone")
+    phone.context.close()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots", help="where the PNGs go")
@@ -955,6 +1038,8 @@ def main(argv=None) -> int:
             parts = {"cadre": run_cadre, "trainer": run_trainer, "admin": run_admin, "home": run_home_phones, "marking": run_marking, "pending": run_pending, "laws": run_laws}
             for name in args.only.split(","):
                 parts[name.strip()](shooter, platform, ids)
+            if "cadre" in args.only:  # last: its exam must show in no other shot
+                run_subjective(shooter, platform)
             browser.close()
         size = sum((args.out / name).stat().st_size for name in shooter.taken)
         log(f"{len(shooter.taken)} screenshots ({size / 1024 / 1024:.1f} MB) in {args.out}, "

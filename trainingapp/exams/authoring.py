@@ -188,8 +188,18 @@ def _pool(exam: Exam) -> list[list]:
                        Question.answer).where(Question.id.in_([i.question_id for i in exam.fixed_items]))
     elif all(r.category for r in exam.rules):
         query = query.where(Question.category.in_({r.category for r in exam.rules}))
-    return [[qid, qtype, category, difficulty, len(options or []), len(answer) if qtype in ("fill", "case") else 0]
+    return [[qid, qtype, category, difficulty, len(options or []), answer_count(qtype, answer)]
             for qid, qtype, category, difficulty, options, answer in db.session.execute(query)]
+
+
+def answer_count(qtype: str, key) -> int:
+    """How many texts an answer to the question holds (a paper item's ``b``): a fill-in's blanks,
+    a case analysis's parts (one per sub-question), 1 for a short answer, 0 for a choice."""
+    if qtype == "short":
+        return 1
+    if qtype in ("fill", "case"):
+        return len(key) if isinstance(key, list) else 0
+    return 0
 
 
 def publish_problems(exam: Exam) -> tuple[list, list[list], list[User]]:

@@ -33,7 +33,8 @@ class Rule:
 @dataclass(frozen=True)
 class PoolQuestion:
     """A question available for drawing. `option_count` is the number of lettered
-    options (A, B, ...): pass 0 for truefalse and fill so they are never shuffled."""
+    options (A, B, ...): pass 0 for truefalse, fill, short and case so they are never shuffled
+    (a case's sub-questions keep their order)."""
 
     id: int
     qtype: str

@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, select
 from ..platform.clock import isoformat, now
 from ..platform.extensions import db
 from ..questionbank.models import Question
+from ..questionbank.subjective import MAX_ANSWER_CHARS, is_subjective
 from . import marks, review, sections
 from .models import Answer, Attempt
 
@@ -47,8 +48,14 @@ def _question_json(position: int, item: dict, question) -> dict:
     options = []
     if item["t"] in ("single", "multiple"):
         options = [{"key": chr(ord("A") + index), "text": question.options[index]} for index in item["o"]]
-    return {"id": question.id, "position": position, "type": item["t"], "stem": question.stem,
+    body = {"id": question.id, "position": position, "type": item["t"], "stem": question.stem,
             "options": options, "points": item["p"], "blanks": item["b"]}
+    if is_subjective(item["t"]):
+        # The texts to write, never the reference answers (the key, in Question.answer): for a
+        # case analysis the sub-questions in order (the stem is the case material).
+        body["parts"] = [str(text) for text in question.options or []][:item["b"]] if item["t"] == "case" else []
+        body["max_chars"] = MAX_ANSWER_CHARS
+    return body
 
 
 def result_payload(attempt: Attempt) -> dict:

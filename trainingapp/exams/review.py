@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from ..platform.clock import now
 from ..platform.extensions import db
+from ..questionbank import subjective
 from ..questionbank.models import Question
 from ..questionbank.subjective import SUBJECTIVE_TYPES
 from .models import Answer, Attempt
@@ -35,6 +36,43 @@ class ReviewRow:
     answer: Answer | None
     #: Held back by question secrecy: only the stem and the options may be shown.
     protected: bool
+
+    @property
+    def is_subjective(self) -> bool:
+        return subjective.is_subjective(self.item["t"])
+
+    @property
+    def sub_questions(self) -> list[str]:
+        """A case analysis's sub-questions in order (its stem is the case material); else empty.
+        Shown like a choice's options, even when the question is held back."""
+        if self.item["t"] != "case":
+            return []
+        return [str(text) for text in self.question.options or []]
+
+    @property
+    def texts(self) -> list[str]:
+        """The candidate's text per (sub-)question of a subjective question ("" where none)."""
+        response = self.answer.response if self.answer is not None else None
+        count = max(self.item["b"], 1)
+        if isinstance(response, str):
+            return [response] + [""] * (count - 1)
+        given = [text if isinstance(text, str) else "" for text in response or []]
+        return (given + [""] * count)[:count]
+
+    @property
+    def reference_parts(self) -> list[subjective.Part]:
+        """A subjective question's reference answers and scoring points in the paper's points
+        (the key: for a row that is not held back only)."""
+        if self.protected or not self.is_subjective:
+            return []
+        return subjective.scaled_parts(subjective.parts_of(self.item["t"], self.question.options,
+                                                           self.question.answer), float(self.item["p"]))
+
+    @property
+    def awaiting_mark(self) -> bool:
+        """A subjective answer nobody has marked yet (待阅卷)."""
+        return (self.is_subjective and self.answer is not None and self.answer.response is not None
+                and self.answer.score is None)
 
 
 def review_rows(attempt: Attempt, moment: datetime | None = None) -> list[ReviewRow] | None:
@@ -76,6 +114,10 @@ def _row_json(row: ReviewRow) -> dict:
         options = [{"key": chr(ord("A") + index), "text": question.options[index]} for index in order]
     body = {"id": question.id, "position": row.position, "type": item["t"], "stem": question.stem,
             "options": options, "points": item["p"], "blanks": item["b"], "held_back": row.protected}
+    if row.is_subjective:
+        body["parts"] = row.sub_questions
+        if not row.protected:
+            return _subjective_json(row, body)
     if row.protected:
         return body
     answer = row.answer
@@ -87,6 +129,21 @@ def _row_json(row: ReviewRow) -> dict:
                  float(answer.score) if answer is not None and answer.score is not None else 0.0,
                  "correct": answer is not None and answer.is_correct is True,
                  "key": question.answer, "explanation": question.explanation or "", "basis": question.basis or ""})
+    return body
+
+
+def _subjective_json(row: ReviewRow, body: dict) -> dict:
+    """A subjective question's review (not held back): the text given, no verdict, the marks or
+    None while they are awaited (待阅卷), and as key the reference answers in the paper's points."""
+    question, answer = row.question, row.answer
+    body.update({"answer": answer.response if answer is not None else None,
+                 "score": None if row.awaiting_mark else float(answer.score) if answer is not None
+                 and answer.score is not None else 0.0,
+                 "awaiting_marks": row.awaiting_mark, "correct": None,
+                 "key": [{"stem": part.stem, "reference": part.reference, "marks": part.marks,
+                          "rubric": [{"point": r.point, "marks": r.marks} for r in part.rubric]}
+                         for part in row.reference_parts],
+                 "explanation": question.explanation or "", "basis": question.basis or ""})
     return body
 
 

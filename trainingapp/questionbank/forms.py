@@ -9,7 +9,8 @@ from ..accounts.forms import choices
 from .parsing import OPTION_LETTERS
 
 QTYPE_LABELS = {"single": _l("Single choice"), "multiple": _l("Multiple choice"),
-                "truefalse": _l("True/false"), "fill": _l("Fill in the blank")}
+                "truefalse": _l("True/false"), "fill": _l("Fill in the blank"), "short": _l("Short answer"),
+                "case": _l("Case analysis")}
 DIFFICULTY_LABELS = {"easy": _l("Easy"), "medium": _l("Medium"), "hard": _l("Hard")}
 UPLOAD_TYPES = ["xlsx", "xls", "csv", "json", "gift", "txt", "docx"]
 
