@@ -3,9 +3,9 @@ liaison's reminder; webhook addresses."""
 from datetime import datetime, timedelta
 
 import pytest
+from conftest import login
 from sqlalchemy import event, select, update
 
-from conftest import login
 from trainingapp.accounts.models import User
 from trainingapp.notifications import webhooks
 from trainingapp.notifications.models import DepartmentWebhook, Notification, OutboxMessage

@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def _with_email(app, make, department=None, email=None):
     person = make.user(department=department)
     with app.app_context():
-        db.session.execute(update(User).where(User.id == person.id).values(email=email or f"{person.login}@example.org"))
+        address = email or f"{person.login}@example.org"
+        db.session.execute(update(User).where(User.id == person.id).values(email=address))
         db.session.commit()
     return person
 
@@ -67,7 +68,8 @@ def test_email_reaches_the_local_smtp_server_with_chinese_text_and_the_key(app, 
     make.user()  # no address: no e-mail
     exam = make.exam(make.user(role="trainer"), [a, b], title="民法典学习考试")
     assert "sent 2" in _send(runner)
-    assert sorted(rcpt for rcpt, _m in smtp.messages) == sorted([[f"{a.login}@example.org"], [f"{b.login}@example.org"]])
+    expected = sorted([[f"{a.login}@example.org"], [f"{b.login}@example.org"]])
+    assert sorted(rcpt for rcpt, _m in smtp.messages) == expected
     for _rcpt, message in smtp.messages:
         assert "民法典学习考试" in message["Subject"]
         text = message.get_content()
@@ -96,7 +98,7 @@ def test_robots_receive_their_documented_json_and_dingtalk_is_signed(app, make, 
     assert wecom["query"]["key"] == ["wecom-key"]
     assert wecom["json"]["msgtype"] == "markdown" and set(wecom["json"]) == {"msgtype", "markdown"}
     assert "宪法宣传周考试" in wecom["json"]["markdown"]["content"]
-    assert f"#wecom:published:" in wecom["json"]["markdown"]["content"]
+    assert "#wecom:published:" in wecom["json"]["markdown"]["content"]
     ding = next(r for r in robots.requests if r["path"] == "/robot/send")
     assert ding["query"]["access_token"] == ["ding-token"]
     assert ding["json"]["msgtype"] == "markdown" and "宪法宣传周考试" in ding["json"]["markdown"]["title"]
