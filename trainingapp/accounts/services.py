@@ -231,8 +231,8 @@ def set_language(user: User | None, language: str) -> None:
 
 # --- people ----------------------------------------------------------------------------
 
-def save_person(actor: User, person: User | None, *, login: str, name: str, department_id: int,
-                category: str, post: str, role: str, status: str, email: str | None = None) -> tuple[User, str | None]:
+def save_person(actor: User, person: User | None, *, login: str, name: str, department_id: int, category: str,
+                post: str, role: str, status: str, email: str | None = None) -> tuple[User, str | None]:
     """Create (person None) or update a person; a new person gets a random initial password.
 
     Returns the person and the initial password to show once (None for updates).
