@@ -363,8 +363,8 @@ def import_roster(actor: User, frame: pd.DataFrame, tree: DepartmentTree, scope:
                 hashed = hashes.get(password) or hashes.setdefault(password, _hash(password, initial=True))
             new_people.append(dict(login=entry.login, name=entry.name, department_id=entry.department_id,
                                    category=entry.category, post=entry.post, role=entry.role,
-                                   status=entry.status, email=entry.email, password_hash=hashed, must_change_password=True,
-                                   session_version=1, created_at=stamp, updated_at=stamp))
+                                   status=entry.status, email=entry.email, password_hash=hashed,
+                                   must_change_password=True, session_version=1, created_at=stamp, updated_at=stamp))
         if new_people:
             db.session.execute(User.__table__.insert(), new_people)
         _apply_updates(plan.updates, stamp)
