@@ -1010,13 +1010,53 @@ def run_subjective(s: Shooter, platform: Platform) -> None:
     phone.context.close()
 
 
+def run_notifications(s: Shooter, platform: Platform, ids: dict) -> None:
+    """The bell and the notification list (cadre), the group robots and the outbox (admin), the
+    reminder button on the liaison's follow-up list; each page also at phone width."""
+    log("notifications")
+    from trainingapp.accounts.models import Department, User
+    from trainingapp.notifications import services
+    from trainingapp.platform.extensions import db
+    with platform.context():
+        admin = q(User, login="admin")
+        for name, kind, url, secret in [
+                ("司法所", "wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7a0c-4bc4", None),
+                ("来苏村", "dingtalk", "https://oapi.dingtalk.com/robot/send?access_token=5f2c0e7b9d1a", "SEC1f0a9e")]:
+            services.set_webhook(admin, q(Department, name=name).id, kind, url, secret)
+        db.session.remove()
+    for phone in (False, True):
+        suffix = "-phone" if phone else ""
+        page = s.page("cadre", phone=phone)
+        s.go(page, "/notifications/")
+        s.shot(page, f"cadre-notifications{suffix}", clip_to="#main")
+        s.go(page, "/notifications/settings")
+        s.shot(page, f"cadre-email-settings{suffix}", clip_to="#main")
+        page.context.close()
+        page = s.page("admin", phone=phone)
+        s.go(page, "/notifications/webhooks")
+        s.shot(page, f"admin-webhooks{suffix}", clip_to="#main")
+        s.go(page, "/notifications/outbox")
+        s.shot(page, f"admin-outbox{suffix}", clip_to="#main")
+        page.context.close()
+        page = s.page("liaison", phone=phone)
+        with platform.context():
+            from sqlalchemy import select
+
+            from trainingapp.exams.models import Exam
+            quiz = db.session.scalar(select(Exam.id).where(Exam.title == "宪法宣传周专题测验"))
+            db.session.remove()
+        s.go(page, f"/reports/exams/{quiz}/followup")
+        s.shot(page, f"liaison-remind{suffix}", clip_to="#definitions")
+        page.context.close()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots", help="where the PNGs go")
     parser.add_argument("--real-time", action="store_true", help="use the real clock instead of the pinned one")
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance folder")
-    parser.add_argument("--only", default="cadre,trainer,admin,home,marking,pending,laws",
-                        help="comma-separated parts to shoot (cadre, trainer, admin, home, marking, pending, laws; default all)")
+    parser.add_argument("--only", default="cadre,trainer,admin,home,marking,pending,laws,notifications",
+                        help="comma-separated parts to shoot (cadre, trainer, admin, home, marking, pending, laws, notifications; default all)")
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         log(f"no Chromium at {CHROMIUM}: apt-get install chromium")
@@ -1035,7 +1075,7 @@ def main(argv=None) -> int:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             shooter = Shooter(browser, base, args.out)
-            parts = {"cadre": run_cadre, "trainer": run_trainer, "admin": run_admin, "home": run_home_phones, "marking": run_marking, "pending": run_pending, "laws": run_laws}
+            parts = {"cadre": run_cadre, "trainer": run_trainer, "admin": run_admin, "home": run_home_phones, "marking": run_marking, "pending": run_pending, "laws": run_laws, "notifications": run_notifications}
             for name in args.only.split(","):
                 parts[name.strip()](shooter, platform, ids)
             if "cadre" in args.only:  # last: its exam must show in no other shot

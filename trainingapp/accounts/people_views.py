@@ -106,7 +106,7 @@ def create_person():
 def _person_fields(form):
     return dict(login=form.login.data, name=form.name.data, department_id=form.department_id.data,
                 category=form.category.data, post=form.post.data or "", role=form.role.data,
-                status=form.status.data)
+                status=form.status.data, email=form.email.data)
 
 
 @bp.route("/people/<int:person_id>", methods=["GET", "POST"])
@@ -270,9 +270,9 @@ def roster_template():
     import pandas as pd
     example = pd.DataFrame([
         {"姓名": "张三", "账号": "13800000001", "部门": "司法所", "人员类别": "在编", "职务": "科员",
-         "角色": "学员", "初始密码": "", "状态": "在岗"},
+         "邮箱": "zhangsan@example.org", "角色": "学员", "初始密码": "", "状态": "在岗"},
         {"姓名": "李四", "账号": "13800000002", "部门": "综合行政执法办", "人员类别": "执法辅助人员",
-         "职务": "协管员", "角色": "学员", "初始密码": "", "状态": "在岗"},
+         "职务": "协管员", "邮箱": "", "角色": "学员", "初始密码": "", "状态": "在岗"},
     ])
     help_rows = pd.DataFrame([
         ("姓名", _("Required.")),
@@ -280,6 +280,7 @@ def roster_template():
         ("部门", _("Required. A department name that is unique, or a path such as 共和镇/司法所.")),
         ("人员类别", _("Required. One of: %(v)s", v="在编、编外、执法辅助人员、村(社区)干部、法律明白人、其他")),
         ("职务", _("Optional.")),
+        ("邮箱", _("Optional. Reminders are e-mailed here (each person can turn them off).")),
         ("角色", _("Optional, default 学员. One of: 学员、培训讲师、法治联络员、管理员.")),
         ("初始密码", _("Optional. Left empty, a random password is generated and offered once for download. "
                       "Changed at first sign-in.")),

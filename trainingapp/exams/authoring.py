@@ -10,6 +10,8 @@ from sqlalchemy import insert, select
 from ..accounts import audit
 from ..accounts.audience import Audience
 from ..accounts.models import User
+from ..notifications import messages
+from ..notifications import services as notifications
 from ..platform.clock import now
 from ..platform.errors import DomainError
 from ..platform.extensions import db
@@ -261,8 +263,19 @@ def publish(actor, exam: Exam) -> int:
         {"exam_id": exam.id, "user_id": p.id, "department_id": p.department_id, "category": p.category,
          "removed": False, "extra_minutes": 0, "extra_attempts": 0, "added_at": moment} for p in people])
     audit.record("exam.publish", actor=actor, subject=exam.title, exam_id=exam.id, candidates=len(people))
+    announce_publication(exam, [p.id for p in people])
     db.session.commit()
     return len(people)
+
+
+def announce_publication(exam: Exam, user_ids) -> int:
+    """Tell these candidates the exam (or make-up) is theirs: bell, e-mail, their departments'
+    group robots; once per person and exam. Part of the caller's transaction."""
+    makeup = exam.makeup_of_id is not None
+    return notifications.notify(
+        user_ids, "makeup" if makeup else "exam_published",
+        messages.exam_published(exam.title, exam.closes_at, makeup=makeup),
+        key=f"published:{exam.id}", link=notifications.path_for("exams.exam_rules", exam_id=exam.id))
 
 
 # --- after publication ----------------------------------------------------------------------
@@ -290,6 +303,7 @@ def add_candidate(actor, exam: Exam, person: User, reason: str) -> None:
                                      category=person.category))
     else:
         found.removed = False
+    announce_publication(exam, [person.id])
     db.session.commit()
 
 

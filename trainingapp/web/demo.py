@@ -73,7 +73,8 @@ def load_accounts_demo() -> dict[str, int]:
     hashed = hash_password(DEMO_PASSWORD, current_app.config["PASSWORD_HASH_METHOD"])
     for login, name, department, category, post, role in demo_people():
         db.session.add(User(login=login, name=name, department_id=ids[department], category=category,
-                            post=post, role=role, password_hash=hashed, must_change_password=False))
+                            post=post, role=role, password_hash=hashed, must_change_password=False,
+                            email=f"{login}@example.org"))
     retired = User(login="cadre99", name="何退休", department_id=ids["司法所"], category="staff",
                    post="原司法助理员", role="cadre", status="retired", password_hash=hashed,
                    must_change_password=False)
@@ -225,6 +226,12 @@ def load_exams_demo() -> None:
                    description="请在考试窗口内完成；每人3次机会，取最高分。答案随答随存，断网或刷新不会丢失。",
                    review_policy="score")
     authoring.publish(admin, current)
+    # A short quiz closing within a day: `flask reminders schedule` has people to remind at once
+    # (README: watch the notifications), and the liaison's follow-up page a reminder to send.
+    enforcement = db.session.scalar(select(Department.id).where(Department.name == "综合行政执法办"))
+    closing = exam("宪法宣传周专题测验", opens, real_now.replace(second=0, microsecond=0) + timedelta(hours=20),
+                   [{"department_id": enforcement, "categories": []}], review_policy="score", attempts_allowed=1)
+    authoring.publish(admin, closing)
     upcoming = exam("2027年度法治政府建设专题考试", opens + timedelta(days=45), opens + timedelta(days=60), staff_only,
                     review_policy="full")
     authoring.publish(admin, upcoming)

@@ -121,6 +121,10 @@ NAV = [
      "admin", _l("The department tree: offices, villages and communities.")),
     (_l("Certificates"), "exams.certificate_settings", (),
      "admin", _l("The issuing unit printed on certificates and proofs of result.")),
+    (_l("Group robots"), "notifications.webhooks_page", (),
+     "admin", _l("A WeCom or DingTalk robot per department's work group.")),
+    (_l("Outgoing messages"), "notifications.outbox", (),
+     "admin", _l("E-mails and robot messages waiting or failed; retry one.")),
     (_l("Audit log"), "accounts.audit_log", (),
      "admin", _l("Sign-ins, imports, publications and other security events.")),
 ]

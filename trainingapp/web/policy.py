@@ -50,6 +50,17 @@ POLICY: dict[str, tuple[object, str]] = {
     "laws.upload": (TRAINER, "the whole library"),
     "laws.preview": (TRAINER, "the uploader's own staged file"),
     "laws.repeal": (ADMIN, "the whole library"),
+
+    # notifications
+    "notifications.list_notifications": (SIGNED_IN, "own notifications"),
+    "notifications.mark_read": (SIGNED_IN, "own notifications (404 for anyone else's)"),
+    "notifications.mark_all_read": (SIGNED_IN, "own notifications"),
+    "notifications.settings": (SIGNED_IN, "own e-mail choice"),
+    "notifications.outbox": (ADMIN, "all outgoing messages"),
+    "notifications.retry": (ADMIN, "all outgoing messages"),
+    "notifications.webhooks_page": (ADMIN, "every department's group robot"),
+    "notifications.delete_webhook": (ADMIN, "every department's group robot"),
+    "notifications.remind_not_taken": (LIAISON, "liaisons: candidates of their subtree, once per person, exam and day"),
     # question bank
     "questionbank.list_questions": (TRAINER, "the whole bank"),
     "questionbank.create_question": (TRAINER, "the whole bank"),
