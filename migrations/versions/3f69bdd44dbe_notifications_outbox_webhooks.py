@@ -1,7 +1,7 @@
 """Notifications, outbox, e-mail opt-out, department webhooks, user e-mail
 
 Revision ID: 3f69bdd44dbe
-Revises: 23cbbe579763
+Revises: bbef915d9996
 Create Date: 2026-12-07 18:20:55.274999
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3f69bdd44dbe'
-down_revision = '23cbbe579763'
+down_revision = 'bbef915d9996'
 branch_labels = None
 depends_on = None
 
