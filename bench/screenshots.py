@@ -824,14 +824,6 @@ def prepare_pending(platform: Platform) -> dict:
     from trainingapp.accounts.audience import Audience
     from trainingapp.accounts.models import User
     from trainingapp.exams import authoring, finalising, saving, starting
-
-
-def prepare_subjective(platform: Platform) -> dict:
-    """An exam with a 简答 and a 案例分析 for a cadre of its own (the demo has none yet), made
-    through the platform's services after the other parts ran, so no other shot shows it."""
-    from trainingapp.accounts.audience import Audience
-    from trainingapp.accounts.models import Department, User
-    from trainingapp.exams import authoring
     from trainingapp.exams.marks import default_marks
     from trainingapp.platform.extensions import db
     from trainingapp.questionbank.models import Question
@@ -935,6 +927,19 @@ def run_laws(s: Shooter, platform: Platform, ids: dict) -> None:
     page.context.close()
 
 
+def prepare_subjective(platform: Platform) -> dict:
+    """An exam with a 简答 and a 案例分析 for a cadre of its own (the demo has none yet), made
+    through the platform's services after the other parts ran, so no other shot shows it."""
+    from trainingapp.accounts.audience import Audience
+    from trainingapp.accounts.models import Department, User
+    from trainingapp.exams import authoring
+    from trainingapp.exams.marks import default_marks
+    from trainingapp.platform.extensions import db
+    from trainingapp.questionbank.models import Question
+    from trainingapp.questionbank.parsing import QuestionData
+    from trainingapp.questionbank.subjective import Part, RubricPoint, make_key
+    with platform.context():
+        trainer = q(User, login="trainer")
         person = User(login="13900139001", name="赵文静", department_id=q(Department, name="司法所").id,
                       category="staff", post="司法助理员", role="cadre")
         person.set_password(PASSWORD, must_change=False)
@@ -1050,13 +1055,16 @@ def run_notifications(s: Shooter, platform: Platform, ids: dict) -> None:
         page.context.close()
 
 
+PARTS = ("cadre", "trainer", "admin", "home", "marking", "pending", "laws", "notifications")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots", help="where the PNGs go")
     parser.add_argument("--real-time", action="store_true", help="use the real clock instead of the pinned one")
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance folder")
-    parser.add_argument("--only", default="cadre,trainer,admin,home,marking,pending,laws,notifications",
-                        help="comma-separated parts to shoot (cadre, trainer, admin, home, marking, pending, laws, notifications; default all)")
+    parser.add_argument("--only", default=",".join(PARTS),
+                        help=f"comma-separated parts to shoot ({', '.join(PARTS)}; default all)")
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         log(f"no Chromium at {CHROMIUM}: apt-get install chromium")
@@ -1075,7 +1083,9 @@ def main(argv=None) -> int:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             shooter = Shooter(browser, base, args.out)
-            parts = {"cadre": run_cadre, "trainer": run_trainer, "admin": run_admin, "home": run_home_phones, "marking": run_marking, "pending": run_pending, "laws": run_laws, "notifications": run_notifications}
+            parts = {"cadre": run_cadre, "trainer": run_trainer, "admin": run_admin, "home": run_home_phones,
+                     "marking": run_marking, "pending": run_pending, "laws": run_laws,
+                     "notifications": run_notifications}
             for name in args.only.split(","):
                 parts[name.strip()](shooter, platform, ids)
             if "cadre" in args.only:  # last: its exam must show in no other shot

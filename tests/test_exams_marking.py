@@ -10,6 +10,7 @@ from tests.conftest import login
 from trainingapp.accounts.audit import AuditEvent
 from trainingapp.exams.finalising import close_attempt
 from trainingapp.exams.models import Answer, Attempt, Certificate, Exam, Mark
+from trainingapp.notifications.models import Notification
 from trainingapp.platform import clock
 from trainingapp.platform.extensions import db
 from trainingapp.questionbank.models import Question
@@ -139,6 +140,12 @@ def test_a_finished_attempt_waits_and_single_marking_completes_it_with_a_certifi
     assert mark(client, exam, case, 1, {"p0": "15", "p1": "10.5"}).status_code == 302
     done = attempt_of(app, attempt_id)
     assert not done.awaiting_marks and done.score == 40 + 24 + 25.5
+    # The candidate hears of the result once, when the last mark made it final (not at submit).
+    def results_announced():
+        with app.app_context():
+            return db.session.scalars(select(Notification.kind).where(Notification.user_id == cadre.id,
+                                                                      Notification.kind == "result_ready")).all()
+    assert results_announced() == ["result_ready"]
     with app.app_context():
         assert db.session.get(Answer, (attempt_id, case.id)).is_correct is False
     # The result passes: the cadre can download the certificate.

@@ -119,9 +119,24 @@ def test_liaison_sees_required_taken_and_not_taken_of_their_subtree(app, town):
     assert _must_change(html) == 1
     listed = client.get("/people?must_change=1").get_data(as_text=True)
     assert town["people"]["v2"].login in listed and town["people"]["a1"].login not in listed
-    # The reminder goes to the notifications' path (switched to url_for at merge), with a CSRF token.
+    # The reminder posts to the notifications' route, with a CSRF token.
     assert f'action="/notifications/remind/{exam.id}"' in html and 'name="csrf_token"' in html
     assert _every_link_opens(client, html) >= 4
+
+
+def test_liaison_sees_who_has_no_email_address_in_their_subtree(app, town):
+    with app.app_context():
+        for person in (town["people"]["a1"], town["staff"]["liaison"], town["people"]["b1"]):
+            db.session.get(type(person), person.id).email = f"{person.login}@example.org"
+        db.session.commit()
+    client, html = _home(app, town["staff"]["liaison"])
+    # By hand: the subtree's active people are a1, a2, v1, v2 and the liaison; a1 and the liaison
+    # have addresses (b1 is outside the subtree).
+    figure = int(re.search(r'class="fig-no-email"[^>]*>[^<]*?: (\d+)<', html).group(1))
+    assert figure == 3
+    listed = client.get("/people?no_email=1").get_data(as_text=True)
+    assert all(town["people"][key].login in listed for key in ("a2", "v1", "v2"))
+    assert town["people"]["a1"].login not in listed and town["people"]["b2"].login not in listed
 
 
 def test_the_liaisons_not_taken_equals_the_follow_up_list(app, town):

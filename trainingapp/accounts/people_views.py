@@ -36,10 +36,13 @@ def _department_choices(scope, *, root_label=None):
     return choices
 
 
-def _people_query(scope, department_id, category, status, q, must_change=False):
+def _people_query(scope, department_id, category, status, q, needs=None):
     query = select(User)
-    if must_change:  # people who have not chosen their own password yet (the liaison's home page)
+    # The liaison's home page links here for the people who still need something done.
+    if needs == "password":  # not yet chosen their own password
         query = query.where(User.must_change_password.is_(True))
+    elif needs == "email":  # no address for e-mail reminders
+        query = query.where(User.status == "active", or_(User.email.is_(None), User.email == ""))
     if department_id:
         ids = department_tree().subtree(department_id)
         query = query.where(User.department_id.in_(ids if scope is None else ids & scope))
@@ -60,14 +63,15 @@ def _filters():
     department_id = int_arg("department", 0, minimum=0)
     if department_id and scope is not None and department_id not in scope:
         abort(403)
-    must_change = request.args.get("must_change") == "1"
-    return scope, department_id, text_arg("category"), text_arg("status"), text_arg("q"), must_change
+    needs = "password" if request.args.get("must_change") == "1" else (
+        "email" if request.args.get("no_email") == "1" else None)
+    return scope, department_id, text_arg("category"), text_arg("status"), text_arg("q"), needs
 
 
 @bp.route("/people")
 def list_people():
-    scope, department_id, category, status, q, must_change = _filters()
-    query = _people_query(scope, department_id, category, status, q, must_change)
+    scope, department_id, category, status, q, needs = _filters()
+    query = _people_query(scope, department_id, category, status, q, needs)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     page = page_arg()
     people = db.session.scalars(query.order_by(User.department_id, User.name)
@@ -76,7 +80,8 @@ def list_people():
                            pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), tree=department_tree(),
                            departments=_department_choices(scope), categories=CATEGORIES,
                            statuses=STATUSES, filters=dict(department=department_id, category=category, status=status,
-                                                           q=q, must_change="1" if must_change else None))
+                                                           q=q, must_change="1" if needs == "password" else None,
+                                                           no_email="1" if needs == "email" else None))
 
 
 def _person_form(person=None):
@@ -256,8 +261,8 @@ def _credentials_frame(generated):
 
 @bp.route("/roster/export")
 def export_roster():
-    scope, department_id, category, status, q, must_change = _filters()
-    people = db.session.scalars(_people_query(scope, department_id, category, status, q, must_change)
+    scope, department_id, category, status, q, needs = _filters()
+    people = db.session.scalars(_people_query(scope, department_id, category, status, q, needs)
                                 .order_by(User.department_id, User.name)).all()
     content = to_xlsx({"花名册": roster_frame(people, department_tree())})
     filename = f"roster-{now():%Y%m%d}.xlsx"

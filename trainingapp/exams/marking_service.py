@@ -35,7 +35,7 @@ from ..platform.errors import DomainError
 from ..platform.extensions import db
 from ..questionbank.models import Question
 from ..questionbank.subjective import SUBJECTIVE_TYPES, Part, parts_of, scaled_parts
-from . import authoring, certificate_issuing, marking
+from . import authoring, certificate_issuing, finalising, marking
 from .marking import ARBITRATION, FIRST, ROUNDS, SECOND
 from .models import Answer, Attempt, Exam, ExamMarker, Mark, MarkClaim
 from .scoring import score_attempt
@@ -444,6 +444,8 @@ def _apply_final(exam: Exam, script: Script, user) -> None:
         audit.record("marking.result", actor=user, subject=f"{exam.title} · #{script.number}", exam_id=exam.id,
                      attempt_id=attempt.id, old=old, new=score)
         certificate_issuing.refresh_attempts([attempt], actor=user, reason="marking")
+        if old is None:  # the last mark made a waiting result final: tell the candidate (once)
+            finalising.announce_result(attempt)
 
 
 # --- item analysis of subjective questions ----------------------------------------------------

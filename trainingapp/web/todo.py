@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 
 from ..accounts.audit import AuditEvent
 from ..accounts.models import User
@@ -229,6 +229,8 @@ class RosterTodo:
     more_exams: int
     #: Active people who have not yet chosen their own password (never signed in, or reset).
     must_change_password: int
+    #: Active people without an e-mail address: reminders reach them only in the platform.
+    no_email: int = 0
 
 
 def _open_official_exams(moment: datetime) -> list[tuple[Exam, Exam | None]]:
@@ -269,11 +271,13 @@ def roster_todo(user, moment: datetime | None = None) -> RosterTodo:
                                    makeup=makeup)
         if report.total.required or report.total.exempt:
             followups.append(ExamFollowup(exam=exam, makeup=makeup, figures=report.total))
-    people = select(func.count()).select_from(User).where(User.status == "active",
-                                                          User.must_change_password.is_(True))
+    people = select(func.count().filter(User.must_change_password.is_(True)),
+                    func.count().filter(or_(User.email.is_(None), User.email == ""))
+                    ).select_from(User).where(User.status == "active")
     if scope is not None:
         people = people.where(User.department_id.in_(scope))
-    return RosterTodo(exams=tuple(followups), more_exams=more, must_change_password=db.session.scalar(people))
+    must_change, no_email = db.session.execute(people).one()
+    return RosterTodo(exams=tuple(followups), more_exams=more, must_change_password=must_change, no_email=no_email)
 
 
 # --- admins -----------------------------------------------------------------------------------------
