@@ -8,7 +8,7 @@ A published exam's draw inputs are read once per process (`draw_inputs`).
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
@@ -20,6 +20,7 @@ from ..accounts.models import User
 from ..platform.clock import now
 from ..platform.database import commit_keeping_loaded
 from ..platform.extensions import db
+from ..questionbank.amendments import pending_question_ids
 from .finalising import finalize
 from .mock import DRAWS_TRIED, choose_paper, create_personal_mock_exam, personal_mock_exam
 from .models import Attempt, Exam, ExamCandidate
@@ -49,22 +50,27 @@ _DRAW_INPUTS_KEPT = 64
 
 
 def draw_inputs(exam: Exam) -> DrawInputs:
-    """The exam's draw inputs, from this process's cache when it has read them before."""
-    from .drawing import PoolQuestion, Rule, prepare_rule_draw
-    from .sections import section_order, specs_from_json
+    """The exam's draw inputs for a new paper: as published, less the questions under review."""
     if exam.personal_mock_of_id is not None:
         # A personal mock copies the real exam's rules and draws from its pool: its inputs are the real exam's.
         return draw_inputs(exam.personal_mock_of)
+    return _without_pending((exam.id, exam.published_at), published_inputs(exam))
+
+
+def published_inputs(exam: Exam) -> DrawInputs:
+    """The exam's draw inputs as published, from this process's cache when it has read them before."""
+    from .authoring import pool_question, rule_of
+    from .drawing import prepare_rule_draw
+    from .sections import section_order, specs_from_json
+    if exam.personal_mock_of_id is not None:
+        return published_inputs(exam.personal_mock_of)
     key = (exam.id, exam.published_at)
     found = _DRAW_INPUTS.get(key) if exam.is_published else None
     if found is None:
         pool = {row[0]: row for row in exam_pool(exam)}
         found = DrawInputs(
             pool=pool,
-            rules=prepare_rule_draw([Rule(r.qtype, r.count, float(r.points), r.category, r.difficulty)
-                                     for r in exam.rules],
-                                    [PoolQuestion(q, t, c, d, n if t in ("single", "multiple") else 0)
-                                     for q, t, c, d, n, _b in pool.values()])
+            rules=prepare_rule_draw([rule_of(r) for r in exam.rules], [pool_question(row) for row in pool.values()])
             if exam.paper_mode == "rules" else None,
             fixed=tuple((i.question_id, float(i.points)) for i in exam.fixed_items)
             if exam.paper_mode != "rules" else (),
@@ -75,6 +81,60 @@ def draw_inputs(exam: Exam) -> DrawInputs:
                 _DRAW_INPUTS.clear()
             _DRAW_INPUTS[key] = found
     return found
+
+
+#: Per process: draw inputs less the questions awaiting review, by (exam key, the ids left out).
+_FILTERED: dict[tuple, DrawInputs] = {}
+
+
+def _without_pending(key: tuple, inputs: DrawInputs) -> DrawInputs:
+    """A rule paper's inputs without the questions that came under review (待复核) after the
+    exam was published: new papers leave them out. When too few would be left for the rules,
+    the pool stays as published (a start is never refused for it; the exam page warns the
+    trainer, `pending_in_pool`). A fixed paper is the paper: it keeps its questions."""
+    if inputs.rules is None:
+        return inputs
+    excluded = frozenset(pending_question_ids()) & inputs.pool.keys()
+    if not excluded:
+        return inputs
+    found = _FILTERED.get((key, excluded))
+    if found is None:
+        found = _filtered(inputs, excluded) or inputs
+        if len(_FILTERED) >= _DRAW_INPUTS_KEPT:
+            _FILTERED.clear()
+        _FILTERED[(key, excluded)] = found
+    return found
+
+
+def _filtered(inputs: DrawInputs, excluded: frozenset) -> DrawInputs | None:
+    """The inputs without `excluded`, or None when the rules could then fail."""
+    from .authoring import pool_question
+    from .drawing import check_rules, prepare_rule_draw
+    rules = list(inputs.rules.rules)
+    left = [pool_question(row) for question_id, row in inputs.pool.items() if question_id not in excluded]
+    if check_rules(rules, left):
+        return None
+    return replace(inputs, rules=prepare_rule_draw(rules, left))
+
+
+@dataclass(frozen=True)
+class PendingInPool:
+    """Questions of a published exam's pool that came under review since publication."""
+
+    count: int
+    #: New papers leave them out (False: too few questions would be left, so they may still be drawn).
+    excluded: bool
+
+
+def pending_in_pool(exam: Exam) -> PendingInPool:
+    """How many of a published exam's pool questions are 待复核, and whether new papers leave them out."""
+    if not exam.is_published:
+        return PendingInPool(0, True)
+    inputs = published_inputs(exam)
+    pending = frozenset(pending_question_ids(inputs.pool.keys()))
+    if not pending:
+        return PendingInPool(0, True)
+    return PendingInPool(len(pending), inputs.rules is not None and _filtered(inputs, pending) is not None)
 
 
 def draw_paper(exam: Exam, inputs: DrawInputs, seed: int) -> list[dict]:
@@ -103,6 +163,7 @@ def exam_pool(exam: Exam) -> list[list]:
 def forget_draw_inputs() -> None:
     """Drop this process's prepared draws (tests reuse exam ids and publication times)."""
     _DRAW_INPUTS.clear()
+    _FILTERED.clear()
 
 
 def _exam_for_start():

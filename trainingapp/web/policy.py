@@ -56,6 +56,10 @@ POLICY: dict[str, tuple[object, str]] = {
     "questionbank.export_questions": (TRAINER, "the whole bank"),
     "questionbank.export_word": (TRAINER, "the whole bank"),
     "questionbank.word_template": (TRAINER, "no data"),
+    "questionbank.review_questions": (TRAINER, "the whole bank"),
+    "questionbank.confirm_review": (TRAINER, "the whole bank"),
+    "questionbank.unresolved_citations": (TRAINER, "the whole bank"),
+    "questionbank.resolve_citations": (TRAINER, "the whole bank"),
     # exams: managing
     "exams.list_exams": (TRAINER, "trainers: exams they created"),
     "exams.create_exam": (TRAINER, "new exam"),
