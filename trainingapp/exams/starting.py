@@ -94,7 +94,7 @@ def _without_pending(key: tuple, inputs: DrawInputs) -> DrawInputs:
     trainer, `pending_in_pool`). A fixed paper is the paper: it keeps its questions."""
     if inputs.rules is None:
         return inputs
-    excluded = frozenset(pending_question_ids()) & inputs.pool.keys()
+    excluded = frozenset(pending_question_ids() & set(inputs.pool))
     if not excluded:
         return inputs
     found = _FILTERED.get((key, excluded))

@@ -13,7 +13,7 @@ from ..platform.extensions import db
 from ..questionbank.forms import DIFFICULTY_LABELS, QTYPE_LABELS
 from ..questionbank.models import Question
 from ..questionbank.services import categories as bank_categories
-from . import authoring, bp, sections, taking
+from . import authoring, bp, sections, starting, taking
 from .forms import CandidatesForm, ExamForm, PublishForm, ReasonForm, to_local
 from .models import Answer, Attempt, CandidateChange, Exam
 
@@ -105,7 +105,8 @@ def overview(exam_id):
     exam = _managed_exam(exam_id)
     problems, _pool, people = authoring.publish_problems(exam) if not exam.is_published else ([], [], [])
     return render_template("exams/overview.html", exam=exam, problems=problems, people=people,
-                           confirm=PublishForm(), in_progress=taking.attempts_in_progress(exam.id))
+                           confirm=PublishForm(), in_progress=taking.attempts_in_progress(exam.id),
+                           pending=starting.pending_in_pool(exam))
 
 
 @bp.route("/exams/<int:exam_id>/paper", methods=["GET", "POST"])
