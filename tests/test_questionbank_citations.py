@@ -124,3 +124,56 @@ def test_cadres_cannot_open_the_citation_pages(as_role):
     cadre = as_role("cadre")
     assert cadre.get("/questions/citations").status_code == 403
     assert cadre.get("/questions/reviews").status_code == 403
+
+
+# --- the cited text where questions are answered ------------------------------------------------
+
+def test_practice_feedback_shows_the_cited_article_but_not_before_the_answer(app, make, as_role):
+    make_law(app)
+    question_id = cite(app, make, "《行政处罚法》第六十四条", qtype="truefalse", category="行政处罚法", answer=True)
+    client = as_role("cadre")
+    client.post("/practice/start", data={"category": "行政处罚法", "count": "5", "source": "category"})
+    assert PENALTY_2017[64] not in client.get("/practice/round").get_data(as_text=True)
+    client.post("/practice/round/answer", data={"question_id": str(question_id), "answer": "false"})
+    feedback = client.get("/practice/round").get_data(as_text=True)
+    assert 'id="cited"' in feedback and PENALTY_2017[64] in feedback
+
+
+def sit(app, make, *, protect):
+    from tests.conftest import login
+    make_law(app)
+    question_id = cite(app, make, "《行政处罚法》第六十四条", qtype="truefalse", answer=True)
+    trainer, cadre = make.user(role="trainer"), make.user()
+    exam = make.exam(trainer, [cadre], rules=[("truefalse", 1, 10)], review_policy="after_submit",
+                     protect_questions=protect)
+    client = app.test_client()
+    login(client, cadre)
+    body = client.post(f"/api/exams/{exam.id}/attempts").get_json()
+    client.put(f"/api/attempts/{body['attempt_id']}/answers/{question_id}", json={"answer": False, "seq": 1})
+    assert client.post(f"/api/attempts/{body['attempt_id']}/submit").status_code == 200
+    return client, body["attempt_id"]
+
+
+def test_the_review_shows_the_cited_article_where_it_shows_keys(app, make):
+    client, attempt_id = sit(app, make, protect=False)
+    page = client.get(f"/my/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert PENALTY_2017[64] in page and "《行政处罚法》第六十四条" in page
+    [row] = client.get(f"/api/attempts/{attempt_id}").get_json()["review"]["questions"]
+    assert row["cited"][0]["text"] == PENALTY_2017[64]
+
+
+def test_a_held_back_question_shows_no_cited_text(app, make):
+    client, attempt_id = sit(app, make, protect=True)
+    page = client.get(f"/my/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert PENALTY_2017[64] not in page
+    questions = client.get(f"/api/attempts/{attempt_id}").get_json()["review"]["questions"]
+    assert questions[0]["held_back"] is True and "cited" not in questions[0]
+
+
+def test_a_newer_version_is_noted_where_the_old_text_is_shown(app, make, as_role):
+    from tests.cited_laws import add_version
+    law_id, _ = make_law(app)
+    question_id = cite(app, make, "《行政处罚法》第六十四条")
+    add_version(app, law_id, date(2021, 7, 15), PENALTY_2021)  # in force, not announced: no review yet
+    page = as_role("trainer").get(f"/questions/{question_id}").get_data(as_text=True)
+    assert PENALTY_2017[64] in page and ("a newer version is in force" in page or "已有新版本施行" in page)

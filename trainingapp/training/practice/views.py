@@ -9,6 +9,7 @@ from sqlalchemy import select
 from ...accounts.forms import ConfirmForm, choices
 from ...platform.extensions import db
 from ...platform.params import text_arg
+from ...questionbank.citing import cited_articles
 from ...questionbank.models import Question
 from ...questionbank.parsing import OPTION_LETTERS
 from ..courses.forms import PracticeForm
@@ -97,6 +98,7 @@ def practice_round():
                            given=(state.get("last") or {}).get("given") if answered else None,
                            blanks=services.blank_count(question) if question else 0, letters=OPTION_LETTERS,
                            summary=summary, confirm=ConfirmForm(),
+                           cited=cited_articles([question.id])[question.id] if answered else [],
                            right=sum(1 for ok in state["results"].values() if ok))
 
 
