@@ -166,3 +166,9 @@ def citing_questions(law_id: int, *, active_only: bool = True):
     if active_only:
         query = query.join(Question, Question.id == QuestionCitation.question_id).where(Question.is_active.is_(True))
     return query
+
+
+def law_choices() -> list[tuple[int, str]]:
+    """(law id, name) of every law in the library, by title: what a rule may draw by."""
+    return [(law_id, short or title) for law_id, title, short in
+            db.session.execute(select(Law.id, Law.title, Law.short_title).order_by(Law.title))]

@@ -90,6 +90,8 @@ NAV = [
      "teach", _l("Import questions from Excel, check and edit them, export.")),
     (_l("Questions to review"), "questionbank.review_questions", (),
      "teach", _l("Questions citing a law that was amended or repealed (待复核): compare and confirm.")),
+    (_l("Question coverage"), "reports.question_coverage", (),
+     "teach", _l("How many questions cite each law of the responsibility lists, by type and difficulty.")),
     (_l("Training sessions"), "sessions.list_sessions",
      ("sessions.create_session", "sessions.edit_session", "sessions.show_session", "sessions.edit_expected",
       "sessions.mark_attendance", "sessions.projector", "sessions.signin_sheet", "sessions.upload_signin",

@@ -98,6 +98,7 @@ POLICY: dict[str, tuple[object, str]] = {
     "reports.exam_followup": (LIAISON, "liaisons: their subtree"),
     "reports.year_followup": (LIAISON, "liaisons: their subtree"),
     "reports.settings": (ADMIN, "all"),
+    "reports.question_coverage": (TRAINER, "the whole bank against every responsibility list"),
     "reports.training_report": (LIAISON, "liaisons: their subtree"),
     "reports.training_sessions": (LIAISON, "liaisons: their subtree"),
     "reports.training_events": (LIAISON, "liaisons: their subtree"),
