@@ -177,3 +177,22 @@ def test_a_newer_version_is_noted_where_the_old_text_is_shown(app, make, as_role
     add_version(app, law_id, date(2021, 7, 15), PENALTY_2021)  # in force, not announced: no review yet
     page = as_role("trainer").get(f"/questions/{question_id}").get_data(as_text=True)
     assert PENALTY_2017[64] in page and ("a newer version is in force" in page or "已有新版本施行" in page)
+
+
+def test_the_wrong_answer_book_lists_the_articles_mistakes_cite_most(app, make, as_role):
+    from trainingapp.training.practice.models import WrongAnswer
+    make_law(app)
+    most = cite(app, make, "《行政处罚法》第六十四条", category="行政处罚法")
+    both = cite(app, make, "《行政处罚法》第六十三条、第六十四条", category="行政处罚法")
+    cite(app, make, "《行政处罚法》第六十三条", category="行政处罚法")  # never got wrong
+    client = as_role("cadre")
+    with app.app_context():
+        db.session.add_all([WrongAnswer(user_id=client.user.id, question_id=most, wrong_count=3),
+                            WrongAnswer(user_id=client.user.id, question_id=both, wrong_count=1)])
+        db.session.commit()
+    page = client.get("/practice/mistakes").get_data(as_text=True)
+    section = page[page.index('id="mistakes-by-article"'):]
+    section = section[:section.index("</section>")]
+    first, second = section.index("第六十四条"), section.index("第六十三条")
+    assert first < second  # 64: four mistakes in two questions; 63: one in one
+    assert re.search(r"第六十四条.*?4.*?2", section, re.S) and re.search(r"第六十三条.*?1.*?1", section, re.S)

@@ -172,3 +172,42 @@ def law_choices() -> list[tuple[int, str]]:
     """(law id, name) of every law in the library, by title: what a rule may draw by."""
     return [(law_id, short or title) for law_id, title, short in
             db.session.execute(select(Law.id, Law.title, Law.short_title).order_by(Law.title))]
+
+
+@dataclass(frozen=True)
+class ArticleTally:
+    """An article cited by some of the given questions, and their weight (e.g. mistakes made)."""
+
+    label: str
+    article_id: int | None
+    law_id: int
+    questions: int
+    weight: int
+
+
+def most_cited(weights: dict[int, int], limit: int = 10) -> list[ArticleTally]:
+    """The articles the given questions cite (resolved citations naming an article), heaviest
+    first: `weights` is question id -> weight; a question citing an article twice counts once."""
+    if not weights:
+        return []
+    tallies: dict[tuple, list] = {}
+    ids = sorted(weights)
+    for start in range(0, len(ids), _CHUNK):
+        rows = db.session.execute(
+            select(QuestionCitation.question_id, QuestionCitation.law_id, QuestionCitation.version_id,
+                   QuestionCitation.article_number, QuestionCitation.article_suffix, Law.title, Law.short_title,
+                   Article.id)
+            .join(Law, Law.id == QuestionCitation.law_id)
+            .outerjoin(Article, (Article.version_id == QuestionCitation.version_id)
+                       & (Article.number == QuestionCitation.article_number)
+                       & (Article.suffix == QuestionCitation.article_suffix))
+            .where(QuestionCitation.question_id.in_(ids[start:start + _CHUNK]), QuestionCitation.resolved.is_(True),
+                   QuestionCitation.article_number.is_not(None)))
+        for question_id, law_id, version_id, number, suffix, title, short, article_id in rows:
+            key = (law_id, number, suffix)
+            entry = tallies.setdefault(key, [f"《{short or title}》{article_label(number, suffix)}", article_id, law_id,
+                                             set()])
+            entry[3].add(question_id)
+    found = [ArticleTally(label, article_id, law_id, len(questions), sum(weights[q] for q in questions))
+             for label, article_id, law_id, questions in tallies.values()]
+    return sorted(found, key=lambda tally: (-tally.weight, -tally.questions, tally.label))[:limit]
