@@ -55,7 +55,8 @@ def test_every_spelling_resolves_to_the_same_article(app, make, basis):
 
 
 def test_a_law_named_without_the_prc_prefix_and_without_a_short_title(app, make):
-    law_id, _ = make_law(app, title="中华人民共和国行政复议法", short=None, versions=[(date(2024, 1, 1), {20: "六十日"})])
+    law_id, _ = make_law(app, title="中华人民共和国行政复议法", short=None,
+                         versions=[(date(2024, 1, 1), {20: "六十日"})])
     question_id = cite(app, make, "行政复议法第二十条")
     assert citations(app, question_id)[0][0] == law_id and citations(app, question_id)[0][4] is True
 
@@ -85,8 +86,10 @@ def sheet(rows):
     return to_xlsx({"题目": pd.DataFrame(rows, columns=header)})
 
 
-ROWS = [["单选", "听证申请期限？", "三日", "五日", "七日", "十日", "A", "2", "中", "行政处罚法", "《行政处罚法》第六十四条"],
-        ["判断", "听证由行政机关组织。", "", "", "", "", "√", "1", "易", "行政处罚法", "行政处罚法第六十三条、第六十四条"],
+ROWS = [["单选", "听证申请期限？", "三日", "五日", "七日", "十日", "A", "2", "中", "行政处罚法",
+         "《行政处罚法》第六十四条"],
+        ["判断", "听证由行政机关组织。", "", "", "", "", "√", "1", "易", "行政处罚法",
+         "行政处罚法第六十三条、第六十四条"],
         ["判断", "某条例规定了某事。", "", "", "", "", "×", "1", "易", "其他", "《某某不存在条例》第五条"],
         ["判断", "无依据的题。", "", "", "", "", "√", "1", "易", "其他", ""]]
 

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from tests.cited_laws import PENALTY_2017, PENALTY_2021, add_version, announce, cite, make_law
+from tests.cited_laws import PENALTY_2021, add_version, announce, cite, make_law
 from tests.conftest import login
 from trainingapp.accounts.audit import AuditEvent
 from trainingapp.exams import authoring

@@ -194,8 +194,8 @@ def most_cited(weights: dict[int, int], limit: int = 10) -> list[ArticleTally]:
     ids = sorted(weights)
     for start in range(0, len(ids), _CHUNK):
         rows = db.session.execute(
-            select(QuestionCitation.question_id, QuestionCitation.law_id, QuestionCitation.version_id,
-                   QuestionCitation.article_number, QuestionCitation.article_suffix, Law.title, Law.short_title,
+            select(QuestionCitation.question_id, QuestionCitation.law_id, QuestionCitation.article_number,
+                   QuestionCitation.article_suffix, Law.title, Law.short_title,
                    Article.id)
             .join(Law, Law.id == QuestionCitation.law_id)
             .outerjoin(Article, (Article.version_id == QuestionCitation.version_id)
@@ -203,7 +203,7 @@ def most_cited(weights: dict[int, int], limit: int = 10) -> list[ArticleTally]:
                        & (Article.suffix == QuestionCitation.article_suffix))
             .where(QuestionCitation.question_id.in_(ids[start:start + _CHUNK]), QuestionCitation.resolved.is_(True),
                    QuestionCitation.article_number.is_not(None)))
-        for question_id, law_id, version_id, number, suffix, title, short, article_id in rows:
+        for question_id, law_id, number, suffix, title, short, article_id in rows:
             key = (law_id, number, suffix)
             entry = tallies.setdefault(key, [f"《{short or title}》{article_label(number, suffix)}", article_id, law_id,
                                              set()])
