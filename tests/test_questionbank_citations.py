@@ -198,4 +198,19 @@ def test_the_wrong_answer_book_lists_the_articles_mistakes_cite_most(app, make, 
     section = section[:section.index("</section>")]
     first, second = section.index("第六十四条"), section.index("第六十三条")
     assert first < second  # 64: four mistakes in two questions; 63: one in one
-    assert re.search(r"第六十四条.*?4.*?2", section, re.S) and re.search(r"第六十三条.*?1.*?1", section, re.S)
+    assert re.search(r"第六十四条\s*<span[^>]*>· 2道题共错4次", section)
+    assert re.search(r"第六十三条\s*<span[^>]*>· 1道题共错1次", section)
+
+
+def test_questions_older_than_citations_are_read_by_the_command(app, make, runner):
+    from trainingapp.questionbank.models import Question as Stored
+    make_law(app)
+    question_id = make.question().id  # the factory writes 《某法》第一条 and builds no citation
+    with app.app_context():
+        db.session.get(Stored, question_id).basis = "《行政处罚法》第六十四条"
+        db.session.commit()
+    assert citations(app, question_id) == []
+    result = runner.invoke(args=["questions", "cite"])
+    assert "questions read: 1" in result.output
+    assert [row[2] for row in citations(app, question_id)] == [64]
+    assert "questions read: 0" in runner.invoke(args=["questions", "cite"]).output

@@ -47,8 +47,7 @@ def unresolved_citations():
 def resolve_citations():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    ids = list(db.session.scalars(select(QuestionCitation.question_id).distinct()
-                                  .where(QuestionCitation.resolved.is_(False))))
+    ids = citing.stale_question_ids()
     citing.rebuild(ids)
     db.session.commit()
     left = db.session.scalar(select(db.func.count()).select_from(QuestionCitation)

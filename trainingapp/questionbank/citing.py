@@ -211,3 +211,13 @@ def most_cited(weights: dict[int, int], limit: int = 10) -> list[ArticleTally]:
     found = [ArticleTally(label, article_id, law_id, len(questions), sum(weights[q] for q in questions))
              for label, article_id, law_id, questions in tallies.values()]
     return sorted(found, key=lambda tally: (-tally.weight, -tally.questions, tally.label))[:limit]
+
+
+def stale_question_ids() -> list[int]:
+    """Questions whose citations may resolve better now: a basis with no citations read yet
+    (questions older than citations) or with a citation not found."""
+    unresolved_ids = select(QuestionCitation.question_id).where(QuestionCitation.resolved.is_(False))
+    any_ids = select(QuestionCitation.question_id)
+    return list(db.session.scalars(select(Question.id).where(
+        Question.basis != "", (Question.id.in_(unresolved_ids)) | (Question.id.not_in(any_ids)))
+        .order_by(Question.id)))
