@@ -26,7 +26,7 @@ _TITLE_ENDINGS = "法|条例|规定|办法|细则|规则|决定|解释|准则|�
 _BRACKETED = re.compile(rf"[《〈<]{{1,2}}{_SP}(?P<title>[^《》〈〉<>\n]{{1,80}}?){_SP}[》〉>]{{1,2}}")
 _BARE = re.compile(rf"(?P<title>[\u4e00-\u9fff()（）]{{1,60}}?(?:{_TITLE_ENDINGS})){_SP}(?=第)")
 #: Words written before a bare title that are not part of it.
-_LEADING = re.compile(r"^(?:根据|依据|依照|按照|参照|参见|详见|见|违反|适用|《)+")
+_LEADING = re.compile(r"^(?:根据|依据|依照|按照|参照|参见|详见|见|违反|适用|以及|及|和|与|并|《)+")
 _TRAILING_WORDS = re.compile(r"(?:根据|依据|依照|按照|参照|参见|详见|见|违反|适用)+\s*$")
 
 _ARTICLE = re.compile(
