@@ -215,3 +215,13 @@ def test_confirming_a_question_not_under_review_is_refused(app, make, as_role):
     client = as_role("trainer")
     response = client.post(f"/questions/{question_id}/review/confirm", follow_redirects=True)
     assert "not awaiting review" in response.get_data(as_text=True) or "不在待复核" in response.get_data(as_text=True)
+
+
+def test_a_question_written_before_the_law_was_in_the_library_is_flagged_too(app, make):
+    question_id = cite(app, make, "《行政处罚法》第六十四条")  # no such law yet: not resolved
+    law_id, (v2017,) = make_law(app)
+    v2021 = add_version(app, law_id, date(2021, 7, 15), PENALTY_2021)
+    assert announce(app, law_id, v2017, v2021) == [1]
+    assert pending(app) == {question_id}
+    with app.app_context():
+        assert db.session.scalar(select(QuestionCitation.version_id)) == v2017

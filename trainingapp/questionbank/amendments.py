@@ -38,6 +38,7 @@ def flag_citing_questions(law_id: int, old_version_id: int | None, new_version_i
     """Mark 待复核 every active question citing the law (one open review per question and law:
     a second amendment before the confirmation moves its new version on); how many were marked.
     Flushes, does not commit (it is part of the law's change)."""
+    _cite_newly_known(law_id, old_version_id)
     question_ids = list(db.session.scalars(citing.citing_questions(law_id)))
     if not question_ids:
         return 0
@@ -59,6 +60,21 @@ def flag_citing_questions(law_id: int, old_version_id: int | None, new_version_i
                                       new_version_id=new_version_id, flagged_at=moment))
     db.session.flush()
     return len(question_ids)
+
+
+def _cite_newly_known(law_id: int, old_version_id: int | None) -> None:
+    """Questions whose basis names this law but was read before the library had it (or before
+    citations existed) are read now, as citing the version in force before the change."""
+    stale = citing.stale_question_ids()
+    if not stale:
+        return
+    old = db.session.get(LawVersion, old_version_id) if old_version_id else None
+    resolver = citing.Resolver(old.effective_on if old is not None else None)
+    ids = [question_id for question_id, basis in db.session.execute(
+           select(Question.id, Question.basis).where(Question.id.in_(stale), Question.is_active.is_(True)))
+           if any(cited.law_id == law_id for cited in resolver.resolve(basis))]
+    if ids:
+        citing.rebuild(ids, resolver)
 
 
 def pending_question_ids(question_ids=None) -> set[int]:
