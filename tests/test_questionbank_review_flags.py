@@ -225,3 +225,13 @@ def test_a_question_written_before_the_law_was_in_the_library_is_flagged_too(app
     assert pending(app) == {question_id}
     with app.app_context():
         assert db.session.scalar(select(QuestionCitation.version_id)) == v2017
+
+
+def test_the_review_page_shows_a_bounded_number_per_law(app, make, penalty, as_role, monkeypatch):
+    from trainingapp.questionbank import amendments
+    monkeypatch.setattr(amendments, "PER_LAW", 2)
+    for _ in range(3):
+        cite(app, make, "《行政处罚法》第六十四条")
+    amend(app, penalty)
+    page = as_role("trainer").get("/questions/reviews").get_data(as_text=True)
+    assert page.count("data-review-question=") == 2 and "3道题" in page

@@ -115,20 +115,27 @@ class ReviewEntry:
     changes: list[ArticleChange]
 
 
-@dataclass(frozen=True)
+@dataclass
 class LawReviews:
     law: Law
     old_version: LawVersion | None
     new_version: LawVersion | None
     entries: list[ReviewEntry]
+    #: Questions of this law under review, shown or not (a page shows at most PER_LAW of them).
+    total: int = 0
 
     @property
     def repealed(self) -> bool:
         return self.new_version is None
 
 
+#: Questions shown per law on the review page: each is diffed, and confirming them shows the next.
+PER_LAW = 50
+
+
 def pending_reviews(question_id: int | None = None) -> list[LawReviews]:
-    """The open reviews by law (title order), each question with its cited articles diffed."""
+    """The open reviews by law (title order), each question (at most PER_LAW per law) with its
+    cited articles diffed."""
     query = (select(QuestionReview, Question, Law).join(Question, Question.id == QuestionReview.question_id)
              .join(Law, Law.id == QuestionReview.law_id).where(QuestionReview.confirmed_at.is_(None))
              .order_by(Law.title, QuestionReview.question_id))
@@ -141,7 +148,10 @@ def pending_reviews(question_id: int | None = None) -> list[LawReviews]:
                                          if review.old_version_id else None,
                                          db.session.get(LawVersion, review.new_version_id)
                                          if review.new_version_id else None, [])
-        grouped[law.id].entries.append(ReviewEntry(question, review, _changes(question.id, review)))
+        group = grouped[law.id]
+        group.total += 1
+        if len(group.entries) < PER_LAW:
+            group.entries.append(ReviewEntry(question, review, _changes(question.id, review)))
     return list(grouped.values())
 
 
