@@ -1055,7 +1055,89 @@ def run_notifications(s: Shooter, platform: Platform, ids: dict) -> None:
         page.context.close()
 
 
-PARTS = ("cadre", "trainer", "admin", "home", "marking", "pending", "laws", "notifications")
+CITED_TITLE = "示例镇文明行为促进办法（虚构文本，仅供演示）"
+CITED_FIRST = {3: "镇人民政府负责文明行为促进工作，村（居）民委员会予以协助。",
+               8: "在公共场所应当遵守下列规定：\n（一）不随地吐痰；\n（二）不乱扔垃圾。",
+               12: "违反本办法第八条规定的，由镇综合行政执法机构责令改正，可以处五十元以下罚款。"}
+CITED_SECOND = {3: "镇人民政府负责文明行为促进工作，村（居）民委员会、物业服务企业予以协助。",
+                8: "在公共场所应当遵守下列规定：\n（一）不随地吐痰；\n（二）不乱扔垃圾；\n（三）不占用消防通道。",
+                12: "违反本办法第八条规定的，由镇综合行政执法机构责令改正；拒不改正的，处一百元以下罚款。"}
+
+
+def prepare_citations(platform: Platform) -> dict:
+    """A fictional regulation (labelled as such) in the library, three questions citing it, then
+    its amendment becoming current: the questions are marked 待复核, one is confirmed."""
+    from datetime import date
+
+    from trainingapp.accounts.models import Department, User
+    from trainingapp.laws.models import Article, Law, LawVersion
+    from trainingapp.platform.extensions import db
+    from trainingapp.platform.signals import answers, law_changed
+    from trainingapp.questionbank import amendments, services
+    from trainingapp.training.outreach.models import ResponsibilityItem
+
+    def version(law, issued, articles):
+        stored = LawVersion(law=law, issued_on=issued, effective_on=issued, note="虚构文本，仅供演示")
+        for position, (number, text) in enumerate(sorted(articles.items())):
+            stored.articles.append(Article(number=number, suffix=0, position=position, text=text))
+        db.session.add(stored)
+        db.session.flush()
+        return stored
+
+    with platform.context():
+        trainer = q(User, login="trainer")
+        law = Law(title=CITED_TITLE, short_title="示例文明行为办法")
+        db.session.add(law)
+        old = version(law, date(2024, 1, 1), CITED_FIRST)
+        db.session.commit()
+        fields = {"type": "single", "difficulty": "medium", "points": "2", "category": "示例文明行为办法",
+                  "knowledge_point": "", "explanation": "见所引条文。", "status": "active"}
+        written = [
+            ("single", "违反公共场所文明行为规定的，最高可以处多少元罚款？",
+             ["五十元", "一百元", "二百元", "五百元"], "A", "《示例文明行为办法》第十二条"),
+            ("multiple", "在公共场所应当遵守哪些规定？", ["不随地吐痰", "不乱扔垃圾", "不大声说话", "不穿拖鞋"], "AB",
+             "《示例镇文明行为促进办法（虚构文本，仅供演示）》第8条"),
+            ("single", "协助镇人民政府做好文明行为促进工作的是？",
+             ["村（居）民委员会", "县公安局", "市场监管所", "学校"], "A", "示例文明行为办法第三条、第十三条")]
+        questions = [services.save_question(trainer, None, {**fields, "type": qtype, "stem": stem, "options": options,
+                                                             "answer": answer, "basis": basis})
+                     for qtype, stem, options, answer, basis in written]
+        ids = [question.id for question in questions]
+        new = version(law, date(2026, 10, 1), CITED_SECOND)
+        answers(law_changed, law_id=law.id, old_version_id=old.id, new_version_id=new.id)
+        db.session.add(ResponsibilityItem(department_id=q(Department, name="司法所").id, year=PINNED_NOW.year,
+                                          law="《示例文明行为办法》", planned_events=2))
+        db.session.commit()
+        amendments.confirm(trainer, db.session.get(type(questions[0]), ids[2]))
+        return {"cited_questions": ids, "cited_law": law.id}
+
+
+def run_citations(s: Shooter, platform: Platform, ids: dict) -> None:
+    """Questions cite articles: the trainer's review, citations not found, coverage; a cadre's practice feedback."""
+    log("citations")
+    cited = prepare_citations(platform)
+    page = s.page("trainer")
+    s.go(page, "/questions/reviews")
+    s.shot(page, "trainer-questions-to-review", full=True, max_height=1500)
+    s.go(page, f"/questions/{cited['cited_questions'][0]}")
+    s.shot(page, "trainer-question-awaiting-review", clip_to="#awaiting-review")
+    s.go(page, "/questions/citations")
+    s.shot(page, "trainer-citations-not-found", full=True, max_height=1200)
+    s.go(page, f"/reports/coverage?year={PINNED_NOW.year}")
+    s.shot(page, "trainer-question-coverage", full=True, max_height=1500)
+    page.context.close()
+    phone = s.page("cadre20", phone=True)
+    s.go(phone, "/practice")
+    phone.select_option("#category", "示例文明行为办法")
+    phone.click("label[for='count-0']")
+    phone.click("#start-practice")
+    phone.wait_for_load_state("networkidle")
+    answer_practice(phone, platform, right=False)
+    s.shot(phone, "cadre-practice-cited-article-phone", full=True, max_height=1600)
+    phone.context.close()
+
+
+PARTS = ("cadre", "trainer", "admin", "home", "marking", "pending", "laws", "notifications", "citations")
 
 
 def main(argv=None) -> int:
@@ -1085,7 +1167,7 @@ def main(argv=None) -> int:
             shooter = Shooter(browser, base, args.out)
             parts = {"cadre": run_cadre, "trainer": run_trainer, "admin": run_admin, "home": run_home_phones,
                      "marking": run_marking, "pending": run_pending, "laws": run_laws,
-                     "notifications": run_notifications}
+                     "notifications": run_notifications, "citations": run_citations}
             for name in args.only.split(","):
                 parts[name.strip()](shooter, platform, ids)
             if "cadre" in args.only:  # last: its exam must show in no other shot

@@ -20,14 +20,15 @@ from .sections import arrange
 
 @dataclass(frozen=True)
 class Rule:
-    """Draw `count` questions of `qtype` worth `points` each; None category or
-    difficulty means any."""
+    """Draw `count` questions of `qtype` worth `points` each; None category,
+    difficulty or law means any (`law_id`: only questions citing that law)."""
 
     qtype: str
     count: int
     points: float
     category: str | None = None
     difficulty: str | None = None
+    law_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class PoolQuestion:
     category: str
     difficulty: str
     option_count: int
+    #: The laws the question cites (questionbank citations).
+    law_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ def matches(rule: Rule, question: PoolQuestion) -> bool:
         question.qtype == rule.qtype
         and (rule.category is None or question.category == rule.category)
         and (rule.difficulty is None or question.difficulty == rule.difficulty)
+        and (rule.law_id is None or rule.law_id in question.law_ids)
     )
 
 
@@ -205,7 +209,8 @@ def describe_rule(index: int, rule: Rule) -> str:
     difficulty = (
         f"difficulty {rule.difficulty}" if rule.difficulty is not None else "any difficulty"
     )
-    return f"rule {index + 1} ({rule.count} × {rule.qtype}, {category}, {difficulty})"
+    law = f", law #{rule.law_id}" if rule.law_id is not None else ""
+    return f"rule {index + 1} ({rule.count} × {rule.qtype}, {category}, {difficulty}{law})"
 
 
 # --------------------------------------------------------------------------- internals

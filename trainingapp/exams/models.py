@@ -158,7 +158,7 @@ class Exam(db.Model):
 
 
 class ExamRule(db.Model):
-    """Draw `count` active questions of a type (and category, difficulty) worth `points` each."""
+    """Draw `count` active questions of a type (and category, difficulty, cited law) worth `points` each."""
 
     __tablename__ = "exam_rule"
     __table_args__ = (CheckConstraint("count > 0", name="count_positive"),
@@ -170,10 +170,13 @@ class ExamRule(db.Model):
     qtype: Mapped[str] = mapped_column(String(10))
     category: Mapped[str | None] = mapped_column(String(50))
     difficulty: Mapped[str | None] = mapped_column(String(10))
+    #: Draw only questions citing this law (None: any law); see questionbank.citing.
+    law_id: Mapped[int | None] = mapped_column(ForeignKey("law.id", ondelete="SET NULL"))
     count: Mapped[int]
     points: Mapped[float] = mapped_column(db.Numeric(6, 2, asdecimal=False))
 
     exam: Mapped[Exam] = relationship(back_populates="rules")
+    law = relationship("Law")
 
 
 class ExamFixedItem(db.Model):

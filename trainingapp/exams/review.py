@@ -17,6 +17,7 @@ from sqlalchemy import select
 from ..platform.clock import now
 from ..platform.extensions import db
 from ..questionbank import subjective
+from ..questionbank.citing import CitedArticle, cited_articles
 from ..questionbank.models import Question
 from ..questionbank.subjective import SUBJECTIVE_TYPES
 from .models import Answer, Attempt
@@ -36,6 +37,9 @@ class ReviewRow:
     answer: Answer | None
     #: Held back by question secrecy: only the stem and the options may be shown.
     protected: bool
+    #: The articles the question cites, with their text (none for a held-back question: the
+    #: text would point at the key).
+    cited: tuple[CitedArticle, ...] = ()
 
     @property
     def is_subjective(self) -> bool:
@@ -83,8 +87,9 @@ def review_rows(attempt: Attempt, moment: datetime | None = None) -> list[Review
     questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))}
     answers = {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
     held_back = protected_question_ids()
+    cited = cited_articles(qid for qid in ids if qid not in held_back)
     return [ReviewRow(position=n, item=item, question=questions[item["q"]], answer=answers.get(item["q"]),
-                      protected=item["q"] in held_back)
+                      protected=item["q"] in held_back, cited=tuple(cited.get(item["q"], ())))
             for n, item in enumerate(attempt.paper, start=1)]
 
 
@@ -128,7 +133,9 @@ def _row_json(row: ReviewRow) -> dict:
                  "score": None if waiting else
                  float(answer.score) if answer is not None and answer.score is not None else 0.0,
                  "correct": answer is not None and answer.is_correct is True,
-                 "key": question.answer, "explanation": question.explanation or "", "basis": question.basis or ""})
+                 "key": question.answer, "explanation": question.explanation or "", "basis": question.basis or "",
+                 "cited": [{"label": a.label, "text": a.text, "article_id": a.article_id, "newer": a.newer}
+                           for a in row.cited]})
     return body
 
 

@@ -13,7 +13,7 @@ from ..platform.errors import DomainError, flash_refusal, returning_to
 from ..platform.extensions import db
 from ..platform.imports import StagedImport
 from ..platform.params import int_arg, page_arg, safe_next, text_arg
-from . import bp, services
+from . import amendments, bp, citing, services
 from .docx_writer import ANSWER_STYLES, template_docx
 from .formats import EXPORT_FORMATS, build_template
 from .forms import DIFFICULTY_LABELS, QTYPE_LABELS, QuestionForm, QuestionUploadForm, fill_form, form_to_fields
@@ -88,7 +88,9 @@ def edit_question(question_id):
             return redirect(safe_next(request.args.get("back"), url_for("questionbank.list_questions")))
     return render_template("questionbank/edit.html", form=form, question=question, letters=OPTION_LETTERS,
                            usage=usage_of([question.id])[question.id], categories=services.categories(),
-                           confirm=ConfirmForm(), locks=locks_of([question.id])[question.id])
+                           confirm=ConfirmForm(), locks=locks_of([question.id])[question.id],
+                           cited=citing.cited_articles([question.id])[question.id],
+                           reviews=amendments.pending_reviews(question.id))
 
 
 @bp.route("/<int:question_id>/status", methods=["POST"])

@@ -75,6 +75,10 @@ POLICY: dict[str, tuple[object, str]] = {
     "questionbank.export_questions": (TRAINER, "the whole bank"),
     "questionbank.export_word": (TRAINER, "the whole bank"),
     "questionbank.word_template": (TRAINER, "no data"),
+    "questionbank.review_questions": (TRAINER, "the whole bank"),
+    "questionbank.confirm_review": (TRAINER, "the whole bank"),
+    "questionbank.unresolved_citations": (TRAINER, "the whole bank"),
+    "questionbank.resolve_citations": (TRAINER, "the whole bank"),
     # exams: managing
     "exams.list_exams": (TRAINER, "trainers: exams they created"),
     "exams.create_exam": (TRAINER, "new exam"),
@@ -118,6 +122,7 @@ POLICY: dict[str, tuple[object, str]] = {
     "reports.exam_followup": (LIAISON, "liaisons: their subtree"),
     "reports.year_followup": (LIAISON, "liaisons: their subtree"),
     "reports.settings": (ADMIN, "all"),
+    "reports.question_coverage": (TRAINER, "the whole bank against every responsibility list"),
     "reports.training_report": (LIAISON, "liaisons: their subtree"),
     "reports.training_sessions": (LIAISON, "liaisons: their subtree"),
     "reports.training_events": (LIAISON, "liaisons: their subtree"),

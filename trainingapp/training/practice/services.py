@@ -248,3 +248,9 @@ def collect_exam_mistakes(user) -> int:
     if added:
         _commit_with_retry()
     return added
+
+
+def mistake_weights(user_id: int) -> dict[int, int]:
+    """Question id -> how many times the person got it wrong (practice and reviewed exams), open or done."""
+    return dict(db.session.execute(select(WrongAnswer.question_id, WrongAnswer.wrong_count)
+                                   .where(WrongAnswer.user_id == user_id)).all())

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from ...accounts.forms import ConfirmForm, choices
 from ...platform.extensions import db
 from ...platform.params import text_arg
+from ...questionbank.citing import cited_articles, most_cited
 from ...questionbank.models import Question
 from ...questionbank.parsing import OPTION_LETTERS
 from ..courses.forms import PracticeForm
@@ -97,6 +98,7 @@ def practice_round():
                            given=(state.get("last") or {}).get("given") if answered else None,
                            blanks=services.blank_count(question) if question else 0, letters=OPTION_LETTERS,
                            summary=summary, confirm=ConfirmForm(),
+                           cited=cited_articles([question.id])[question.id] if answered else [],
                            right=sum(1 for ok in state["results"].values() if ok))
 
 
@@ -152,7 +154,10 @@ def wrong_answer_book():
     form = PracticeForm(source="book", category=category, count="10")
     form.category.choices = choices([("", _("All categories"))] + [(c, f"{c} ({n})")
                                                                    for c, n in sorted(counts.items()) if c])
+    held_back = services.protected_question_ids()
     return render_template("training/practice/book.html", entries=shown, total=len(everything), counts=counts,
-                           held_back=services.protected_question_ids(),
+                           held_back=held_back,
+                           articles=most_cited({qid: n for qid, n in services.mistake_weights(current_user.id).items()
+                                                if qid not in held_back}),
                            category=category, form=form, resolved=services.resolved_count(current_user.id),
                            exam_running=services.exam_running(current_user))
