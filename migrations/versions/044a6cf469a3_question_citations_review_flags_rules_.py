@@ -1,7 +1,7 @@
 """Question citations, review flags, rules by law
 
 Revision ID: 044a6cf469a3
-Revises: 23cbbe579763
+Revises: 3f69bdd44dbe
 Create Date: 2026-12-07 18:18:04.139269
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '044a6cf469a3'
-down_revision = '23cbbe579763'
+down_revision = '3f69bdd44dbe'
 branch_labels = None
 depends_on = None
 
