@@ -25,8 +25,18 @@ from .parsing import (
     collect,
     option_letter,
 )
+from .subjective import (
+    SUBJECTIVE_TYPES,
+    case_stem_text,
+    key_texts,
+    labelled_text,
+    parts_of,
+    split_case_stem,
+    split_labelled,
+)
 
-TYPE_NAMES = {"single": "单选", "multiple": "多选", "truefalse": "判断", "fill": "填空"}
+TYPE_NAMES = {"single": "单选", "multiple": "多选", "truefalse": "判断", "fill": "填空", "short": "简答",
+              "case": "案例分析"}
 #: A multiple-choice question with a single key is written as 不定项, the one type word that allows it.
 INDEFINITE_NAME = "不定项"
 
@@ -45,7 +55,7 @@ EXPORT_FORMATS = {
     "gift": ("text/plain", "gift"),
 }
 _JSON_KEYS = {"type", "stem", "options", "answer", "explanation", "points", "difficulty",
-              "category", "knowledge_point", "basis", "status"}
+              "category", "knowledge_point", "basis", "status", "reference", "rubric", "subquestions"}
 #: Names our own data classes use, accepted so a dump of QuestionData imports too.
 _JSON_ALIASES = {"qtype": "type", "is_active": "status"}
 
@@ -310,6 +320,8 @@ def _gift_fields(text: str, meta: dict) -> dict:
         if cut >= 0:
             explanation = _formatted(block[cut + 4:], html) or explanation
             block = block[:cut]
+        if not block.strip() and len(blocks) == 1:
+            return _gift_essay(texts, explanation, meta)
         parsed.append(_gift_block(block.strip(), html))
     kinds = {kind for kind, _ in parsed}
     if len(parsed) > 1 and kinds != {"fill"}:
@@ -328,6 +340,19 @@ def _gift_fields(text: str, meta: dict) -> dict:
             qtype = INDEFINITE_NAME
         fields.update(type=qtype, options=options, answer=letters)
     return fields
+
+
+def _gift_essay(texts: list[str], feedback: str, meta: dict) -> dict:
+    """An essay {} (or {####…}): 简答, or 案例分析 when our comment says so or the stem lists
+    sub-questions after 问题：. The general feedback holds "参考答案：…\n评分要点：…\n解析：…";
+    without those labels all of it is the reference answer (a Moodle essay's feedback)."""
+    stem = _gift_stem(texts, "essay", meta)
+    qtype = meta.get("type") if meta.get("type") in SUBJECTIVE_TYPES else None
+    if qtype is None:
+        qtype = "case" if split_case_stem(stem)[1] else "short"
+    labelled = split_labelled(feedback) or {"reference": feedback, "rubric": "", "explanation": ""}
+    return {"type": qtype, "stem": stem, "options": [], "answer": labelled["reference"],
+            "rubric": labelled["rubric"], "explanation": labelled["explanation"], **_meta_fields(meta)}
 
 
 def _meta_fields(meta: dict) -> dict:
@@ -487,6 +512,8 @@ def _gift_meta_line(q: QuestionData, blanks: list[str] | None) -> str:
         meta["blanks"] = blanks
     if type_name(q) == INDEFINITE_NAME:
         meta["type"] = "indefinite"  # GIFT reads one weighted answer as single choice
+    if q.qtype in SUBJECTIVE_TYPES:
+        meta["type"] = q.qtype
     return "// trainingapp: " + json.dumps(meta, ensure_ascii=False)
 
 
@@ -502,9 +529,19 @@ def question_to_gift(q: QuestionData) -> str:
         body = f"{_gift_text(q.stem)}{{{'TRUE' if q.answer else 'FALSE'}{_feedback(q)}}}"
     elif q.qtype in ("single", "multiple"):
         body = _gift_text(q.stem) + _gift_choices(q)
+    elif q.qtype in SUBJECTIVE_TYPES:
+        body = _gift_essay_text(q)
     else:
         body, blanks = _gift_fill(q)
     return f"{_gift_meta_line(q, blanks)}\n{head}{body}"
+
+
+def _gift_essay_text(q: QuestionData) -> str:
+    """An essay {}: a case's sub-questions after 问题： in the text; the reference answer,
+    scoring points and explanation in the general feedback ####, labelled."""
+    stem = case_stem_text(q.stem, parts_of(q.qtype, q.options, q.answer)) if q.qtype == "case" else q.stem
+    feedback = labelled_text(q.qtype, q.options, q.answer, q.explanation)
+    return f"{_gift_text(stem)}{{####{_gift_text(feedback)}}}"
 
 
 def _gift_choices(q: QuestionData) -> str:
@@ -634,6 +671,8 @@ def _aiken_finish(current: _AikenQuestion | None, number: int, answer: str):
 
 EXPORT_HEADERS_BEFORE = ["题型", "题干"]
 EXPORT_HEADERS_AFTER = ["答案", "解析", "分值", "难度", "法律法规分类", "知识点", "依据条款", "状态"]
+#: Written after 答案 when the export holds 简答 or 案例分析 questions.
+SUBJECTIVE_HEADERS = ["小题", "参考答案", "评分要点"]
 
 
 def answer_notation(q: QuestionData) -> str:
@@ -644,6 +683,8 @@ def answer_notation(q: QuestionData) -> str:
         return "".join(q.answer)
     if q.qtype == "truefalse":
         return "对" if q.answer else "错"
+    if q.qtype in SUBJECTIVE_TYPES:
+        return key_texts(q.qtype, q.options, q.answer)["reference"]
     return "|".join(";".join(alternatives) for alternatives in q.answer)
 
 
@@ -656,16 +697,29 @@ def quote_quoted(value):
 
 
 def questions_to_frame(questions: list[QuestionData]) -> pd.DataFrame:
-    """The questions under the Chinese template headers, option columns A…D at least."""
-    width = max([MIN_EXPORT_OPTIONS, *(len(q.options) for q in questions)])
+    """The questions under the Chinese template headers, option columns A…D at least; with
+    subjective questions also 小题, 参考答案 and 评分要点 (their reference answer goes there,
+    not in 答案)."""
+    subjective = any(q.qtype in SUBJECTIVE_TYPES for q in questions)
+    width = max([MIN_EXPORT_OPTIONS, *(len(q.options) for q in questions if q.qtype not in SUBJECTIVE_TYPES)])
     option_headers = [f"选项{letter}" for letter in OPTION_LETTERS[:width]]
     rows = []
     for q in questions:
-        options = list(q.options) + [""] * (width - len(q.options))
-        rows.append([type_name(q), q.stem, *options, answer_notation(q), q.explanation,
+        extra = []
+        if q.qtype in SUBJECTIVE_TYPES:
+            options, answer = [""] * width, ""
+            texts = key_texts(q.qtype, q.options, q.answer)
+            extra = [texts["subquestions"], texts["reference"], texts["rubric"]]
+        else:
+            options, answer = list(q.options) + [""] * (width - len(q.options)), answer_notation(q)
+            extra = ["", "", ""]
+        rows.append([type_name(q), q.stem, *options, answer, *(extra if subjective else []), q.explanation,
                      _number(q.points), DIFFICULTY_NAMES[q.difficulty], q.category,
                      q.knowledge_point, q.basis, "启用" if q.is_active else "停用"])
-    columns = [*EXPORT_HEADERS_BEFORE, *option_headers, *EXPORT_HEADERS_AFTER]
+    after = list(EXPORT_HEADERS_AFTER)
+    if subjective:
+        after[1:1] = SUBJECTIVE_HEADERS
+    columns = [*EXPORT_HEADERS_BEFORE, *option_headers, *after]
     return pd.DataFrame([[quote_quoted(v) for v in r] for r in rows], columns=columns,
                         dtype=object)
 

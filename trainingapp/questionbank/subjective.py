@@ -151,7 +151,8 @@ _LOOSE_MARKS = re.compile(r"[，,：:\s]*(?:得|计|给|共)?\s*" + _MARKS + r"\
 _POINT_NUMBER = re.compile(r"^\s*(?:\d{1,2}\s*[.、．)）]|[（(]\s*\d{1,2}\s*[）)]|[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]|"
                            r"[（(]?[一二三四五六七八九十]{1,2}[、.．)）]|要点\s*[\d一二三四五六七八九十]{1,2}\s*[:：、.．]?)\s*")
 _SUB_NUMBER = re.compile(r"[（(]\s*(\d{1,2})\s*[）)]")
-_QUESTIONS_LABEL = re.compile(r"(?:^|\n)\s*(?:【?\s*(?:问题|提问|请回答|请问|试问|设问)\s*】?\s*[:：]|【\s*问题\s*】)\s*")
+_QUESTIONS_LABEL = re.compile(r"(?:^|\n)\s*(?:【?\s*(?:问题|提问|请回答|请问|试问|设问)\s*】?\s*[:：]|"
+                              r"【\s*问题\s*】)\s*")
 _SEPARATORS = " \t\u3000\n；;"
 
 
@@ -277,3 +278,53 @@ def case_stem_text(stem: str, parts: list[Part]) -> str:
 def _cut(text: str, limit: int = 40) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+_LABEL = re.compile(r"(?m)^[ \t\u3000]*(?:【\s*(参考答案|答案要点|评分要点|评分标准|解析|答案解析)\s*】|"
+                    r"(参考答案|答案要点|评分要点|评分标准|解析|答案解析)\s*[:：])[ \t\u3000]*")
+_LABEL_FIELDS = {"参考答案": "reference", "答案要点": "reference", "评分要点": "rubric", "评分标准": "rubric",
+                 "解析": "explanation", "答案解析": "explanation"}
+
+
+def split_labelled(text: str) -> dict[str, str] | None:
+    """{"reference", "rubric", "explanation"} of a text written "参考答案：…\\n评分要点：…\\n解析：…"
+    (labels at line starts, any order); None when it has no 参考答案 label."""
+    found = list(_LABEL.finditer(text or ""))
+    fields = {"reference": "", "rubric": "", "explanation": ""}
+    for index, label in enumerate(found):
+        end = found[index + 1].start() if index + 1 < len(found) else len(text)
+        name = _LABEL_FIELDS[label.group(1) or label.group(2)]
+        fields[name] = text[label.end():end].strip()
+    if not found or not fields["reference"] or text[:found[0].start()].strip():
+        return None
+    return fields
+
+
+def key_texts(qtype: str, options, answer) -> dict[str, str]:
+    """The reference answer, scoring points and sub-questions in the notations files use
+    (what check_fields reads back): a short answer's points one a line; a case's parts
+    numbered （1）（2）…, each sub-question with its marks."""
+    parts = parts_of(qtype, options, answer)
+    if qtype == "short":
+        part = parts[0] if parts else Part("", "", 0)
+        return {"reference": part.reference, "rubric": format_rubric(part.rubric, one_a_line=True),
+                "subquestions": ""}
+    rubric = format_numbered([format_rubric(p.rubric) for p in parts]) if any(p.rubric for p in parts) else ""
+    return {"reference": format_numbered([p.reference for p in parts]), "rubric": rubric,
+            "subquestions": format_numbered([f"{p.stem}（{_fmt(p.marks)}分）" for p in parts])}
+
+
+def labelled_text(qtype: str, options, answer, explanation: str = "") -> str:
+    """"参考答案：…\\n评分要点：…\\n解析：…" (what `split_labelled` reads)."""
+    texts = key_texts(qtype, options, answer)
+    lines = [f"参考答案：{_block(texts['reference'])}"]
+    if texts["rubric"]:
+        lines.append(f"评分要点：{_block(texts['rubric'])}")
+    if explanation:
+        lines.append(f"解析：{explanation}")
+    return "\n".join(lines)
+
+
+def _block(text: str) -> str:
+    """A multi-line text after a label starts on the next line."""
+    return "\n" + text if "\n" in text else text
