@@ -40,7 +40,8 @@ SHORT_PLAIN = QuestionData(
     [{"reference": "行政许可，是指行政机关根据公民、法人或者其他组织的申请，经依法审查，\n准予其从事特定活动的行为。",
       "marks": 5.0, "rubric": []}], "", 5.0, category="行政许可法")
 CASE = QuestionData(
-    "case", "某县市场监管局查明甲公司销售过期食品，拟对其罚款十五万元。\n执法人员在告知书中未告知甲公司有要求听证的权利，随后作出处罚决定。",
+    "case", "某县市场监管局查明甲公司销售过期食品，拟对其罚款十五万元。\n"
+            "执法人员在告知书中未告知甲公司有要求听证的权利，随后作出处罚决定。",
     ["该局的处罚程序是否合法？为什么？", "甲公司不服处罚决定，可以通过哪些途径寻求救济？"],
     [{"reference": "不合法。较大数额罚款应当告知当事人有要求听证的权利，该局未告知。", "marks": 6.0,
       "rubric": [{"point": "答出不合法", "marks": 2.0}, {"point": "答出应当告知听证权利", "marks": 4.0}]},
@@ -81,7 +82,8 @@ def test_sub_question_notations():
 
 
 def test_a_short_answer_row():
-    question, errors = _check(type="简答题", stem="简述。", reference="参考答案全文", rubric="要点一（3分）；要点二（2分）")
+    question, errors = _check(type="简答题", stem="简述。", reference="参考答案全文",
+                              rubric="要点一（3分）；要点二（2分）")
     assert errors == []
     assert question.qtype == "short" and question.points == 5
     assert question.answer == [{"reference": "参考答案全文", "marks": 5.0,
@@ -114,7 +116,8 @@ def test_a_case_row_with_a_sub_question_column_shares_the_points():
 @pytest.mark.parametrize("fields, column, words", [
     ({"type": "简答", "stem": "简述。"}, "答案", "reference answer"),
     ({"type": "简答", "stem": "简述。", "answer": "甲", "rubric": "要点一（3分）；要点二"}, "评分要点", "要点二"),
-    ({"type": "简答", "stem": "简述。", "answer": "甲", "rubric": "要点一（3分）", "points": "5"}, "分值", "add up to 3"),
+    ({"type": "简答", "stem": "简述。", "answer": "甲", "rubric": "要点一（3分）", "points": "5"},
+     "分值", "add up to 3"),
     ({"type": "案例分析", "stem": "某县……", "answer": "甲"}, "小题", "sub-questions"),
     ({"type": "案例分析", "stem": "某县……", "subquestions": "（1）甲？（2）乙？", "reference": "（1）合法。"},
      "参考答案", "Sub-question (2) has no reference answer"),
@@ -124,7 +127,8 @@ def test_a_case_row_with_a_sub_question_column_shares_the_points():
       "reference": "（1）a（2）b", "rubric": "（1）要点（5分）"}, "评分要点", "add up to 5"),
     ({"type": "案例分析", "stem": "某县……", "subquestions": "（1）甲？（6分）（2）乙？（4分）",
       "reference": "（1）a（2）b", "points": "12"}, "分值", "add up to 10"),
-    ({"type": "单选", "stem": "x", "options": ["a", "b"], "answer": "A", "rubric": "要点（2分）"}, "评分要点", "Only 简答"),
+    ({"type": "单选", "stem": "x", "options": ["a", "b"], "answer": "A", "rubric": "要点（2分）"},
+     "评分要点", "Only 简答"),
     ({"type": "简答", "stem": "简述。", "answer": "甲", "options": ["a"]}, "option_A", "no options"),
 ])
 def test_errors_name_row_column_and_what_was_expected(fields, column, words):
@@ -154,7 +158,8 @@ def test_the_spreadsheet_export_writes_the_subjective_columns(app):
     assert list(frame.columns)[6:10] == ["答案", "小题", "参考答案", "评分要点"]
     row = frame.iloc[0]
     assert row["题型"] == "案例分析" and row["答案"] == ""
-    assert row["小题"] == "（1）该局的处罚程序是否合法？为什么？（6分）\n（2）甲公司不服处罚决定，可以通过哪些途径寻求救济？（4分）"
+    assert row["小题"] == ("（1）该局的处罚程序是否合法？为什么？（6分）\n"
+                         "（2）甲公司不服处罚决定，可以通过哪些途径寻求救济？（4分）")
     assert row["评分要点"].startswith("（1）答出不合法（2分）；答出应当告知听证权利（4分）")
     assert list(questions_to_frame([OBJECTIVE]).columns)[6:8] == ["答案", "解析"]  # unchanged without them
 
@@ -163,7 +168,8 @@ def test_a_sheet_of_subjective_questions_needs_no_答案_column(app):
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["题型", "题干", "参考答案", "评分要点", "分值"])
-    sheet.append(["简答题", "简述行政复议的申请期限。", "自知道或者应当知道该行政行为之日起六十日内。", "六十日（3分）；起算点（2分）", 5])
+    sheet.append(["简答题", "简述行政复议的申请期限。", "自知道或者应当知道该行政行为之日起六十日内。",
+                  "六十日（3分）；起算点（2分）", 5])
     buffer = io.BytesIO()
     book.save(buffer)
     with app.app_context():
@@ -189,3 +195,72 @@ def test_a_moodle_essay_imports_as_a_short_answer_with_its_feedback_as_reference
     short, case = (q for _, q in result.questions)
     assert short.qtype == "short" and short.answer[0]["reference"] == "行政机关实施行政管理应当适当。"
     assert case.qtype == "case" and case.options == ["甲？", "乙？"] and case.points == 10
+
+
+# --------------------------------------------------------------------------- Word and text
+
+def _fold(text):
+    return "\n".join(" ".join(line.split()) for line in text.split("\n"))
+
+
+@pytest.mark.parametrize("answers", ["inline", "key"])
+def test_word_export_then_import_gives_the_same_questions(app, answers):
+    from trainingapp.questionbank.docx_writer import questions_to_docx
+    with app.app_context():
+        content = questions_to_docx(BANK, title="主观题", answers=answers)
+        result = parse_upload(content, "bank.docx", max_rows=100)
+    assert result.errors == [], [(e.row, e.column, str(e.message)) for e in result.errors]
+    def shown(q):  # what a Word paper carries (difficulty and category are not printed)
+        return (q.qtype, _fold(q.stem), q.options, q.answer, q.points, q.explanation, q.basis)
+    assert sorted(map(shown, (q for _, q in result.questions)), key=str) == sorted(map(shown, BANK), key=str)
+
+
+TEXT_BANK = """\
+一、单项选择题（每题2分）
+1. 行政处罚由（  ）的行政机关管辖。
+A. 违法行为发生地  B. 当事人住所地
+答案：A
+五、简答题（每题6分）
+2. 简述行政处罚法规定的听证程序适用的情形。
+参考答案：
+行政机关拟作出较大数额罚款、没收较大数额违法所得等行政处罚决定，
+应当告知当事人有要求听证的权利。
+评分要点：
+1. 较大数额罚款、没收较大数额违法所得（3分）
+2. 告知听证权利（3分）
+3. 简述行政复议的申请期限。（4分）
+【参考答案】自知道或者应当知道该行政行为之日起六十日内。
+六、案例分析题（20分）
+4. 某县市场监管局查明甲公司销售过期食品，拟罚款十五万元，未告知听证权利即作出处罚决定。
+问题：
+（1）该局的处罚程序是否合法？（8分）
+（2）甲公司可以通过哪些途径寻求救济？（12分）
+参考答案：（1）不合法，未告知听证权利。
+（2）可以申请行政复议或者提起行政诉讼。
+评分要点：（1）不合法（4分）；未告知听证（4分）
+（2）行政复议（6分）；行政诉讼（6分）
+解析：见行政处罚法第六十三条、第七十三条。
+"""
+
+
+def test_a_text_bank_with_简答_and_案例分析_imports(app):
+    with app.app_context():
+        result = parse_upload(TEXT_BANK.encode("utf-8"), "bank.txt", max_rows=100)
+    assert result.errors == [], [(e.row, e.column, str(e.message)) for e in result.errors]
+    single, short, short2, case = (q for _, q in result.questions)
+    assert single.answer == "A"
+    assert short.qtype == "short" and short.points == 6
+    assert short.answer[0]["reference"].startswith("行政机关拟作出") and "\n应当告知" in short.answer[0]["reference"]
+    assert [r["marks"] for r in short.answer[0]["rubric"]] == [3.0, 3.0]
+    assert (short2.stem, short2.points) == ("简述行政复议的申请期限。", 4)
+    assert case.options == ["该局的处罚程序是否合法？", "甲公司可以通过哪些途径寻求救济？"]
+    assert [p["marks"] for p in case.answer] == [8.0, 12.0] and case.points == 20
+    assert case.explanation == "见行政处罚法第六十三条、第七十三条。"
+
+
+def test_a_word_bank_with_a_case_missing_a_reference_says_where(app):
+    text = TEXT_BANK.replace("（2）可以申请行政复议或者提起行政诉讼。\n", "")
+    with app.app_context():
+        result = parse_upload(text.encode("utf-8"), "bank.txt", max_rows=100)
+    assert [(e.row, str(e.message)) for e in result.errors if "Sub-question (2)" in str(e.message)]
+    assert all(e.row == 4 and e.column for e in result.errors)  # question 4, the paragraph named

@@ -146,12 +146,12 @@ def _fmt(value: float) -> str:
 
 _MARKS = r"(\d{1,3}(?:\.\d{1,2})?)\s*分"
 _BRACKETED_MARKS = re.compile(r"[（(【\[]\s*(?:共|计|得)?\s*" + _MARKS + r"\s*[）)】\]]")
-_TRAILING_MARKS = re.compile(r"[（(【\[]\s*(?:共|计|得)?\s*" + _MARKS + r"\s*[）)】\]]\s*[。.；;]?\s*$")
+TRAILING_MARKS = re.compile(r"[（(【\[]\s*(?:共|计|得)?\s*" + _MARKS + r"\s*[）)】\]]\s*[。.；;]?\s*$")
 _LOOSE_MARKS = re.compile(r"[，,：:\s]*(?:得|计|给|共)?\s*" + _MARKS + r"\s*[。.；;]?\s*$")
 _POINT_NUMBER = re.compile(r"^\s*(?:\d{1,2}\s*[.、．)）]|[（(]\s*\d{1,2}\s*[）)]|[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]|"
                            r"[（(]?[一二三四五六七八九十]{1,2}[、.．)）]|要点\s*[\d一二三四五六七八九十]{1,2}\s*[:：、.．]?)\s*")
 _SUB_NUMBER = re.compile(r"[（(]\s*(\d{1,2})\s*[）)]")
-_QUESTIONS_LABEL = re.compile(r"(?:^|\n)\s*(?:【?\s*(?:问题|提问|请回答|请问|试问|设问)\s*】?\s*[:：]|"
+QUESTIONS_LABEL = re.compile(r"(?:^|\n)\s*(?:【?\s*(?:问题|提问|请回答|请问|试问|设问)\s*】?\s*[:：]|"
                               r"【\s*问题\s*】)\s*")
 _SEPARATORS = " \t\u3000\n；;"
 
@@ -166,7 +166,7 @@ def _marks_value(text: str) -> float:
 
 def strip_marks(text: str) -> tuple[str, float | None]:
     """"甲的行为是否合法？（6分）" -> ("甲的行为是否合法？", 6.0); no marks -> (text, None)."""
-    found = _TRAILING_MARKS.search(text)
+    found = TRAILING_MARKS.search(text)
     if not found:
         return text.strip(), None
     return text[:found.start()].rstrip(), _marks_value(found.group(1))
@@ -235,7 +235,7 @@ def format_numbered(texts: list[str]) -> str:
 def split_case_stem(stem: str) -> tuple[str, str]:
     """(case text, sub-questions) of a stem written "案例材料……\\n问题：（1）…（2）…"; ("stem", "")
     when the stem has no "问题：" label followed by numbered sub-questions."""
-    for found in reversed(list(_QUESTIONS_LABEL.finditer(stem or ""))):
+    for found in reversed(list(QUESTIONS_LABEL.finditer(stem or ""))):
         rest = stem[found.end():]
         if split_numbered(rest) or _numbered_lines(rest):
             return stem[:found.start()].rstrip(), rest.strip()
