@@ -346,6 +346,9 @@ def _gift_essay(texts: list[str], feedback: str, meta: dict) -> dict:
     """An essay {} (or {####…}): 简答, or 案例分析 when our comment says so or the stem lists
     sub-questions after 问题：. The general feedback holds "参考答案：…\n评分要点：…\n解析：…";
     without those labels all of it is the reference answer (a Moodle essay's feedback)."""
+    if not feedback.strip():
+        raise _GiftError(_l("An essay question {} is imported as 简答 or 案例分析 and needs its reference answer in "
+                            "the general feedback: {####参考答案：…}."))
     stem = _gift_stem(texts, "essay", meta)
     qtype = meta.get("type") if meta.get("type") in SUBJECTIVE_TYPES else None
     if qtype is None:

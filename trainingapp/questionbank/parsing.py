@@ -386,8 +386,8 @@ def check_fields(fields: Mapping[str, object], rownum: int | None,
     if not stem:
         check.add("stem", _l("The stem (the question text) is empty."))
     raw_options, raw_answer = fields.get("options") or [], fields.get("answer")
-    points = check.parse("points", parse_points, _scalar(fields.get("points")))
     if qtype in SUBJECTIVE_TYPES:
+        points = check.parse("points", parse_points, _scalar(fields.get("points")))
         stem, options, answer, points = _check_subjective(check, qtype, fields, stem, points)
     else:
         raw_answer = _objective_answer(check, fields, raw_answer, qtype is not None)
@@ -399,6 +399,8 @@ def check_fields(fields: Mapping[str, object], rownum: int | None,
         if options is not None:
             options = [o for o in options if o] if qtype in CHOICE_TYPES else []
     explanation = _text_field(check, fields, "explanation")
+    if qtype not in SUBJECTIVE_TYPES:
+        points = check.parse("points", parse_points, _scalar(fields.get("points")))
     difficulty = check.parse("difficulty", parse_difficulty, _scalar(fields.get("difficulty")))
     category = _text_field(check, fields, "category")
     knowledge_point = _text_field(check, fields, "knowledge_point")
