@@ -264,3 +264,84 @@ def test_a_word_bank_with_a_case_missing_a_reference_says_where(app):
         result = parse_upload(text.encode("utf-8"), "bank.txt", max_rows=100)
     assert [(e.row, str(e.message)) for e in result.errors if "Sub-question (2)" in str(e.message)]
     assert all(e.row == 4 and e.column for e in result.errors)  # question 4, the paragraph named
+
+
+# --------------------------------------------------------------------------- the edit form and pages
+
+def _stored(app):
+    from sqlalchemy import select
+
+    from trainingapp.platform.extensions import db
+    from trainingapp.questionbank.models import Question
+    with app.app_context():
+        return db.session.scalars(select(Question).order_by(Question.id)).all()
+
+
+BASE_FORM = {"difficulty": "medium", "category": "行政处罚法", "status": "active", "points": ""}
+
+
+def test_create_a_short_answer_in_the_form(app, as_role):
+    trainer = as_role("trainer")
+    response = trainer.post("/questions/new", data={
+        **BASE_FORM, "qtype": "short", "stem": "简述行政处罚的种类。", "part_1_reference": "警告、罚款……",
+        "part_1_rubric": "1. 警告、通报批评（2分）\n2. 罚款（3分）"})
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    question = _stored(app)[0]
+    assert (question.qtype, question.points, question.options) == ("short", 5.0, [])
+    assert question.answer == [{"reference": "警告、罚款……", "marks": 5.0, "rubric": [
+        {"point": "警告、通报批评", "marks": 2.0}, {"point": "罚款", "marks": 3.0}]}]
+    page = trainer.get(f"/questions/{question.id}").get_data(as_text=True)
+    assert "警告、罚款……" in page and "1. 警告、通报批评（2分）" in page
+    listing = trainer.get("/questions?qtype=short").get_data(as_text=True)
+    assert "简述行政处罚的种类。" in listing and "警告、通报批评" in listing
+
+
+def test_create_and_edit_a_case_with_sub_questions(app, as_role):
+    trainer = as_role("trainer")
+    form = {**BASE_FORM, "qtype": "case", "stem": "某县市场监管局……",
+            "part_1_stem": "处罚程序是否合法？", "part_1_marks": "6", "part_1_reference": "不合法。",
+            "part_1_rubric": "答出不合法（2分）\n答出未告知听证（4分）",
+            "part_2_stem": "如何救济？", "part_2_marks": "4", "part_2_reference": "复议或者诉讼。"}
+    assert trainer.post("/questions/new", data=form).status_code == 302
+    question = _stored(app)[0]
+    assert question.options == ["处罚程序是否合法？", "如何救济？"] and question.points == 10
+    assert [p["marks"] for p in question.answer] == [6.0, 4.0]
+    # a third sub-question added, then the first removed (the blocks move up, as the page's script does)
+    edited = {**form, "part_1_stem": "如何救济？", "part_1_marks": "4", "part_1_reference": "复议或者诉讼。",
+              "part_1_rubric": "", "part_2_stem": "复议机关是谁？", "part_2_marks": "5", "part_2_reference": "本级人民政府。"}
+    assert trainer.post(f"/questions/{question.id}", data=edited).status_code == 302
+    question = _stored(app)[0]
+    assert question.options == ["如何救济？", "复议机关是谁？"] and question.points == 9
+    assert trainer.get("/questions?qtype=case").get_data(as_text=True).count("复议机关是谁？") == 1
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"part_2_reference": ""}, "Sub-question (2) has no reference answer"),
+    ({"part_1_rubric": "答出不合法（2分）"}, "add up to 2"),
+    ({"part_2_stem": ""}, "Sub-question (2) has no text"),
+    ({"part_1_marks": "六"}, "Write the marks as a number"),
+])
+def test_the_form_names_what_is_wrong(app, as_role, change, words):
+    trainer = as_role("trainer")
+    form = {**BASE_FORM, "qtype": "case", "stem": "某县……", "part_1_stem": "甲？", "part_1_marks": "6",
+            "part_1_reference": "a", "part_1_rubric": "", "part_2_stem": "乙？", "part_2_marks": "4",
+            "part_2_reference": "b", **change}
+    page = trainer.post("/questions/new", data=form).get_data(as_text=True)
+    assert words in page and _stored(app) == []
+
+
+# --------------------------------------------------------------------------- practice
+
+def test_practice_draws_no_subjective_question(app, as_role, make):
+    from trainingapp.training.practice.services import practice_categories
+    gradable = make.question("single", category="宪法")
+    trainer = as_role("trainer")
+    trainer.post("/questions/new", data={**BASE_FORM, "category": "宪法", "qtype": "short", "stem": "简述宪法的地位。",
+                                         "part_1_reference": "宪法是国家的根本法。", "points": "5"})
+    assert len(_stored(app)) == 2
+    with app.app_context():
+        assert practice_categories()[0] == [("宪法", 1)]
+    cadre = as_role("cadre")
+    cadre.post("/practice/start", data={"category": "宪法", "count": "5", "source": "category"})
+    page = cadre.get("/practice/round").get_data(as_text=True)
+    assert f'data-qid="{gradable.id}"' in page and "简述宪法的地位" not in page

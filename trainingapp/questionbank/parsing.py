@@ -469,6 +469,10 @@ def _check_subjective(check: _Check, qtype: str, fields: Mapping, stem: str, poi
     if subs is None or not reference:
         return stem, [], None, points
     texts, stated = zip(*(strip_marks(s) for s in subs))
+    empty = [str(n) for n, text in enumerate(texts, start=1) if not text]
+    if empty:
+        check.add("subquestions", _l("Sub-question (%(n)s) has no text.", n="、".join(empty)))
+        return stem, list(texts), None, points
     references = _per_subquestion(check, reference_key, reference, len(subs), required=True)
     rubric_texts = _per_subquestion(check, "rubric", rubric_text, len(subs), required=False)
     if references is None or rubric_texts is None:

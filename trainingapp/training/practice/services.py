@@ -1,5 +1,8 @@
 """Practice rounds and the wrong-answer book: one public function per action, one commit each.
 
+Only questions graded against a key are practised: 简答 and 案例分析 (questionbank.subjective)
+are marked by a person, so they are neither drawn nor kept in the wrong-answer book.
+
 A round lives in the person's (signed) session as plain data: the drawn question ids, the
 position and the verdicts so far. Keys leave the server only in the feedback to an answer
 the server has already graded.
@@ -19,6 +22,7 @@ from ...exams.timing import grace, review_open
 from ...platform.clock import now
 from ...platform.extensions import db
 from ...questionbank.models import Question
+from ...questionbank.subjective import SUBJECTIVE_TYPES
 from .models import ROUND_SIZES, WrongAnswer, draw_round, exam_mistake_is_new, response_from_form
 
 #: Most characters of each blank kept in the session to show "your answer" back.
@@ -41,6 +45,10 @@ class Verdict:
 
 # --- what can be practised ----------------------------------------------------------------
 
+#: Questions with a key to check an answer against (not 简答/案例分析, which a person marks).
+_gradable = Question.qtype.not_in(SUBJECTIVE_TYPES)
+
+
 def practice_categories() -> tuple[list[tuple[str, int]], int]:
     """(law category, practicable question count) alphabetical, and how many active questions
     are held back for exams (题目保密); categories with nothing left and questions without a
@@ -49,7 +57,7 @@ def practice_categories() -> tuple[list[tuple[str, int]], int]:
     counts: dict[str, int] = {}
     withheld = 0
     for question_id, category in db.session.execute(select(Question.id, Question.category)
-                                                    .where(Question.is_active.is_(True))):
+                                                    .where(Question.is_active.is_(True), _gradable)):
         if question_id in held_back:
             withheld += 1
         elif category:
@@ -94,7 +102,8 @@ def start_round(user, *, source: str, category: str, count: int) -> dict:
         raise PracticeRefused(_l("Choose 5, 10 or 20 questions."))
     held_back = protected_question_ids()
     if source == "book":
-        ids = [w.question_id for w in open_mistakes(user.id, category) if w.question.is_active]
+        ids = [w.question_id for w in open_mistakes(user.id, category)
+               if w.question.is_active and w.question.qtype not in SUBJECTIVE_TYPES]
         if not ids:
             raise PracticeRefused(_l("Your wrong-answer book has no open questions here. Practise a law "
                                      "category first: questions you get wrong are kept in the book."))
@@ -104,7 +113,7 @@ def start_round(user, *, source: str, category: str, count: int) -> dict:
                                      "that is running or about to start; practise them once it has closed."))
     else:
         source = "category"
-        query = select(Question.id).where(Question.is_active.is_(True))
+        query = select(Question.id).where(Question.is_active.is_(True), _gradable)
         if category:
             query = query.where(Question.category == category)
         ids = list(db.session.scalars(query))
@@ -223,8 +232,9 @@ def collect_exam_mistakes(user) -> int:
     attempts = [a for a in attempts if review_open(a, moment)]
     if not attempts:
         return 0
-    wrong = db.session.execute(select(Answer.attempt_id, Answer.question_id).where(
-        Answer.attempt_id.in_([a.id for a in attempts]), Answer.is_correct.is_(False))).all()
+    wrong = db.session.execute(select(Answer.attempt_id, Answer.question_id)
+                               .join(Question, Question.id == Answer.question_id).where(
+        Answer.attempt_id.in_([a.id for a in attempts]), Answer.is_correct.is_(False), _gradable)).all()
     held_back = protected_question_ids()
     by_attempt: dict[int, list[int]] = {}
     for attempt_id, question_id in wrong:
