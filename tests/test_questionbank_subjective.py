@@ -323,6 +323,7 @@ def test_create_and_edit_a_case_with_sub_questions(app, as_role):
 ])
 def test_the_form_names_what_is_wrong(app, as_role, change, words):
     trainer = as_role("trainer")
+    trainer.set_cookie("lang", "en")
     form = {**BASE_FORM, "qtype": "case", "stem": "某县……", "part_1_stem": "甲？", "part_1_marks": "6",
             "part_1_reference": "a", "part_1_rubric": "", "part_2_stem": "乙？", "part_2_marks": "4",
             "part_2_reference": "b", **change}
