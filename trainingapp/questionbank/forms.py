@@ -66,8 +66,8 @@ for _letter in OPTION_LETTERS:
 
 for _number in PART_NUMBERS:
     setattr(QuestionForm, f"part_{_number}_stem", TextAreaField(
-        _l("Sub-question %(n)s", n=_number), validators=[Optional(), Length(max=1000)], render_kw={"rows": 2}))
-    setattr(QuestionForm, f"part_{_number}_marks", StringField(_l("Marks"), validators=[
+        _l("Text of the sub-question"), validators=[Optional(), Length(max=1000)], render_kw={"rows": 2}))
+    setattr(QuestionForm, f"part_{_number}_marks", StringField(_l("Marks of the sub-question"), validators=[
         Optional(), Regexp(r"^\s*\d{1,3}(\.\d{1,2})?\s*$", message=_l("Write the marks as a number, e.g. 6 or 2.5."))]))
     setattr(QuestionForm, f"part_{_number}_reference", TextAreaField(
         _l("Reference answer"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3}))
