@@ -306,9 +306,10 @@ def test_create_and_edit_a_case_with_sub_questions(app, as_role):
     question = _stored(app)[0]
     assert question.options == ["处罚程序是否合法？", "如何救济？"] and question.points == 10
     assert [p["marks"] for p in question.answer] == [6.0, 4.0]
-    # a third sub-question added, then the first removed (the blocks move up, as the page's script does)
+    # the first sub-question removed (the later blocks move up, as the page's script does), another added
     edited = {**form, "part_1_stem": "如何救济？", "part_1_marks": "4", "part_1_reference": "复议或者诉讼。",
-              "part_1_rubric": "", "part_2_stem": "复议机关是谁？", "part_2_marks": "5", "part_2_reference": "本级人民政府。"}
+              "part_1_rubric": "", "part_2_stem": "复议机关是谁？", "part_2_marks": "5",
+              "part_2_reference": "本级人民政府。"}
     assert trainer.post(f"/questions/{question.id}", data=edited).status_code == 302
     question = _stored(app)[0]
     assert question.options == ["如何救济？", "复议机关是谁？"] and question.points == 9

@@ -29,9 +29,9 @@ def _write_a_case(app, page, make, name):
     page.select_option("#qtype", "case")
     assert page.is_visible("#part_1_stem") and not page.is_visible("#part_2_stem")
     page.fill("#stem", "某县市场监管局查明甲公司销售过期食品，拟罚款十五万元，未告知听证权利即作出处罚决定。")
-    for number, (text, marks, reference) in enumerate(
-            [("处罚程序是否合法？", "6", "不合法。"), ("临时小题", "1", "删"), ("甲公司如何救济？", "4", "复议或者诉讼。")],
-            start=1):
+    parts = [("处罚程序是否合法？", "6", "不合法。"), ("临时小题", "1", "删"),
+             ("甲公司如何救济？", "4", "复议或者诉讼。")]
+    for number, (text, marks, reference) in enumerate(parts, start=1):
         if number > 1:
             page.click("[data-add-part]")
         page.fill(f"#part_{number}_stem", text)
