@@ -334,16 +334,31 @@ def test_the_form_names_what_is_wrong(app, as_role, change, words):
 
 # --------------------------------------------------------------------------- practice
 
-def test_practice_draws_no_subjective_question(app, as_role, make):
-    from trainingapp.training.practice.services import practice_categories
-    gradable = make.question("single", category="宪法")
+def test_practice_shows_a_subjective_question_for_self_check_and_never_grades_it(app, as_role):
+    from trainingapp.training.practice.models import WrongAnswer
     trainer = as_role("trainer")
-    trainer.post("/questions/new", data={**BASE_FORM, "category": "宪法", "qtype": "short", "stem": "简述宪法的地位。",
-                                         "part_1_reference": "宪法是国家的根本法。", "points": "5"})
-    assert len(_stored(app)) == 2
-    with app.app_context():
-        assert practice_categories()[0] == [("宪法", 1)]
+    trainer.post("/questions/new", data={
+        **BASE_FORM, "category": "宪法", "qtype": "case", "stem": "某乡镇拟出台一份规范性文件。",
+        "part_1_stem": "文件公布前应当经过哪些程序？", "part_1_marks": "4", "part_1_reference": "参考答案-唯一甲",
+        "part_1_rubric": "合法性审核（2分）\n集体讨论决定（2分）",
+        "part_2_stem": "公布后应当怎样处理？", "part_2_marks": "2", "part_2_reference": "参考答案-唯一乙"})
+    question = _stored(app)[0]
     cadre = as_role("cadre")
+    cadre.set_cookie("lang", "en")
     cadre.post("/practice/start", data={"category": "宪法", "count": "5", "source": "category"})
     page = cadre.get("/practice/round").get_data(as_text=True)
-    assert f'data-qid="{gradable.id}"' in page and "简述宪法的地位" not in page
+    assert f'data-qid="{question.id}"' in page and "文件公布前应当经过哪些程序？" in page
+    assert "参考答案-唯一" not in page and "合法性审核" not in page  # nothing of the key before writing
+    assert page.count('name="written"') == 2
+    shown = cadre.post("/practice/round/answer", data={"question_id": str(question.id),
+                                                      "written": ["我写的第一问", "我写的第二问"]})
+    text = shown.get_data(as_text=True)
+    assert shown.status_code == 200 and 'data-correct="self"' in text
+    assert "参考答案-唯一甲" in text and "参考答案-唯一乙" in text and "合法性审核" in text
+    assert "我写的第一问" in text and "Not correct" not in text and "Correct</p>" not in text
+    cadre.post("/practice/round/next")
+    summary = cadre.get("/practice/round").get_data(as_text=True)
+    assert "self-checked" in summary and "0 of 1 answered correctly" in summary
+    with app.app_context():
+        from trainingapp.platform.extensions import db
+        assert db.session.query(WrongAnswer).count() == 0

@@ -1,7 +1,8 @@
 """Practice rounds and the wrong-answer book: one public function per action, one commit each.
 
-Only questions graded against a key are practised: 简答 and 案例分析 (questionbank.subjective)
-are marked by a person, so they are neither drawn nor kept in the wrong-answer book.
+简答 and 案例分析 (questionbank.subjective) are marked by a person, never graded here: practice
+shows them for self-check (write, then see the reference answer and scoring points; no
+verdict), and they never enter the wrong-answer book.
 
 A round lives in the person's (signed) session as plain data: the drawn question ids, the
 position and the verdicts so far. Keys leave the server only in the feedback to an answer
@@ -25,6 +26,8 @@ from ...questionbank.models import Question
 from ...questionbank.subjective import SUBJECTIVE_TYPES
 from .models import ROUND_SIZES, WrongAnswer, draw_round, exam_mistake_is_new, response_from_form
 
+#: The result of a 简答/案例分析 in a round: looked at, not graded.
+SELF_CHECKED = "self"
 #: Most characters of each blank kept in the session to show "your answer" back.
 _SHOWN_CHARS = 200
 
@@ -39,13 +42,15 @@ class PracticeRefused(Exception):
 
 @dataclass(frozen=True)
 class Verdict:
-    correct: bool
+    #: None for a self-checked 简答/案例分析.
+    correct: bool | None
     response: object
 
 
 # --- what can be practised ----------------------------------------------------------------
 
-#: Questions with a key to check an answer against (not 简答/案例分析, which a person marks).
+#: Questions with a key to check an answer against (not 简答/案例分析, which a person marks):
+#: only these can be answered wrongly, so only these enter the wrong-answer book.
 _gradable = Question.qtype.not_in(SUBJECTIVE_TYPES)
 
 
@@ -57,7 +62,7 @@ def practice_categories() -> tuple[list[tuple[str, int]], int]:
     counts: dict[str, int] = {}
     withheld = 0
     for question_id, category in db.session.execute(select(Question.id, Question.category)
-                                                    .where(Question.is_active.is_(True), _gradable)):
+                                                    .where(Question.is_active.is_(True))):
         if question_id in held_back:
             withheld += 1
         elif category:
@@ -113,7 +118,7 @@ def start_round(user, *, source: str, category: str, count: int) -> dict:
                                      "that is running or about to start; practise them once it has closed."))
     else:
         source = "category"
-        query = select(Question.id).where(Question.is_active.is_(True), _gradable)
+        query = select(Question.id).where(Question.is_active.is_(True))
         if category:
             query = query.where(Question.category == category)
         ids = list(db.session.scalars(query))
@@ -158,6 +163,11 @@ def answer_question(user, state: dict, question_id: int, form) -> tuple[dict, Ve
     if exam_running(user):
         raise PracticeRefused(_l("You have an exam in progress. Finish it first; practice shows the correct "
                                  "answers."))
+    if question.qtype in SUBJECTIVE_TYPES:
+        # Self-check: the reference answer is shown next to what was written; nothing is graded or kept.
+        state = {**state, "results": {**state["results"], str(question.id): SELF_CHECKED},
+                 "last": {"q": question.id, "given": None}}
+        return state, Verdict(None, None)
     raw = response_from_form(question.qtype, form, blank_count(question))
     try:
         response = grading.validate_response(question.qtype, raw, question.option_keys, blank_count(question))
