@@ -2,6 +2,7 @@
 every format in and out, the edit form and practice."""
 import io
 import json
+import re
 
 import openpyxl
 import pytest
@@ -362,3 +363,16 @@ def test_practice_shows_a_subjective_question_for_self_check_and_never_grades_it
     with app.app_context():
         from trainingapp.platform.extensions import db
         assert db.session.query(WrongAnswer).count() == 0
+
+
+def test_a_word_layout_text_previews_and_imports_through_the_pages(app, as_role):
+    trainer = as_role("trainer")
+    response = trainer.post("/questions/import", data={"file": (io.BytesIO(TEXT_BANK.encode("utf-8")), "bank.txt")},
+                            content_type="multipart/form-data")
+    assert response.status_code == 302
+    preview = trainer.get(response.headers["Location"]).get_data(as_text=True)
+    assert "甲公司可以通过哪些途径寻求救济？" in preview, preview[preview.find("<main"):][:4000]
+    assert "可以申请行政复议或者提起行政诉讼。" in preview and "告知听证权利" in preview
+    confirm = re.search(r'action="(/questions/import/[^"]+/confirm)"', preview).group(1)
+    trainer.post(confirm, data={"mode": "all"})
+    assert sorted(q.qtype for q in _stored(app)) == ["case", "short", "short", "single"]
