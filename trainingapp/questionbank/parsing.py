@@ -503,8 +503,8 @@ def _canonical_subjective(check: _Check, qtype, raw_options, raw_answer, stem, p
             check.add("option_A", _l("A case analysis's options must be the list of its sub-questions (texts)."))
             return stem, [], None, points
         options = [clean_text(o) for o in raw_options]
-    for part in raw_answer:
-        part["reference"] = clean_text(part.get("reference", "")) if isinstance(part.get("reference", ""), str) else ""
+    raw_answer = [{**part, "reference": clean_text(part.get("reference", ""))
+                   if isinstance(part.get("reference", ""), str) else ""} for part in raw_answer]
     parts = parts_of(qtype, options, raw_answer)
     problems = key_problems(qtype, options, raw_answer)
     problems += [f"part {n}: the reference answer is empty" for n, p in enumerate(parts, 1) if not p.reference]
