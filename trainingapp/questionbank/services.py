@@ -258,7 +258,9 @@ def rejected_rows_sheet(data: bytes, filename: str, preview: ImportPreview) -> b
 
 FIELD_LABELS = {"type": _l("Type"), "stem": _l("Stem"), "answer": _l("Answer"), "explanation": _l("Explanation"),
                 "points": _l("Points"), "difficulty": _l("Difficulty"), "category": _l("Law category"),
-                "knowledge_point": _l("Knowledge point"), "basis": _l("Legal basis"), "status": _l("Status")}
+                "knowledge_point": _l("Knowledge point"), "basis": _l("Legal basis"), "status": _l("Status"),
+                "reference": _l("Reference answer"), "rubric": _l("Scoring points"),
+                "subquestions": _l("Sub-questions")}
 
 
 def _label(key: str) -> str:
