@@ -41,6 +41,14 @@ def small_town(app, make):
                   "fmt": "xlsx", "name": "cadre", "filename": "cadre-home.png"}
         from trainingapp.questionbank.models import Question
         values["question_id"] = db.session.scalar(db.select(Question.id).limit(1))
+        from trainingapp.laws.models import Article, Law, LawVersion
+        law = Law(title="示例规定", short_title="示例")
+        version = LawVersion(law=law, issued_on=date(2026, 1, 1), effective_on=date(2026, 1, 1))
+        version.articles.append(Article(number=1, suffix=0, position=0, text="为了示例，制定本规定。"))
+        db.session.add(law)
+        db.session.commit()
+        values.update(law_id=law.id, version_id=version.id, article_id=version.articles[0].id,
+                      number=1, round_="first")
         db.session.remove()
     return people, values
 

@@ -198,8 +198,9 @@ def test_the_wrong_answer_book_lists_the_articles_mistakes_cite_most(app, make, 
     section = section[:section.index("</section>")]
     first, second = section.index("第六十四条"), section.index("第六十三条")
     assert first < second  # 64: four mistakes in two questions; 63: one in one
-    assert re.search(r"第六十四条\s*<span[^>]*>· 2道题共错4次", section)
-    assert re.search(r"第六十三条\s*<span[^>]*>· 1道题共错1次", section)
+    # Each article links to the library (laws.article).
+    assert re.search(r"第六十四条</a>\s*<span[^>]*>· 2道题共错4次", section)
+    assert re.search(r"第六十三条</a>\s*<span[^>]*>· 1道题共错1次", section)
 
 
 def test_questions_older_than_citations_are_read_by_the_command(app, make, runner):
