@@ -357,7 +357,7 @@ def test_a_remark_after_publication_needs_a_reason_and_moves_result_report_and_c
 # --- item analysis ---------------------------------------------------------------------------
 
 def test_item_analysis_of_subjective_questions_matches_a_hand_count(app, make):
-    trainer, exam, (_single, short, case), _people, _attempts = setting_up(
+    trainer, exam, (single, short, case), _people, _attempts = setting_up(
         app, make, cadres=4, double_marking=True, marking_tolerance=2)
     admin, third = make.user(role="admin"), make.user(role="admin")
     first, second, arbiter = signed_in(app, trainer), signed_in(app, admin), signed_in(app, third)
@@ -375,6 +375,9 @@ def test_item_analysis_of_subjective_questions_matches_a_hand_count(app, make):
     assert "3/4" in row and "75%" in row and "2.00" in row and 'data-arbitrated="1"' in row
     case_row = html.split(f'data-subjective="{case.id}"')[1].split("</tr>")[0]
     assert 'data-waiting="4"' in case_row
+    # The right-or-wrong table (facility, discrimination) holds the objective question only.
+    assert f'data-question="{single.id}"' in html
+    assert f'data-question="{short.id}"' not in html and f'data-question="{case.id}"' not in html
 
 
 @pytest.mark.parametrize("role", ["liaison"])

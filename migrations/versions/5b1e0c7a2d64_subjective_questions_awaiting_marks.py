@@ -30,7 +30,8 @@ def upgrade():
         batch_op.create_check_constraint(
             op.f('ck_attempt_awaiting_marks_finished_unscored'),
             "NOT awaiting_marks OR (status <> 'in_progress' AND score IS NULL)")
-        batch_op.create_index('ix_attempt_awaiting_marks', ['exam_id', 'awaiting_marks'], unique=False)
+        batch_op.create_index('ix_attempt_awaiting_marks', ['exam_id'], unique=False,
+                              sqlite_where=sa.text('awaiting_marks'), postgresql_where=sa.text('awaiting_marks'))
     op.execute("UPDATE attempt SET objective_score = score")
 
 

@@ -257,8 +257,11 @@ class Attempt(db.Model):
         # Only a finished attempt waits for marks, and a result waiting for marks has no score.
         CheckConstraint("NOT awaiting_marks OR (status <> 'in_progress' AND score IS NULL)",
                         name="awaiting_marks_finished_unscored"),
-        # Marking queues list the waiting attempts of an exam.
-        Index("ix_attempt_awaiting_marks", "exam_id", "awaiting_marks"),
+        # Marking queues and reports find the waiting attempts of an exam. Partial: a plain
+        # (exam_id, awaiting_marks) index lured PostgreSQL's planner into reading every attempt of
+        # the exam for each autosave instead of the one attempt by its primary key.
+        Index("ix_attempt_awaiting_marks", "exam_id", sqlite_where=text("awaiting_marks"),
+              postgresql_where=text("awaiting_marks")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

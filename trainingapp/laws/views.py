@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from ..platform.errors import returning_to
 from ..platform.extensions import db
 from ..platform.imports import StagedImport
+from ..platform.params import text_arg
 from . import bp, services
 from . import status as st
 from .forms import LawDetailsForm, LawUploadForm, RepealForm
@@ -42,7 +43,7 @@ def index():
 @bp.route("/search")
 def search():
     """Articles holding the words typed, in the versions shown first (or every version)."""
-    query = (request.args.get("q") or "").strip()[:200]
+    query = text_arg("q")  # refuses control characters: PostgreSQL cannot search for a NUL
     every_version = request.args.get("versions") == "all"
     version_ids = None
     if not every_version:

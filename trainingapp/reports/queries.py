@@ -16,6 +16,7 @@ from ..accounts.tree import DepartmentTree
 from ..exams.models import Answer, Attempt, Exam, ExamCandidate
 from ..platform.extensions import db
 from ..questionbank.models import Question
+from ..questionbank.subjective import SUBJECTIVE_TYPES
 from .items import ItemResponse
 from .rates import CandidateRecord, ExamRules, ResultCount
 
@@ -214,6 +215,8 @@ def item_responses(exam: Exam) -> tuple[list[ItemResponse], dict[int, float]]:
         if score is not None:
             totals[attempt_id] = float(score)
         for item in paper:
+            if item["t"] in SUBJECTIVE_TYPES:  # marks, not right or wrong: items.subjective_statistics
+                continue
             response, correct = answers[attempt_id].get(item["q"], (None, False))
             responses.append(ItemResponse(attempt_id, item["q"], correct, _chosen(item["t"], response)))
     return responses, totals
@@ -226,7 +229,8 @@ def facility_rows(exam: Exam):
              .join(ExamCandidate, (ExamCandidate.exam_id == Attempt.exam_id)
                    & (ExamCandidate.user_id == Attempt.user_id))
              .join(Question, Question.id == Answer.question_id)
-             .where(Attempt.exam_id == exam.id, Attempt.status != "in_progress"))
+             .where(Attempt.exam_id == exam.id, Attempt.status != "in_progress",
+                    Question.qtype.not_in(SUBJECTIVE_TYPES)))
     return [(dept, category or "", bool(correct)) for dept, category, correct in db.session.execute(query)]
 
 
@@ -240,7 +244,8 @@ def facility_counts(exam: Exam) -> list[tuple[int, str, int, int]]:
              .join(ExamCandidate, (ExamCandidate.exam_id == Attempt.exam_id)
                    & (ExamCandidate.user_id == Attempt.user_id))
              .join(Question, Question.id == Answer.question_id)
-             .where(Attempt.exam_id == exam.id, Attempt.status != "in_progress")
+             .where(Attempt.exam_id == exam.id, Attempt.status != "in_progress",
+                    Question.qtype.not_in(SUBJECTIVE_TYPES))
              .group_by(ExamCandidate.department_id, Question.category))
     return [(dept, category or "", int(correct or 0), answered)
             for dept, category, correct, answered in db.session.execute(query)]
@@ -295,6 +300,10 @@ def item_tallies(exam: Exam) -> tuple[list, int]:
             f"SELECT question_id, score, COUNT(*) FROM ({drawn.format(where='')}) AS drawn "  # noqa: S608  # nosec B608 - fixed SQL
             "GROUP BY question_id, score"), parameters):
         scores[question_id][score] = count
+    types = _question_types(list(scores))
+    # Subjective questions get marks, not right or wrong: their own table (items.subjective_statistics).
+    for question_id in [q for q in scores if types.get(q) in SUBJECTIVE_TYPES]:
+        del scores[question_id]
     # Per question: times drawn, the Kelley group size, and the (score, place among the attempts
     # with that score) of the last attempt in the upper group and of the first in the lower group.
     plans, wanted = {}, set()
@@ -305,6 +314,8 @@ def item_tallies(exam: Exam) -> tuple[list, int]:
         if bounds:
             wanted.update(score for score, _place in bounds)
         plans[question_id] = (sum(counts.values()), size, bounds)
+    if not plans:  # only subjective questions were drawn
+        return [], finished
     ids: dict[tuple[int, object], list[int]] = defaultdict(list)
     if wanted:
         at = ", ".join(_number(score) for score in sorted(wanted))
@@ -322,7 +333,6 @@ def item_tallies(exam: Exam) -> tuple[list, int]:
         limits.append(f"({int(question_id)}, {_number(upper_score)}, {int(upper_id)}, "
                       f"{_number(lower_score)}, {int(lower_id)})")
     tallies = {question_id: [0, 0, 0, Counter()] for question_id in plans}
-    types = _question_types(list(plans))
     upper = "(a.score > b.upper_score OR (a.score = b.upper_score AND a.id <= b.upper_id))"
     lower = "(a.score < b.lower_score OR (a.score = b.lower_score AND a.id >= b.lower_id))"
     answers = db.session.execute(text(f"""
