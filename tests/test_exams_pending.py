@@ -124,6 +124,9 @@ def test_trainer_sees_pending_attempts_with_their_objective_part(app, as_role, s
     assert "不合格" not in row
     detail = trainer.get(f"/exams/{exam.id}/attempts/{done['attempt_id']}").get_data(as_text=True)
     assert 'id="attempt-pending"' in detail and "客观题 40 分" in detail
+    # The written answer beside its reference answer, not the stored key's raw shape.
+    assert "公正、公开；过罚相当。" in detail and "公正、公开；过罚相当；处罚与教育相结合。" in detail
+    assert "reference" not in detail and "rubric" not in detail
     mark(app, done["attempt_id"], 30)
     overview = trainer.get(f"/exams/{exam.id}").get_data(as_text=True)
     assert 'id="awaiting-marks"' not in overview

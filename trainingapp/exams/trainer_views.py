@@ -10,6 +10,7 @@ from ..accounts.permissions import department_tree
 from ..platform.clock import now
 from ..platform.errors import DomainError, flash_refusal
 from ..platform.extensions import db
+from ..questionbank import subjective
 from ..questionbank.citing import citing_questions, law_choices
 from ..questionbank.forms import DIFFICULTY_LABELS, QTYPE_LABELS
 from ..questionbank.models import Question, QuestionReview
@@ -330,7 +331,10 @@ def attempt_detail(exam_id, attempt_id):
     ids = [item["q"] for item in attempt.paper]
     questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))}
     answers = {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
-    rows = [{"position": n, "item": item, "question": questions[item["q"]], "answer": answers.get(item["q"])}
+    rows = [{"position": n, "item": item, "question": questions[item["q"]], "answer": answers.get(item["q"]),
+             # a written answer's parts with their references, in the paper's points
+             "parts": subjective.scaled_parts(subjective.parts_of(item["t"], questions[item["q"]].options,
+                                                                 questions[item["q"]].answer), float(item["p"]))}
             for n, item in enumerate(attempt.paper, start=1)]
     found = sections.paper_sections([(item["t"], item["p"]) for item in attempt.paper],
                                     sections.specs_from_json(exam.sections))
