@@ -214,6 +214,23 @@ def test_cadre_sees_the_open_exam_with_deadline_attempts_left_and_time_left(app,
     assert _every_link_opens(client, html) >= 3
 
 
+def test_cadre_sees_unread_notifications_and_reading_them_clears_the_item(app, town):
+    # Publication notified each candidate once ("an exam published to you"); b1 also has a result.
+    from trainingapp.notifications.models import Notification
+    person = town["people"]["b1"]
+    with app.app_context():
+        unread = db.session.scalars(select(Notification.title).where(Notification.user_id == person.id,
+                                                                     Notification.read_at.is_(None))).all()
+    assert len(unread) >= 1
+    client, html = _home(app, person)
+    item = html.split('class="list-group-item list-group-item-action todo-notifications"')[1].split("</a>")[0]
+    assert f"Unread notifications: {len(unread)}" in item and unread[0] in item
+    assert _every_link_opens(client, html) >= 1
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/notifications/").get_data(as_text=True))
+    client.post("/notifications/read-all", data={"csrf_token": token.group(1)} if token else {})
+    assert "todo-notifications" not in client.get("/").get_data(as_text=True)
+
+
 def test_cadre_sees_missing_prerequisites_and_todays_session(app, make):
     from trainingapp.exams.models import Exam
     from trainingapp.training.sessions.models import TrainingSession

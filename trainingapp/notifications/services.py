@@ -112,10 +112,13 @@ def unread_count(user_id: int) -> int:
         Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
 
 
-def recent(user_id: int, limit: int = 100) -> list[Notification]:
-    """A person's latest notifications, newest first."""
-    return list(db.session.scalars(select(Notification).where(Notification.user_id == user_id)
-                                   .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+def recent(user_id: int, limit: int = 100, *, unread_only: bool = False) -> list[Notification]:
+    """A person's latest notifications (only the unread ones if asked), newest first."""
+    query = select(Notification).where(Notification.user_id == user_id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return list(db.session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc())
+                                   .limit(limit)))
 
 
 def mark_read(user, notification_id: int) -> Notification | None:

@@ -29,6 +29,7 @@ from ..exams.models import Attempt, Exam, ExamCandidate
 from ..exams.my_exams import ExamView, exam_views
 from ..exams.prerequisites import missing_prerequisites
 from ..exams.timing import OPEN, exam_phase
+from ..notifications import services as notifications
 from ..platform.clock import now
 from ..platform.extensions import db
 from ..reports import queries as report_queries
@@ -85,10 +86,13 @@ class CadreTodo:
     upcoming: tuple[ExamView, ...]
     results: tuple[ExamView, ...]
     sessions: tuple[CadreSession, ...]
+    #: Unread notifications: how many, and the newest few.
+    unread: int = 0
+    latest_unread: tuple = ()
 
     @property
     def is_empty(self) -> bool:
-        return not (self.exams or self.upcoming or self.results or self.sessions)
+        return not (self.exams or self.upcoming or self.results or self.sessions or self.unread)
 
 
 def cadre_todo(user, moment: datetime | None = None) -> CadreTodo:
@@ -114,8 +118,10 @@ def cadre_todo(user, moment: datetime | None = None) -> CadreTodo:
         records = {session_id: status for session_id, status in db.session.execute(
             select(Attendance.session_id, Attendance.status).where(
                 Attendance.user_id == user.id, Attendance.session_id.in_([s.id for s in today])))}
+    unread = notifications.unread_count(user.id)
     return CadreTodo(exams=tuple(exams), upcoming=tuple(upcoming[:MAX_EXAMS]), results=tuple(results[:3]),
-                     sessions=tuple(CadreSession(s, records.get(s.id)) for s in today))
+                     sessions=tuple(CadreSession(s, records.get(s.id)) for s in today), unread=unread,
+                     latest_unread=tuple(notifications.recent(user.id, limit=3, unread_only=True)) if unread else ())
 
 
 # --- trainers (and admins) ------------------------------------------------------------------------
