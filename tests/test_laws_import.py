@@ -229,3 +229,22 @@ def test_cli_exit_status_and_import(app, runner, make, tmp_path):
         assert _counts() == (2, 8)
     result = runner.invoke(args=["laws", "import", str(good)])
     assert result.exit_code == 1 and "已有自2021-07-15起施行的版本" in result.output
+
+
+def test_a_preamble_is_stored_and_shown_before_the_articles(app, as_role):
+    from tests.test_laws_parser import CONSTITUTION
+    clock.freeze(datetime(2026, 3, 1, 4))
+    trainer = as_role("trainer")
+    preview_url = _upload(trainer, text=CONSTITUTION)
+    page = trainer.get(preview_url).get_data(as_text=True)
+    assert 'id="preview-preamble"' in page and 'data-count="problems">0<' in page
+    response = trainer.post(preview_url, data={"title": "中华人民共和国示例宪法", "short_title": "示例宪法",
+                                               "issuer": "全国人民代表大会", "issued_on": "1982-12-04",
+                                               "effective_on": "1982-12-04"})
+    assert response.status_code == 302
+    with app.app_context():
+        version = db.session.scalar(select(LawVersion))
+        assert version.preamble.startswith("中国是世界上历史最悠久的国家之一。")
+        law_id = version.law_id
+    page = as_role("cadre").get(f"/laws/{law_id}").get_data(as_text=True)
+    assert page.index('id="preamble"') < page.index("第一条")

@@ -95,3 +95,33 @@ def test_issuer_of_a_local_body():
 def test_effective_from_publication_takes_the_version_date():
     law = parse_text(text("第一条　甲。", "第二条　本规定自公布之日起施行。", note="（2024年3月1日发布）"))
     assert law.version_date == date(2024, 3, 1) and law.effective_date == date(2024, 3, 1)
+
+
+# A constitution-shaped text: the 目录 lists the 序言, whose paragraphs stand before the first chapter.
+CONSTITUTION = """中华人民共和国示例宪法
+（1982年12月4日第五届全国人民代表大会第五次会议通过）
+目　　录
+序　　言
+第一章　总纲
+第二章　公民的基本权利和义务
+序　　言
+中国是世界上历史最悠久的国家之一。
+本宪法以法律的形式确认了各族人民奋斗的成果。
+第一章　总　　纲
+第一条　中华人民共和国是社会主义国家。
+第二条　中华人民共和国的一切权力属于人民。
+第二章　公民的基本权利和义务
+第三条　中华人民共和国公民在法律面前一律平等。
+"""
+
+
+def test_a_preamble_before_the_first_chapter_is_kept_not_refused():
+    law = parse_text(CONSTITUTION)
+    assert law.problems == []
+    assert law.preamble == "中国是世界上历史最悠久的国家之一。\n本宪法以法律的形式确认了各族人民奋斗的成果。"
+    assert [a.label for a in law.articles] == ["第一条", "第二条", "第三条"]
+    assert [h.label for h in law.headings] == ["第一章 总纲", "第二章 公民的基本权利和义务"]
+    # Without any paragraph the 序言 is named as the problem.
+    paragraphs = "中国是世界上历史最悠久的国家之一。\n本宪法以法律的形式确认了各族人民奋斗的成果。\n"
+    empty = parse_text(CONSTITUTION.replace(paragraphs, ""))
+    assert any("序言" in p.message for p in empty.problems)

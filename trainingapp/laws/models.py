@@ -48,6 +48,8 @@ class LawVersion(db.Model):
     #: None: not current yet, or an older text imported after a newer one was in force.
     made_current_at: Mapped[object | None] = mapped_column(db.DateTime)
     source_filename: Mapped[str] = mapped_column(String(255), default="")
+    #: The 序言 before the first chapter (the Constitution's), paragraphs one per line.
+    preamble: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: A note shown with the text (e.g. "节选，仅供演示").
     note: Mapped[str] = mapped_column(String(200), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

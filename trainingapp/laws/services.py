@@ -156,7 +156,7 @@ def import_law(actor, parsed: ParsedLaw, unit: str, meta: LawMeta, filename: str
     note = meta.note.strip() or (EXCERPT_NOTE if meta.excerpt else "")
     version = LawVersion(law=law, issuer=meta.issuer.strip()[:200], issued_on=meta.issued_on,
                          effective_on=meta.effective_on, source_filename=filename[:255], note=note[:200],
-                         created_by_id=getattr(actor, "id", None))
+                         preamble=parsed.preamble, created_by_id=getattr(actor, "id", None))
     for position, article in enumerate(parsed.articles, start=1):
         version.articles.append(Article(number=article.number, suffix=article.suffix, position=position,
                                         heading=parsed.heading_path(article)[:500], text=article.text))

@@ -133,6 +133,8 @@ class ParsedLaw:
     headings: list[Heading] = field(default_factory=list)
     articles: list[ParsedArticle] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    #: The 序言 (the Constitution's preamble): its paragraphs, one per line ("" for none).
+    preamble: str = ""
 
     @property
     def errors(self) -> list[Problem]:
@@ -185,6 +187,7 @@ class _Parser:
         self.note_lines: list[str] | None = None  # a 题注 still open
         self.toc: list[str] | None = None  # the entries of a 目录 while it is read
         self.seen: dict[tuple[int, int], int] = {}
+        self.preamble: list[str] | None = None  # the 序言's paragraphs while it is read
 
     def problem(self, line, message, kind="error"):
         self.law.problems.append(Problem(line, str(message), kind))
@@ -208,6 +211,12 @@ class _Parser:
             return
         if self.article is not None:
             self.article.paragraphs.append(line)
+            return
+        if self.preamble is not None and not self.law.headings and not self.law.articles:
+            self.preamble.append(line)
+            return
+        if re.sub(f"[{SPACES}]", "", line) == "序言" and not self.law.headings and not self.law.articles:
+            self.preamble, self.preamble_done = [], True  # paragraphs up to the first heading or article
             return
         if not self.law.articles and line.startswith(tuple(_OPEN)) and not self.law.note and not self.preamble_done:
             self.note_lines = [line]
@@ -328,6 +337,9 @@ class _Parser:
         self._close_article()
         law = self.law
         law.title = "".join(self.title_lines)[:200]
+        law.preamble = "\n".join(self.preamble or [])
+        if self.preamble is not None and not self.preamble:
+            self.problem(None, _l("The 序言 (preamble) has no text."))
         if law.headings:
             for article in law.articles:
                 if not article.headings:
