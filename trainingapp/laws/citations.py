@@ -15,9 +15,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-           "八": 8, "九": 9}
-_UNITS = {"十": 10, "百": 100, "千": 1000}
+from .text_parser import article_label as article_number_label
+from .text_parser import chinese_numeral
+from .text_parser import to_number as numeral_value
+
 _NUM = r"[0-9零〇一二两三四五六七八九十百千]+"
 _SP = r"[ \t\u3000]*"
 
@@ -47,16 +48,7 @@ MAX_RANGE = 50
 
 def to_number(text: str) -> int:
     """An Arabic or Chinese numeral as an int (六十四 → 64, 一百零五 → 105, 十二 → 12); 0 if none."""
-    if text.isdigit():
-        return int(text)
-    total, current = 0, 0
-    for char in text:
-        if char in _DIGITS:
-            current = _DIGITS[char]
-        elif char in _UNITS:
-            total += (current or 1) * _UNITS[char]
-            current = 0
-    return total + current
+    return numeral_value(text) or 0
 
 
 @dataclass(frozen=True)
@@ -91,31 +83,9 @@ class ParsedBasis:
     remainder: str
 
 
-def chinese_numeral(n: int) -> str:
-    """1..9999 in Chinese numerals as laws number articles: 十二, 六十四, 一百零五."""
-    digits = "零一二三四五六七八九"
-    if n < 10:
-        return digits[n]
-    if n < 20:
-        return "十" + (digits[n % 10] if n % 10 else "")
-    parts, zero = [], False
-    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
-        digit = n // value % 10
-        if digit:
-            if zero and parts:
-                parts.append("零")
-            parts.append(digits[digit] + unit)
-            zero = False
-        elif parts:
-            zero = True
-    return "".join(parts)
-
-
 def article_label(number: int, suffix: int = 0, paragraph: int | None = None, item: int | None = None) -> str:
     """第六十四条之一第一款第二项 (the parts given)."""
-    label = f"第{chinese_numeral(number)}条"
-    if suffix:
-        label += f"之{chinese_numeral(suffix)}"
+    label = article_number_label(number, suffix)
     if paragraph:
         label += f"第{chinese_numeral(paragraph)}款"
     if item:
