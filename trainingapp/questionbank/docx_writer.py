@@ -167,13 +167,15 @@ def question_lines(number: int, q: QuestionData, *, inline: bool) -> list[Line]:
     lines += [Line(OPTION, f"{letter}. {text}") for letter, text in zip(OPTION_LETTERS, q.options)]
     if inline:
         lines.append(Line(ANSWER, f"答案：{inline_answer(q)}"))
-        if q.explanation:
-            lines.append(Line(ANSWER, f"解析：{q.explanation}"))
-        if q.knowledge_point:
-            lines.append(Line(ANSWER, f"【考点】{q.knowledge_point}"))
-        if q.basis:
-            lines.append(Line(ANSWER, f"【法律依据】{q.basis}"))
+        lines += _notes(q)
     return lines
+
+
+def _notes(q: QuestionData) -> list[Line]:
+    """解析, 【考点】 and 【法律依据】 lines, for what the question has."""
+    return [Line(ANSWER, text) for text in (q.explanation and f"解析：{q.explanation}",
+                                            q.knowledge_point and f"【考点】{q.knowledge_point}",
+                                            q.basis and f"【法律依据】{q.basis}") if text]
 
 
 def subjective_lines(number: int, q: QuestionData) -> list[Line]:
@@ -189,13 +191,7 @@ def subjective_lines(number: int, q: QuestionData) -> list[Line]:
         # a case's points run on after （1）; a short answer's stand one a line under the label
         separator = "" if q.qtype == "case" else "\n"
         lines.append(Line(ANSWER, f"评分要点：{separator}{texts['rubric']}"))
-    if q.explanation:
-        lines.append(Line(ANSWER, f"解析：{q.explanation}"))
-    if q.knowledge_point:
-        lines.append(Line(ANSWER, f"【考点】{q.knowledge_point}"))
-    if q.basis:
-        lines.append(Line(ANSWER, f"【法律依据】{q.basis}"))
-    return lines
+    return lines + _notes(q)
 
 
 def key_lines(numbered: list[tuple[int, QuestionData]]) -> list[str]:
