@@ -1064,7 +1064,8 @@ def scheduling_text(p: dict) -> str:
 
 def rush_markdown(r: dict) -> str:
     p, c = r["parameters"], r["check"]
-    text = [f"# Exam rush, {r['date']}", "",
+    title = "The synchronized start" if p.get("command") == "burst" else "Exam rush"
+    text = [f"# {title}, {r['date']}", "",
             f"`python -m bench.rush {' '.join(r['argv'])}` (app {r['machine']['app']}; load average before "
             f"{r['machine']['load_average_at_start'][0]:.1f})", "",
             f"{p['db']}, {p['servers']} server(s) × {workers_text(p)} on CPU "
