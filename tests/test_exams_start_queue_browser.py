@@ -56,3 +56,35 @@ def test_the_start_button_waits_in_the_queue_then_starts_once(app, make, browser
         assert page.url.endswith(f"/my/attempts/{attempts[0]}")
     finally:
         context.close()
+
+
+def test_without_javascript_the_form_shows_the_queue_on_a_page_that_returns_by_itself(app, make, browser, live_server):
+    from trainingapp.exams.admission import StartGate
+    make.bank()
+    trainer, cadre = make.user(role="trainer"), make.user()
+    exam = make.exam(trainer, [cadre])
+    context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    gate = StartGate(limit=1, wait=0)
+    app.extensions["start_gate"] = gate
+    try:
+        page.goto(f"{live_server.url}/login")
+        page.fill("#login", cadre.login)
+        page.fill("#password", PASSWORD)
+        page.click("#submit")
+        page.goto(f"{live_server.url}/my/exams/{exam.id}")
+        with gate.admitted():  # another candidate's start holds the only place
+            page.click("#start")
+            page.wait_for_selector("#start-queue-page")
+        assert "排队中，第2位" in page.text_content("#start-queue-page")
+        page.screenshot(path="/tmp/sync28-queue-nojs-390.png", full_page=True)
+        # The page goes back to the rules page by itself (meta refresh), where the button starts.
+        page.wait_for_url(f"**/my/exams/{exam.id}")
+        page.click("#start")
+        page.wait_for_url("**/my/attempts/*")
+        with app.app_context():
+            assert db.session.scalar(select(func.count(Attempt.id))) == 1
+    finally:
+        app.extensions.pop("start_gate", None)
+        context.close()
