@@ -51,7 +51,7 @@ def runs(qtypes):
 
 
 def test_the_default_order_is_the_printed_papers():
-    assert DEFAULT == ("single", "multiple", "truefalse", "fill", "essay")
+    assert DEFAULT == ("single", "multiple", "truefalse", "fill", "short", "case")
     assert section_order((), ["fill", "truefalse", "single"]) == ("single", "truefalse", "fill")
     # The trainer's order first, then the types it does not name in the default order, then any
     # other type alphabetically: a new type works before it has a default title.

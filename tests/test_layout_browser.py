@@ -1,7 +1,7 @@
 """Layouts people complained about, measured in a real Chromium on the demo data: phone-width tables
 that scroll sideways with their first column held and never break Chinese one character per line,
 chart labels of at least 11 px, selects whose chosen text is not cut off (paper rules on a phone,
-question-bank filters on a desktop)."""
+question-bank filters on a desktop), and long lists that read as one card per row on a phone."""
 import pytest
 
 from trainingapp.platform.extensions import db
@@ -59,6 +59,28 @@ def test_wide_tables_on_a_phone_scroll_with_the_first_column_held(demo, phone):
         phone.locator(table).evaluate("t => t.parentElement.scrollLeft = 400")
         assert abs(first.bounding_box()["x"] - before) < 1
         phone.shot(f"layout-phone-{table[1:]}")
+
+
+def test_lists_behind_the_home_figures_become_cards_on_a_phone(demo, phone):
+    phone.login("admin", "demo-pass-2026")
+    for path, table in (("/people", "table.table-cards"), ("/exams", "#exam-list"),
+                        (f"/reports/exams/{demo['finished']}/people", "#people"),
+                        ("/reports/followup?year=2026", "#followup-people")):
+        phone.open(path)
+        assert phone.evaluate("document.documentElement.scrollWidth") <= phone.viewport_size["width"] + 2, path
+        row = phone.locator(f"{table} tbody tr").first
+        assert row.evaluate("tr => getComputedStyle(tr).display") == "block", path
+        # Each cell names its column.
+        labelled = phone.locator(f"{table} tbody tr:first-child td[data-label]").first
+        label = labelled.evaluate("td => getComputedStyle(td, '::before').content")
+        assert label not in ("none", "normal", '""'), path
+        phone.shot("cards-" + path.strip("/").replace("/", "-").replace("?", "-"))
+    phone.context.clear_cookies()
+    phone.login("cadre", "demo-pass-2026")
+    phone.open("/learning")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= phone.viewport_size["width"] + 2
+    assert phone.locator("#exams tbody tr").first.evaluate("tr => getComputedStyle(tr).display") == "block"
+    phone.shot("cards-learning")
 
 
 def test_chart_labels_are_at_least_11_px_on_a_phone_and_a_desktop(demo, phone, page):

@@ -78,7 +78,7 @@ def test_json_errors_name_item_and_key():
         {"type": "single", "stem": "", "options": ["a", "b"], "answer": "D", "points": -1},
         {"type": "single", "stem": "s", "options": "a,b", "answer": "A"},
         {"type": "fill", "stem": "s", "answer": [["a"], []], "category": ["x"]},
-        {"type": "essay", "stem": "s", "answer": "x", "difficulty": "?"},
+        {"type": "论述", "stem": "s", "answer": "x", "difficulty": "?"},
     ]
     result = parse_json(json.dumps(items))
     assert [n for n, _ in result.questions] == [1]

@@ -394,7 +394,7 @@ def test_every_error_of_a_multi_error_file_is_reported():
         ["单选", "好题", "甲", "乙", None, None, "A", None, None, None, None, None, None, None],
         ["单选", None, "甲", None, None, None, "C", None, 0, None, None, None, None, None],
         [None] * 14,
-        ["问答", "题", None, None, None, None, "x", None, None, "很难", None, None, None, None],
+        ["论述", "题", None, None, None, None, "x", None, None, "很难", None, None, None, None],
         ["判断", "题", "甲", None, None, None, "也许", None, None, None, None, None, None, "删"],
     ]
     result = parse_upload(xlsx(rows), "q.xlsx", max_rows=100)

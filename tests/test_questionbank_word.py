@@ -69,14 +69,17 @@ C. 丙
 四、填空题
 1. 应当在____日内提出。
 答案：十五
-五、简答题
+五、简答题（每题5分）
 1. 简述依法行政的原则。
-答案：合法、合理。""", max_rows=100)
+答案：合法、合理。
+六、论述题
+1. 论述法治政府建设。
+答案：……""", max_rows=100)
     types = [(q.qtype, q.points) for q in stored(result)]
-    assert types == [("single", 2.0), ("multiple", 3.0), ("truefalse", 2.0), ("fill", 2.0)]
-    # A short-answer question has no type here: it is named, not imported silently.
-    assert len(result.errors) == 1 and result.errors[0].row == 5
-    assert "简答题" in str(result.errors[0].message)
+    assert types == [("single", 2.0), ("multiple", 3.0), ("truefalse", 2.0), ("fill", 2.0), ("short", 5.0)]
+    # A kind of question the bank does not keep is named, not imported silently.
+    assert len(result.errors) == 1 and result.errors[0].row == 6
+    assert "论述题" in str(result.errors[0].message)
 
 
 def test_a_choice_section_leaves_single_or_multiple_to_the_key():

@@ -87,7 +87,7 @@ def over(days=4):
 def listed(page):
     """(login, exam id, status, counting score) per line of the list, in order."""
     return [(login_, int(exam), status, score) for login_, exam, status, score in re.findall(
-        r'<tr data-login="([^"]+)" data-exam="(\d+)" data-status="([a-z]+)">.*?<td>([^<]*)</td></tr>', page, re.S)]
+        r'<tr data-login="([^"]+)" data-exam="(\d+)" data-status="([a-z]+)">.*?<td[^>]*>([^<]*)</td></tr>', page, re.S)]
 
 
 def report_totals(client, exam_id, department="共和镇"):

@@ -265,7 +265,8 @@ def test_a_trainer_builds_and_publishes_a_course(app, make, as_role):
     missing_file = trainer.post(f"/courses/{course_id}/materials/new",
                                 data={"title": "讲义", "kind": "file", "minutes": "5"})
     assert missing_file.status_code == 200
-    assert "Choose the file to upload (.pdf, .doc, .docx, .ppt or .pptx)." in missing_file.get_data(as_text=True)
+    assert ("Choose the file to upload (.pdf, .doc, .docx, .ppt, .pptx, .mp4 or .webm)."
+            in missing_file.get_data(as_text=True))
     fake = trainer.post(f"/courses/{course_id}/materials/new", content_type="multipart/form-data",
                         data={"title": "讲义", "kind": "file", "minutes": "5",
                               "file": (BytesIO(b"MZ not a pdf"), "讲义.pdf")})

@@ -17,7 +17,7 @@ from .platform.database import (
     sqlite_engine_options,
     sqlite_uri,
 )
-from .platform.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+from .platform.extensions import bootstrap, csrf, db, limiter, login_manager, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,6 +89,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     bootstrap.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
     from .platform import compression
     compression.init_app(app)
 
@@ -121,6 +122,8 @@ def _register_blueprints(app: Flask) -> None:
     from .laws import bp as laws_bp
     app.register_blueprint(laws_bp)
     from .notifications import bp as notifications_bp
+    from .notifications import views as _notification_views  # noqa: F401
+    from .reports import reminding as _reminding  # noqa: F401 - adds notifications.remind_not_taken
     app.register_blueprint(notifications_bp)
     from .questionbank import bp as questionbank_bp
     app.register_blueprint(questionbank_bp)
@@ -145,6 +148,7 @@ def import_models() -> None:
     from .accounts import audit, models  # noqa: F401
     from .exams import models as _exams  # noqa: F401
     from .laws import models as _laws  # noqa: F401
+    from .notifications import models as _notifications  # noqa: F401
     from .platform import staged  # noqa: F401
     from .questionbank import models as _questionbank  # noqa: F401
     from .reports import models as _reports  # noqa: F401

@@ -43,6 +43,8 @@ class PersonForm(FlaskForm):
     department_id = SelectField(_l("Department"), coerce=int, validators=[DataRequired()])
     category = SelectField(_l("Staff category"), choices=choices(CATEGORIES))
     post = StringField(_l("Post / rank"), validators=[Optional(), Length(max=100)])
+    email = StringField(_l("E-mail (optional, for reminders)"), validators=[Optional(), Length(max=254)],
+                        render_kw={"inputmode": "email", "autocomplete": "off"})
     role = SelectField(_l("Role"), choices=choices(ROLES))
     status = SelectField(_l("Status"), choices=choices(STATUSES))
     submit = SubmitField(_l("Save"))

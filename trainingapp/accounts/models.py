@@ -72,6 +72,9 @@ class User(db.Model):
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     category: Mapped[str] = mapped_column(String(20), default="staff")
     post: Mapped[str] = mapped_column(String(100), default="")
+    #: Where e-mail reminders go (optional; checked by accounts/emails.py). Each person may turn
+    #: e-mail reminders off (notifications: NotificationPreference); in-app notifications stay.
+    email: Mapped[str | None] = mapped_column(String(254))
     role: Mapped[str] = mapped_column(String(10), default="cadre")
     status: Mapped[str] = mapped_column(String(12), default="active")
     password_hash: Mapped[str] = mapped_column(String(255))

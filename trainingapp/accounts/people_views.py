@@ -36,8 +36,13 @@ def _department_choices(scope, *, root_label=None):
     return choices
 
 
-def _people_query(scope, department_id, category, status, q):
+def _people_query(scope, department_id, category, status, q, needs=None):
     query = select(User)
+    # The liaison's home page links here for the people who still need something done.
+    if needs == "password":  # not yet chosen their own password
+        query = query.where(User.must_change_password.is_(True))
+    elif needs == "email":  # no address for e-mail reminders
+        query = query.where(User.status == "active", or_(User.email.is_(None), User.email == ""))
     if department_id:
         ids = department_tree().subtree(department_id)
         query = query.where(User.department_id.in_(ids if scope is None else ids & scope))
@@ -58,13 +63,15 @@ def _filters():
     department_id = int_arg("department", 0, minimum=0)
     if department_id and scope is not None and department_id not in scope:
         abort(403)
-    return scope, department_id, text_arg("category"), text_arg("status"), text_arg("q")
+    needs = "password" if request.args.get("must_change") == "1" else (
+        "email" if request.args.get("no_email") == "1" else None)
+    return scope, department_id, text_arg("category"), text_arg("status"), text_arg("q"), needs
 
 
 @bp.route("/people")
 def list_people():
-    scope, department_id, category, status, q = _filters()
-    query = _people_query(scope, department_id, category, status, q)
+    scope, department_id, category, status, q, needs = _filters()
+    query = _people_query(scope, department_id, category, status, q, needs)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     page = page_arg()
     people = db.session.scalars(query.order_by(User.department_id, User.name)
@@ -72,8 +79,9 @@ def list_people():
     return render_template("accounts/people.html", people=people, total=total, page=page,
                            pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), tree=department_tree(),
                            departments=_department_choices(scope), categories=CATEGORIES,
-                           statuses=STATUSES, filters=dict(department=department_id, category=category,
-                                                           status=status, q=q))
+                           statuses=STATUSES, filters=dict(department=department_id, category=category, status=status,
+                                                           q=q, must_change="1" if needs == "password" else None,
+                                                           no_email="1" if needs == "email" else None))
 
 
 def _person_form(person=None):
@@ -103,7 +111,7 @@ def create_person():
 def _person_fields(form):
     return dict(login=form.login.data, name=form.name.data, department_id=form.department_id.data,
                 category=form.category.data, post=form.post.data or "", role=form.role.data,
-                status=form.status.data)
+                status=form.status.data, email=form.email.data)
 
 
 @bp.route("/people/<int:person_id>", methods=["GET", "POST"])
@@ -253,8 +261,8 @@ def _credentials_frame(generated):
 
 @bp.route("/roster/export")
 def export_roster():
-    scope, department_id, category, status, q = _filters()
-    people = db.session.scalars(_people_query(scope, department_id, category, status, q)
+    scope, department_id, category, status, q, needs = _filters()
+    people = db.session.scalars(_people_query(scope, department_id, category, status, q, needs)
                                 .order_by(User.department_id, User.name)).all()
     content = to_xlsx({"花名册": roster_frame(people, department_tree())})
     filename = f"roster-{now():%Y%m%d}.xlsx"
@@ -267,9 +275,9 @@ def roster_template():
     import pandas as pd
     example = pd.DataFrame([
         {"姓名": "张三", "账号": "13800000001", "部门": "司法所", "人员类别": "在编", "职务": "科员",
-         "角色": "学员", "初始密码": "", "状态": "在岗"},
+         "邮箱": "zhangsan@example.org", "角色": "学员", "初始密码": "", "状态": "在岗"},
         {"姓名": "李四", "账号": "13800000002", "部门": "综合行政执法办", "人员类别": "执法辅助人员",
-         "职务": "协管员", "角色": "学员", "初始密码": "", "状态": "在岗"},
+         "职务": "协管员", "邮箱": "", "角色": "学员", "初始密码": "", "状态": "在岗"},
     ])
     help_rows = pd.DataFrame([
         ("姓名", _("Required.")),
@@ -277,6 +285,7 @@ def roster_template():
         ("部门", _("Required. A department name that is unique, or a path such as 共和镇/司法所.")),
         ("人员类别", _("Required. One of: %(v)s", v="在编、编外、执法辅助人员、村(社区)干部、法律明白人、其他")),
         ("职务", _("Optional.")),
+        ("邮箱", _("Optional. Reminders are e-mailed here (each person can turn them off).")),
         ("角色", _("Optional, default 学员. One of: 学员、培训讲师、法治联络员、管理员.")),
         ("初始密码", _("Optional. Left empty, a random password is generated and offered once for download. "
                       "Changed at first sign-in.")),

@@ -13,6 +13,7 @@ import pandas as pd
 from flask_babel import lazy_gettext as _l
 
 from ..platform.tabular import RowError, header_key, read_columns
+from .emails import normalise_email
 from .passwords import password_problems
 from .tree import DepartmentTree
 
@@ -22,6 +23,7 @@ ROSTER_COLUMNS = {
     "department": ["部门", "department", "单位", "所在部门", "所在单位"],
     "category": ["人员类别", "category", "类别"],
     "post": ["职务", "post", "职级", "职务职级", "title"],
+    "email": ["邮箱", "email", "电子邮箱", "e-mail", "电子邮件", "邮件地址"],
     "role": ["角色", "role"],
     "password": ["初始密码", "password", "密码"],
     "status": ["状态", "status"],
@@ -113,6 +115,7 @@ class ExistingPerson:
     post: str
     role: str
     status: str
+    email: str | None = None
 
 
 @dataclass
@@ -126,6 +129,7 @@ class RosterRow:
     role: str
     status: str
     password: str | None  # None: generate one (new people only)
+    email: str | None = None  # None: none given (an existing person keeps theirs)
 
 
 @dataclass
@@ -242,6 +246,10 @@ def plan_roster(frame: pd.DataFrame, tree: DepartmentTree, existing: dict[str, E
         if len(post) > 100:
             errors.append(RowError(rownum, col["post"], str(_l("a post has at most 100 characters"))))
 
+        email, problem = normalise_email(get("email"))
+        if problem:
+            errors.append(RowError(rownum, col["email"], problem))
+
         password = get("password") or None
         if person is not None:
             if password:
@@ -264,7 +272,7 @@ def plan_roster(frame: pd.DataFrame, tree: DepartmentTree, existing: dict[str, E
             continue
         entry = RosterRow(rownum, login, name, department_id, category, post,
                           role or (person.role if person else "cadre"),
-                          status or (person.status if person else "active"), password)
+                          status or (person.status if person else "active"), password, email)
         if person is None:
             plan.creates.append(entry)
             continue
@@ -276,6 +284,10 @@ def plan_roster(frame: pd.DataFrame, tree: DepartmentTree, existing: dict[str, E
             changes["post"] = (person.post, post)
         else:
             entry.post = person.post
+        if email and email != person.email:
+            changes["email"] = (person.email, email)
+        else:
+            entry.email = person.email
         (plan.updates.append((entry, changes)) if changes else plan.unchanged.append(entry))
     for text, rows in loose.items():
         department_id = resolved[text][0]
@@ -297,8 +309,8 @@ def roster_frame(people, tree: DepartmentTree) -> pd.DataFrame:
     return pd.DataFrame(
         [{"姓名": p.name, "账号": p.login, "部门": tree.path(p.department_id),
           "人员类别": CATEGORY_LABELS_ZH[p.category], "职务": p.post or "",
-          "角色": ROLE_LABELS_ZH[p.role], "状态": STATUS_LABELS_ZH[p.status]} for p in people],
-        columns=["姓名", "账号", "部门", "人员类别", "职务", "角色", "状态"],
+          "邮箱": p.email or "", "角色": ROLE_LABELS_ZH[p.role], "状态": STATUS_LABELS_ZH[p.status]} for p in people],
+        columns=["姓名", "账号", "部门", "人员类别", "职务", "邮箱", "角色", "状态"],
     )
 
 

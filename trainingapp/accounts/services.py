@@ -15,6 +15,7 @@ from ..platform.clock import now
 from ..platform.errors import DomainError
 from ..platform.extensions import db
 from . import audit, hashing, throttle
+from .emails import normalise_email
 from .models import Department, LoginThrottle, User
 from .passwords import GENERATED_HASH_METHOD, generate_password, password_problems
 from .roster import ExistingPerson, RosterPlan, plan_roster
@@ -230,13 +231,16 @@ def set_language(user: User | None, language: str) -> None:
 
 # --- people ----------------------------------------------------------------------------
 
-def save_person(actor: User, person: User | None, *, login: str, name: str, department_id: int,
-                category: str, post: str, role: str, status: str) -> tuple[User, str | None]:
+def save_person(actor: User, person: User | None, *, login: str, name: str, department_id: int, category: str,
+                post: str, role: str, status: str, email: str | None = None) -> tuple[User, str | None]:
     """Create (person None) or update a person; a new person gets a random initial password.
 
     Returns the person and the initial password to show once (None for updates).
     """
     login = login.strip().lower()
+    email, problem = normalise_email(email)
+    if problem:
+        raise DomainError(problem)
     clash = db.session.scalar(select(User.id).where(User.login == login))
     if clash is not None and (person is None or clash != person.id):
         raise DomainError(_l("The login %(login)s is already taken.", login=login))
@@ -259,6 +263,7 @@ def save_person(actor: User, person: User | None, *, login: str, name: str, depa
             person.session_version += 1  # a new role or a deactivation takes effect at once
     person.login, person.name, person.department_id = login, name.strip(), department_id
     person.category, person.post, person.role, person.status = category, post.strip(), role, status
+    person.email = email
     db.session.commit()
     return person, password
 
@@ -323,7 +328,7 @@ def delete_department(actor: User, department: Department) -> None:
 
 def _existing_people() -> dict[str, ExistingPerson]:
     rows = db.session.execute(select(User.id, User.login, User.name, User.department_id, User.category,
-                                     User.post, User.role, User.status)).all()
+                                     User.post, User.role, User.status, User.email)).all()
     return {r.login: ExistingPerson(*r) for r in rows}
 
 
@@ -358,8 +363,8 @@ def import_roster(actor: User, frame: pd.DataFrame, tree: DepartmentTree, scope:
                 hashed = hashes.get(password) or hashes.setdefault(password, _hash(password, initial=True))
             new_people.append(dict(login=entry.login, name=entry.name, department_id=entry.department_id,
                                    category=entry.category, post=entry.post, role=entry.role,
-                                   status=entry.status, password_hash=hashed, must_change_password=True,
-                                   session_version=1, created_at=stamp, updated_at=stamp))
+                                   status=entry.status, email=entry.email, password_hash=hashed,
+                                   must_change_password=True, session_version=1, created_at=stamp, updated_at=stamp))
         if new_people:
             db.session.execute(User.__table__.insert(), new_people)
         _apply_updates(plan.updates, stamp)

@@ -10,12 +10,16 @@ from sqlalchemy import insert, select
 from ..accounts import audit
 from ..accounts.audience import Audience
 from ..accounts.models import User
+from ..laws.models import Law
+from ..notifications import messages
+from ..notifications import services as notifications
 from ..platform.clock import now
 from ..platform.errors import DomainError
 from ..platform.extensions import db
-from ..questionbank.models import Question
+from ..questionbank.amendments import pending_question_ids, refuse_pending
+from ..questionbank.models import Question, QuestionCitation
 from . import certificate_issuing, marks
-from .drawing import PoolQuestion, Rule, check_rules
+from .drawing import PoolQuestion, Rule, check_rules, matches
 from .finalising import finalize_overdue
 from .models import Attempt, CandidateChange, Exam, ExamCandidate, ExamFixedItem, ExamRule
 from .scoring import score_attempt
@@ -94,6 +98,8 @@ def set_fixed_items(exam: Exam, items: list[tuple[int, float]]) -> None:
     _require_draft(exam)
     if len({qid for qid, _p in items}) != len(items):
         raise DomainError(_l("A question appears twice on the paper."))
+    added = {qid for qid, _p in items} - {item.question_id for item in exam.fixed_items}
+    refuse_pending(added)
     old_total = exam.total_points
     exam.fixed_items.clear()
     for position, (question_id, points) in enumerate(items):
@@ -161,18 +167,19 @@ def audience_people(exam: Exam) -> list[User]:
 
 
 def makeup_default_people(main: Exam) -> list[User]:
-    """The main exam's candidates who did not pass it (and were not exempt): a make-up's default list."""
+    """The main exam's candidates who did not pass it (and were not exempt): a make-up's default list.
+    A result awaiting marks (待阅卷) is not a fail: those people are added by hand if need be."""
     rows = db.session.execute(select(ExamCandidate, User).join(User, User.id == ExamCandidate.user_id)
                               .where(ExamCandidate.exam_id == main.id, ExamCandidate.removed.is_(False),
                                      ExamCandidate.exempt_reason.is_(None))).all()
-    scores: dict[int, list[float]] = {}
+    scores: dict[int, list[float | None]] = {}
     for user_id, score in db.session.execute(select(Attempt.user_id, Attempt.score).where(
             Attempt.exam_id == main.id, Attempt.status != "in_progress").order_by(Attempt.number)):
         scores.setdefault(user_id, []).append(score)
     result = []
     for _candidate, person in rows:
-        best = marks.counting_score(scores.get(person.id, []), main.counting)
-        if marks.grade_band(best, main.pass_mark, main.excellent_mark) in ("fail", "absent"):
+        best, pending = marks.attempts_result(scores.get(person.id, []), main.counting)
+        if not pending and marks.grade_band(best, main.pass_mark, main.excellent_mark) in ("fail", "absent"):
             result.append(person)
     return result
 
@@ -180,6 +187,8 @@ def makeup_default_people(main: Exam) -> list[User]:
 # --- publishing ------------------------------------------------------------------------------
 
 def _pool(exam: Exam) -> list[list]:
+    """[id, type, category, difficulty, options, blanks, cited law ids] of the questions the
+    exam may draw: a rule paper's active questions not awaiting review (待复核), a fixed paper's own."""
     query = select(Question.id, Question.qtype, Question.category, Question.difficulty, Question.options,
                    Question.answer).where(Question.is_active.is_(True))
     if exam.paper_mode == "fixed":
@@ -187,8 +196,39 @@ def _pool(exam: Exam) -> list[list]:
                        Question.answer).where(Question.id.in_([i.question_id for i in exam.fixed_items]))
     elif all(r.category for r in exam.rules):
         query = query.where(Question.category.in_({r.category for r in exam.rules}))
-    return [[qid, qtype, category, difficulty, len(options or []), len(answer) if qtype == "fill" else 0]
-            for qid, qtype, category, difficulty, options, answer in db.session.execute(query)]
+    rows = db.session.execute(query).all()
+    if exam.paper_mode != "fixed":
+        pending = pending_question_ids()
+        rows = [row for row in rows if row[0] not in pending]
+    laws: dict[int, set[int]] = {}
+    if exam.paper_mode != "fixed" and any(r.law_id for r in exam.rules):
+        for question_id, law_id in db.session.execute(select(QuestionCitation.question_id, QuestionCitation.law_id)
+                                                      .where(QuestionCitation.law_id.is_not(None))):
+            laws.setdefault(question_id, set()).add(law_id)
+    return [[qid, qtype, category, difficulty, len(options or []), answer_count(qtype, answer),
+             sorted(laws.get(qid, ()))]
+            for qid, qtype, category, difficulty, options, answer in rows]
+
+
+def pool_question(row: list) -> PoolQuestion:
+    """A pool snapshot row as the drawing reads it (rows stored before citations have no laws)."""
+    return PoolQuestion(row[0], row[1], row[2], row[3], row[4] if row[1] in ("single", "multiple") else 0,
+                        frozenset(row[6]) if len(row) > 6 else frozenset())
+
+
+def rule_of(rule: ExamRule) -> Rule:
+    """An exam's stored rule as the drawing reads it."""
+    return Rule(rule.qtype, rule.count, float(rule.points), rule.category, rule.difficulty, rule.law_id)
+
+
+def answer_count(qtype: str, key) -> int:
+    """How many texts an answer to the question holds (a paper item's ``b``): a fill-in's blanks,
+    a case analysis's parts (one per sub-question), 1 for a short answer, 0 for a choice."""
+    if qtype == "short":
+        return 1
+    if qtype in ("fill", "case"):
+        return len(key) if isinstance(key, list) else 0
+    return 0
 
 
 def publish_problems(exam: Exam) -> tuple[list, list[list], list[User]]:
@@ -198,13 +238,13 @@ def publish_problems(exam: Exam) -> tuple[list, list[list], list[User]]:
     if exam.paper_mode == "rules":
         if not exam.rules:
             problems.append(_l("The paper has no rules yet."))
-        rules = [Rule(r.qtype, r.count, float(r.points), r.category, r.difficulty) for r in exam.rules]
-        questions = [PoolQuestion(q, t, c, d, n) for q, t, c, d, n, _b in pool]
+        rules = [rule_of(r) for r in exam.rules]
+        questions = [pool_question(row) for row in pool]
         for shortfall in check_rules(rules, questions):
             problems.append(_l("%(rule)s needs %(needed)s questions but the bank can guarantee only %(available)s.",
                                rule=_describe(shortfall.rule_index, rules[shortfall.rule_index]),
                                needed=shortfall.needed, available=shortfall.available))
-        pool = [row for row in pool if any(_matches(r, row) for r in rules)]
+        pool = [row for row, question in zip(pool, questions) if any(matches(r, question) for r in rules)]
     else:
         if not exam.fixed_items:
             problems.append(_l("The paper has no questions yet."))
@@ -212,6 +252,10 @@ def publish_problems(exam: Exam) -> tuple[list, list[list], list[User]]:
         inactive = [i.question_id for i in exam.fixed_items if i.question_id not in active]
         if inactive:
             problems.append(_l("Questions %(ids)s are missing or retired.", ids=", ".join(f"#{i}" for i in inactive)))
+        pending = sorted(pending_question_ids(active))
+        if pending:
+            problems.append(_l("Questions %(ids)s are awaiting review (待复核) after a change of the law they cite.",
+                               ids=", ".join(f"#{i}" for i in pending)))
     if exam.total_points and not 0 < exam.pass_mark <= exam.excellent_mark <= exam.total_points:
         problems.append(_l("The marks must satisfy 0 < pass mark ≤ excellent mark ≤ total (%(total)s).",
                            total=exam.total_points))
@@ -226,14 +270,13 @@ def publish_problems(exam: Exam) -> tuple[list, list[list], list[User]]:
 def _describe(index: int, rule: Rule) -> str:
     """A rule as people read it: 'rule 2 (10 × true/false, 行政处罚法, any difficulty)'."""
     from ..questionbank.forms import DIFFICULTY_LABELS, QTYPE_LABELS
-    return str(_l("rule %(n)s (%(count)s × %(type)s, %(category)s, %(difficulty)s)", n=index + 1, count=rule.count,
+    text = str(_l("rule %(n)s (%(count)s × %(type)s, %(category)s, %(difficulty)s)", n=index + 1, count=rule.count,
                   type=QTYPE_LABELS.get(rule.qtype, rule.qtype), category=rule.category or _l("any law"),
                   difficulty=DIFFICULTY_LABELS.get(rule.difficulty) if rule.difficulty else _l("any difficulty")))
-
-
-def _matches(rule: Rule, row: list) -> bool:
-    return (row[1] == rule.qtype and (rule.category is None or row[2] == rule.category)
-            and (rule.difficulty is None or row[3] == rule.difficulty))
+    if rule.law_id is not None:
+        law = db.session.get(Law, rule.law_id)
+        text += str(_l(" citing 《%(law)s》", law=(law.short_title or law.title) if law else f"#{rule.law_id}"))
+    return text
 
 
 def publish(actor, exam: Exam) -> int:
@@ -250,8 +293,19 @@ def publish(actor, exam: Exam) -> int:
         {"exam_id": exam.id, "user_id": p.id, "department_id": p.department_id, "category": p.category,
          "removed": False, "extra_minutes": 0, "extra_attempts": 0, "added_at": moment} for p in people])
     audit.record("exam.publish", actor=actor, subject=exam.title, exam_id=exam.id, candidates=len(people))
+    announce_publication(exam, [p.id for p in people])
     db.session.commit()
     return len(people)
+
+
+def announce_publication(exam: Exam, user_ids) -> int:
+    """Tell these candidates the exam (or make-up) is theirs: bell, e-mail, their departments'
+    group robots; once per person and exam. Part of the caller's transaction."""
+    makeup = exam.makeup_of_id is not None
+    return notifications.notify(
+        user_ids, "makeup" if makeup else "exam_published",
+        messages.exam_published(exam.title, exam.closes_at, makeup=makeup),
+        key=f"published:{exam.id}", link=notifications.path_for("exams.exam_rules", exam_id=exam.id))
 
 
 # --- after publication ----------------------------------------------------------------------
@@ -279,6 +333,7 @@ def add_candidate(actor, exam: Exam, person: User, reason: str) -> None:
                                      category=person.category))
     else:
         found.removed = False
+    announce_publication(exam, [person.id])
     db.session.commit()
 
 
@@ -356,8 +411,8 @@ class CandidateRow:
     person: User
     status: str          # exempt, not_started, in_progress, submitted, auto_submitted, missed, removed
     attempts: list[Attempt]
-    best: float | None
-    band: str
+    best: float | None   # None while a finished attempt awaits marks
+    band: str            # excellent, pass, fail, absent, pending (待阅卷)
     time_used: timedelta | None
     tab_switches: int
 
@@ -376,7 +431,7 @@ def results(exam: Exam) -> list[CandidateRow]:
     for found, person in rows:
         attempts = by_person.get(person.id, [])
         finished = [a for a in attempts if a.is_finished]
-        best = marks.counting_score([a.score for a in finished], exam.counting)
+        best, pending = marks.attempts_result([a.score for a in finished], exam.counting)
         if found.removed:
             status = "removed"
         elif found.is_exempt:
@@ -389,6 +444,7 @@ def results(exam: Exam) -> list[CandidateRow]:
             status = "missed" if moment >= exam.closes_at else "not_started"
         used = sum(((a.submitted_at or moment) - a.started_at for a in attempts), timedelta()) if attempts else None
         table.append(CandidateRow(found, person, status, attempts, best,
+                                  marks.PENDING if pending else
                                   marks.grade_band(best, exam.pass_mark, exam.excellent_mark), used,
                                   sum(a.tab_switches for a in attempts)))
     return table

@@ -3,9 +3,14 @@
 A document is issued on the cadre's first download and handed out again unchanged while it
 still tells the truth. Every path that changes a finished attempt's score or adds a finished
 attempt calls `refresh` in its own transaction: closing an attempt (`finalising`), a key
-correction (`key_correction`) and an exam's regrade (`authoring`). A valid document whose
-result (score, full mark, band, date) no longer matches the counting result is revoked, its
-replacement issued when the new result still earns one, and both are written to the audit log.
+correction (`key_correction`), an exam's regrade (`authoring`) and marking's final mark
+(`refresh_attempts`). A valid document whose result (score, full mark, band, date) no longer
+matches the counting result is revoked, its replacement issued when the new result still earns
+one, and both are written to the audit log.
+
+While a finished attempt of the person (exam or make-up) awaits marks (待阅卷), the counting
+result is unknown, as the reports count it: nothing is offered or issued, and documents issued
+before are left as they are until marking completes and refreshes them.
 
 Codes are stored as issued, not hashed. They are 128 random bits (`certificates.new_code`),
 so a lookup by code reveals nothing to a guesser, and the verification page shows no more
@@ -108,7 +113,8 @@ class _Result:
 def current_result(user_id: int, main_id: int, *, lock: bool = False) -> _Result | None:
     """The person's counting result in the main exam and its make-up; None when they are on
     neither candidate list (or were taken off it), are exempt (免考) from the main exam (the
-    reports count them nowhere, whatever they sat), or have no finished attempt.
+    reports count them nowhere, whatever they sat), or have no finished attempt, or while a
+    finished attempt awaits marks (see `awaiting_marks`).
 
     `lock` (to issue a document): their attempts are read FOR SHARE, so a submit or a key
     correction in flight (which lock them for update) finishes first and its scores are the
@@ -125,7 +131,10 @@ def current_result(user_id: int, main_id: int, *, lock: bool = False) -> _Result
     query = select(Attempt).where(Attempt.user_id == user_id, Attempt.exam_id.in_(family))
     if lock:
         query = query.with_for_update(read=True).execution_options(populate_existing=True)
-    attempts = {a.id: a for a in db.session.scalars(query) if a.is_finished and a.score is not None}
+    found = [a for a in db.session.scalars(query) if a.is_finished]
+    if any(a.awaiting_marks or a.score is None for a in found):
+        return None  # 待阅卷: the counting result is not known yet
+    attempts = {a.id: a for a in found}
 
     def sittings(exam_id):
         return [Sitting(a.id, float(a.score), a.submitted_at) for a in attempts.values() if a.exam_id == exam_id]
@@ -140,14 +149,26 @@ def current_result(user_id: int, main_id: int, *, lock: bool = False) -> _Result
                    department.name if department else "")
 
 
+def awaiting_marks(user_id: int, main_id: int) -> bool:
+    """Whether a finished attempt of the person in the main exam or its make-up awaits marks."""
+    return db.session.scalar(select(Attempt.id).join(Exam, Exam.id == Attempt.exam_id).where(
+        Attempt.user_id == user_id, Attempt.awaiting_marks.is_(True), Attempt.status != "in_progress",
+        (Exam.id == main_id) | (Exam.makeup_of_id == main_id)).limit(1)) is not None
+
+
 # --- issuing ----------------------------------------------------------------------------------
 
 def offered(user, exam: Exam) -> dict:
     """Which documents the person may download for this exam (or the main exam it makes up for),
     and under "counting" the result they state: the result page shows one attempt, which may not
-    be the one that counts (a make-up passed, a better earlier attempt)."""
-    result = current_result(user.id, main_exam_id(exam))
+    be the one that counts (a make-up passed, a better earlier attempt). "awaiting_marks": none
+    is offered because a result awaits marks (the page says so)."""
+    main_id = main_exam_id(exam)
+    if awaiting_marks(user.id, main_id):
+        return {**dict.fromkeys(certificates.KINDS, False), "counting": None, "awaiting_marks": True}
+    result = current_result(user.id, main_id)
     documents: dict = {kind: result is not None and result.earns(kind) for kind in certificates.KINDS}
+    documents["awaiting_marks"] = False
     documents["counting"] = None if result is None else {
         "score": result.standing.score, "total": float(result.attempt.total), "band": result.standing.band,
         "makeup": result.attempt.exam_id != result.main.id}
@@ -193,6 +214,9 @@ def document_for(user, exam_id: int, kind: str) -> Certificate:
     does not earn it, or the exam is not one of theirs."""
     exam = db.session.get(Exam, exam_id)
     result = current_result(user.id, main_exam_id(exam), lock=True) if exam is not None else None
+    if result is None and exam is not None and awaiting_marks(user.id, main_exam_id(exam)):
+        raise NotEarned(_l("Your result awaits marks (待阅卷): certificates and proofs of result are issued once "
+                           "your answers to the subjective questions are marked."))
     if result is None or kind not in certificates.KINDS:
         raise NotEarned(_l("There is no finished exam result of yours for this exam."))
     if not result.earns(kind):
@@ -236,6 +260,8 @@ def refresh(pairs: set[tuple[int, int]], *, actor=None, reason: str) -> int:
     for document in documents:
         if (document.user_id, document.exam_id) not in pairs:
             continue
+        if awaiting_marks(document.user_id, document.exam_id):
+            continue  # unknown until marked: marking refreshes it then
         result = current_result(document.user_id, document.exam_id)
         if result is not None and result.earns(document.kind):
             issuer = issuer if issuer is not None else issuing_unit()

@@ -20,26 +20,30 @@ from .sections import arrange
 
 @dataclass(frozen=True)
 class Rule:
-    """Draw `count` questions of `qtype` worth `points` each; None category or
-    difficulty means any."""
+    """Draw `count` questions of `qtype` worth `points` each; None category,
+    difficulty or law means any (`law_id`: only questions citing that law)."""
 
     qtype: str
     count: int
     points: float
     category: str | None = None
     difficulty: str | None = None
+    law_id: int | None = None
 
 
 @dataclass(frozen=True)
 class PoolQuestion:
     """A question available for drawing. `option_count` is the number of lettered
-    options (A, B, ...): pass 0 for truefalse and fill so they are never shuffled."""
+    options (A, B, ...): pass 0 for truefalse, fill, short and case so they are never shuffled
+    (a case's sub-questions keep their order)."""
 
     id: int
     qtype: str
     category: str
     difficulty: str
     option_count: int
+    #: The laws the question cites (questionbank citations).
+    law_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,7 @@ def matches(rule: Rule, question: PoolQuestion) -> bool:
         question.qtype == rule.qtype
         and (rule.category is None or question.category == rule.category)
         and (rule.difficulty is None or question.difficulty == rule.difficulty)
+        and (rule.law_id is None or rule.law_id in question.law_ids)
     )
 
 
@@ -204,7 +209,8 @@ def describe_rule(index: int, rule: Rule) -> str:
     difficulty = (
         f"difficulty {rule.difficulty}" if rule.difficulty is not None else "any difficulty"
     )
-    return f"rule {index + 1} ({rule.count} × {rule.qtype}, {category}, {difficulty})"
+    law = f", law #{rule.law_id}" if rule.law_id is not None else ""
+    return f"rule {index + 1} ({rule.count} × {rule.qtype}, {category}, {difficulty}{law})"
 
 
 # --------------------------------------------------------------------------- internals

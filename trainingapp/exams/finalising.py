@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from ..notifications import messages
+from ..notifications import services as notifications
 from ..platform.clock import isoformat, now
 from ..platform.database import commit_keeping_loaded
 from ..platform.extensions import db
@@ -29,6 +31,21 @@ def close_attempt(attempt: Attempt, status: str, at, reason: str | None) -> None
     # awaits marks changes it when its marks are complete (marking refreshes then).
     if not attempt.awaiting_marks:
         certificate_issuing.refresh_after_close(attempt)
+        announce_result(attempt)
+
+
+def announce_result(attempt: Attempt) -> int:
+    """Tell the candidate their result is ready (once per attempt; official exams only). Called
+    when an attempt closes with its score; the marking of subjective answers calls it when the
+    last mark makes a waiting result final. Part of the caller's transaction."""
+    exam = attempt.exam
+    if not exam.counts_officially or attempt.score is None:
+        return 0
+    passed = attempt.score >= exam.pass_mark
+    return notifications.notify([attempt.user_id], "result_ready",
+                                messages.result_ready(exam.title, certificate=passed),
+                                key=f"result:{attempt.id}",
+                                link=notifications.path_for("exams.result", attempt_id=attempt.id), group=False)
 
 
 def submit_attempt(user, attempt_id: int) -> Attempt:

@@ -102,7 +102,8 @@ def _validate_case(response, _option_keys, part_count):
     expected = f"expected a list of {part_count} strings, one per sub-question"
     if not isinstance(response, list) or len(response) != part_count:
         raise InvalidResponse(expected)
-    texts = [_validate_text(item, expected, MAX_ANSWER_CHARS, "each sub-question's answer") for item in response]
+    texts = [_validate_text(item, expected, MAX_ANSWER_CHARS, f"the answer to sub-question {number}")
+             for number, item in enumerate(response, start=1)]
     return texts if any(texts) else None
 
 
@@ -115,7 +116,9 @@ def _validate_text(item, expected: str, limit: int, what: str) -> str:
         raise InvalidResponse(expected)
     text = item.strip()
     if len(text) > limit:
-        raise InvalidResponse(f"{what} must be at most {limit} characters")
+        # The length as the candidate's page counts it (characters after trimming), so the
+        # message says by how much to shorten.
+        raise InvalidResponse(f"{what} must be at most {limit} characters; it has {len(text)}")
     # PostgreSQL text/jsonb refuse NUL, and lone surrogates cannot be encoded as UTF-8:
     # either would turn a bad request into a server error later.
     if "\x00" in text or not _encodes_as_utf8(text):

@@ -192,7 +192,12 @@ def preview_correction(user, question: Question, notation: str) -> CorrectionPre
         exam = exams[attempt.exam_id]
         new, _scored = grading.score_paper(attempt.paper, keys, responses.get(attempt.id, {}),
                                            partial_types=exam.partial_types)
-        return exam, attempt.score, new
+        if attempt.awaiting_marks:
+            return exam, attempt.score, None  # 待阅卷: no score before or after, as the correction does
+        # The paper's objective part changes; subjective marks already given stay as they are.
+        marked = (attempt.score - attempt.objective_score
+                  if attempt.score is not None and attempt.objective_score is not None else 0.0)
+        return exam, attempt.score, round(new + marked, 2)
 
     return CorrectionPreview(question.id, question.answer, data.answer, answer_notation(question.to_data()),
                              answer_notation(data), _tally(locks, attempts, names, rescore))

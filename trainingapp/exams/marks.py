@@ -7,6 +7,8 @@ EXCELLENT_FRACTION = 0.9
 
 COUNTING_POLICIES = ("best", "last")
 BANDS = ("excellent", "pass", "fail", "absent")
+#: The band of a result awaiting marks (待阅卷): taken, but neither a pass nor a fail yet.
+PENDING = "pending"
 
 
 def default_marks(total: float) -> tuple[float, float]:
@@ -22,6 +24,15 @@ def counting_score(scores: list[float], policy: str) -> float | None:
     if not scores:
         return None
     return max(scores) if policy == "best" else scores[-1]
+
+
+def attempts_result(scores: list[float | None], policy: str) -> tuple[float | None, bool]:
+    """(counting score, pending) of one person's finished attempts in one exam, listed in
+    submission order with None for an attempt awaiting marks. While any awaits marks the
+    result is unknown: (None, True), as the reports count it (reports/rates.py)."""
+    if any(score is None for score in scores):
+        return None, True
+    return counting_score([float(score) for score in scores], policy), False
 
 
 def combined_result(main: float | None, makeup: float | None) -> float | None:

@@ -97,6 +97,13 @@ class Exam(db.Model):
     #: A personal mock exam: one person's hidden copy of this real exam's rules, drawing from its
     #: pool snapshot (see exams/mock.py); its attempts never touch the real exam's.
     personal_mock_of_id: Mapped[int | None] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"), index=True)
+    #: Subjective answers are marked twice (双评), by two people; see exams/marking.py.
+    double_marking: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: Double marks further apart than this (in the paper's points) go to arbitration (仲裁).
+    marking_tolerance: Mapped[float] = mapped_column(db.Numeric(6, 2, asdecimal=False), default=2.0,
+                                                     server_default=text("2"))
+    #: Markers see "答卷 #n", never the candidate's name (on unless the manager turns it off).
+    anonymous_marking: Mapped[bool] = mapped_column(default=True, server_default=true())
     state: Mapped[str] = mapped_column(String(10), default="draft")
     published_at: Mapped[object | None] = mapped_column(db.DateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
@@ -151,7 +158,7 @@ class Exam(db.Model):
 
 
 class ExamRule(db.Model):
-    """Draw `count` active questions of a type (and category, difficulty) worth `points` each."""
+    """Draw `count` active questions of a type (and category, difficulty, cited law) worth `points` each."""
 
     __tablename__ = "exam_rule"
     __table_args__ = (CheckConstraint("count > 0", name="count_positive"),
@@ -163,10 +170,13 @@ class ExamRule(db.Model):
     qtype: Mapped[str] = mapped_column(String(10))
     category: Mapped[str | None] = mapped_column(String(50))
     difficulty: Mapped[str | None] = mapped_column(String(10))
+    #: Draw only questions citing this law (None: any law); see questionbank.citing.
+    law_id: Mapped[int | None] = mapped_column(ForeignKey("law.id", ondelete="SET NULL"))
     count: Mapped[int]
     points: Mapped[float] = mapped_column(db.Numeric(6, 2, asdecimal=False))
 
     exam: Mapped[Exam] = relationship(back_populates="rules")
+    law = relationship("Law")
 
 
 class ExamFixedItem(db.Model):
@@ -328,6 +338,63 @@ class AttemptEvent(db.Model):
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     at: Mapped[object] = mapped_column(db.DateTime, default=now)
+
+
+MARK_ROUNDS = ("first", "second", "arbitration")
+
+
+class Mark(db.Model):
+    """One mark a marker gave one subjective answer in one round (first, second, arbitration);
+    changed in place by a remark (the audit log keeps the old marks). The answer's final mark,
+    by the rule in exams/marking.py, is written to `Answer.score`."""
+
+    __tablename__ = "mark"
+    __table_args__ = (
+        CheckConstraint(_in("round", MARK_ROUNDS), name="round_known"),
+        CheckConstraint("total >= 0", name="total_not_negative"),
+        # One mark per answer and round: two markers saving the same round, the first wins.
+        UniqueConstraint("attempt_id", "question_id", "round", name="uq_mark_round"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), index=True)
+    round: Mapped[str] = mapped_column(String(12))
+    marker_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    #: Per part: {"total": 4.5} or, where the part has scoring points, {"points": [2, 2.5], "total": 4.5}.
+    parts: Mapped[list] = mapped_column(db.JSON)
+    total: Mapped[float] = mapped_column(db.Numeric(7, 2, asdecimal=False))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[object] = mapped_column(db.DateTime, default=now)
+    updated_at: Mapped[object] = mapped_column(db.DateTime, default=now)
+
+    marker = relationship("User")
+
+
+class MarkClaim(db.Model):
+    """A marker holds an answer of a round for a short lease, so that two markers of the same
+    round are never given the same answer at once (exams/marking_service.py)."""
+
+    __tablename__ = "mark_claim"
+
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), primary_key=True)
+    round: Mapped[str] = mapped_column(String(12), primary_key=True)
+    marker_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    expires_at: Mapped[object] = mapped_column(db.DateTime)
+
+
+class ExamMarker(db.Model):
+    """A trainer the exam's manager asked to mark it (besides its managers)."""
+
+    __tablename__ = "exam_marker"
+
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    added_at: Mapped[object] = mapped_column(db.DateTime, default=now)
+
+    user = relationship("User", foreign_keys=[user_id])
 
 
 CERTIFICATE_KINDS = ("certificate", "proof")

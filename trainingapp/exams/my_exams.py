@@ -23,8 +23,8 @@ class ExamView:
     attempts_used: int
     attempts_left: int
     in_progress: Attempt | None
-    best: float | None              # the counting score of this exam
-    band: str                       # excellent, pass, fail, absent
+    best: float | None              # the counting score of this exam (None while pending)
+    band: str                       # excellent, pass, fail, absent, pending (awaits marks)
     attempts: list = None           # every attempt, in order (for links to results)
 
     @property
@@ -34,9 +34,13 @@ class ExamView:
 
     def as_json(self) -> dict:
         result = None
-        if self.best is not None and self.exam.review_policy != "never":
+        if self.band == marks.PENDING:
+            result = {"score": None, "total": self.exam.total_points, "passed": None, "excellent": None,
+                      "awaiting_marks": True}
+        elif self.best is not None and self.exam.review_policy != "never":
             result = {"score": self.best, "total": self.exam.total_points,
-                      "passed": self.band in ("pass", "excellent"), "excellent": self.band == "excellent"}
+                      "passed": self.band in ("pass", "excellent"), "excellent": self.band == "excellent",
+                      "awaiting_marks": False}
         return {"id": self.exam.id, "title": self.exam.title, "description": self.exam.description,
                 "opens_at": isoformat(self.exam.opens_at), "closes_at": isoformat(self.exam.closes_at),
                 "latest_start_at": isoformat(self.exam.latest_start_at) if self.exam.latest_start_at else None,
@@ -67,10 +71,11 @@ def exam_views(user) -> list[ExamView]:
     for exam, candidate in rows:
         mine = [a for a in attempts if a.exam_id == exam.id]
         finished = [a for a in mine if a.is_finished]
-        best = marks.counting_score([a.score for a in finished], exam.counting)
+        best, pending = marks.attempts_result([a.score for a in finished], exam.counting)
         views.append(ExamView(
             exam=exam, candidate=candidate, status=exam_status(exam, candidate, mine, moment),
             attempts_used=len(mine), attempts_left=max(allowed_attempts(exam, candidate) - len(finished), 0),
             in_progress=next((a for a in mine if a.status == "in_progress"), None), best=best,
-            band=marks.grade_band(best, exam.pass_mark, exam.excellent_mark), attempts=mine))
+            band=marks.PENDING if pending else marks.grade_band(best, exam.pass_mark, exam.excellent_mark),
+            attempts=mine))
     return views

@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, select
 from ..platform.clock import isoformat, now
 from ..platform.extensions import db
 from ..questionbank.models import Question
+from ..questionbank.subjective import MAX_ANSWER_CHARS, is_subjective
 from . import marks, review, sections
 from .models import Answer, Attempt
 
@@ -47,18 +48,30 @@ def _question_json(position: int, item: dict, question) -> dict:
     options = []
     if item["t"] in ("single", "multiple"):
         options = [{"key": chr(ord("A") + index), "text": question.options[index]} for index in item["o"]]
-    return {"id": question.id, "position": position, "type": item["t"], "stem": question.stem,
+    body = {"id": question.id, "position": position, "type": item["t"], "stem": question.stem,
             "options": options, "points": item["p"], "blanks": item["b"]}
+    if is_subjective(item["t"]):
+        # The texts to write, never the reference answers (the key, in Question.answer): for a
+        # case analysis the sub-questions in order (the stem is the case material).
+        body["parts"] = [str(text) for text in question.options or []][:item["b"]] if item["t"] == "case" else []
+        body["max_chars"] = MAX_ANSWER_CHARS
+    return body
 
 
 def result_payload(attempt: Attempt) -> dict:
-    """The outcome of a finished attempt, as the review policy allows the candidate to see it."""
+    """The outcome of a finished attempt, as the review policy allows the candidate to see it.
+    While its subjective answers await marks (待阅卷) there is no score and no band: `score`,
+    `passed` and `excellent` are None, `awaiting_marks` is true and `objective_score` holds
+    the machine-scored part (as the review policy allows)."""
     exam = attempt.exam
     shown = exam.review_policy != "never"
-    band = marks.grade_band(attempt.score, exam.pass_mark, exam.excellent_mark)
-    return {"status": attempt.status, "score": attempt.score if shown else None,
-            "total": float(attempt.total), "passed": band in ("pass", "excellent") if shown else None,
-            "excellent": band == "excellent" if shown else None, "receipt": attempt.receipt,
+    waiting = bool(attempt.awaiting_marks)
+    band = None if waiting else marks.grade_band(attempt.score, exam.pass_mark, exam.excellent_mark)
+    known = shown and not waiting
+    return {"status": attempt.status, "score": attempt.score if known else None,
+            "total": float(attempt.total), "passed": band in ("pass", "excellent") if known else None,
+            "excellent": band == "excellent" if known else None, "awaiting_marks": waiting,
+            "objective_score": attempt.objective_score if shown and waiting else None, "receipt": attempt.receipt,
             "submitted_at": isoformat(attempt.submitted_at), "finish_reason": attempt.finish_reason}
 
 

@@ -1,4 +1,5 @@
-"""A paper in sections, as cadres know it: 一、单项选择题 / 二、多项选择题 / 三、判断题 / 四、填空题.
+"""A paper in sections, as cadres know it: 一、单项选择题 / 二、多项选择题 / 三、判断题 / 四、填空题 /
+五、简答题 / 六、案例分析题.
 
 A paper has one section per question type, in the order the trainer set on the exam (stored in
 `Exam.sections`; the default order is that of `DEFAULT_TITLES`), numbering continuing across
@@ -16,13 +17,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 #: Each question type's section title, in the default section order: a new question type adds
-#: its line here ("essay" is the slot for 简答题, shown only once such questions exist).
+#: its line here. Subjective types (简答题, 案例分析题) come after the objective ones.
 DEFAULT_TITLES = {
     "single": _l("Single-choice questions"),
     "multiple": _l("Multiple-choice questions"),
     "truefalse": _l("True/false questions"),
     "fill": _l("Fill-in-the-blank questions"),
-    "essay": _l("Short-answer questions"),
+    "short": _l("Short-answer questions"),
+    "case": _l("Case-analysis questions"),
 }
 #: The title of the one section of a paper drawn before sections existed, its types mixed.
 MIXED_TITLE = _l("Questions")

@@ -2,15 +2,17 @@
 
 At the start of a rush thousands of starts arrive in a minute, so a first start is three
 statements: the person's session checks with the exam, the candidacy, the number of attempts
-so far and the paper prepared for them (`_EXAM_FOR_START`); the insert; and the paper's
-questions for the payload. A paper prepared before the window opened (`preparing.py`) is used
-as stored; without one the paper is drawn here, from draw inputs read once per process
-(`draw_inputs`: two statements more for the process's first start of the exam).
+so far, the paper prepared for them and whether questions came under review
+(`_EXAM_FOR_START`); the insert; and the paper's questions for the payload. A paper prepared
+before the window opened (`preparing.py`) is used as stored unless it holds a question under
+review; without one the paper is drawn here, from draw inputs read once per process
+(`draw_inputs`: two statements more for the process's first start of the exam), less the
+questions under review (待复核, `_without_pending`).
 """
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
@@ -22,6 +24,8 @@ from ..accounts.models import User
 from ..platform.clock import now
 from ..platform.database import commit_keeping_loaded
 from ..platform.extensions import db
+from ..questionbank.amendments import pending_question_ids
+from ..questionbank.models import QuestionReview
 from .finalising import finalize
 from .mock import DRAWS_TRIED, choose_paper, create_personal_mock_exam, personal_mock_exam
 from .models import Attempt, Exam, ExamCandidate, PreparedPaper
@@ -50,23 +54,29 @@ _DRAW_INPUTS: dict[tuple, DrawInputs] = {}
 _DRAW_INPUTS_KEPT = 64
 
 
-def draw_inputs(exam: Exam) -> DrawInputs:
-    """The exam's draw inputs, from this process's cache when it has read them before."""
-    from .drawing import PoolQuestion, Rule, prepare_rule_draw
-    from .sections import section_order, specs_from_json
+def draw_inputs(exam: Exam, review_mark: tuple | None = None) -> DrawInputs:
+    """The exam's draw inputs for a new paper: as published, less the questions under review.
+    `review_mark`: what the start's first statement read of the reviews (`_pending_ids`)."""
     if exam.personal_mock_of_id is not None:
         # A personal mock copies the real exam's rules and draws from its pool: its inputs are the real exam's.
-        return draw_inputs(exam.personal_mock_of)
+        return draw_inputs(exam.personal_mock_of, review_mark)
+    return _without_pending((exam.id, exam.published_at), published_inputs(exam), review_mark)
+
+
+def published_inputs(exam: Exam) -> DrawInputs:
+    """The exam's draw inputs as published, from this process's cache when it has read them before."""
+    from .authoring import pool_question, rule_of
+    from .drawing import prepare_rule_draw
+    from .sections import section_order, specs_from_json
+    if exam.personal_mock_of_id is not None:
+        return published_inputs(exam.personal_mock_of)
     key = (exam.id, exam.published_at)
     found = _DRAW_INPUTS.get(key) if exam.is_published else None
     if found is None:
         pool = {row[0]: row for row in exam_pool(exam)}
         found = DrawInputs(
             pool=pool,
-            rules=prepare_rule_draw([Rule(r.qtype, r.count, float(r.points), r.category, r.difficulty)
-                                     for r in exam.rules],
-                                    [PoolQuestion(q, t, c, d, n if t in ("single", "multiple") else 0)
-                                     for q, t, c, d, n, _b in pool.values()])
+            rules=prepare_rule_draw([rule_of(r) for r in exam.rules], [pool_question(row) for row in pool.values()])
             if exam.paper_mode == "rules" else None,
             fixed=tuple((i.question_id, float(i.points)) for i in exam.fixed_items)
             if exam.paper_mode != "rules" else (),
@@ -77,6 +87,81 @@ def draw_inputs(exam: Exam) -> DrawInputs:
                 _DRAW_INPUTS.clear()
             _DRAW_INPUTS[key] = found
     return found
+
+
+#: Per process: draw inputs less the questions awaiting review, by (exam key, the ids left out).
+_FILTERED: dict[tuple, DrawInputs] = {}
+
+
+#: Per process: the ids of the questions under review, with the mark they were read at.
+_PENDING: list = [None, frozenset()]
+
+
+def _pending_ids(review_mark: tuple | None) -> frozenset:
+    """The questions under review. A start's first statement also reads the reviews' mark (how
+    many are open, the latest id): while it is unchanged, this process's copy holds, so a start
+    costs no statement more; none open: nothing to read."""
+    if review_mark is not None:
+        if not review_mark[0]:
+            return frozenset()
+        if _PENDING[0] == review_mark:
+            return _PENDING[1]
+    found = frozenset(pending_question_ids())
+    if review_mark is not None:
+        _PENDING[:] = [review_mark, found]
+    return found
+
+
+def _without_pending(key: tuple, inputs: DrawInputs, review_mark: tuple | None = None) -> DrawInputs:
+    """A rule paper's inputs without the questions that came under review (待复核) after the
+    exam was published: new papers leave them out. When too few would be left for the rules,
+    the pool stays as published (a start is never refused for it; the exam page warns the
+    trainer, `pending_in_pool`). A fixed paper is the paper: it keeps its questions."""
+    if inputs.rules is None:
+        return inputs
+    if inputs.rules is None:
+        return inputs
+    excluded = _pending_ids(review_mark) & frozenset(inputs.pool)
+    if not excluded:
+        return inputs
+    found = _FILTERED.get((key, excluded))
+    if found is None:
+        found = _filtered(inputs, excluded) or inputs
+        if len(_FILTERED) >= _DRAW_INPUTS_KEPT:
+            _FILTERED.clear()
+        _FILTERED[(key, excluded)] = found
+    return found
+
+
+def _filtered(inputs: DrawInputs, excluded: frozenset) -> DrawInputs | None:
+    """The inputs without `excluded`, or None when the rules could then fail."""
+    from .authoring import pool_question
+    from .drawing import check_rules, prepare_rule_draw
+    rules = list(inputs.rules.rules)
+    left = [pool_question(row) for question_id, row in inputs.pool.items() if question_id not in excluded]
+    if check_rules(rules, left):
+        return None
+    return replace(inputs, rules=prepare_rule_draw(rules, left))
+
+
+@dataclass(frozen=True)
+class PendingInPool:
+    """Questions of a published exam's pool that came under review since publication."""
+
+    count: int
+    #: New papers leave them out (False: too few questions would be left, so they may still be drawn).
+    excluded: bool
+
+
+def pending_in_pool(exam: Exam) -> PendingInPool:
+    """How many of a published exam's pool questions are 待复核, and whether new papers leave them out."""
+    if not exam.is_published:
+        return PendingInPool(0, True)
+    inputs = published_inputs(exam)
+    pending = frozenset(pending_question_ids(inputs.pool.keys()))
+    if not pending:
+        return PendingInPool(0, True)
+    return PendingInPool(len(pending), inputs.rules is not None and _filtered(inputs, pending) is not None)
 
 
 def draw_paper(exam: Exam, inputs: DrawInputs, seed: int) -> list[dict]:
@@ -105,6 +190,8 @@ def exam_pool(exam: Exam) -> list[list]:
 def forget_draw_inputs() -> None:
     """Drop this process's prepared draws (tests reuse exam ids and publication times)."""
     _DRAW_INPUTS.clear()
+    _FILTERED.clear()
+    _PENDING[:] = [None, frozenset()]
 
 
 def _exam_for_start():
@@ -114,8 +201,11 @@ def _exam_for_start():
     person_id = bindparam("person_id", type_=User.id.type)
     made = (select(func.count()).where(Attempt.exam_id == Exam.id, Attempt.user_id == person_id)
             .correlate(Exam).scalar_subquery())
+    # The reviews' mark (open ones, latest id): changes whenever the set of questions under review does.
+    open_reviews = select(func.count()).where(QuestionReview.confirmed_at.is_(None)).scalar_subquery()
+    latest_review = select(func.max(QuestionReview.id)).scalar_subquery()
     return (select(*session_rules.stored_session(), PreparedPaper.seed, PreparedPaper.paper, PreparedPaper.total,
-                   Exam, ExamCandidate, made)
+                   Exam, ExamCandidate, made, open_reviews, latest_review)
             .select_from(User)
             .outerjoin(Exam, Exam.id == bindparam("exam_id", type_=Exam.id.type))
             .outerjoin(ExamCandidate, (ExamCandidate.exam_id == Exam.id) & (ExamCandidate.user_id == person_id)
@@ -141,7 +231,7 @@ def start_attempt(person, exam_id: int) -> tuple[Attempt, bool]:
     # transaction around them. A caller already in a transaction keeps it.
     options = autocommit_options(db.session.get_bind().dialect.name)
     db.session.connection(execution_options=options)
-    exam, candidate, attempts_so_far, prepared = _candidacy(person, exam_id)
+    exam, candidate, attempts_so_far, prepared, review_mark = _candidacy(person, exam_id)
     moment = now()
     attempts = []
     if attempts_so_far:  # most starts are first starts: one statement less for them
@@ -164,14 +254,15 @@ def start_attempt(person, exam_id: int) -> tuple[Attempt, bool]:
     if attempts or (prepared is not None and prepared.paper in avoid):
         prepared = None  # prepared for the first attempt only, and never a paper to avoid
     return _insert_attempt(person, exam, candidate, len(attempts) + 1, moment, autocommitted=bool(options),
-                           avoid=avoid, need_choice=exam.personal_mock_of_id is not None, prepared=prepared)
+                           avoid=avoid, need_choice=exam.personal_mock_of_id is not None, prepared=prepared,
+                           review_mark=review_mark)
 
 
 def start_personal_mock(person, exam_id: int) -> tuple[Attempt, bool]:
     """An attempt at the person's personal mock exam of the real exam `exam_id` (created at the
     first one): refused unless they are a candidate, the trainer allows it, the exam is open
     and no real attempt of theirs is running."""
-    real, candidate, _made, _prepared = _candidacy(person, exam_id)
+    real, candidate, _made, _prepared, _mark = _candidacy(person, exam_id)
     if real.is_mock or not real.allow_personal_mock:
         raise Refused("mock_not_offered", _l("This exam offers no personal mock exams."), 403)
     moment = now()
@@ -230,22 +321,23 @@ class Prepared:
     total: float
 
 
-def _candidacy(person, exam_id: int) -> tuple[Exam, ExamCandidate, int, Prepared | None]:
-    """The exam, the person's candidacy, how many attempts they made and the paper prepared for
-    them (None: none for this publication), once the session, the exam and the candidacy pass;
-    refused otherwise."""
+def _candidacy(person, exam_id: int) -> tuple[Exam, ExamCandidate, int, Prepared | None, tuple]:
+    """The exam, the person's candidacy, how many attempts they made, the paper prepared for
+    them (None: none for this publication) and the reviews' mark, once the session, the exam and
+    the candidacy pass; refused otherwise."""
     found = db.session.execute(_EXAM_FOR_START, {"exam_id": exam_id, "person_id": person.id}).first()
     refusal = session_rules.SIGNED_OUT if found is None else session_rules.row_refusal(found, person.session_version)
     if refusal is not None:
         raise Refused.session(refusal)
-    seed, paper, total, exam, candidate, attempts_so_far = found[-6:]
+    seed, paper, total, exam, candidate, attempts_so_far, open_reviews, latest_review = found[-8:]
     if exam is None or not exam.is_published:
         raise Refused("not_found", _l("There is no such exam."), 404)
     if candidate is None:
         raise Refused("not_candidate", _l("You are not a candidate of this exam."), 403)
     if candidate.is_exempt:
         raise Refused("exempt", _l("You are exempt from this exam (%(reason)s).", reason=candidate.exempt_reason), 403)
-    return exam, candidate, attempts_so_far, None if seed is None else Prepared(seed, paper, total)
+    return (exam, candidate, attempts_so_far, None if seed is None else Prepared(seed, paper, total),
+            (open_reviews, latest_review))
 
 
 def _refuse_unless_startable(person, exam: Exam, candidate: ExamCandidate, attempts: list[Attempt], moment) -> None:
@@ -264,17 +356,18 @@ def _refuse_unless_startable(person, exam: Exam, candidate: ExamCandidate, attem
 
 def _insert_attempt(person, exam: Exam, candidate: ExamCandidate, number: int, moment, *,
                     autocommitted: bool, avoid: list[list[dict]] = (), need_choice: bool = False,
-                    prepared: Prepared | None = None) -> tuple[Attempt, bool]:
+                    prepared: Prepared | None = None, review_mark: tuple | None = None) -> tuple[Attempt, bool]:
     """A new attempt with its prepared or drawn paper; (attempt, True), or another tab's start of
     the same moment.
 
     The paper repeats none in `avoid` (a real paper and a personal mock's never coincide);
-    `need_choice` (a personal mock): refused when the pool allows a single paper."""
-    if prepared is not None:
+    `need_choice` (a personal mock): refused when the pool allows a single paper. A prepared
+    paper holding a question that came under review since (待复核) is not used."""
+    if prepared is not None and not (_pending_ids(review_mark) & {item["q"] for item in prepared.paper}):
         # Drawn before the window opened: no draw inputs, no draw, no statement.
         seed, paper, total = prepared.seed, prepared.paper, prepared.total
     else:
-        seed, paper, total = _draw(exam, avoid, need_choice)
+        seed, paper, total = _draw(exam, avoid, need_choice, review_mark)
     values = {"exam_id": exam.id, "user_id": person.id, "number": number, "seed": seed,
               "paper": paper, "started_at": moment,
               "deadline_at": attempt_deadline(exam, candidate, moment),
@@ -299,10 +392,11 @@ def _insert_attempt(person, exam: Exam, candidate: ExamCandidate, number: int, m
     return attempt, True
 
 
-def _draw(exam: Exam, avoid: list[list[dict]], need_choice: bool) -> tuple[int, list[dict], float]:
-    """(seed, paper, total) of a paper drawn now, repeating none in `avoid`."""
+def _draw(exam: Exam, avoid: list[list[dict]], need_choice: bool,
+          review_mark: tuple | None) -> tuple[int, list[dict], float]:
+    """(seed, paper, total) of a paper drawn now, repeating none in `avoid`, without questions under review."""
     random_source = random.SystemRandom()
-    inputs = draw_inputs(exam)
+    inputs = draw_inputs(exam, review_mark)
     seed = random_source.randrange(1, 2**62)
     found = None
     if avoid or need_choice:

@@ -59,6 +59,12 @@ def attempts_in_progress(exam_id: int) -> int:
                                                                   Attempt.status == "in_progress"))
 
 
+def attempts_awaiting_marks(exam_id: int) -> int:
+    """How many finished attempts of the exam await marks (待阅卷)."""
+    return db.session.scalar(select(func.count(Attempt.id)).where(Attempt.exam_id == exam_id,
+                                                                  Attempt.awaiting_marks.is_(True)))
+
+
 def has_attempt_in_progress(user) -> bool:
     """Someone in the middle of an exam is never signed out for being idle: True only while one of
     their open attempts is within its deadline plus grace (an overdue attempt nobody has finalised

@@ -10,10 +10,11 @@ from ..accounts.permissions import department_tree
 from ..platform.clock import now
 from ..platform.errors import DomainError, flash_refusal
 from ..platform.extensions import db
+from ..questionbank.citing import citing_questions, law_choices
 from ..questionbank.forms import DIFFICULTY_LABELS, QTYPE_LABELS
-from ..questionbank.models import Question
+from ..questionbank.models import Question, QuestionReview
 from ..questionbank.services import categories as bank_categories
-from . import authoring, bp, sections, taking
+from . import authoring, bp, sections, starting, taking
 from .forms import CandidatesForm, ExamForm, PublishForm, ReasonForm, to_local
 from .models import Answer, Attempt, CandidateChange, Exam
 
@@ -105,7 +106,9 @@ def overview(exam_id):
     exam = _managed_exam(exam_id)
     problems, _pool, people = authoring.publish_problems(exam) if not exam.is_published else ([], [], [])
     return render_template("exams/overview.html", exam=exam, problems=problems, people=people,
-                           confirm=PublishForm(), in_progress=taking.attempts_in_progress(exam.id))
+                           confirm=PublishForm(), in_progress=taking.attempts_in_progress(exam.id),
+                           awaiting_marks=taking.attempts_awaiting_marks(exam.id) if exam.is_published else 0,
+                           pending=starting.pending_in_pool(exam))
 
 
 @bp.route("/exams/<int:exam_id>/paper", methods=["GET", "POST"])
@@ -132,6 +135,7 @@ def edit_paper(exam_id):
     available = _availability(exam)
     return render_template("exams/paper.html", exam=exam, confirm=ConfirmForm(), qtypes=QTYPE_LABELS,
                            difficulties=DIFFICULTY_LABELS, categories=bank_categories(), available=available,
+                           laws=law_choices(),
                            **_section_view(exam))
 
 
@@ -194,6 +198,8 @@ def _apply_paper(exam, form):
     rules = []
     qtypes, cats, diffs = form.getlist("qtype"), form.getlist("category"), form.getlist("difficulty")
     counts, points = form.getlist("count"), form.getlist("points")
+    laws = form.getlist("law") + [""] * (len(qtypes) - len(form.getlist("law")))
+    known_laws = {law_id for law_id, _name in law_choices()}
     for index, qtype in enumerate(qtypes):
         if not counts[index].strip() and not points[index].strip():
             continue  # an empty row of the editor
@@ -204,20 +210,28 @@ def _apply_paper(exam, form):
                                n=index + 1)) from None
         if qtype not in QTYPE_LABELS or count <= 0 or point <= 0:
             raise ValueError(_("Rule %(n)s: choose a type, a positive count and positive points.", n=index + 1))
+        law_id = int(laws[index]) if laws[index].isdigit() else None
+        if law_id is not None and law_id not in known_laws:
+            raise ValueError(_("Rule %(n)s: there is no such law.", n=index + 1))
         rules.append({"qtype": qtype, "category": cats[index] or None, "difficulty": diffs[index] or None,
-                      "count": count, "points": point})
+                      "law_id": law_id, "count": count, "points": point})
     authoring.set_rules(exam, rules)
 
 
 def _availability(exam):
-    """Active questions matching each rule, so trainers see a short rule before publishing."""
+    """Active questions matching each rule and not awaiting review (待复核), so trainers see a
+    short rule before publishing."""
     found = []
+    pending = select(QuestionReview.question_id).where(QuestionReview.confirmed_at.is_(None))
     for rule in exam.rules:
-        query = select(func.count(Question.id)).where(Question.is_active.is_(True), Question.qtype == rule.qtype)
+        query = select(func.count(Question.id)).where(Question.is_active.is_(True), Question.qtype == rule.qtype,
+                                                      Question.id.not_in(pending))
         if rule.category:
             query = query.where(Question.category == rule.category)
         if rule.difficulty:
             query = query.where(Question.difficulty == rule.difficulty)
+        if rule.law_id:
+            query = query.where(Question.id.in_(citing_questions(rule.law_id, active_only=False)))
         found.append(db.session.scalar(query))
     return found
 

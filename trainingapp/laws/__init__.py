@@ -2,3 +2,5 @@
 from flask import Blueprint
 
 bp = Blueprint("laws", __name__, url_prefix="/laws")
+
+from . import views  # noqa: E402,F401  (registers the routes)

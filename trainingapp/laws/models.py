@@ -1,7 +1,7 @@
 """A law, its versions (each amendment imported beside the older text) and their articles."""
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import DDL, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..platform.clock import now
@@ -43,8 +43,9 @@ class LawVersion(db.Model):
     #: The version's date (公布 or 修订/修正 date).
     issued_on: Mapped[object] = mapped_column(db.Date)
     effective_on: Mapped[object] = mapped_column(db.Date)
-    #: Set when this version became the current one and the questions citing the law were
-    #: flagged for review (None: not yet current, or imported as the first version).
+    #: Set when this version became the current one (at its import, or by `laws activate` on its
+    #: effective date); law_changed was sent then if an older version had been current before it.
+    #: None: not current yet, or an older text imported after a newer one was in force.
     made_current_at: Mapped[object | None] = mapped_column(db.DateTime)
     source_filename: Mapped[str] = mapped_column(String(255), default="")
     #: A note shown with the text (e.g. "节选，仅供演示").
@@ -67,6 +68,9 @@ class Article(db.Model):
         CheckConstraint("number > 0", name="number_positive"),
         CheckConstraint("suffix >= 0", name="suffix_not_negative"),
         Index("ix_law_article_version_position", "version_id", "position"),
+        # The library's search is a LIKE for each word: on PostgreSQL a trigram index serves it
+        # (the migration creates pg_trgm, or leaves the index out where it cannot: see deploy.md).
+        Index("ix_law_article_text_trgm", "text", postgresql_using="gin", postgresql_ops={"text": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,3 +86,8 @@ class Article(db.Model):
     text: Mapped[str] = mapped_column(Text)
 
     version: Mapped[LawVersion] = relationship(back_populates="articles")
+
+
+# A schema built from the models (the tests) needs the extension before the trigram index.
+event.listen(Article.__table__, "before_create",
+             DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))

@@ -45,6 +45,32 @@ class Config:
     #: cadre downloading the certificate browsed on (often an intranet one).
     PUBLIC_URL = (os.environ.get("PUBLIC_URL") or "").strip().rstrip("/") or None
 
+    #: E-mail reminders (notifications/sending.py, through Flask-Mailman's SMTP backend). Without
+    #: MAIL_SERVER no e-mail is queued; in-app notifications and group robots work regardless.
+    MAIL_SERVER = (os.environ.get("MAIL_SERVER") or "").strip() or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "xuefa@localhost")
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "20"))
+    #: Always SMTP (Flask-Mailman would switch to an in-memory backend under TESTING).
+    MAIL_BACKEND = "smtp"
+    #: `flask notifications send`: tries per message before it is marked failed; the wait after
+    #: the n-th failed try is NOTIFY_BACKOFF_SECONDS × 2^(n-1); a message being sent is leased
+    #: for NOTIFY_LEASE_SECONDS (a sender that dies leaves it to be sent again after that).
+    NOTIFY_MAX_TRIES = int(os.environ.get("NOTIFY_MAX_TRIES", "6"))
+    NOTIFY_BACKOFF_SECONDS = int(os.environ.get("NOTIFY_BACKOFF_SECONDS", "60"))
+    NOTIFY_LEASE_SECONDS = int(os.environ.get("NOTIFY_LEASE_SECONDS", "300"))
+    #: Where the group robots are reached: the services' own https hosts. Only addresses there are
+    #: accepted as webhooks (no SSRF); a network that reaches them through a relay names it here
+    #: (ROBOT_BASE_URL_WECOM, ROBOT_BASE_URL_DINGTALK).
+    ROBOT_BASE_URLS = {"wecom": os.environ.get("ROBOT_BASE_URL_WECOM", "https://qyapi.weixin.qq.com"),
+                       "dingtalk": os.environ.get("ROBOT_BASE_URL_DINGTALK", "https://oapi.dingtalk.com")}
+    #: Seconds to wait for a group robot's answer.
+    WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "10"))
+
     #: Hash methods (accounts/hashing.py): people's own passwords, and the temporary ones an
     #: admin or an import sets (changed at first sign-in, so a cheaper cost keeps a 50,000-row
     #: import fast). Older hashes still verify and are rehashed at the next sign-in.

@@ -138,6 +138,21 @@ def _decode_csv(data: bytes) -> str:
                         "\"CSV UTF-8\" or as an .xlsx workbook."))
 
 
+def decode_text(data: bytes) -> str:
+    """The file as text (UTF-8 with or without BOM, else GB18030), line breaks unified to \\n."""
+    if not data:
+        raise TableError(_l("The file is empty."))
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise TableError(_l("The file is neither UTF-8 nor GB18030 text; save it as UTF-8."))
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _mb(size: int) -> str:
     return f"{size / 1024 / 1024:.0f}" if size >= 10 * 1024 * 1024 else f"{size / 1024 / 1024:.1f}"
 

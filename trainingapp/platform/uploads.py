@@ -29,9 +29,12 @@ KINDS = {
     "jpg": ("image/jpeg", True),
     "jpeg": ("image/jpeg", True),
     "png": ("image/png", True),
+    "mp4": ("video/mp4", True),
+    "webm": ("video/webm", True),
 }
 DOCUMENTS = {"pdf", "doc", "docx", "ppt", "pptx"}
 IMAGES = {"jpg", "jpeg", "png"}
+VIDEOS = {"mp4", "webm"}
 MAX_UNZIPPED = 200 * 1024 * 1024
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -61,6 +64,10 @@ def _content_matches(extension: str, head: bytes, data: bytes) -> bool:
         return head.startswith(b"\xff\xd8\xff")
     if extension == "png":
         return head.startswith(b"\x89PNG\r\n\x1a\n")
+    if extension == "mp4":  # ISO base media: a box of type "ftyp" first
+        return head[4:8] == b"ftyp"
+    if extension == "webm":  # Matroska/EBML
+        return head.startswith(b"\x1a\x45\xdf\xa3")
     if extension in ("doc", "ppt"):
         return head.startswith(_OLE)
     if extension in ("docx", "pptx", "xlsx"):

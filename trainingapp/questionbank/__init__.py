@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("questionbank", __name__, url_prefix="/questions")
 
-from . import views  # noqa: E402,F401
+from . import amendments, citation_views, views  # noqa: E402,F401

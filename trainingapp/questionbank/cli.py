@@ -11,7 +11,7 @@ from ..accounts.models import User
 from ..platform import staged
 from ..platform.errors import DomainError
 from ..platform.extensions import db
-from . import services
+from . import citing, services
 from .formats import EXPORT_FORMATS
 
 
@@ -35,6 +35,19 @@ def _print_preview(preview, imported=None):
         click.echo(f"error: {error}")
     for duplicate in preview.duplicates:
         click.echo(f"duplicate: {duplicate}")
+
+
+@questions.command("cite")
+@click.option("--all", "everything", is_flag=True, help="Read every question's legal basis again, not only "
+              "those never read or with a citation not found.")
+@with_appcontext
+def cite_questions(everything):
+    """Read the legal basis (依据条款) of questions into citations of the law library's articles."""
+    ids = (list(db.session.scalars(select(services.Question.id).where(services.Question.basis != "")))
+           if everything else citing.stale_question_ids())
+    citing.rebuild(ids)
+    db.session.commit()
+    click.echo(f"questions read: {len(ids)}")
 
 
 @questions.command("import")

@@ -20,6 +20,23 @@ use, so a trainer can print it and the import reads it back:
     31.√  32.×
     41. 五；5
 
+简答题 and 案例分析题 keep their reference answer and scoring points after the question in both
+layouts (a marker needs them; the key at the end holds the objective answers only):
+
+    五、简答题（每题6分）
+    46. 题干……
+    参考答案：……
+    评分要点：要点一（3分）；要点二（3分）
+    六、案例分析题（每题10分）
+    47. 案例材料……
+    问题：
+    （1）……（6分）
+    （2）……（4分）
+    参考答案：（1）……
+    （2）……
+    评分要点：（1）要点（2分）；要点（4分）
+    （2）要点（4分）
+
 Questions are grouped in sections by type (and by points, so every heading can say
 "每题N分": a section is the only place a Word paper states points); numbers run on across
 sections. The paragraphs are written as XML in one piece: python-docx's add_paragraph looks for
@@ -42,9 +59,11 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt
 
 from .parsing import OPTION_LETTERS, QTYPES, QuestionData
+from .subjective import SUBJECTIVE_TYPES, key_texts
 
 ANSWER_STYLES = ("inline", "key")
-SECTION_NAMES = {"single": "单项选择题", "multiple": "多项选择题", "truefalse": "判断题", "fill": "填空题"}
+SECTION_NAMES = {"single": "单项选择题", "multiple": "多项选择题", "truefalse": "判断题", "fill": "填空题",
+                 "short": "简答题", "case": "案例分析题"}
 TRUTH_WORDS = {True: "正确", False: "错误"}
 TRUTH_MARKS = {True: "√", False: "×"}
 #: Fill answers: alternatives of one blank, and blanks, as the spreadsheet notation (full width).
@@ -142,6 +161,8 @@ def key_answer(q: QuestionData) -> str:
 
 def question_lines(number: int, q: QuestionData, *, inline: bool) -> list[Line]:
     """"1. stem", an "A. option" paragraph per option and, inline, 答案/解析/【考点】/【法律依据】."""
+    if q.qtype in SUBJECTIVE_TYPES:
+        return subjective_lines(number, q)
     lines = [Line(STEM, f"{number}. {q.stem}")]
     lines += [Line(OPTION, f"{letter}. {text}") for letter, text in zip(OPTION_LETTERS, q.options)]
     if inline:
@@ -155,10 +176,33 @@ def question_lines(number: int, q: QuestionData, *, inline: bool) -> list[Line]:
     return lines
 
 
+def subjective_lines(number: int, q: QuestionData) -> list[Line]:
+    """A 简答/案例分析: the stem (a case's material, 问题： and its sub-questions with their
+    marks), then always 参考答案/评分要点, and inline 解析/【考点】/【法律依据】."""
+    texts = key_texts(q.qtype, q.options, q.answer)
+    lines = [Line(STEM, f"{number}. {q.stem}")]
+    if q.qtype == "case":
+        lines.append(Line(STEM, "问题："))
+        lines += [Line(OPTION, text) for text in texts["subquestions"].split("\n")]
+    lines.append(Line(ANSWER, f"参考答案：{texts['reference']}"))
+    if texts["rubric"]:
+        # a case's points run on after （1）; a short answer's stand one a line under the label
+        separator = "" if q.qtype == "case" else "\n"
+        lines.append(Line(ANSWER, f"评分要点：{separator}{texts['rubric']}"))
+    if q.explanation:
+        lines.append(Line(ANSWER, f"解析：{q.explanation}"))
+    if q.knowledge_point:
+        lines.append(Line(ANSWER, f"【考点】{q.knowledge_point}"))
+    if q.basis:
+        lines.append(Line(ANSWER, f"【法律依据】{q.basis}"))
+    return lines
+
+
 def key_lines(numbered: list[tuple[int, QuestionData]]) -> list[str]:
     """The key at the end: single choice in runs of consecutive numbers, five to a group
     ("1-5 BACDA"); multiple choice "21.ABD"; true/false "31.√"; fill-in one a line ("41. 五；5")."""
     lines: list[str] = []
+    numbered = [(number, q) for number, q in numbered if q.qtype not in SUBJECTIVE_TYPES]
     index = 0
     while index < len(numbered):
         qtype = numbered[index][1].qtype

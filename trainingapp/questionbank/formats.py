@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from flask_babel import lazy_gettext as _l
 
-from ..platform.tabular import RowError, TableError, quoted_formula, to_csv, to_xlsx
+from ..platform.tabular import RowError, TableError, decode_text, quoted_formula, to_csv, to_xlsx
 from .parsing import (
     BLANK_MARKER,
     OPTION_LETTERS,
@@ -25,8 +25,18 @@ from .parsing import (
     collect,
     option_letter,
 )
+from .subjective import (
+    SUBJECTIVE_TYPES,
+    case_stem_text,
+    key_texts,
+    labelled_text,
+    parts_of,
+    split_case_stem,
+    split_labelled,
+)
 
-TYPE_NAMES = {"single": "单选", "multiple": "多选", "truefalse": "判断", "fill": "填空"}
+TYPE_NAMES = {"single": "单选", "multiple": "多选", "truefalse": "判断", "fill": "填空", "short": "简答",
+              "case": "案例分析"}
 #: A multiple-choice question with a single key is written as 不定项, the one type word that allows it.
 INDEFINITE_NAME = "不定项"
 
@@ -45,27 +55,12 @@ EXPORT_FORMATS = {
     "gift": ("text/plain", "gift"),
 }
 _JSON_KEYS = {"type", "stem", "options", "answer", "explanation", "points", "difficulty",
-              "category", "knowledge_point", "basis", "status"}
+              "category", "knowledge_point", "basis", "status", "reference", "rubric", "subquestions"}
 #: Names our own data classes use, accepted so a dump of QuestionData imports too.
 _JSON_ALIASES = {"qtype": "type", "is_active": "status"}
 
 
 # --------------------------------------------------------------------------- reading text
-
-def decode_text(data: bytes) -> str:
-    """The file as text (UTF-8 with or without BOM, else GB18030), line breaks unified to \\n."""
-    if not data:
-        raise TableError(_l("The file is empty."))
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise TableError(_l("The file is neither UTF-8 nor GB18030 text; save it as UTF-8."))
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
 
 def parse_text_upload(data: bytes, extension: str, *, max_rows: int | None) -> ParseResult:
     """Parse a .json, .gift or .txt (GIFT or Aiken, told apart by content) upload."""
@@ -310,6 +305,8 @@ def _gift_fields(text: str, meta: dict) -> dict:
         if cut >= 0:
             explanation = _formatted(block[cut + 4:], html) or explanation
             block = block[:cut]
+        if not block.strip() and len(blocks) == 1:
+            return _gift_essay(texts, explanation, meta)
         parsed.append(_gift_block(block.strip(), html))
     kinds = {kind for kind, _ in parsed}
     if len(parsed) > 1 and kinds != {"fill"}:
@@ -328,6 +325,22 @@ def _gift_fields(text: str, meta: dict) -> dict:
             qtype = INDEFINITE_NAME
         fields.update(type=qtype, options=options, answer=letters)
     return fields
+
+
+def _gift_essay(texts: list[str], feedback: str, meta: dict) -> dict:
+    """An essay {} (or {####…}): 简答, or 案例分析 when our comment says so or the stem lists
+    sub-questions after 问题：. The general feedback holds "参考答案：…\n评分要点：…\n解析：…";
+    without those labels all of it is the reference answer (a Moodle essay's feedback)."""
+    if not feedback.strip():
+        raise _GiftError(_l("An essay question {} is imported as 简答 or 案例分析 and needs its reference answer in "
+                            "the general feedback: {####参考答案：…}."))
+    stem = _gift_stem(texts, "essay", meta)
+    qtype = meta.get("type") if meta.get("type") in SUBJECTIVE_TYPES else None
+    if qtype is None:
+        qtype = "case" if split_case_stem(stem)[1] else "short"
+    labelled = split_labelled(feedback) or {"reference": feedback, "rubric": "", "explanation": ""}
+    return {"type": qtype, "stem": stem, "options": [], "answer": labelled["reference"],
+            "rubric": labelled["rubric"], "explanation": labelled["explanation"], **_meta_fields(meta)}
 
 
 def _meta_fields(meta: dict) -> dict:
@@ -487,6 +500,8 @@ def _gift_meta_line(q: QuestionData, blanks: list[str] | None) -> str:
         meta["blanks"] = blanks
     if type_name(q) == INDEFINITE_NAME:
         meta["type"] = "indefinite"  # GIFT reads one weighted answer as single choice
+    if q.qtype in SUBJECTIVE_TYPES:
+        meta["type"] = q.qtype
     return "// trainingapp: " + json.dumps(meta, ensure_ascii=False)
 
 
@@ -502,9 +517,19 @@ def question_to_gift(q: QuestionData) -> str:
         body = f"{_gift_text(q.stem)}{{{'TRUE' if q.answer else 'FALSE'}{_feedback(q)}}}"
     elif q.qtype in ("single", "multiple"):
         body = _gift_text(q.stem) + _gift_choices(q)
+    elif q.qtype in SUBJECTIVE_TYPES:
+        body = _gift_essay_text(q)
     else:
         body, blanks = _gift_fill(q)
     return f"{_gift_meta_line(q, blanks)}\n{head}{body}"
+
+
+def _gift_essay_text(q: QuestionData) -> str:
+    """An essay {}: a case's sub-questions after 问题： in the text; the reference answer,
+    scoring points and explanation in the general feedback ####, labelled."""
+    stem = case_stem_text(q.stem, parts_of(q.qtype, q.options, q.answer)) if q.qtype == "case" else q.stem
+    feedback = labelled_text(q.qtype, q.options, q.answer, q.explanation)
+    return f"{_gift_text(stem)}{{####{_gift_text(feedback)}}}"
 
 
 def _gift_choices(q: QuestionData) -> str:
@@ -634,6 +659,8 @@ def _aiken_finish(current: _AikenQuestion | None, number: int, answer: str):
 
 EXPORT_HEADERS_BEFORE = ["题型", "题干"]
 EXPORT_HEADERS_AFTER = ["答案", "解析", "分值", "难度", "法律法规分类", "知识点", "依据条款", "状态"]
+#: Written after 答案 when the export holds 简答 or 案例分析 questions.
+SUBJECTIVE_HEADERS = ["小题", "参考答案", "评分要点"]
 
 
 def answer_notation(q: QuestionData) -> str:
@@ -644,6 +671,8 @@ def answer_notation(q: QuestionData) -> str:
         return "".join(q.answer)
     if q.qtype == "truefalse":
         return "对" if q.answer else "错"
+    if q.qtype in SUBJECTIVE_TYPES:
+        return key_texts(q.qtype, q.options, q.answer)["reference"]
     return "|".join(";".join(alternatives) for alternatives in q.answer)
 
 
@@ -656,16 +685,29 @@ def quote_quoted(value):
 
 
 def questions_to_frame(questions: list[QuestionData]) -> pd.DataFrame:
-    """The questions under the Chinese template headers, option columns A…D at least."""
-    width = max([MIN_EXPORT_OPTIONS, *(len(q.options) for q in questions)])
+    """The questions under the Chinese template headers, option columns A…D at least; with
+    subjective questions also 小题, 参考答案 and 评分要点 (their reference answer goes there,
+    not in 答案)."""
+    subjective = any(q.qtype in SUBJECTIVE_TYPES for q in questions)
+    width = max([MIN_EXPORT_OPTIONS, *(len(q.options) for q in questions if q.qtype not in SUBJECTIVE_TYPES)])
     option_headers = [f"选项{letter}" for letter in OPTION_LETTERS[:width]]
     rows = []
     for q in questions:
-        options = list(q.options) + [""] * (width - len(q.options))
-        rows.append([type_name(q), q.stem, *options, answer_notation(q), q.explanation,
+        extra = []
+        if q.qtype in SUBJECTIVE_TYPES:
+            options, answer = [""] * width, ""
+            texts = key_texts(q.qtype, q.options, q.answer)
+            extra = [texts["subquestions"], texts["reference"], texts["rubric"]]
+        else:
+            options, answer = list(q.options) + [""] * (width - len(q.options)), answer_notation(q)
+            extra = ["", "", ""]
+        rows.append([type_name(q), q.stem, *options, answer, *(extra if subjective else []), q.explanation,
                      _number(q.points), DIFFICULTY_NAMES[q.difficulty], q.category,
                      q.knowledge_point, q.basis, "启用" if q.is_active else "停用"])
-    columns = [*EXPORT_HEADERS_BEFORE, *option_headers, *EXPORT_HEADERS_AFTER]
+    after = list(EXPORT_HEADERS_AFTER)
+    if subjective:
+        after[1:1] = SUBJECTIVE_HEADERS
+    columns = [*EXPORT_HEADERS_BEFORE, *option_headers, *after]
     return pd.DataFrame([[quote_quoted(v) for v in r] for r in rows], columns=columns,
                         dtype=object)
 
@@ -724,9 +766,9 @@ TEMPLATE_EXAMPLES = [
 ]
 
 _INSTRUCTIONS = [
-    ("题型", "必填", "单选、多选、判断、填空四种之一。也可写 单选题、单项选择题、多选题、"
+    ("题型", "必填", "单选、多选、判断、填空、简答、案例分析之一。也可写 单选题、单项选择题、多选题、"
      "多项选择题、判断题、填空题，或英文 single、multiple、truefalse、fill。不定项选择题写 不定项"
-     "（按多选题导入，可以只有一个正确答案）。", "单选"),
+     "（按多选题导入，可以只有一个正确答案）。简答题也可写 问答题，案例分析题也可写 案例题。", "单选"),
     ("题干", "必填", "题目文字。单元格内可以换行（Alt+Enter），换行会保留。填空题用两个以上的"
      "下划线 ____ 或空括号（  ）标出每个空的位置，空的个数必须与答案中的空数一致；"
      "不标空位也可以。", "……之日起____日内提出____申请。"),
@@ -738,8 +780,16 @@ _INSTRUCTIONS = [
      "（也接受 正确/错误、√/×、T/F、TRUE/FALSE、是/否、Y/N、1/0）。填空题：各空之间用竖线 | "
      "分隔，同一空的多个可接受答案用分号 ; 分隔（全角｜；也可以）。", "六十;60|行政复议"),
     ("解析", "选填", "答案解析，考试结束后展示给学员。", "记过属于处分，不是行政处罚。"),
+    ("参考答案", "简答、案例分析必填", "主观题的参考答案（也可以写在“答案”列）。案例分析题按小题编号：（1）……（2）……",
+     "（1）不合法……（2）可以申请行政复议……"),
+    ("评分要点", "选填", "主观题的评分要点，每个要点后用括号写分值，用分号分隔或每行一个；案例分析题按小题编号。"
+     "各要点分值之和必须等于本题（小题）分值。", "答出不合法（2分）；答出应当告知听证权利（4分）"),
+    ("小题", "案例分析必填", "案例分析题的小题，按（1）（2）编号，末尾可写分值；"
+     "也可以写在题干的案例材料之后、“问题：”后面。题干只写案例材料。",
+     "（1）该局的做法是否合法？（6分）（2）甲公司可以如何救济？（4分）"),
     ("分值", "选填", "大于 0、不超过 100 的数，最多两位小数。留空时按题型取默认分值："
-     "单选 2 分，多选 3 分，判断 2 分，填空 2 分。", "2.5"),
+     "单选 2 分，多选 3 分，判断 2 分，填空 2 分，简答 10 分，案例分析 20 分。"
+     "简答题、案例分析题写了评分要点或小题分值的，分值为其合计。", "2.5"),
     ("难度", "选填", "易、中、难（也接受 较易/容易/简单、中等/一般/适中、较难/困难、1/2/3、"
      "easy/medium/hard）。留空为“中”。", "易"),
     ("法律法规分类", "选填", "题目所属的法律法规，用于分类统计和组卷。也可写作 分类。", "行政处罚法"),

@@ -3,13 +3,17 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, Regexp
 
 from ..accounts.forms import choices
 from .parsing import OPTION_LETTERS
+from .subjective import MAX_PARTS, SUBJECTIVE_TYPES, format_numbered, format_rubric, parts_of
 
 QTYPE_LABELS = {"single": _l("Single choice"), "multiple": _l("Multiple choice"),
-                "truefalse": _l("True/false"), "fill": _l("Fill in the blank")}
+                "truefalse": _l("True/false"), "fill": _l("Fill in the blank"), "short": _l("Short answer"),
+                "case": _l("Case analysis")}
+#: The sub-question blocks of the edit form (a short answer uses the first one's reference and points).
+PART_NUMBERS = range(1, MAX_PARTS + 1)
 DIFFICULTY_LABELS = {"easy": _l("Easy"), "medium": _l("Medium"), "hard": _l("Hard")}
 UPLOAD_TYPES = ["xlsx", "xls", "csv", "json", "gift", "txt", "docx"]
 
@@ -60,15 +64,52 @@ for _letter in OPTION_LETTERS:
             StringField(_l("Option %(letter)s", letter=_letter), validators=[Optional(), Length(max=1000)]))
 
 
+for _number in PART_NUMBERS:
+    setattr(QuestionForm, f"part_{_number}_stem", TextAreaField(
+        _l("Text of the sub-question"), validators=[Optional(), Length(max=1000)], render_kw={"rows": 2}))
+    setattr(QuestionForm, f"part_{_number}_marks", StringField(_l("Marks of the sub-question"), validators=[
+        Optional(), Regexp(r"^\s*\d{1,3}(\.\d{1,2})?\s*$", message=_l("Write the marks as a number, e.g. 6 or 2.5."))]))
+    setattr(QuestionForm, f"part_{_number}_reference", TextAreaField(
+        _l("Reference answer"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3}))
+    setattr(QuestionForm, f"part_{_number}_rubric", TextAreaField(
+        _l("Scoring points (optional)"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3},
+        description=_l("One point a line, each with its marks: 答出应当告知听证权利（3分）. The marks must add up "
+                       "to the question's (or the sub-question's) marks.")))
+
+
+def _part_values(form: QuestionForm) -> list[dict]:
+    """The filled sub-question blocks, in order (a block with nothing in it is skipped)."""
+    parts = []
+    for number in PART_NUMBERS:
+        values = {name: (getattr(form, f"part_{number}_{name}").data or "").strip()
+                  for name in ("stem", "marks", "reference", "rubric")}
+        if any(values.values()):
+            parts.append(values)
+    return parts
+
+
 def form_to_fields(form: QuestionForm) -> dict:
-    """The form's values in the shape parsing.check_fields takes."""
+    """The form's values in the shape parsing.check_fields takes; a subjective question's blocks
+    in the notations of a spreadsheet row (参考答案, 评分要点, 小题 numbered （1）（2）…)."""
     options = [(getattr(form, f"option_{letter}").data or "").strip() for letter in OPTION_LETTERS]
     while options and not options[-1]:
         options.pop()
-    return {"type": form.qtype.data, "stem": form.stem.data, "options": options, "answer": form.answer.data,
-            "explanation": form.explanation.data, "points": form.points.data, "difficulty": form.difficulty.data,
-            "category": form.category.data, "knowledge_point": form.knowledge_point.data,
-            "basis": form.basis.data, "status": form.status.data}
+    fields = {"type": form.qtype.data, "stem": form.stem.data, "options": options, "answer": form.answer.data,
+              "explanation": form.explanation.data, "points": form.points.data, "difficulty": form.difficulty.data,
+              "category": form.category.data, "knowledge_point": form.knowledge_point.data,
+              "basis": form.basis.data, "status": form.status.data}
+    if form.qtype.data in SUBJECTIVE_TYPES:
+        parts = _part_values(form) or [{"stem": "", "marks": "", "reference": "", "rubric": ""}]
+        fields.update(options=[], answer="")
+        if form.qtype.data == "short":
+            fields.update(reference=parts[0]["reference"], rubric=parts[0]["rubric"])
+        else:
+            fields["subquestions"] = format_numbered([p["stem"] + (f"（{p['marks']}分）" if p["marks"] else "")
+                                                      for p in parts])
+            fields["reference"] = format_numbered([p["reference"] for p in parts])
+            if any(p["rubric"] for p in parts):
+                fields["rubric"] = format_numbered([p["rubric"] for p in parts])
+    return fields
 
 
 def fill_form(form: QuestionForm, question) -> None:
@@ -77,7 +118,14 @@ def fill_form(form: QuestionForm, question) -> None:
     form.qtype.data, form.stem.data = question.qtype, question.stem
     for index, text in enumerate(question.options or []):
         getattr(form, f"option_{OPTION_LETTERS[index]}").data = text
-    form.answer.data = answer_notation(question.to_data())
+    if question.qtype in SUBJECTIVE_TYPES:
+        for number, part in enumerate(parts_of(question.qtype, question.options, question.answer), start=1):
+            getattr(form, f"part_{number}_stem").data = part.stem
+            getattr(form, f"part_{number}_marks").data = f"{part.marks:g}"
+            getattr(form, f"part_{number}_reference").data = part.reference
+            getattr(form, f"part_{number}_rubric").data = format_rubric(part.rubric, one_a_line=True)
+    else:
+        form.answer.data = answer_notation(question.to_data())
     form.explanation.data, form.points.data = question.explanation, f"{float(question.points):g}"
     form.difficulty.data, form.category.data = question.difficulty, question.category
     form.knowledge_point.data, form.basis.data = question.knowledge_point, question.basis

@@ -87,3 +87,61 @@ class Question(db.Model):
     @property
     def option_keys(self) -> list[str]:
         return [chr(ord("A") + i) for i in range(len(self.options or []))]
+
+
+class QuestionCitation(db.Model):
+    """One article (or a whole law) a question's 依据条款 cites, as read by laws.citations and
+    resolved against the library when the question was saved or imported (or confirmed after
+    an amendment). An unresolved one keeps only what was written."""
+
+    __tablename__ = "question_citation"
+    __table_args__ = (
+        CheckConstraint("NOT resolved OR law_id IS NOT NULL", name="resolved_has_law"),
+        Index("ix_question_citation_law", "law_id", "question_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    #: The citation as written: 《行政处罚法》第六十三条、第六十四条
+    text: Mapped[str] = mapped_column(String(200))
+    #: The title as written, without book-title marks.
+    title: Mapped[str] = mapped_column(String(100), default="")
+    law_id: Mapped[int | None] = mapped_column(ForeignKey("law.id", ondelete="CASCADE"))
+    #: The version current when the question cited it (None: unresolved, or the law has no text yet).
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("law_version.id", ondelete="SET NULL"))
+    #: 第{article_number}条之{article_suffix}; None: the law as a whole.
+    article_number: Mapped[int | None]
+    article_suffix: Mapped[int] = mapped_column(default=0)
+    paragraph: Mapped[int | None]  # 款
+    item: Mapped[int | None]  # 项
+    #: The law is known and, if an article is named, the cited version has it.
+    resolved: Mapped[bool] = mapped_column(default=False)
+
+    question = relationship(Question, backref=db.backref("citations", order_by="QuestionCitation.position",
+                                                         cascade="all, delete-orphan", passive_deletes=True))
+
+
+class QuestionReview(db.Model):
+    """待复核: the question cites a law that got a new current version (or was repealed); until a
+    trainer confirms it (confirmed_at), it is not drawn into new papers."""
+
+    __tablename__ = "question_review"
+    __table_args__ = (Index("ix_question_review_pending", "confirmed_at", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"), index=True)
+    law_id: Mapped[int] = mapped_column(ForeignKey("law.id", ondelete="CASCADE"))
+    #: The version the question cited, and the new current one (None: the law was repealed).
+    old_version_id: Mapped[int | None] = mapped_column(ForeignKey("law_version.id", ondelete="SET NULL"))
+    new_version_id: Mapped[int | None] = mapped_column(ForeignKey("law_version.id", ondelete="SET NULL"))
+    flagged_at: Mapped[object] = mapped_column(db.DateTime, default=now)
+    confirmed_at: Mapped[object | None] = mapped_column(db.DateTime)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    question = relationship(Question)
+    confirmed_by = relationship("User")
+
+    @property
+    def is_pending(self) -> bool:
+        return self.confirmed_at is None

@@ -30,7 +30,19 @@ from ..platform.tabular import (
     read_table,
     under_header,
 )
-from .subjective import SUBJECTIVE_TYPES
+from .subjective import (
+    SUBJECTIVE_TYPES,
+    NotationError,
+    Part,
+    key_problems,
+    make_key,
+    parse_rubric,
+    parse_subquestions,
+    parts_of,
+    split_case_stem,
+    split_numbered,
+    strip_marks,
+)
 
 QTYPES = ("single", "multiple", "truefalse", "fill", *SUBJECTIVE_TYPES)
 CHOICE_TYPES = ("single", "multiple")
@@ -64,8 +76,15 @@ QUESTION_COLUMNS: dict[str, list[str]] = {
     "knowledge_point": ["知识点", "knowledge_point", "knowledge point"],
     "basis": ["依据条款", "出处", "basis", "legal basis"],
     "status": ["状态", "status"],
+    # 简答题 and 案例分析题 (subjective.py): the reference answer may also stand in 答案.
+    "reference": ["参考答案", "reference", "reference answer", "标准答案", "答案要点"],
+    "rubric": ["评分要点", "rubric", "scoring points", "评分标准"],
+    "subquestions": ["小题", "sub-questions", "subquestions", "案例问题"],
 }
 REQUIRED_COLUMNS = ["type", "stem", "answer"]
+#: A sheet of subjective questions only may have 参考答案 and no 答案 column.
+SUBJECTIVE_REQUIRED_COLUMNS = ["type", "stem", "reference"]
+SUBJECTIVE_FIELDS = ("reference", "rubric", "subquestions")
 _READ_COLUMNS = {
     **QUESTION_COLUMNS,
     **{f"option_{letter}": _option_aliases(letter) for letter in _ALL_LETTERS[MAX_OPTIONS:]},
@@ -367,13 +386,21 @@ def check_fields(fields: Mapping[str, object], rownum: int | None,
     if not stem:
         check.add("stem", _l("The stem (the question text) is empty."))
     raw_options, raw_answer = fields.get("options") or [], fields.get("answer")
-    if qtype == "truefalse":
-        raw_options, raw_answer = _truefalse_options(raw_options, raw_answer)
-    options = _check_options(check, raw_options, qtype)
-    indefinite = qtype == "multiple" and _norm(raw_type) in _INDEFINITE
-    answer = _check_answer(check, qtype, raw_answer, options, stem, indefinite)
+    if qtype in SUBJECTIVE_TYPES:
+        points = check.parse("points", parse_points, _scalar(fields.get("points")))
+        stem, options, answer, points = _check_subjective(check, qtype, fields, stem, points)
+    else:
+        raw_answer = _objective_answer(check, fields, raw_answer, qtype is not None)
+        if qtype == "truefalse":
+            raw_options, raw_answer = _truefalse_options(raw_options, raw_answer)
+        options = _check_options(check, raw_options, qtype)
+        indefinite = qtype == "multiple" and _norm(raw_type) in _INDEFINITE
+        answer = _check_answer(check, qtype, raw_answer, options, stem, indefinite)
+        if options is not None:
+            options = [o for o in options if o] if qtype in CHOICE_TYPES else []
     explanation = _text_field(check, fields, "explanation")
-    points = check.parse("points", parse_points, _scalar(fields.get("points")))
+    if qtype not in SUBJECTIVE_TYPES:
+        points = check.parse("points", parse_points, _scalar(fields.get("points")))
     difficulty = check.parse("difficulty", parse_difficulty, _scalar(fields.get("difficulty")))
     category = _text_field(check, fields, "category")
     knowledge_point = _text_field(check, fields, "knowledge_point")
@@ -382,10 +409,206 @@ def check_fields(fields: Mapping[str, object], rownum: int | None,
     if check.errors:
         return None, check.errors
     question = QuestionData(
-        qtype=qtype, stem=stem, options=[o for o in options if o] if qtype in CHOICE_TYPES else [],
+        qtype=qtype, stem=stem, options=options,
         answer=answer, explanation=explanation, points=points, difficulty=difficulty,
         category=category, knowledge_point=knowledge_point, basis=basis, is_active=is_active)
     return question, []
+
+
+def _objective_answer(check: _Check, fields: Mapping, raw_answer, known_type: bool):
+    """The answer of an objective question: 答案, or 参考答案 when only that column is filled
+    (many sheets head their answer column so). 评分要点 and 小题 belong to subjective questions."""
+    for key in ("rubric", "subquestions"):
+        if known_type and _filled(fields.get(key)):
+            check.add(key, _l("Only 简答 and 案例分析 questions take scoring points (评分要点) or sub-questions "
+                              "(小题); clear this cell or change the type."))
+    reference = fields.get("reference")
+    if _filled(reference) and not _filled(raw_answer):
+        return reference
+    return raw_answer
+
+
+def _filled(value) -> bool:
+    if isinstance(value, str):
+        return bool(clean_text(value))
+    return value not in (None, [], {}, ())
+
+
+def _check_subjective(check: _Check, qtype: str, fields: Mapping, stem: str, points: float | None):
+    """(stem, sub-questions, key, points) of a 简答 or 案例分析 question; key None when it has
+    problems (each added to `check`). The key is the canonical list of parts (subjective.py),
+    given as such (JSON) or in the notations of question_bank/FORMAT.md."""
+    raw_answer, raw_options = fields.get("answer"), fields.get("options") or []
+    points_given = points is not None
+    if isinstance(raw_answer, list) and raw_answer and all(isinstance(p, dict) for p in raw_answer):
+        return _canonical_subjective(check, qtype, raw_options, raw_answer, stem, points)
+    if qtype == "short" and isinstance(raw_options, (list, tuple)) and any(_filled(o) for o in raw_options):
+        check.add(_option_key(next(i for i, o in enumerate(raw_options) if _filled(o))),
+                  _l("Short-answer questions take no options; clear the option columns."))
+    reference_key = "reference" if _filled(fields.get("reference")) else "answer"
+    reference = _text_field(check, fields, reference_key)
+    if reference_key == "reference" and _filled(raw_answer):
+        answer_text = _text_field(check, fields, "answer")
+        if answer_text and answer_text != reference:
+            check.add("answer", _l("Both 答案 and 参考答案 are filled and differ; a subjective question's reference "
+                                   "answer goes in one of them."))
+    rubric_text = _text_field(check, fields, "rubric")
+    if not reference:
+        check.add(reference_key, _l("A 简答 or 案例分析 question needs its reference answer (参考答案)."))
+    if qtype == "short":
+        rubric = _parse_rubric(check, "rubric", rubric_text)
+        if rubric is None or not reference:
+            return stem, [], None, points
+        marks = sum(r.marks for r in rubric) if rubric else (points or DEFAULT_POINTS["short"])
+        if rubric and points_given and abs(marks - points) > 0.005:
+            check.add("points", _l("The scoring points add up to %(sum)s marks, but the points are %(points)s.",
+                                   sum=_fmt(marks), points=_fmt(points)))
+            return stem, [], None, points
+        return stem, [], _finish_key(check, qtype, [], [Part("", reference, marks, tuple(rubric))]), marks
+    stem, subs = _case_subquestions(check, fields, raw_options, stem)
+    if subs is None or not reference:
+        return stem, [], None, points
+    texts, stated = zip(*(strip_marks(s) for s in subs))
+    empty = [str(n) for n, text in enumerate(texts, start=1) if not text]
+    if empty:
+        check.add("subquestions", _l("Sub-question (%(n)s) has no text.", n="、".join(empty)))
+        return stem, list(texts), None, points
+    references = _per_subquestion(check, reference_key, reference, len(subs), required=True)
+    rubric_texts = _per_subquestion(check, "rubric", rubric_text, len(subs), required=False)
+    if references is None or rubric_texts is None:
+        return stem, list(texts), None, points
+    rubrics = [_parse_rubric(check, "rubric", text, number) for number, text in enumerate(rubric_texts, start=1)]
+    if any(r is None for r in rubrics):
+        return stem, list(texts), None, points
+    marks: list[float | None] = []
+    for number, (own, rubric) in enumerate(zip(stated, rubrics), start=1):
+        total = round(sum(r.marks for r in rubric), 2) if rubric else None
+        if own is not None and total is not None and abs(own - total) > 0.005:
+            check.add("rubric", _l("Sub-question (%(n)s) is worth %(marks)s marks, but its scoring points add up "
+                                   "to %(sum)s.", n=number, marks=_fmt(own), sum=_fmt(total)))
+            return stem, list(texts), None, points
+        marks.append(own if own is not None else total)
+    marks = _spread_marks(check, marks, points)
+    if marks is None:
+        return stem, list(texts), None, points
+    parts = [Part(text, ref, mark, tuple(rubric)) for text, ref, mark, rubric in zip(texts, references, marks, rubrics)]
+    return stem, list(texts), _finish_key(check, qtype, list(texts), parts), round(sum(marks), 2)
+
+
+def _canonical_subjective(check: _Check, qtype, raw_options, raw_answer, stem, points):
+    """The stored shape given as is (JSON): checked with subjective.key_problems."""
+    options = []
+    if qtype == "case":
+        if not isinstance(raw_options, (list, tuple)) or not all(isinstance(o, str) for o in raw_options):
+            check.add("option_A", _l("A case analysis's options must be the list of its sub-questions (texts)."))
+            return stem, [], None, points
+        options = [clean_text(o) for o in raw_options]
+    raw_answer = [{**part, "reference": clean_text(part.get("reference", ""))
+                   if isinstance(part.get("reference", ""), str) else ""} for part in raw_answer]
+    parts = parts_of(qtype, options, raw_answer)
+    problems = key_problems(qtype, options, raw_answer)
+    problems += [f"part {n}: the reference answer is empty" for n, p in enumerate(parts, 1) if not p.reference]
+    if problems:
+        for problem in problems:
+            check.add("answer", _l("The key of this subjective question is not valid: %(problem)s.", problem=problem))
+        return stem, options, None, points
+    total = round(sum(p.marks for p in parts), 2)
+    if points is not None and abs(points - total) > 0.005:
+        check.add("points", _l("The parts' marks add up to %(sum)s, but the points are %(points)s.",
+                               sum=_fmt(total), points=_fmt(points)))
+        return stem, options, None, points
+    return stem, options, make_key(parts), total
+
+
+def _case_subquestions(check: _Check, fields: Mapping, raw_options, stem: str):
+    """(case text, sub-questions as written with their marks) from 小题, the options, or the
+    stem after 问题：; sub-questions None when there are none (reported)."""
+    written = _text_field(check, fields, "subquestions")
+    if written:
+        subs = parse_subquestions(written)
+        if not subs:
+            check.add("subquestions", _l("Number the sub-questions （1）（2）… (or 1. 2. … one a line), e.g. "
+                                         "（1）甲的行为是否合法？（6分）（2）……"))
+        return stem, subs or None
+    if isinstance(raw_options, (list, tuple)) and any(_filled(o) for o in raw_options):
+        return stem, [clean_text(o) for o in raw_options if _filled(o) and isinstance(o, str)]
+    material, rest = split_case_stem(stem)
+    if rest:
+        if not material:
+            check.add("stem", _l("The case text before 问题： is empty."))
+            return stem, None
+        return material, parse_subquestions(rest)
+    check.add("subquestions", _l("A case analysis needs its sub-questions: numbered （1）（2）… in the 小题 column, or "
+                                 "in the stem after the case text, following 问题：."))
+    return stem, None
+
+
+def _per_subquestion(check: _Check, key: str, text: str, count: int, *, required: bool):
+    """One text per sub-question from "（1）…（2）…"; a single sub-question may go unnumbered."""
+    if not text:
+        return [""] * count
+    numbered = split_numbered(text, limit=count)
+    if numbered is None:
+        if count == 1:
+            return [text]
+        check.add(key, _l("Number this text by sub-question as the sub-questions are numbered: （1）…（2）…"))
+        return None
+    pieces = [piece for _, piece in numbered] + [""] * (count - len(numbered))
+    if required:
+        missing = [str(n) for n, piece in enumerate(pieces, start=1) if not piece]
+        if missing:
+            check.add(key, _l("Sub-question (%(n)s) has no reference answer; give one for each sub-question, "
+                              "numbered （1）（2）…", n="、".join(missing)))
+            return None
+    return pieces
+
+
+def _parse_rubric(check: _Check, key: str, text: str, number: int | None = None):
+    if not text:
+        return []
+    try:
+        rubric = parse_rubric(text)
+    except NotationError as exc:
+        message = exc.args[0]
+        check.add(key, _l("Sub-question (%(n)s): %(message)s", n=number, message=message) if number else message)
+        return None
+    if any(r.marks <= 0 for r in rubric):
+        check.add(key, _l("Every scoring point needs marks more than 0."))
+        return None
+    return rubric
+
+
+def _spread_marks(check: _Check, marks: list[float | None], points: float | None):
+    """Each sub-question's marks: as stated; those without share what the points leave."""
+    known = round(sum(m for m in marks if m is not None), 2)
+    unknown = [i for i, m in enumerate(marks) if m is None]
+    if not unknown:
+        if points is not None and abs(points - known) > 0.005:
+            check.add("points", _l("The sub-questions' marks add up to %(sum)s, but the points are %(points)s.",
+                                   sum=_fmt(known), points=_fmt(points)))
+            return None
+        return marks
+    total = points if points is not None else DEFAULT_POINTS["case"]
+    share = Decimal(str(total - known)) / len(unknown)
+    if share <= 0 or share != share.quantize(Decimal("0.01")):
+        check.add("points", _l("Give each sub-question its marks, e.g. （1）……（6分）: the points (%(points)s) "
+                               "cannot be shared out among the sub-questions without marks.", points=_fmt(total)))
+        return None
+    return [float(share) if m is None else m for m in marks]
+
+
+def _finish_key(check: _Check, qtype: str, options: list[str], parts: list[Part]):
+    key = make_key(parts)
+    problems = key_problems(qtype, options, key)
+    if problems:
+        for problem in problems:
+            check.add("answer", _l("The key of this subjective question is not valid: %(problem)s.", problem=problem))
+        return None
+    return key
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
 
 
 def _truefalse_options(options, answer):
@@ -579,7 +802,7 @@ def validate_row(row: Mapping[str, str], headers: Mapping[str, str],
     width = max(present) + 1 if present else 0
     fields = {key: cells.get(key, "") for key in
               ("type", "stem", "answer", "explanation", "points", "difficulty", "category",
-               "knowledge_point", "basis", "status")}
+               "knowledge_point", "basis", "status", *SUBJECTIVE_FIELDS)}
     fields["options"] = [cells.get(_option_key(i), "") for i in range(width)]
 
     def column(key: str) -> str:
@@ -700,7 +923,7 @@ def parse_spreadsheet(data: bytes, filename: str, *, max_rows: int | None,
     except (csv.Error, UnicodeError) as exc:
         # The CSV module refuses some hostile files (e.g. a giant field); still the file's fault.
         raise TableError(_l("The file cannot be read: %(reason)s", reason=str(exc)[:200])) from None
-    columns = read_columns(frame, _READ_COLUMNS, REQUIRED_COLUMNS)
+    columns = _question_columns(frame)
     result = parse_frame(columns.frame, columns.headers, columns.cell_errors)
     result.extra_columns = columns.extras
     result.format = PurePath(filename).suffix.lower().lstrip(".")
@@ -723,7 +946,18 @@ def rows_under_header(data: bytes, filename: str, limits: SheetLimits | None = N
     """The sheet's rows under its own header row, as the import found it (rejected rows are
     written back in the person's own columns)."""
     frame = read_table(data, filename, limits=limits)
-    return under_header(frame, read_columns(frame, _READ_COLUMNS, REQUIRED_COLUMNS).header_row)
+    return under_header(frame, _question_columns(frame).header_row)
+
+
+def _question_columns(frame: pd.DataFrame):
+    """The sheet's known columns; 答案 is required unless 参考答案 holds the (subjective) answers."""
+    try:
+        return read_columns(frame, _READ_COLUMNS, REQUIRED_COLUMNS)
+    except TableError as missing:
+        try:
+            return read_columns(frame, _READ_COLUMNS, SUBJECTIVE_REQUIRED_COLUMNS)
+        except TableError:
+            raise missing from None
 
 
 def parse_upload(data: bytes, filename: str, *, max_rows: int, limits: SheetLimits | None = None) -> ParseResult:

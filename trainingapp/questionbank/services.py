@@ -14,6 +14,7 @@ from ..platform.clock import now
 from ..platform.errors import DomainError
 from ..platform.extensions import db
 from ..platform.tabular import RowError, TableError, limits_for, match_key, to_xlsx
+from . import citing
 from .docx_writer import questions_to_docx
 from .formats import INDEFINITE_NAME, export_questions
 from .models import Question, QuestionImport
@@ -58,6 +59,8 @@ class ImportPreview:
     keys: dict[int, str] = field(default_factory=dict, repr=False)
     #: Where each question came from in a Word or text bank ("paragraphs 45–49"), by row number.
     sources: dict[int, str] = field(default_factory=dict)
+    #: What each new question's 依据条款 cites, resolved against the library or not, by row number.
+    citations: dict[int, list[citing.Resolved]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -66,6 +69,11 @@ class ImportPreview:
     @property
     def rejected_rows(self) -> list[int]:
         return sorted({e.row for e in self.errors if e.row is not None})
+
+    def citation_rows(self, resolved: bool) -> list[tuple[int, citing.Resolved]]:
+        """(row, citation) of the new questions' citations that did (or did not) resolve."""
+        return [(row, cited) for row, found in self.citations.items() for cited in found
+                if cited.resolved == resolved]
 
     def counts(self, attribute: str) -> dict[str, int]:
         counted: dict[str, int] = {}
@@ -127,8 +135,12 @@ def preview_import(data: bytes, filename: str, *, max_rows: int, category: str |
             new.append((row, question))
             new_keys[row] = key
     duplicates.sort(key=lambda e: (e.row or 0))
+    resolver = citing.Resolver()
+    cited = {row: found for row, question in new if question.basis
+             for found in [resolver.resolve(question.basis)] if found}
     return ImportPreview(result.format, result.errors, duplicates, new, result.extra_columns, result.rows_read,
-                         keys=new_keys, header_row=result.header_row, notes=notes, sources=result.sources)
+                         keys=new_keys, header_row=result.header_row, notes=notes, sources=result.sources,
+                         citations=cited)
 
 
 def _match_categories(questions: list[tuple[int, QuestionData]]) -> list[RowError]:
@@ -168,6 +180,7 @@ def import_questions(actor, data: bytes, filename: str, *, max_rows: int, catego
     rows = [_row_values(q, record.id, actor_id, stamp, preview.keys.get(row)) for row, q in preview.new]
     try:
         _insert_questions(rows)
+        citing.rebuild(sorted(existing_ids([row["dedup_key"] for row in rows if row["basis"]]).values()))
         audit.record("questions.import", actor=actor, subject=filename[:200], imported=len(rows),
                      duplicates=len(preview.duplicates), rejected=len(preview.rejected_rows))
         db.session.commit()
@@ -245,7 +258,9 @@ def rejected_rows_sheet(data: bytes, filename: str, preview: ImportPreview) -> b
 
 FIELD_LABELS = {"type": _l("Type"), "stem": _l("Stem"), "answer": _l("Answer"), "explanation": _l("Explanation"),
                 "points": _l("Points"), "difficulty": _l("Difficulty"), "category": _l("Law category"),
-                "knowledge_point": _l("Knowledge point"), "basis": _l("Legal basis"), "status": _l("Status")}
+                "knowledge_point": _l("Knowledge point"), "basis": _l("Legal basis"), "status": _l("Status"),
+                "reference": _l("Reference answer"), "rubric": _l("Scoring points"),
+                "subquestions": _l("Sub-questions")}
 
 
 def _label(key: str) -> str:
@@ -341,8 +356,10 @@ def save_question(actor, question: Question | None, fields: dict) -> Question:
         question = Question(created_by_id=actor.id)
         db.session.add(question)
     question.apply(data)
+    db.session.flush()
+    if creating or "basis" in changes:
+        citing.rebuild([question.id])
     if creating:
-        db.session.flush()
         audit.record("question.create", actor=actor, subject=f"#{question.id} {question.stem}"[:200],
                      question_id=question.id)
     elif changes:

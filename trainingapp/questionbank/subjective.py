@@ -23,6 +23,7 @@ paper's points, so the parts and rubric are scaled (`scaled_parts`).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 SUBJECTIVE_TYPES = ("short", "case")
@@ -129,3 +130,201 @@ def _number(value) -> float:
 
 def _fmt(value: float) -> str:
     return f"{value:g}"
+
+
+# --------------------------------------------------------------------------- notations
+#
+# How trainers write a subjective key in one spreadsheet cell, a Word paragraph or a GIFT
+# feedback (question_bank/FORMAT.md, 简答题与案例分析题):
+#
+# - 评分要点 (scoring points): each point followed by its marks in brackets, separated by ；
+#   or written one a line, optionally numbered: "要点一（3分）；要点二（2分）" or
+#   "1. 要点一（3分）\n2. 要点二（2分）". Unbracketed "…，3分" / "…得3分" at a line's end too.
+# - a case's sub-questions, reference answers and scoring points: numbered （1）（2）… in
+#   order, each sub-question optionally ending with its marks "（6分）".
+# - a case's sub-questions may follow the case text in the stem after "问题：".
+
+_MARKS = r"(\d{1,3}(?:\.\d{1,2})?)\s*分"
+_BRACKETED_MARKS = re.compile(r"[（(【\[]\s*(?:共|计|得)?\s*" + _MARKS + r"\s*[）)】\]]")
+TRAILING_MARKS = re.compile(r"[（(【\[]\s*(?:共|计|得)?\s*" + _MARKS + r"\s*[）)】\]]\s*[。.；;]?\s*$")
+_LOOSE_MARKS = re.compile(r"[，,：:\s]*(?:得|计|给|共)?\s*" + _MARKS + r"\s*[。.；;]?\s*$")
+_POINT_NUMBER = re.compile(r"^\s*(?:\d{1,2}\s*[.、．)）]|[（(]\s*\d{1,2}\s*[）)]|[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]|"
+                           r"[（(]?[一二三四五六七八九十]{1,2}[、.．)）]|要点\s*[\d一二三四五六七八九十]{1,2}\s*[:：、.．]?)\s*")
+_SUB_NUMBER = re.compile(r"[（(]\s*(\d{1,2})\s*[）)]")
+QUESTIONS_LABEL = re.compile(r"(?:^|\n)\s*(?:【?\s*(?:问题|提问|请回答|请问|试问|设问)\s*】?\s*[:：]|"
+                              r"【\s*问题\s*】)\s*")
+_SEPARATORS = " \t\u3000\n；;"
+
+
+class NotationError(ValueError):
+    """A notation that cannot be read; args[0] is the message for people."""
+
+
+def _marks_value(text: str) -> float:
+    return float(text)
+
+
+def strip_marks(text: str) -> tuple[str, float | None]:
+    """"甲的行为是否合法？（6分）" -> ("甲的行为是否合法？", 6.0); no marks -> (text, None)."""
+    found = TRAILING_MARKS.search(text)
+    if not found:
+        return text.strip(), None
+    return text[:found.start()].rstrip(), _marks_value(found.group(1))
+
+
+def parse_rubric(text: str) -> list[RubricPoint]:
+    """Scoring points from "要点一（3分）；要点二（2分）" or one a line "1. …（3分）";
+    NotationError naming the point without marks."""
+    from flask_babel import lazy_gettext as _l
+
+    points: list[RubricPoint] = []
+    for line in (text or "").replace("\r", "\n").split("\n"):
+        rest = line.strip(_SEPARATORS)
+        while rest:
+            found = _BRACKETED_MARKS.search(rest)
+            if found:
+                piece, marks, rest = rest[:found.start()], found.group(1), rest[found.end():].lstrip(_SEPARATORS)
+            else:
+                loose = _LOOSE_MARKS.search(rest)
+                if not loose or not rest[:loose.start()].strip(_SEPARATORS):
+                    raise NotationError(_l("Scoring point \"%(text)s\" has no marks; end each point with its "
+                                           "marks in brackets, e.g. 要点一（3分）；要点二（2分）.",
+                                           text=_cut(rest)))
+                piece, marks, rest = rest[:loose.start()], loose.group(1), ""
+            piece = piece.strip(_SEPARATORS)
+            piece = _POINT_NUMBER.sub("", piece, count=1).strip(_SEPARATORS) or piece
+            if not piece:
+                raise NotationError(_l("The marks (%(marks)s分) stand without a scoring point before them.",
+                                       marks=marks))
+            points.append(RubricPoint(piece, _marks_value(marks)))
+    return points
+
+
+def format_rubric(rubric, *, one_a_line: bool = False) -> str:
+    """The notation `parse_rubric` reads: "要点一（3分）；要点二（2分）" (or one a line, numbered)."""
+    if one_a_line:
+        return "\n".join(f"{n}. {r.point}（{_fmt(r.marks)}分）" for n, r in enumerate(rubric, start=1))
+    return "；".join(f"{r.point}（{_fmt(r.marks)}分）" for r in rubric)
+
+
+def split_numbered(text: str, limit: int | None = None) -> list[tuple[int, str]] | None:
+    """"（1）甲…（2）乙…" -> [(1, "甲…"), (2, "乙…")], taking the markers （n） that run 1, 2, 3…
+    in order (at most `limit` of them); None when the text does not start with （1）."""
+    text = text or ""
+    markers, want, pos = [], 1, 0
+    while limit is None or len(markers) < limit:
+        found = next((m for m in _SUB_NUMBER.finditer(text, pos) if int(m.group(1)) == want), None)
+        if found is None:
+            break
+        markers.append(found)
+        want, pos = want + 1, found.end()
+    if not markers or text[:markers[0].start()].strip(_SEPARATORS):
+        return None
+    pieces = []
+    for index, marker in enumerate(markers):
+        end = markers[index + 1].start() if index + 1 < len(markers) else len(text)
+        pieces.append((index + 1, text[marker.end():end].strip(_SEPARATORS)))
+    return pieces
+
+
+def format_numbered(texts: list[str]) -> str:
+    """"（1）…\\n（2）…" (what `split_numbered` reads)."""
+    return "\n".join(f"（{n}）{t}" for n, t in enumerate(texts, start=1))
+
+
+def split_case_stem(stem: str) -> tuple[str, str]:
+    """(case text, sub-questions) of a stem written "案例材料……\\n问题：（1）…（2）…"; ("stem", "")
+    when the stem has no "问题：" label followed by numbered sub-questions."""
+    for found in reversed(list(QUESTIONS_LABEL.finditer(stem or ""))):
+        rest = stem[found.end():]
+        if split_numbered(rest) or _numbered_lines(rest):
+            return stem[:found.start()].rstrip(), rest.strip()
+    return stem, ""
+
+
+_LINE_NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.、．]\s*")
+
+
+def _numbered_lines(text: str) -> list[str] | None:
+    """Sub-questions written "1. …" one a line, numbered 1, 2, 3…; None when they are not."""
+    lines = [line for line in (text or "").split("\n") if line.strip()]
+    found = [_LINE_NUMBER.match(line) for line in lines]
+    if not lines or not found[0] or int(found[0].group(1)) != 1:
+        return None
+    items: list[str] = []
+    for line, number in zip(lines, found):
+        if number and int(number.group(1)) == len(items) + 1:
+            items.append(line[number.end():].strip())
+        else:
+            items[-1] += "\n" + line.strip()
+    return items
+
+
+def parse_subquestions(text: str) -> list[str] | None:
+    """The sub-questions of "（1）…（2）…" (or "1. …" one a line); None when not numbered so."""
+    numbered = split_numbered(text)
+    if numbered is not None:
+        return [piece for _, piece in numbered]
+    return _numbered_lines(text)
+
+
+def case_stem_text(stem: str, parts: list[Part]) -> str:
+    """A case's stem with its sub-questions and their marks, as files write it:
+    "案例材料……\\n问题：\\n（1）…（6分）\\n（2）…（4分）"."""
+    questions = format_numbered([f"{p.stem}（{_fmt(p.marks)}分）" for p in parts])
+    return f"{stem}\n问题：\n{questions}"
+
+
+def _cut(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+_LABEL = re.compile(r"(?m)^[ \t\u3000]*(?:【\s*(参考答案|答案要点|评分要点|评分标准|解析|答案解析)\s*】|"
+                    r"(参考答案|答案要点|评分要点|评分标准|解析|答案解析)\s*[:：])[ \t\u3000]*")
+_LABEL_FIELDS = {"参考答案": "reference", "答案要点": "reference", "评分要点": "rubric", "评分标准": "rubric",
+                 "解析": "explanation", "答案解析": "explanation"}
+
+
+def split_labelled(text: str) -> dict[str, str] | None:
+    """{"reference", "rubric", "explanation"} of a text written "参考答案：…\\n评分要点：…\\n解析：…"
+    (labels at line starts, any order); None when it has no 参考答案 label."""
+    found = list(_LABEL.finditer(text or ""))
+    fields = {"reference": "", "rubric": "", "explanation": ""}
+    for index, label in enumerate(found):
+        end = found[index + 1].start() if index + 1 < len(found) else len(text)
+        name = _LABEL_FIELDS[label.group(1) or label.group(2)]
+        fields[name] = text[label.end():end].strip()
+    if not found or not fields["reference"] or text[:found[0].start()].strip():
+        return None
+    return fields
+
+
+def key_texts(qtype: str, options, answer) -> dict[str, str]:
+    """The reference answer, scoring points and sub-questions in the notations files use
+    (what check_fields reads back): a short answer's points one a line; a case's parts
+    numbered （1）（2）…, each sub-question with its marks."""
+    parts = parts_of(qtype, options, answer)
+    if qtype == "short":
+        part = parts[0] if parts else Part("", "", 0)
+        return {"reference": part.reference, "rubric": format_rubric(part.rubric, one_a_line=True),
+                "subquestions": ""}
+    rubric = format_numbered([format_rubric(p.rubric) for p in parts]) if any(p.rubric for p in parts) else ""
+    return {"reference": format_numbered([p.reference for p in parts]), "rubric": rubric,
+            "subquestions": format_numbered([f"{p.stem}（{_fmt(p.marks)}分）" for p in parts])}
+
+
+def labelled_text(qtype: str, options, answer, explanation: str = "") -> str:
+    """"参考答案：…\\n评分要点：…\\n解析：…" (what `split_labelled` reads)."""
+    texts = key_texts(qtype, options, answer)
+    lines = [f"参考答案：{_block(texts['reference'])}"]
+    if texts["rubric"]:
+        lines.append(f"评分要点：{_block(texts['rubric'])}")
+    if explanation:
+        lines.append(f"解析：{explanation}")
+    return "\n".join(lines)
+
+
+def _block(text: str) -> str:
+    """A multi-line text after a label starts on the next line."""
+    return "\n" + text if "\n" in text else text

@@ -13,12 +13,21 @@ from ..platform.errors import DomainError, flash_refusal, returning_to
 from ..platform.extensions import db
 from ..platform.imports import StagedImport
 from ..platform.params import int_arg, page_arg, safe_next, text_arg
-from . import bp, services
+from . import amendments, bp, citing, services
 from .docx_writer import ANSWER_STYLES, template_docx
 from .formats import EXPORT_FORMATS, build_template
-from .forms import DIFFICULTY_LABELS, QTYPE_LABELS, QuestionForm, QuestionUploadForm, fill_form, form_to_fields
+from .forms import (
+    DIFFICULTY_LABELS,
+    PART_NUMBERS,
+    QTYPE_LABELS,
+    QuestionForm,
+    QuestionUploadForm,
+    fill_form,
+    form_to_fields,
+)
 from .models import Question, QuestionImport
 from .parsing import OPTION_LETTERS
+from .subjective import parts_of
 from .usage import locks_of, usage_of
 from .word_import import WORD_FORMATS
 
@@ -66,7 +75,8 @@ def create_question():
         else:
             flash(_("Question #%(id)s added.", id=question.id), "success")
             return redirect(url_for("questionbank.list_questions"))
-    return render_template("questionbank/edit.html", form=form, question=None, letters=OPTION_LETTERS,
+    return render_template("questionbank/edit.html", form=form, part_numbers=PART_NUMBERS, question=None,
+                           letters=OPTION_LETTERS,
                            categories=services.categories())
 
 
@@ -86,9 +96,12 @@ def edit_question(question_id):
         else:
             flash(_("Question #%(id)s saved.", id=question.id), "success")
             return redirect(safe_next(request.args.get("back"), url_for("questionbank.list_questions")))
-    return render_template("questionbank/edit.html", form=form, question=question, letters=OPTION_LETTERS,
+    return render_template("questionbank/edit.html", form=form, part_numbers=PART_NUMBERS, question=question,
+                           letters=OPTION_LETTERS,
                            usage=usage_of([question.id])[question.id], categories=services.categories(),
-                           confirm=ConfirmForm(), locks=locks_of([question.id])[question.id])
+                           confirm=ConfirmForm(), locks=locks_of([question.id])[question.id],
+                           cited=citing.cited_articles([question.id])[question.id],
+                           reviews=amendments.pending_reviews(question.id))
 
 
 @bp.route("/<int:question_id>/status", methods=["POST"])
@@ -242,3 +255,9 @@ def export_word():
 def word_template():
     return send_file(BytesIO(template_docx()), as_attachment=True, download_name="question-template.docx",
                      mimetype=DOCX_MIMETYPE)
+
+
+@bp.app_template_global("subjective_parts")
+def subjective_parts(question):
+    """The parts of a 简答/案例分析 (stored or previewed) for templates/questionbank/_question.html."""
+    return parts_of(question.qtype, question.options, question.answer)

@@ -17,7 +17,11 @@ Recognised, in any mix:
 - options marked ☑/√/✔ as correct, "（√）"/"（×）" after a true/false stem, "（B）" in a choice stem;
 - one question per table: rows labelled 题干/选项A…/答案/解析, a header row 题干 | 答案 over
   one question a row, or unlabelled cells (the question, then its answer last);
-- tags "[难度:0.7]" "[分数:2]" anywhere in a question.
+- tags "[难度:0.7]" "[分数:2]" anywhere in a question;
+- 简答题 and 案例分析题 (under their section headings): the reference answer after "参考答案："
+  over several paragraphs, "评分要点：" likewise; a case's material followed by "问题：" and its
+  sub-questions "（1）…（6分）" (parsing.check_fields reads those notations). Inside such a
+  question only "n." numbered as the next question starts one; "（1）" never does.
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 
 from ..platform.wordfile import Block, Para, Table
+from .subjective import QUESTIONS_LABEL, TRAILING_MARKS, NotationError, parse_rubric
 
 # --------------------------------------------------------------------------- notation
 
@@ -46,9 +51,12 @@ _TYPE_WORDS = [
     (re.compile(r"选择题"), ""),  # single or multiple, told by each question's key
     (re.compile(r"判断|是非|正误"), "truefalse"),
     (re.compile(r"填空"), "fill"),
-    (re.compile(r"简答|问答|论述|案例分析|名词解释|综合分析|材料分析"), None),
+    (re.compile(r"简答|问答"), "short"),
+    (re.compile(r"案例分析|案例"), "case"),
+    (re.compile(r"论述|名词解释|综合分析|材料分析"), None),
 ]
-_BARE_HEADING = re.compile(r"^(?:单项选择|单选|多项选择|多选|不定项选择|选择|判断|是非|填空|简答|问答|论述|案例分析)题?"
+_BARE_HEADING = re.compile(r"^(?:单项选择|单选|多项选择|多选|不定项选择|选择|判断|是非|填空|简答|问答|论述|案例分析|"
+                           r"案例)题?"
                            r"\s*(?:$|[（(:：，,]|\s)")
 _GROUP_TAG = re.compile(r"^\[\s*(?:题型\s*[:：]\s*)?([^\]\s]{1,12}?)(?:题组|题)?\s*\]\s*$")
 _POINTS_EACH = re.compile(r"(?:每(?:小|道)?题|各)\s*(\d{1,3}(?:\.\d{1,2})?)\s*分|"
@@ -62,6 +70,8 @@ _EXPLANATION = re.compile(r"^(?:【\s*(?:答案|试题|题目)?(?:解析|分析|
 _EXPLANATION_INSIDE = re.compile(r"\s*(?:【\s*(?:答案)?解析\s*】|(?:答案)?解析\s*[:：]|\[\s*(?:答案)?解析\s*\])\s*")
 _BASIS = re.compile(r"^(?:【\s*(?:法律|法规|法条)?依据\s*】|【\s*法条\s*】|(?:法律|法规|法条)?依据\s*[:：]|"
                     r"出处\s*[:：])\s*(.*)$")
+_RUBRIC = re.compile(r"^(?:【\s*(?:评分要点|评分标准)\s*】|(?:评分要点|评分标准)\s*[:：])\s*(.*)$")
+_SUBJECTIVE = ("short", "case")
 _POINT = re.compile(r"^(?:【\s*(?:考点|知识点)\s*】|(?:考点|知识点)\s*[:：])\s*(.*)$")
 _KEY_HEADING = re.compile(rf"^(?:[{_CN_NUMERAL}]{{1,3}}\s*[、.．]\s*)?【?\s*(?:参考答案|标准答案|答案)"
                           r"(?:及解析|与解析)?\s*】?\s*[:：]?\s*(.*)$")
@@ -81,7 +91,7 @@ _TABLE_LABELS = {
     "正确答案": "answer", "参考答案": "answer", "解析": "explanation", "答案解析": "explanation",
     "分值": "points", "分数": "points", "难度": "difficulty", "依据": "basis", "法律依据": "basis",
     "依据条款": "basis", "知识点": "knowledge_point", "考点": "knowledge_point", "分类": "category",
-    "法律法规分类": "category",
+    "法律法规分类": "category", "评分要点": "rubric", "评分标准": "rubric", "小题": "subquestions",
 }
 _TRUTH_MARKS = {"√": "对", "✓": "对", "✔": "对", "对": "对", "正确": "对",
                 "×": "错", "✗": "错", "✘": "错", "x": "错", "X": "错", "错": "错", "错误": "错"}
@@ -143,6 +153,9 @@ class RawQuestion:
     options: list[str] = field(default_factory=list)
     checked: list[int] = field(default_factory=list)
     answers: list[str] = field(default_factory=list)
+    #: 简答/案例分析: the 评分要点 lines, and a table's 小题 cell.
+    rubric: list[str] = field(default_factory=list)
+    subquestions: str = ""
     explanation: list[str] = field(default_factory=list)
     basis: list[str] = field(default_factory=list)
     knowledge_point: str = ""
@@ -168,10 +181,16 @@ class RawQuestion:
         answer = self._answer()
         options = list(self.options)
         qtype = self.type or self._guess_type(answer, options)
+        if self.subjective:
+            answer = "\n".join(self.answers)
         return {"type": qtype, "stem": "\n".join(self.stem), "options": options, "answer": answer,
                 "explanation": "\n".join(self.explanation), "points": self.points, "difficulty": self.difficulty,
                 "category": self.category, "knowledge_point": self.knowledge_point, "basis": "\n".join(self.basis),
-                "status": ""}
+                "status": "", "rubric": "\n".join(self.rubric), "subquestions": self.subquestions}
+
+    @property
+    def subjective(self) -> bool:
+        return self.type in _SUBJECTIVE
 
     def _answer(self) -> str:
         answer = self._written_answer()
@@ -251,6 +270,9 @@ class _Recogniser:
             return
         if self.heading(para, text):
             return
+        if self.current is not None and self.current.subjective and (_ANSWER.match(text) or _RUBRIC.match(text)):
+            self.in_question(para, text)  # "参考答案：" of a 简答题, not the key at the end
+            return
         key = _KEY_HEADING.match(text)
         if key and (not key.group(1) or _KEY_START.match(key.group(1))):
             self.finish()
@@ -272,6 +294,8 @@ class _Recogniser:
 
     def starts_question(self, number: re.Match) -> bool:
         n = int(number.group(1) or number.group(2) or number.group(3))
+        if self.current is not None and self.current.subjective:
+            return self.starts_after_subjective(number, n)
         if self.current is None or n == self.last_number + 1:
             return True
         if self.mode in ("explanation", "basis"):
@@ -280,6 +304,27 @@ class _Recogniser:
             return True  # numbering restarts without a heading
         # Elsewhere a numbered line inside an explanation is the explanation's own list.
         return self.mode == "after" or bool(self.current.options)
+
+    def starts_after_subjective(self, number: re.Match, n: int) -> bool:
+        """Inside a 简答/案例分析 question, lists are its own (sub-questions, points of the answer):
+        only "n." numbered as the next question starts one, and not a scoring point "…（3分）"."""
+        question = self.current
+        if number.group(3) or n != self.last_number + 1:
+            return False
+        if self.mode == "stem" and question.type == "case" and QUESTIONS_LABEL.search("\n".join(question.stem)):
+            return False  # "问题：" then "1. … 2. …": the case's sub-questions
+        if self.mode != "rubric" or not TRAILING_MARKS.search(number.group(4)):
+            return True
+        # "n. …（3分）" reads as a scoring point unless the points so far already make the
+        # question's points (a section's 每题N分): then it is the next question, with its own.
+        try:
+            so_far = sum(r.marks for r in parse_rubric("\n".join(question.rubric)))
+        except NotationError:
+            return False
+        try:
+            return bool(question.points) and so_far >= float(question.points) - 0.005
+        except ValueError:
+            return False
 
     def heading(self, para: int, text: str) -> bool:
         tag = _GROUP_TAG.match(text)
@@ -328,6 +373,13 @@ class _Recogniser:
         if question is None:
             return
         self.current = None
+        if question.subjective:
+            if question.type == "short" and question.stem:
+                own = _POINTS_OWN.search(question.stem[-1])
+                if own:  # a question's own "（10分）" outweighs its section's
+                    question.points = own.group(1)
+                    question.stem[-1] = question.stem[-1][:own.start()].rstrip() or question.stem[-1]
+            return
         if question.stem:
             last = question.stem[-1]
             own = _POINTS_OWN.search(last)
@@ -392,6 +444,8 @@ class _Recogniser:
             self.mode = "explanation"
             question.note("explanation", para)
             return
+        if question.subjective and self.subjective_line(question, para, text):
+            return
         found = _ANSWER.match(text)
         if found:
             rest = found.group(1)
@@ -444,6 +498,38 @@ class _Recogniser:
                                            "“%(text)s”", text=_cut(text))))
         if para not in question.paragraphs:
             question.paragraphs.append(para)
+
+    def subjective_line(self, question: RawQuestion, para: int, text: str) -> bool:
+        """参考答案 and 评分要点 of a 简答/案例分析 over as many paragraphs as they take; the stem
+        (a case's material, 问题： and its sub-questions) has no options. False: not taken."""
+        found = _ANSWER.match(text)
+        if found:
+            question.answers.append(found.group(1).strip())
+            question.note("answer", para)
+            self.mode = "answer"
+            return True
+        found = _RUBRIC.match(text)
+        if found:
+            if found.group(1).strip():
+                question.rubric.append(found.group(1).strip())
+            question.note("rubric", para)
+            self.mode = "rubric"
+            return True
+        if _EXPLANATION.match(text) or _BASIS.match(text) or _POINT.match(text):
+            return False
+        if self.mode in ("answer", "rubric"):
+            if self.mode == "answer":
+                question.answers[-1] = (question.answers[-1] + "\n" + text).strip("\n")
+            else:
+                question.rubric.append(text)
+            if para not in question.paragraphs:
+                question.paragraphs.append(para)
+            return True
+        if self.mode == "stem":
+            question.stem.append(text)
+            question.note("stem", para)
+            return True
+        return False
 
     def option_run(self, question: RawQuestion, para: int, text: str) -> bool:
         """Options starting this line (one or several); False when the line starts with none."""
@@ -549,6 +635,9 @@ class _Recogniser:
                 question.note(name, para)
             elif name == "difficulty":
                 question.difficulty = difficulty_value(text)
+                question.note(name, para)
+            elif name == "rubric":
+                question.rubric.append(text)
                 question.note(name, para)
             else:
                 setattr(question, name, text)

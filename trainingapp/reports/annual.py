@@ -40,6 +40,8 @@ class AnnualSummary:
     segments: list[tuple[str, str | None]]  # (text, figure key or None)
     #: Exams of the year left out of the paragraph, each with a code from LEFT_OUT_REASONS.
     left_out: list[tuple[Exam, str]] = field(default_factory=list)
+    #: Results of the reported exams still awaiting marks (待阅卷): the text says so per exam.
+    pending: int = 0
 
     @property
     def text(self) -> str:
@@ -164,7 +166,7 @@ def build(year: int, *, root_id: int | None = None, scope: set[int] | None = Non
         template += _sentence([often + "组织法律明白人培训{legal_literate}场次" + reached,
                                _mode_phrase(legal_literate_modes)])
     denominator = rate_denominator()
-    reported, left_out = [], []
+    reported, left_out, waiting = [], [], 0
     moment = now()
     for exam in _main_exams(year):
         makeup = makeup_of(exam)
@@ -189,11 +191,18 @@ def build(year: int, *, root_id: int | None = None, scope: set[int] | None = Non
                                                        exam_args)
         figures[f"exam{index}_excellent"] = Figure(_pct(report.total.excellent_rate), "reports.exam_report",
                                                    exam_args)
+        # Results awaiting marks (待阅卷) are participants but not yet excellent or not: the
+        # paragraph says how many, and that the excellence rate is provisional.
+        pending = report.total.pending
+        waiting += pending
+        figures[f"exam{index}_pending"] = Figure(f"{pending:,}", "reports.exam_report", exam_args)
+        excellent = f"优秀率暂为{{exam{index}_excellent}}" if pending else f"优秀率达{{exam{index}_excellent}}"
         template += _sentence([f"组织{unit}在编干部参加“{exam.title}”",
                                f"应参考{{exam{index}_required}}人",
                                f"实际参考{{exam{index}_participants}}人",
                                f"考试参加率达到{{exam{index}_participation}}",
-                               f"优秀率达{{exam{index}_excellent}}" if report.total.excellent else ""])
+                               excellent if report.total.excellent else "",
+                               f"另有{{exam{index}_pending}}人的成绩尚待阅卷，未计入优秀率" if pending else ""])
     outreach = _sentence(["开展法治宣传讲座{lectures}场" if lectures_sessions + lecture_events else "",
                           "开展日常法律“六进”宣传{six_into}场次" if six_into else "",
                           "全年各类普法活动{events}场次" if events else "",
@@ -202,7 +211,7 @@ def build(year: int, *, root_id: int | None = None, scope: set[int] | None = Non
     if not template:
         template = "本年度暂无可统计的培训、考试和普法活动数据。"
     return AnnualSummary(year=year, unit=unit, figures=figures, exams=reported, segments=_parse(opening + template),
-                         left_out=left_out)
+                         left_out=left_out, pending=waiting)
 
 
 def docx(summary: AnnualSummary) -> bytes:
@@ -217,6 +226,8 @@ def docx(summary: AnnualSummary) -> bytes:
     paragraph = document.add_paragraph(summary.text)
     paragraph.paragraph_format.first_line_indent = Pt(24)
     document.add_paragraph("以上数据由学法考试培训平台根据培训签到、考试和普法活动记录自动统计。")
+    if summary.pending:
+        document.add_paragraph(f"注：尚有{summary.pending}人的考试成绩待阅卷，阅卷完成后考试数据将更新。")
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -43,8 +43,9 @@ def exam_command(exam_id, output, category, show_empty):
     else:
         raise click.ClickException("the output must end in .xlsx or .csv")
     total = report.total
+    waiting = f", awaiting marks {total.pending} (not final)" if total.pending else ""
     click.echo(f"{exam.title}: required {total.required}, participants {total.participants}, "
-               f"passed {total.passed}, excellent {total.excellent}; written to {output}")
+               f"passed {total.passed}, excellent {total.excellent}{waiting}; written to {output}")
 
 
 @reports.command("training")

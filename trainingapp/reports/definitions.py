@@ -10,10 +10,26 @@ from flask_babel import gettext as _
 from .exam_report import DENOMINATOR_LABELS
 
 
-def definitions(denominator: str, *, show_empty: bool = False) -> list[tuple[str, str]]:
+def definitions(denominator: str, *, show_empty: bool = False, pending: int = 0) -> list[tuple[str, str]]:
     """(figure, meaning) pairs; the rates' line names the denominator this report uses, the
-    departments' line whether departments without candidates are listed."""
+    departments' line whether departments without candidates are listed; with results awaiting
+    marks (`pending`), what 待阅卷 means and how it weighs on the rates.
+
+    The rule (docs/reports.md): a candidate with a finished attempt awaiting marks, in the exam
+    or its make-up, has taken it (参考) but is in none of 合格 / 优秀 / 不合格 until marking is
+    complete. The rates keep their denominators (participants, pending included, or required),
+    so while anyone is pending a rate is a floor, shown beside the pending count."""
     base = DENOMINATOR_LABELS[denominator]
+    waiting = [
+        (_("Awaiting marks (待阅卷)"),
+         _("Participants with a submitted attempt, in the exam or its make-up, whose subjective answers are not all "
+           "marked yet: they count as participants, but in none of passed, excellent or failed, and not in the "
+           "scores, until marking is complete.")),
+        (_("Rates while results await marks"),
+         _("The pass and excellence rates still divide by %(base)s, people awaiting marks included: until marking "
+           "is complete they are not final and can only rise; the number awaiting marks is shown beside them.",
+           base=base)),
+    ] if pending else []
     return [
         (_("Required candidates (应参考人数)"),
          _("The exam's candidate list minus exemptions, counted in the department each person had at "
@@ -27,6 +43,7 @@ def definitions(denominator: str, *, show_empty: bool = False) -> list[tuple[str
            "better of the exam and its make-up) reaches the pass / excellent mark.")),
         (_("Pass rate / excellence rate"),
          _("Passed / excellent ÷ %(base)s (the denominator this report uses).", base=base)),
+        *waiting,
         (_("Average / highest / lowest score"), _("Over the participants' counting results.")),
         (_("Departments listed"),
          _("Every department is listed, including those without candidates.") if show_empty else
@@ -46,7 +63,10 @@ def followup_definitions() -> list[tuple[str, str]]:
         (_("Fail (不合格)"),
          _("A required candidate whose counting result (the best or the last attempt, as the exam is set, and the "
            "better of the exam and its make-up) is below the pass mark; the counting result is shown. Their number "
-           "is the report's participants minus passed.")),
+           "is the report's participants minus passed minus those awaiting marks.")),
+        (_("Awaiting marks (待阅卷)"),
+         _("A candidate with a submitted attempt whose subjective answers are not all marked yet is neither failed "
+           "nor not taken, and is not listed until marking is complete.")),
         (_("Not taken (未参考)"),
          _("A required candidate without a submitted (or automatically submitted) attempt in the exam or its "
            "make-up. Their number is the report's required candidates minus participants.")),

@@ -26,7 +26,7 @@ from .rates import (
 #: Above this many people, names come from one join over the candidate list rather than by id.
 _JOIN_NAMES_FROM = 5000
 
-STATUS_LABELS = {"exempt": _l("Exempt"), "absent": _l("Not taken"), "fail": _l("Fail"),
+STATUS_LABELS = {"exempt": _l("Exempt"), "absent": _l("Not taken"), "pending": _l("Awaiting marks"), "fail": _l("Fail"),
                  "pass": _l("Pass"), "excellent": _l("Excellent")}
 DENOMINATOR_LABELS = {"participants": _l("participants (实际参考人数)"),
                       "required": _l("required candidates (应参考人数)")}

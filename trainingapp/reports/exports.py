@@ -20,50 +20,76 @@ from .followup_report import FollowupList
 
 FIGURE_COLUMNS = ["应参考人数", "免考人数", "实际参考人数", "参考率", "合格人数", "合格率", "优秀人数", "优秀率",
                   "平均分", "最高分", "最低分"]
+#: Listed after 参考率 only when some result awaits marks: an exam without any reads as before.
+PENDING_COLUMN = "待阅卷人数"
 RATE_COLUMNS = {"参考率", "合格率", "优秀率"}
-COUNT_COLUMNS = {"应参考人数", "免考人数", "实际参考人数", "合格人数", "优秀人数"}
+COUNT_COLUMNS = {"应参考人数", "免考人数", "实际参考人数", PENDING_COLUMN, "合格人数", "优秀人数"}
 SCORE_COLUMNS = {"平均分", "最高分", "最低分"}
 #: The .csv's last column: every row names what its rates divide by, since a .csv has no
 #: 口径说明 sheet (a column, not a line above the header, so every program reads the header).
 BASIS_COLUMN = "口径"
 
 
-def definitions(denominator: str, *, show_empty: bool = False) -> list[tuple[str, str]]:
+def definitions(denominator: str, *, show_empty: bool = False, pending: int = 0) -> list[tuple[str, str]]:
     """The report's definitions in Chinese, as the annual report and the official forms have them."""
     with force_locale("zh"):
-        return report_definitions(denominator, show_empty=show_empty)
+        return report_definitions(denominator, show_empty=show_empty, pending=pending)
 
 
-def basis(denominator: str) -> str:
-    """What a report's rates divide by, in one line (the .csv's 口径 column)."""
+def basis(denominator: str, pending: int = 0) -> str:
+    """What a report's rates divide by, in one line (the .csv's 口径 column); with results
+    awaiting marks, that they are in none of 合格, 优秀 and 不合格 yet."""
     base = "实际参考人数" if denominator == "participants" else "应参考人数"
-    return f"参考率=实际参考人数÷应参考人数；合格率、优秀率=合格人数、优秀人数÷{base}"
+    line = f"参考率=实际参考人数÷应参考人数；合格率、优秀率=合格人数、优秀人数÷{base}"
+    if pending:
+        line += f"；待阅卷{pending}人已计入实际参考人数，阅卷完成前不计入合格、优秀、不合格，合格率、优秀率尚非最终结果"
+    return line
 
 
-def _figure_values(figures) -> list:
-    return [figures.required, figures.exempt, figures.participants, figures.participation_rate, figures.passed,
-            figures.pass_rate, figures.excellent, figures.excellent_rate, numbers.score_cell(figures.average),
-            numbers.score_cell(figures.highest), numbers.score_cell(figures.lowest)]
+def figure_columns(pending: bool) -> list[str]:
+    """The figure columns of a report; 待阅卷人数 only when some result awaits marks."""
+    if not pending:
+        return list(FIGURE_COLUMNS)
+    at = FIGURE_COLUMNS.index("合格人数")
+    return [*FIGURE_COLUMNS[:at], PENDING_COLUMN, *FIGURE_COLUMNS[at:]]
 
 
-def _figure_texts(figures) -> list[str]:
+def _with_pending(values: list, pending: bool, value) -> list:
+    """The figure values with the pending count put in its column, when the report has one."""
+    if pending:
+        values.insert(FIGURE_COLUMNS.index("合格人数"), value)
+    return values
+
+
+def _figure_values(figures, pending: bool = False) -> list:
+    return _with_pending(
+        [figures.required, figures.exempt, figures.participants, figures.participation_rate, figures.passed,
+         figures.pass_rate, figures.excellent, figures.excellent_rate, numbers.score_cell(figures.average),
+         numbers.score_cell(figures.highest), numbers.score_cell(figures.lowest)], pending, figures.pending)
+
+
+def _figure_texts(figures, pending: bool = False) -> list[str]:
     """The figures as the page writes them (the .csv holds exactly these texts)."""
-    return [numbers.count(figures.required), numbers.count(figures.exempt), numbers.count(figures.participants),
-            numbers.rate(figures.participation_rate), numbers.count(figures.passed), numbers.rate(figures.pass_rate),
-            numbers.count(figures.excellent), numbers.rate(figures.excellent_rate), numbers.score(figures.average),
-            numbers.score(figures.highest), numbers.score(figures.lowest)]
+    return _with_pending(
+        [numbers.count(figures.required), numbers.count(figures.exempt), numbers.count(figures.participants),
+         numbers.rate(figures.participation_rate), numbers.count(figures.passed), numbers.rate(figures.pass_rate),
+         numbers.count(figures.excellent), numbers.rate(figures.excellent_rate), numbers.score(figures.average),
+         numbers.score(figures.highest), numbers.score(figures.lowest)], pending,
+        numbers.count(figures.pending))
 
 
 def exam_frames(report: ExamReport) -> dict[str, pd.DataFrame]:
     """The sheets of an exam report (built with its records) as frames (also what the tests
     read back)."""
     rows = report.shown_rows
-    summary = pd.DataFrame([["合计", *_figure_values(report.total)]] +
-                           [["\u3000" * row.depth + row.name, *_figure_values(row.figures)]
+    pending = bool(report.total.pending)
+    columns = ["部门", *figure_columns(pending)]
+    summary = pd.DataFrame([["合计", *_figure_values(report.total, pending)]] +
+                           [["\u3000" * row.depth + row.name, *_figure_values(row.figures, pending)]
                             for row in rows if row.depth <= 1],
-                           columns=["部门", *FIGURE_COLUMNS])
-    departments = pd.DataFrame([["\u3000" * row.depth + row.name, *_figure_values(row.figures)]
-                                for row in rows], columns=["部门", *FIGURE_COLUMNS])
+                           columns=columns)
+    departments = pd.DataFrame([["\u3000" * row.depth + row.name, *_figure_values(row.figures, pending)]
+                                for row in rows], columns=columns)
     listed = people(report)
     labels = _status_labels()
     person_columns = ["姓名", "账号", "部门", "人员类别", "状态", "作答次数", "计分成绩", "切屏次数"]
@@ -71,7 +97,8 @@ def exam_frames(report: ExamReport) -> dict[str, pd.DataFrame]:
                                   p.attempts, numbers.score_cell(p.score), p.tab_switches] for p in listed],
                                 columns=person_columns)
     absent = people_frame[people_frame["状态"] == labels["absent"]]
-    notes = pd.DataFrame(definitions(report.denominator, show_empty=report.show_empty), columns=["指标", "口径"])
+    notes = pd.DataFrame(definitions(report.denominator, show_empty=report.show_empty, pending=report.total.pending),
+                         columns=["指标", "口径"])
     return {"汇总": summary, "各部门": departments, "人员明细": people_frame, "未参考名单": absent, "口径说明": notes}
 
 
@@ -85,7 +112,7 @@ def exam_xlsx_chunks(report: ExamReport) -> Iterator[bytes]:
     frames = exam_frames(report)
     title = report.exam.title
     figure_formats = {header: numbers.RATE_FORMAT if header in RATE_COLUMNS else numbers.COUNT_FORMAT
-                      for header in FIGURE_COLUMNS if header in RATE_COLUMNS | COUNT_COLUMNS}
+                      for header in figure_columns(True) if header in RATE_COLUMNS | COUNT_COLUMNS}
 
     def finish(workbook, worksheets) -> None:
         summary = frames["汇总"]
@@ -114,11 +141,12 @@ def _cm_to_pixels(centimetres: float) -> int:
 def exam_csv(report: ExamReport) -> bytes:
     """合计 and the listed departments, every figure written as on the page, and a 口径 column
     naming what the rates divide by; UTF-8 with BOM, header on the first line."""
-    line = basis(report.denominator)
-    frame = pd.DataFrame([["合计", *_figure_texts(report.total), line]] +
-                         [["\u3000" * row.depth + row.name, *_figure_texts(row.figures), line]
+    pending = report.total.pending
+    line = basis(report.denominator, pending)
+    frame = pd.DataFrame([["合计", *_figure_texts(report.total, bool(pending)), line]] +
+                         [["\u3000" * row.depth + row.name, *_figure_texts(row.figures, bool(pending)), line]
                           for row in report.shown_rows],
-                         columns=["部门", *FIGURE_COLUMNS, BASIS_COLUMN])
+                         columns=["部门", *figure_columns(bool(pending)), BASIS_COLUMN])
     return to_csv(frame)
 
 
@@ -184,12 +212,16 @@ def followup_frames(listing: FollowupList) -> dict[str, pd.DataFrame]:
                                   results[row.entry.status], numbers.score_cell(row.entry.score),
                                   makeup[row.entry.took_makeup]]
                                  for index, row in enumerate(listing.rows, start=1)], columns=FOLLOWUP_COLUMNS)
+    waiting = bool(listing.awaiting_marks)
     exams = pd.DataFrame([[part.exam.title, _window(part.exam), part.makeup.title if part.makeup else "无",
                            part.figures.required, part.figures.exempt, part.figures.participants,
                            part.figures.passed, part.failed, part.absent,
-                           "最终" if part.final else "临时（考试或补考尚未结束）"] for part in listing.parts],
+                           *([part.figures.pending] if waiting else []),
+                           "最终" if part.final else
+                           "临时（尚有成绩待阅卷）" if part.figures.pending else "临时（考试或补考尚未结束）"]
+                          for part in listing.parts],
                          columns=["考试", "考试时间", "补考", "应参考人数", "免考人数", "实际参考人数", "合格人数",
-                                  "不合格人数", "未参考人数", "名单状态"])
+                                  "不合格人数", "未参考人数", *([PENDING_COLUMN] if waiting else []), "名单状态"])
     about = [("名单", followup_title(listing)),
              ("范围", (listing.unit or "全部部门") + (f"，{categories[listing.category]}" if listing.category else "")),
              ("名单状态", "最终" if listing.final else "临时：考试或补考尚未结束，名单还会变化"),
@@ -205,5 +237,5 @@ def _window(exam) -> str:
 def followup_xlsx_chunks(listing: FollowupList) -> Iterator[bytes]:
     """The list's workbook as a stream (frames built now, the workbook written as it is read)."""
     counts = {header: numbers.COUNT_FORMAT for header in ("应参考人数", "免考人数", "实际参考人数", "合格人数",
-                                                           "不合格人数", "未参考人数")}
+                                                           "不合格人数", "未参考人数", PENDING_COLUMN)}
     return xlsx_chunks(followup_frames(listing), formats={"各考试": counts})

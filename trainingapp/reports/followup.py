@@ -5,7 +5,9 @@ The list is not a second definition: it filters the exam report's own candidate 
 report's own status rule (`rates.person_status`), so for every exam its 不合格 entries are exactly
 the report's failed count (participants − passed) and its 未参考 entries exactly required −
 participants. Exempt candidates (免考) are never listed, whatever they scored; candidates
-removed from the list are not in the records at all.
+removed from the list are not in the records at all; a candidate whose result awaits marks
+(待阅卷) is neither failed nor absent and is not listed (the 不合格 count is then participants −
+passed − pending), and the list stays provisional until their marking is complete.
 """
 from __future__ import annotations
 
@@ -48,11 +50,12 @@ def entries(records: Iterable[CandidateRecord], rules: ExamRules, *, exam_id: in
     return found
 
 
-def is_final(closes_at: Sequence[datetime], running: int, moment: datetime) -> bool:
+def is_final(closes_at: Sequence[datetime], running: int, moment: datetime, pending: int = 0) -> bool:
     """Whether a result can no longer change: every window (the exam's and its make-up's) has
-    closed and no attempt of either is still in progress (one given extra time, or inside its
-    grace period, could still be submitted). Overdue attempts must have been closed first."""
-    return all(close <= moment for close in closes_at) and running == 0
+    closed, no attempt of either is still in progress (one given extra time, or inside its
+    grace period, could still be submitted) and no result awaits marks. Overdue attempts must
+    have been closed first."""
+    return all(close <= moment for close in closes_at) and running == 0 and pending == 0
 
 
 def ordered(found: Iterable[Entry], department_order: dict[int, int], names: dict[int, str],

@@ -58,6 +58,11 @@ class FollowupList:
         return all(part.final for part in self.parts)
 
     @property
+    def awaiting_marks(self) -> int:
+        """How many people of the listed exams have a result awaiting marks (not listed yet)."""
+        return sum(part.figures.pending for part in self.parts)
+
+    @property
     def pending(self) -> list[ExamPart]:
         """The exams whose results may still change (the list is 临时 while there are any)."""
         return [part for part in self.parts if not part.final]
@@ -94,7 +99,8 @@ def build(exams: list[Exam], *, moment: datetime, year: int | None = None, root_
         windows = [exam.closes_at] + ([makeup.closes_at] if makeup else [])
         busy = running.get(exam.id, 0) + (running.get(makeup.id, 0) if makeup else 0)
         counted = tally(listed).get(exam.id, {"fail": 0, "absent": 0})
-        parts.append(ExamPart(exam=exam, makeup=makeup, figures=report.total, final=is_final(windows, busy, moment),
+        parts.append(ExamPart(exam=exam, makeup=makeup, figures=report.total, final=is_final(windows, busy, moment,
+                                                                                          report.total.pending),
                               failed=counted["fail"], absent=counted["absent"]))
         found.extend(listed)
     who = queries.people({entry.user_id for entry in found})

@@ -15,6 +15,11 @@ Definitions:
   stronger candidates get it wrong more often), both typical of a wrong answer key, but
   only on evidence: a question answered fewer than `min_answers` times (an admin's report
   setting, default 10) is marked as too small a sample and never flagged.
+- subjective questions (简答, 案例分析; marked by people, exams/marking.py): the mean final
+  mark and the mean as a share of the points, the distribution of final marks in five bands
+  of the points (0–20 % … 80–100 %), and over the answers marked twice: the share whose two
+  marks agree within the exam's tolerance, the mean absolute difference, how many went to
+  arbitration. Answers still waiting for their final mark are counted apart.
 - Department × law-category facility rolls up: a parent's figures include all its
   descendants' answers.
 """
@@ -26,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ..accounts.tree import TreeChildren, roll_up
+from ..exams.marking import BAND_LABELS, Agreement, agreement, band_of
 
 KELLEY_SHARE = 0.27
 MIN_GROUP = 2
@@ -214,3 +220,37 @@ def department_category_facility_counts(
         for category, (correct, answered) in sorted(counts.items())
         if answered
     }
+
+
+@dataclass(frozen=True)
+class SubjectiveStats:
+    question_id: int
+    points: float
+    marked: int
+    waiting: int
+    mean: float | None
+    mean_share: float | None
+    bands: tuple[int, ...]
+    agreement: Agreement
+
+
+def subjective_statistics(rows: Iterable[tuple[int, float, float | None, float | None, float | None]],
+                          tolerance: float) -> list[SubjectiveStats]:
+    """Per subjective question (by id), from (question id, points, final mark, first mark,
+    second mark) per answer: the figures defined at the top of this module."""
+    by_question: dict[int, list[tuple]] = defaultdict(list)
+    for row in rows:
+        by_question[row[0]].append(row)
+    found = []
+    for question_id, group in sorted(by_question.items()):
+        finals = [(points, final) for _q, points, final, _a, _b in group if final is not None]
+        bands = [0] * len(BAND_LABELS)
+        for points, final in finals:
+            bands[band_of(final, points)] += 1
+        shares = [final / points for points, final in finals if points > 0]
+        pairs = [(a, b) for _q, _p, _f, a, b in group if a is not None and b is not None]
+        found.append(SubjectiveStats(
+            question_id, max(points for _q, points, *_rest in group), len(finals), len(group) - len(finals),
+            round(sum(final for _p, final in finals) / len(finals), 2) if finals else None,
+            round(sum(shares) / len(shares), 4) if shares else None, tuple(bands), agreement(pairs, tolerance)))
+    return found

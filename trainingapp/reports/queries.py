@@ -77,16 +77,22 @@ def attempts_in_progress(exam_ids) -> dict[int, int]:
                                    .group_by(Attempt.exam_id)).all())
 
 
-def _scores(exam_id: int) -> tuple[dict[int, list[float]], dict[int, int]]:
+def _scores(exam_id: int) -> tuple[dict[int, list[float]], dict[int, int], set[int]]:
+    """Per person the scores of their finished, marked attempts (in submission order), their
+    tab switches, and the people with a finished attempt awaiting marks (待阅卷)."""
     scores: dict[int, list[float]] = defaultdict(list)
     switches: dict[int, int] = defaultdict(int)
-    rows = db.session.execute(select(Attempt.user_id, Attempt.score, Attempt.tab_switches)
+    pending: set[int] = set()
+    rows = db.session.execute(select(Attempt.user_id, Attempt.score, Attempt.tab_switches, Attempt.awaiting_marks)
                               .where(Attempt.exam_id == exam_id, Attempt.status != "in_progress")
                               .order_by(Attempt.user_id, Attempt.submitted_at, Attempt.number))
-    for user_id, score, tab_switches in rows:
-        scores[user_id].append(float(score))
+    for user_id, score, tab_switches, awaiting in rows:
+        if awaiting or score is None:
+            pending.add(user_id)
+        else:
+            scores[user_id].append(float(score))
         switches[user_id] += tab_switches
-    return scores, switches
+    return scores, switches, pending
 
 
 def candidate_records(exam: Exam, *, departments: set[int] | None = None,
@@ -99,12 +105,13 @@ def candidate_records(exam: Exam, *, departments: set[int] | None = None,
         query = query.where(ExamCandidate.department_id.in_(departments))
     if category is not None:
         query = query.where(ExamCandidate.category == category)
-    main, switches = _scores(exam.id)
+    main, switches, waiting = _scores(exam.id)
     makeup = makeup_of(exam) if makeup is LOOK_UP else makeup
-    extra, _ = _scores(makeup.id) if makeup else ({}, {})
+    extra, _, extra_waiting = _scores(makeup.id) if makeup else ({}, {}, set())
     return [CandidateRecord(user_id=user_id, department_id=dept_id, category=category,
                             exempt=exempt is not None, main_scores=tuple(main.get(user_id, ())),
-                            makeup_scores=tuple(extra.get(user_id, ())), tab_switches=switches.get(user_id, 0))
+                            makeup_scores=tuple(extra.get(user_id, ())), tab_switches=switches.get(user_id, 0),
+                            pending=user_id in waiting or user_id in extra_waiting)
             for user_id, dept_id, category, exempt in db.session.execute(query)]
 
 
@@ -120,13 +127,22 @@ def _counting_scores(exam_id: int, counting: str):
     return select(ranked.c.user_id, ranked.c.score).where(ranked.c.latest == 1).subquery()
 
 
+def _awaiting_marks(exam_ids: list[int]):
+    """A subquery (user_id): the people with a finished attempt awaiting marks in these exams."""
+    return (select(Attempt.user_id).where(Attempt.exam_id.in_(exam_ids), Attempt.status != "in_progress",
+                                          Attempt.awaiting_marks.is_(True))
+            .group_by(Attempt.user_id).subquery())
+
+
 def result_counts(exam: Exam, rules: ExamRules, *, departments: set[int] | None = None,
                   category: str | None = None, makeup=LOOK_UP) -> list[ResultCount]:
-    """Candidates grouped by department, exemption and counting result, counted by the database:
-    one statement and a few thousand rows however many candidates (the same groups as
-    `rates.result_counts` makes from `candidate_records`)."""
+    """Candidates grouped by department, exemption, pending and counting result, counted by the
+    database: one statement and a few thousand rows however many candidates (the same groups as
+    `rates.result_counts` makes from `candidate_records`). A person with an attempt awaiting
+    marks (exam or make-up) is pending, with no result."""
     main = _counting_scores(exam.id, rules.counting)
     makeup = makeup_of(exam) if makeup is LOOK_UP else makeup
+    waiting = _awaiting_marks([exam.id] if makeup is None else [exam.id, makeup.id])
     query = select(ExamCandidate.department_id)
     exempt = ExamCandidate.exempt_reason.is_not(None)
     if makeup is None:
@@ -138,15 +154,19 @@ def result_counts(exam: Exam, rules: ExamRules, *, departments: set[int] | None 
                       (extra.c.score > main.c.score, extra.c.score), else_=main.c.score)
         query = (query.outerjoin(main, main.c.user_id == ExamCandidate.user_id)
                  .outerjoin(extra, extra.c.user_id == ExamCandidate.user_id))
-    query = (query.add_columns(exempt, result, func.count())
+    pending = waiting.c.user_id.is_not(None)
+    result = case((pending, None), else_=result)
+    query = (query.outerjoin(waiting, waiting.c.user_id == ExamCandidate.user_id)
+             .add_columns(exempt, result, pending, func.count())
              .where(ExamCandidate.exam_id == exam.id, ExamCandidate.removed.is_(False))
-             .group_by(ExamCandidate.department_id, exempt, result))
+             .group_by(ExamCandidate.department_id, exempt, result, pending))
     if departments is not None:
         query = query.where(ExamCandidate.department_id.in_(departments))
     if category is not None:
         query = query.where(ExamCandidate.category == category)
-    return [ResultCount(department, bool(is_exempt), None if score is None else float(score), count)
-            for department, is_exempt, score, count in db.session.execute(query)]
+    return [ResultCount(department, bool(is_exempt), None if score is None or is_pending else float(score), count,
+                        bool(is_pending))
+            for department, is_exempt, score, is_pending, count in db.session.execute(query)]
 
 
 def people(user_ids) -> dict[int, tuple[str, str]]:

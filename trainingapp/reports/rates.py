@@ -13,14 +13,19 @@ Definitions (product spec):
 - A candidate's counting result: per exam the best or the last submitted score (exam
   setting "best" / "last"); with a make-up, the better of the main exam's counting
   result and the make-up's.
+- 待阅卷 (pending): participants with a finished attempt, in the exam or its make-up, whose
+  subjective answers are not all marked yet. Their counting result is unknown until marking
+  completes, so they are in none of 合格 / 优秀 / 不合格 and not in the scores' figures.
 - 合格人数 / 优秀人数 (passed / excellent): participants whose counting result reaches the
   pass / excellent mark (≥, compared rounded to 2 decimals). An excellent result is also
-  a pass. 合格率 / 优秀率 divide by participants by default, or by required when asked;
-  `Figures.denominator` always says which.
+  a pass. 不合格 (failed) = participants − passed − pending. 合格率 / 优秀率 divide by
+  participants by default (pending included: a rate with people pending is a floor that
+  marking can only raise), or by required when asked; `Figures.denominator` always says
+  which and `Figures.pending` how many results the rate is still waiting for.
 - A candidate counts in the department recorded on the candidate list, not their
   current one. A parent department's figures include all its descendants.
 - 平均分 / 最高分 / 最低分 (average / highest / lowest) are over participants' counting
-  results.
+  results (pending people have none yet).
 - Every rate and score figure is None (not 0) when its denominator is 0.
 
 The tree helpers `walk_tree` and `roll_up` live with the department tree
@@ -39,7 +44,7 @@ from ..accounts.tree import walk_tree as walk_tree  # re-exported for training_f
 from ..exams.marks import combined_result, counting_score, grade_band
 
 DENOMINATORS = ("participants", "required")
-STATUSES = ("exempt", "absent", "fail", "pass", "excellent")
+STATUSES = ("exempt", "absent", "pending", "fail", "pass", "excellent")
 DEFAULT_BINS = (0, 60, 70, 80, 90, 100.0001)
 
 
@@ -52,6 +57,9 @@ class CandidateRecord:
     main_scores: tuple[float, ...]  # submitted scores in submission order, main exam
     makeup_scores: tuple[float, ...] = ()  # make-up exam, if any
     tab_switches: int = 0
+    #: A finished attempt in the exam or its make-up awaits marks (待阅卷): the scores above
+    #: hold only the marked attempts, and the counting result is unknown until it is marked.
+    pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,8 +72,9 @@ class ResultCount:
 
     department_id: int
     exempt: bool
-    result: float | None  # the counting result; None: no submitted attempt
+    result: float | None  # the counting result; None: no submitted attempt, or pending
     count: int = 1
+    pending: bool = False  # took the exam, result awaits marks (result is None)
 
 
 @dataclass(frozen=True)
@@ -92,6 +101,8 @@ class Figures:
     highest: float | None
     lowest: float | None
     denominator: str  # "participants" or "required": what pass_rate / excellent_rate divide by
+    #: 待阅卷: participants whose result awaits marks (in none of passed / excellent / failed).
+    pending: int = 0
 
     @property
     def absent(self) -> int:
@@ -100,8 +111,13 @@ class Figures:
 
     @property
     def failed(self) -> int:
-        """不合格: participants below the pass mark."""
-        return self.participants - self.passed
+        """不合格: participants with a known result below the pass mark."""
+        return self.participants - self.passed - self.pending
+
+    @property
+    def marked(self) -> int:
+        """Participants with a known (fully marked) counting result."""
+        return self.participants - self.pending
 
     @property
     def rate_base(self) -> int:
@@ -123,6 +139,7 @@ class _Tally:
     participants: int = 0
     passed: int = 0
     excellent: int = 0
+    pending: int = 0
     score_sum: Fraction = Fraction(0)
     highest: float | None = None
     lowest: float | None = None
@@ -134,6 +151,7 @@ class _Tally:
             participants=self.participants + other.participants,
             passed=self.passed + other.passed,
             excellent=self.excellent + other.excellent,
+            pending=self.pending + other.pending,
             score_sum=self.score_sum + other.score_sum,
             highest=_extreme(max, self.highest, other.highest),
             lowest=_extreme(min, self.lowest, other.lowest),
@@ -162,16 +180,22 @@ def _check_denominator(denominator: str) -> None:
 
 def counting_result(record: CandidateRecord, rules: ExamRules) -> float | None:
     """The score that counts: best/last per exam, then the better of main and make-up;
-    None when no attempt was submitted in either. Ignores exemption."""
+    None when no attempt was submitted in either, or while one awaits marks (`record.pending`).
+    Ignores exemption."""
+    if record.pending:
+        return None
     main = counting_score(list(record.main_scores), rules.counting)
     makeup = counting_score(list(record.makeup_scores), rules.makeup_counting)
     return combined_result(main, makeup)
 
 
 def person_status(record: CandidateRecord, rules: ExamRules) -> str:
-    """One of STATUSES; "exempt" wins over any score the person may have."""
+    """One of STATUSES; "exempt" wins over any score the person may have, "pending" over the
+    scores of marked attempts (the result is not known until every attempt is marked)."""
     if record.exempt:
         return "exempt"
+    if record.pending:
+        return "pending"
     return grade_band(counting_result(record, rules), rules.pass_mark, rules.excellent_mark)
 
 
@@ -191,15 +215,16 @@ def result_counts(records: Iterable[CandidateRecord], rules: ExamRules, *,
                   category: str | None = None) -> list[ResultCount]:
     """Records grouped by department, exemption and counting result (optionally one staff
     category only); the counting result of each record is worked out once."""
-    grouped: dict[tuple[int, bool, float | None], int] = defaultdict(int)
+    grouped: dict[tuple[int, bool, float | None, bool], int] = defaultdict(int)
     for record in records:
         if category is None or record.category == category:
-            grouped[record.department_id, record.exempt, counting_result(record, rules)] += 1
-    return [ResultCount(department, exempt, result, count) for (department, exempt, result), count in grouped.items()]
+            grouped[record.department_id, record.exempt, counting_result(record, rules), record.pending] += 1
+    return [ResultCount(department, exempt, result, count, pending)
+            for (department, exempt, result, pending), count in grouped.items()]
 
 
 def _tally(counts: Iterable[ResultCount], rules: ExamRules) -> _Tally:
-    required = exempt = passed = excellent = participants = 0
+    required = exempt = passed = excellent = participants = pending = 0
     scores: list[tuple[float, int]] = []
     bands: dict[float, str] = {}
     for group in counts:
@@ -207,6 +232,10 @@ def _tally(counts: Iterable[ResultCount], rules: ExamRules) -> _Tally:
             exempt += group.count
             continue
         required += group.count
+        if group.pending:
+            participants += group.count
+            pending += group.count
+            continue
         score = group.result
         if score is None:
             continue
@@ -225,6 +254,7 @@ def _tally(counts: Iterable[ResultCount], rules: ExamRules) -> _Tally:
         participants=participants,
         passed=passed,
         excellent=excellent,
+        pending=pending,
         score_sum=_exact_sum(scores),
         highest=max((score for score, _count in scores), default=None),
         lowest=min((score for score, _count in scores), default=None),
@@ -242,10 +272,11 @@ def _figures_of(tally: _Tally, denominator: str) -> Figures:
         pass_rate=_ratio(tally.passed, base),
         excellent=tally.excellent,
         excellent_rate=_ratio(tally.excellent, base),
-        average=_ratio(tally.score_sum, tally.participants),
+        average=_ratio(tally.score_sum, tally.participants - tally.pending),
         highest=tally.highest,
         lowest=tally.lowest,
         denominator=denominator,
+        pending=tally.pending,
     )
 
 
@@ -321,7 +352,7 @@ def score_distribution(
 ) -> list[tuple[str, int]]:
     """(label, count) per score band over participants' counting results; edges are on
     a 100-point scale, scaled to `total`; bands are [low, high); the counts add up to
-    the participants (scores outside the edges go to the nearest end band)."""
+    the participants with a known result, pending left out (scores outside the edges go to the nearest end band)."""
     return distribution_from_counts(result_counts(records, rules), bins=bins, total=total)
 
 
@@ -339,7 +370,7 @@ def distribution_from_counts(
     edges = [edge * total / 100 for edge in bins]
     counts_per_band = [0] * (len(edges) - 1)
     for group in counts:
-        if group.exempt or group.result is None:
+        if group.exempt or group.result is None or group.pending:
             continue
         index = bisect_right(edges, round(group.result, 2)) - 1
         counts_per_band[min(max(index, 0), len(counts_per_band) - 1)] += group.count
@@ -348,5 +379,5 @@ def distribution_from_counts(
 
 def not_yet_taken(records: Iterable[CandidateRecord]) -> list[CandidateRecord]:
     """Required (non-exempt) candidates with no submitted attempt in the exam or its
-    make-up, in the order given."""
-    return [r for r in records if not r.exempt and not r.main_scores and not r.makeup_scores]
+    make-up, in the order given (a pending attempt is a submitted one)."""
+    return [r for r in records if not r.exempt and not r.pending and not r.main_scores and not r.makeup_scores]

@@ -13,10 +13,13 @@ from ..accounts.models import CATEGORIES
 from ..accounts.tree import DepartmentTree
 from ..exams.authoring import can_manage
 from ..exams.finalising import finalize_overdue
+from ..exams.marking import BAND_LABELS
+from ..exams.marking_service import subjective_rows
 from ..exams.models import Exam
 from ..platform.clock import now, to_local
 from ..platform.extensions import db
 from ..platform.params import date_arg, float_arg, int_arg, refuse, text_arg, year_arg
+from ..questionbank.models import Question
 from ..training.outreach.models import EVENT_KINDS, OutreachEvent
 from ..training.sessions.models import MODES, SESSION_KINDS
 from . import bp, charts, exports, numbers, queries
@@ -28,7 +31,7 @@ from .exam_report import DENOMINATOR_LABELS, STATUS_LABELS, build
 from .exam_report import people as exam_people_rows
 from .followup_report import build as build_followup
 from .followup_report import finalize_overdue_of
-from .items import department_category_facility_counts, statistics_from_tallies
+from .items import department_category_facility_counts, statistics_from_tallies, subjective_statistics
 from .models import DENOMINATORS, MIN_ANSWERS_RANGE, item_min_answers, rate_denominator, set_setting
 from .training_report import build as build_training
 
@@ -128,7 +131,8 @@ def exam_report(exam_id):
                                        title=_("Score distribution"))
     return render_template("reports/exam.html", exam=exam, report=report, bars=bars, distribution=distribution,
                            categories=CATEGORIES, denominator_label=DENOMINATOR_LABELS[report.denominator],
-                           definitions=page_definitions(report.denominator, show_empty=report.show_empty),
+                           definitions=page_definitions(report.denominator, show_empty=report.show_empty,
+                                                        pending=report.total.pending),
                            root=root,
                            departments=[(r.department_id, "\u3000" * r.depth + r.name) for r in report.rows],
                            is_open=exam.opens_at <= now() < exam.closes_at)
@@ -249,9 +253,14 @@ def item_analysis(exam_id):
     tree = queries.department_tree()
     facility = department_category_facility_counts(queries.facility_counts(exam), tree.children)
     categories_seen = sorted({category for _dept, category in facility})
+    subjective = subjective_statistics(subjective_rows(exam), float(exam.marking_tolerance))
+    subjective_questions = {q.id: q for q in db.session.scalars(
+        select(Question).where(Question.id.in_([row.question_id for row in subjective])))}
     return render_template("reports/items.html", exam=exam, stats=sorted(stats.values(), key=lambda s: s.facility),
                            questions=questions, facility=facility, names=tree.names, categories=categories_seen,
-                           tree_rows=list(tree.walk()), attempts=attempts, min_answers=min_answers)
+                           tree_rows=list(tree.walk()), attempts=attempts, min_answers=min_answers,
+                           subjective=subjective, subjective_questions=subjective_questions,
+                           band_labels=BAND_LABELS)
 
 
 def _min_answers_arg(text: str) -> tuple[int | None, str | None]:

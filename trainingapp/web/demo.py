@@ -73,7 +73,8 @@ def load_accounts_demo() -> dict[str, int]:
     hashed = hash_password(DEMO_PASSWORD, current_app.config["PASSWORD_HASH_METHOD"])
     for login, name, department, category, post, role in demo_people():
         db.session.add(User(login=login, name=name, department_id=ids[department], category=category,
-                            post=post, role=role, password_hash=hashed, must_change_password=False))
+                            post=post, role=role, password_hash=hashed, must_change_password=False,
+                            email=f"{login}@example.org"))
     retired = User(login="cadre99", name="何退休", department_id=ids["司法所"], category="staff",
                    post="原司法助理员", role="cadre", status="retired", password_hash=hashed,
                    must_change_password=False)
@@ -89,6 +90,8 @@ def load_demo() -> bool:
         return False
     ids = load_accounts_demo()
     db.session.commit()
+    from ..laws.demo import load_laws_demo
+    load_laws_demo()
     load_questionbank_demo()
     load_exams_demo()
     from ..training.courses.demo import load_courses_demo
@@ -129,8 +132,9 @@ def load_questionbank_demo(admin_login: str = "admin") -> int:
     return total
 
 
-def _take_demo_attempt(person, exam_id: int, skill: float, rng) -> None:
-    """Start, answer (right with probability `skill`) and submit, through the real services."""
+def _take_demo_attempt(person, exam_id: int, skill: float, rng, texts: dict | None = None) -> None:
+    """Start, answer (right with probability `skill`; subjective questions with `texts`) and
+    submit, through the real services."""
     from ..exams import finalising, saving, starting
     from ..questionbank.models import Question
     attempt, _created = starting.start_attempt(person, exam_id)
@@ -138,7 +142,9 @@ def _take_demo_attempt(person, exam_id: int, skill: float, rng) -> None:
         Question.id.in_([item["q"] for item in attempt.paper]))).all())
     for seq, item in enumerate(attempt.paper, start=1):
         key = keys[item["q"]]
-        if rng.random() < skill:
+        if texts and item["q"] in texts:
+            answer = texts[item["q"]]
+        elif rng.random() < skill:
             answer = [alternatives[0] for alternatives in key] if item["t"] == "fill" else key
         elif item["t"] == "truefalse":
             answer = not key
@@ -220,6 +226,102 @@ def load_exams_demo() -> None:
                    description="请在考试窗口内完成；每人3次机会，取最高分。答案随答随存，断网或刷新不会丢失。",
                    review_policy="score")
     authoring.publish(admin, current)
+    # A short quiz closing within a day: `flask reminders schedule` has people to remind at once
+    # (README: watch the notifications), and the liaison's follow-up page a reminder to send.
+    enforcement = db.session.scalar(select(Department.id).where(Department.name == "综合行政执法办"))
+    closing = exam("宪法宣传周专题测验", opens, real_now.replace(second=0, microsecond=0) + timedelta(hours=20),
+                   [{"department_id": enforcement, "categories": []}], review_policy="score", attempts_allowed=1)
+    authoring.publish(admin, closing)
     upcoming = exam("2027年度法治政府建设专题考试", opens + timedelta(days=45), opens + timedelta(days=60), staff_only,
                     review_policy="full")
     authoring.publish(admin, upcoming)
+    load_marking_demo(admin, rng)
+
+
+_SHORT_DEMO = ("简述行政处罚应当遵循的基本原则。", [
+    {"reference": "处罚法定原则；公正、公开原则；过罚相当原则；处罚与教育相结合原则；保障当事人权利原则。",
+     "marks": 20.0, "rubric": [{"point": "处罚法定", "marks": 6.0}, {"point": "公正、公开", "marks": 5.0},
+                               {"point": "过罚相当", "marks": 5.0}, {"point": "处罚与教育相结合", "marks": 4.0}]}])
+_CASE_DEMO = ("某镇综合行政执法办在检查中发现某餐馆占道经营，当场作出罚款3000元的决定，未告知当事人陈述、申辩的权利，"
+              "也未制作行政处罚决定书。",
+              ["该处罚决定在程序上存在哪些问题？", "当事人可以通过哪些途径维护自身权益？"], [
+    {"reference": "当场处罚仅适用于较小数额罚款；未告知陈述、申辩权利；未制作并交付处罚决定书。", "marks": 15.0,
+     "rubric": [{"point": "超出当场处罚的罚款数额", "marks": 5.0}, {"point": "未告知陈述、申辩权利", "marks": 5.0},
+                {"point": "未制作处罚决定书", "marks": 5.0}]},
+    {"reference": "可以依法申请行政复议或者提起行政诉讼。", "marks": 10.0, "rubric": []}])
+_DEMO_TEXTS = [
+    ("行政处罚应当遵循处罚法定、公正公开、过罚相当、处罚与教育相结合的原则。",
+     ["罚款3000元不能当场处罚；没有告知陈述申辩权利；没有处罚决定书。", "申请行政复议或者提起行政诉讼。"]),
+    ("要依法处罚，做到公开公正。", ["没有告知当事人权利。", "可以投诉。"]),
+    ("处罚法定、过罚相当、教育与处罚相结合。", ["程序违法，未告知陈述申辩权利，也没有决定书。", "行政复议。"]),
+    ("依法、公正、公开。", ["处罚太重了。", "找领导反映。"]),
+]
+
+
+def load_marking_demo(trainer, rng) -> None:
+    """A finished exam with a 简答 and a 案例分析 question: eight staff sat it in September, some
+    answers are marked and some wait, so the marking queue and the pending results show."""
+    from datetime import datetime
+
+    from ..accounts.audience import Audience
+    from ..accounts.models import User
+    from ..exams import authoring, marking, marking_service
+    from ..exams.models import Exam
+    from ..platform import clock
+    from ..questionbank.models import Question
+    from ..questionbank.parsing import QuestionData
+    from ..questionbank.subjective import parts_of, scaled_parts
+    questions = []
+    for qtype, stem, options, key in (("short", _SHORT_DEMO[0], [], _SHORT_DEMO[1]),
+                                      ("case", _CASE_DEMO[0], _CASE_DEMO[1], _CASE_DEMO[2])):
+        question = Question(created_by_id=trainer.id)
+        question.apply(QuestionData(qtype=qtype, stem=stem, options=options, answer=key, points=sum(
+            p["marks"] for p in key), difficulty="medium", category="行政处罚法", explanation="",
+            basis="《中华人民共和国行政处罚法》", is_active=True))
+        db.session.add(question)
+        questions.append(question)
+    singles = db.session.scalars(select(Question).where(Question.qtype == "single", Question.is_active.is_(True))
+                                 .order_by(Question.id).limit(10)).all()
+    db.session.flush()
+    people = db.session.scalars(select(User).where(User.role == "cadre", User.category == "staff",
+                                                   User.status == "active").order_by(User.id).limit(8)).all()
+    clock.freeze(datetime(2026, 9, 1, 0, 0))
+    fields = dict(title="2026年第三季度行政处罚法专题考试（含主观题）",
+                  description="单选题加简答题、案例分析题，主观题由培训讲师阅卷。",
+                  year=2026, opens_at=datetime(2026, 9, 7, 0, 0), closes_at=datetime(2026, 9, 14, 10, 0),
+                  latest_start_at=None, duration_minutes=90, attempts_allowed=1, counting="best", pass_mark=60,
+                  excellent_mark=90, multiple_scoring="all_or_nothing", shuffle_questions=False,
+                  shuffle_options=False, review_policy="score", tab_switch_limit=None, required_credits=None,
+                  makeup_of_id=None, paper_mode="fixed")
+    created = authoring.save_exam(trainer, None, fields)
+    authoring.set_fixed_items(created, [(q.id, 3.0) for q in singles] + [(questions[0].id, 30.0),
+                                                                          (questions[1].id, 40.0)])
+    authoring.set_audience(created, Audience(added=frozenset(p.id for p in people)))
+    authoring.publish(trainer, created)
+    for index, person in enumerate(people):
+        clock.freeze(datetime(2026, 9, 8 + index % 5, 1 + index % 6, 0))
+        short_text, case_texts = _DEMO_TEXTS[index % len(_DEMO_TEXTS)]
+        _take_demo_attempt(person, created.id, 0.6 + rng.random() * 0.4, rng,
+                           texts={questions[0].id: short_text, questions[1].id: case_texts})
+    clock.freeze(datetime(2026, 9, 16, 2, 0))
+    exam_row = db.session.get(Exam, created.id)
+    # The trainer marked the short answer of five, and the case analysis of three; the rest wait.
+    for script in marking_service.scripts(exam_row):
+        done = 5 if script.answer.question_id == questions[0].id else 3
+        if script.number > done:
+            continue
+        parts = scaled_parts(parts_of(
+            "short" if script.answer.question_id == questions[0].id else "case",
+            _CASE_DEMO[1] if script.answer.question_id == questions[1].id else [],
+            _SHORT_DEMO[1] if script.answer.question_id == questions[0].id else _CASE_DEMO[2]), script.points)
+        quality = (0.9, 0.5, 0.75, 0.3, 0.6)[(script.number - 1) % 5]
+        form = {}
+        for index, part in enumerate(parts):
+            if part.rubric:
+                for number, point in enumerate(part.rubric, start=1):
+                    form[f"p{index}_{number}"] = str(marking.round_half(point.marks * quality))
+            else:
+                form[f"p{index}"] = str(marking.round_half(part.marks * quality))
+        marking_service.give_mark(exam_row, script.answer.question_id, "first", script.number, trainer, form,
+                                  comment="要点基本齐全。" if quality > 0.7 else "")
+    clock.reset()

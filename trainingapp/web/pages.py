@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from ..platform import staged
+from ..platform.clock import now
 from ..platform.csp import CSP
 from ..platform.endpoints import STATIC_FILES
 from ..platform.extensions import csrf, db, limiter
@@ -37,10 +38,16 @@ def init_app(app):
 
 
 def home():
-    """Each role's start page."""
-    if current_user.role in ("admin", "liaison", "trainer"):
-        return render_template("home/staff.html")
-    return render_template("home/cadre.html")
+    """Each role's start page: a to-do list (web/todo.py), the navigation cards below it."""
+    from . import todo
+    role = current_user.role
+    if role not in ("admin", "liaison", "trainer"):
+        return render_template("home/cadre.html", todo=todo.cadre_todo(current_user), now=now())
+    return render_template(
+        "home/staff.html",
+        teaching=todo.teaching_todo(current_user) if role in ("admin", "trainer") else None,
+        roster=todo.roster_todo(current_user) if role in ("admin", "liaison") else None,
+        files=todo.recent_files() if role == "admin" else None, labels=todo.FILE_LABELS)
 
 
 def one_time_download(token):
@@ -75,6 +82,8 @@ NAV = [
      "learn", _l("Study the courses meant for you and earn study credits.")),
     (_l("Practice"), "practice.practice_home", ("practice.practice_round", "practice.wrong_answer_book"),
      "learn", _l("Practise questions by law, with the explanation after each answer.")),
+    (_l("Law library"), "laws.index", ("laws.search", "laws.law", "laws.article", "laws.upload", "laws.preview"),
+     "learn", _l("Read and search the laws: every article, its versions and whether it is in force.")),
     (_l("Check in"), "sessions.checkin_home", ("sessions.checkin_session",),
      "learn", _l("Sign in to a training session with the code shown in the room.")),
     (_l("My learning"), "learning.my_learning", ("learning.person_learning",),
@@ -85,8 +94,13 @@ NAV = [
      "teach", _l("Compose, publish and follow exams; give extra time; regrade.")),
     (_l("Question bank"), "questionbank.list_questions",
      ("questionbank.create_question", "questionbank.edit_question", "questionbank.upload_questions",
-      "questionbank.preview_questions", "questionbank.confirm_questions", "questionbank.format_help"),
+      "questionbank.preview_questions", "questionbank.confirm_questions", "questionbank.format_help",
+      "questionbank.unresolved_citations"),
      "teach", _l("Import questions from Excel, check and edit them, export.")),
+    (_l("Questions to review"), "questionbank.review_questions", (),
+     "teach", _l("Questions citing a law that was amended or repealed (待复核): compare and confirm.")),
+    (_l("Question coverage"), "reports.question_coverage", (),
+     "teach", _l("How many questions cite each law of the responsibility lists, by type and difficulty.")),
     (_l("Training sessions"), "sessions.list_sessions",
      ("sessions.create_session", "sessions.edit_session", "sessions.show_session", "sessions.edit_expected",
       "sessions.mark_attendance", "sessions.projector", "sessions.signin_sheet", "sessions.upload_signin",
@@ -112,6 +126,10 @@ NAV = [
      "admin", _l("The department tree: offices, villages and communities.")),
     (_l("Certificates"), "exams.certificate_settings", (),
      "admin", _l("The issuing unit printed on certificates and proofs of result.")),
+    (_l("Group robots"), "notifications.webhooks_page", (),
+     "admin", _l("A WeCom or DingTalk robot per department's work group.")),
+    (_l("Outgoing messages"), "notifications.outbox", (),
+     "admin", _l("E-mails and robot messages waiting or failed; retry one.")),
     (_l("Audit log"), "accounts.audit_log", (),
      "admin", _l("Sign-ins, imports, publications and other security events.")),
 ]

@@ -78,6 +78,7 @@
   var refused = {};     // qid -> message of a 422
   var acked = {};       // qid -> the server holds the current value
   var typing = {};      // qid -> debounce timer of a text input
+  var typingSince = {}; // qid -> when the current burst of typing began (long texts save while typed)
   var flags = store.get(KEY + 'flags', []) || [];
   var stopped = false, leaving = false, problem = null;
   var retryTimer = null, backoff = 1000;
@@ -93,6 +94,31 @@
 
   // --- building the paper --------------------------------------------------------------------
   var LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  var TEXT_TYPES = {fill: true, short: true, 'case': true};  // answered by typing: debounced saves
+  function isWritten(q) { return q.type === 'short' || q.type === 'case'; }  // 简答, 案例分析: textareas
+
+  // The length as the server counts it: characters (code points) after trimming.
+  function charCount(text) { return Array.from(String(text || '').trim()).length; }
+  function maxChars(q) { return q.max_chars || 5000; }
+
+  // A short answer's one textarea, or a case's sub-questions each with its own.
+  function essays(q) {
+    var body = [], count = Math.max(q.blanks, 1);
+    for (var p = 0; p < count; p++) {
+      var id = 'q' + q.id + '-p' + p;
+      var label = q.type === 'case'
+        ? h('label', {'class': 'form-label exam-part', 'for': id}, [
+          h('span', {'class': 'exam-part-no', text: fmt(M.sub_question, {n: p + 1})}), ' ',
+          h('span', {'class': 'question-text', text: (q.parts || [])[p] || ''})])
+        : h('label', {'class': 'form-label exam-part', 'for': id, text: M.your_answer});
+      body.push(h('div', {'class': 'exam-essay'}, [
+        label,
+        h('textarea', {'class': 'form-control exam-textarea', id: id, name: 'q' + q.id, rows: '5',
+                       'data-part': String(p), 'aria-describedby': id + '-count', autocomplete: 'off'}),
+        h('div', {'class': 'exam-count small', id: id + '-count', 'data-state': ''})]));
+    }
+    return body;
+  }
   var form = $('#exam-form');
   var navList = $('#exam-nav-list');
 
@@ -115,6 +141,8 @@
     } else if (q.type === 'truefalse') {
       body = [choice(q, 'radio', 0, 'true', {letter: '', text: M['true']}),
               choice(q, 'radio', 1, 'false', {letter: '', text: M['false']})];
+    } else if (isWritten(q)) {
+      body = essays(q);
     } else {
       body = [];
       for (var b = 0; b < Math.max(q.blanks, 1); b++) {
@@ -132,11 +160,12 @@
       h('span', {'class': 'exam-q-no', text: fmt(M.question, {n: n})}), ' ',
       h('span', {'class': 'badge text-bg-light border', text: M.types[q.type] || q.type}), ' ',
       h('span', {'class': 'small text-muted', text: fmt(M.points, {p: q.points})}),
-      h('span', {'class': 'exam-stem question-text', text: q.stem})]);
+      q.type === 'case' ? h('span', {'class': 'exam-case-label', text: M.case_material}) : null,
+      h('span', {'class': 'exam-stem question-text' + (q.type === 'case' ? ' exam-case' : ''), text: q.stem})]);
     return h('fieldset', {'class': 'exam-q', id: 'q-' + q.id, 'data-qid': q.id, 'data-type': q.type,
                           tabindex: '-1'}, [
       legend,
-      h('div', {'class': q.type === 'fill' ? 'exam-blanks' : 'exam-options'}, body),
+      h('div', {'class': isWritten(q) ? 'exam-essays' : q.type === 'fill' ? 'exam-blanks' : 'exam-options'}, body),
       h('p', {'class': 'exam-refused text-danger small mb-1', role: 'alert', hidden: true}),
       h('div', {'class': 'exam-q-foot'}, [flag, mark])]);
   }
@@ -175,6 +204,10 @@
     if (q.type === 'fill') {
       return Array.prototype.map.call(box.querySelectorAll('input[type=text]'), function (i) { return i.value; });
     }
+    if (isWritten(q)) {
+      var texts = Array.prototype.map.call(box.querySelectorAll('textarea'), function (t) { return t.value; });
+      return q.type === 'short' ? texts[0] : texts;
+    }
     var checked = Array.prototype.filter.call(box.querySelectorAll('input'), function (i) { return i.checked; })
       .map(function (i) { return i.value; });
     if (q.type === 'multiple') return checked.sort();
@@ -190,6 +223,13 @@
       box.querySelectorAll('input[type=text]').forEach(function (input, i) {
         input.value = answer && answer[i] !== undefined && answer[i] !== null ? answer[i] : '';
       });
+    } else if (isWritten(q)) {
+      var texts = q.type === 'short' ? [answer] : (Array.isArray(answer) ? answer : []);
+      box.querySelectorAll('textarea').forEach(function (area, i) {
+        area.value = typeof texts[i] === 'string' ? texts[i] : '';
+        fit(area);
+        count(q, area);
+      });
     } else {
       box.querySelectorAll('input').forEach(function (input) {
         if (q.type === 'multiple') input.checked = Array.isArray(answer) && answer.indexOf(input.value) >= 0;
@@ -201,6 +241,39 @@
     paintChoices(qid);
   }
 
+  // Textareas grow with their text (up to a screenful, then they scroll): CSS field-sizing where
+  // the browser has it, the text's height otherwise.
+  var SIZES_ITSELF = window.CSS && CSS.supports && CSS.supports('field-sizing', 'content');
+  function fit(area) {
+    if (SIZES_ITSELF || !area.offsetParent) return;  // hidden: no height to measure (fitted when shown)
+    area.style.height = 'auto';
+    area.style.height = Math.min(area.scrollHeight + 2, Math.round(window.innerHeight * 0.6)) + 'px';
+  }
+
+  // The counter under a textarea: always the limit; a warning near it; beyond it, a refusal.
+  function count(q, area) {
+    var node = document.getElementById(area.id + '-count');
+    var n = charCount(area.value), max = maxChars(q);
+    var state = n > max ? 'over' : n >= max * 0.9 ? 'near' : '';
+    node.setAttribute('data-state', state);
+    node.textContent = fmt(state === 'over' ? M.chars_over : state === 'near' ? M.chars_near : M.chars,
+                           {n: n, max: max, left: max - n, over: n - max});
+    area.classList.toggle('is-invalid', state === 'over');
+  }
+
+  // Why an answer cannot be sent as it is (too long), or null.
+  function tooLong(q, answer) {
+    if (!isWritten(q)) return null;
+    var texts = q.type === 'short' ? [answer] : (answer || []);
+    for (var i = 0; i < texts.length; i++) {
+      var n = charCount(texts[i]);
+      if (n > maxChars(q)) {
+        return fmt(q.type === 'case' ? M.too_long_part : M.too_long, {part: i + 1, n: n, max: maxChars(q)});
+      }
+    }
+    return null;
+  }
+
   function paintChoices(qid) {
     fieldset(qid).querySelectorAll('.exam-option').forEach(function (label) {
       label.classList.toggle('is-checked', label.querySelector('input').checked);
@@ -210,6 +283,7 @@
   function isAnswered(qid) {
     var value = values[qid];
     if (value === null || value === undefined) return false;
+    if (typeof value === 'string') return value.trim() !== '';
     if (Array.isArray(value)) return value.some(function (v) { return String(v).trim() !== ''; });
     return true;
   }
@@ -249,15 +323,17 @@
   }
 
   function summary() {
-    var waiting = 0, failing = 0, answered = 0;
+    var waiting = 0, failing = 0, answered = 0, refusing = 0;
     questions.forEach(function (q) {
       if (pending[q.id] || typing[q.id]) { waiting++; if (failed[q.id]) failing++; }
+      if (refused[q.id]) refusing++;
       if (isAnswered(q.id)) answered++;
     });
     var node = $('#exam-saved');
-    var state = failing ? 'unsaved' : waiting ? 'saving' : 'saved';
+    // A refused answer (too long, or of a shape the server would not take) is not "all saved".
+    var state = failing || refusing ? 'unsaved' : waiting ? 'saving' : 'saved';
     node.setAttribute('data-state', state);
-    node.textContent = MARKS[state] + (failing ? say('n_unsaved', failing) :
+    node.textContent = MARKS[state] + (failing ? say('n_unsaved', failing) : refusing ? say('n_refused', refusing) :
                                        waiting ? say('n_saving', waiting) : M.all_saved);
     $('#exam-progress').textContent = fmt(M.progress, {n: answered, total: questions.length});
   }
@@ -292,6 +368,15 @@
     if (stopped) return;
     var answer = readValue(qid);
     values[qid] = answer;
+    delete typingSince[qid];
+    var tooLongWhy = tooLong(byId[qid], answer);
+    if (tooLongWhy) {
+      // Refused here, clearly, rather than by the server: the text stays in the box to shorten,
+      // and the last answer that fitted stays saved.
+      refused[qid] = tooLongWhy;
+      paint(qid);
+      return;
+    }
     delete refused[qid];
     pending[qid] = {answer: answer, seq: nextSeq()};
     failed[qid] = false;
@@ -456,6 +541,10 @@
     var flaggedNode = $('#exam-confirm-flagged');
     flaggedNode.hidden = !flagged;
     flaggedNode.textContent = flagged ? fmt(M.flagged_list, {list: flagged}) : '';
+    var refusedList = numbers(function (q) { return refused[q.id]; });
+    var refusedNode = $('#exam-confirm-refused');
+    refusedNode.hidden = !refusedList;
+    refusedNode.textContent = refusedList ? fmt(M.refused_list, {list: refusedList}) : '';
     var pendingNode = $('#exam-confirm-pending');
     pendingNode.hidden = !waiting;
     pendingNode.textContent = waiting ? say('pending_first', waiting) : '';
@@ -494,6 +583,7 @@
     $('#exam-prev').disabled = current <= 0;
     $('#exam-next').disabled = current >= questions.length - 1;
     $('#exam-position').textContent = fmt(M.position, {n: current + 1, total: questions.length});
+    form.querySelectorAll('.exam-q:not([hidden]) .exam-textarea').forEach(fit);
   }
 
   function go(index, focus) {
@@ -526,7 +616,7 @@
     var box = event.target.closest('.exam-q');
     if (!box) return;
     var qid = Number(box.getAttribute('data-qid'));
-    if (byId[qid].type === 'fill') {
+    if (TEXT_TYPES[byId[qid].type]) {
       if (!typing[qid]) return;  // the debounce already sent this value
       clearTimeout(typing[qid]);
       delete typing[qid];
@@ -537,11 +627,16 @@
   });
   form.addEventListener('input', function (event) {
     var box = event.target.closest('.exam-q');
-    if (!box || event.target.type !== 'text') return;
+    if (!box || (event.target.type !== 'text' && event.target.type !== 'textarea')) return;
     var qid = Number(box.getAttribute('data-qid'));
+    if (event.target.type === 'textarea') { fit(event.target); count(byId[qid], event.target); }
     clearTimeout(typing[qid]);
     values[qid] = readValue(qid);
-    typing[qid] = setTimeout(function () { delete typing[qid]; change(qid); }, 800);
+    // Saved after a pause in typing; a long text typed without pause is saved every 10 seconds.
+    if (!typingSince[qid]) typingSince[qid] = Date.now();
+    // While an input method composes (拼音 not yet turned into characters) wait longer.
+    var delay = Date.now() - typingSince[qid] > 10000 ? 0 : event.isComposing ? 2000 : 800;
+    typing[qid] = setTimeout(function () { delete typing[qid]; change(qid); }, delay);
     paint(qid);
   });
   form.addEventListener('click', function (event) {
@@ -603,7 +698,9 @@
     Object.keys(typing).forEach(function (qid) {
       clearTimeout(typing[qid]);
       delete typing[qid];
-      pending[qid] = {answer: readValue(Number(qid)), seq: nextSeq()};
+      var answer = readValue(Number(qid));
+      if (tooLong(byId[qid], answer)) return;  // never sent as it is: the box says so
+      pending[qid] = {answer: answer, seq: nextSeq()};
     });
     persistPending();
   }
@@ -640,6 +737,9 @@
       if (local) delete pending[q.id];
       if (saved) { writeValue(q.id, saved.answer); acked[q.id] = saved.answer !== null; }
     }
+  });
+  form.querySelectorAll('.exam-textarea').forEach(function (area) {
+    count(byId[area.closest('.exam-q').getAttribute('data-qid')], area);
   });
   Object.keys(pending).forEach(function (qid) { if (!byId[qid]) delete pending[qid]; });
   persistPending();

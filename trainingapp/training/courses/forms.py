@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ...accounts.audience_form import AudienceForm
 from ...accounts.forms import choices
-from ...platform.uploads import DOCUMENTS
+from ...platform.uploads import DOCUMENTS, VIDEOS
 from .services import MAX_FILE_MB
 
 KIND_LABELS = {"text": _l("Text (Markdown)"), "file": _l("Document (PDF, Word, PowerPoint)"),
@@ -59,14 +59,15 @@ class MaterialForm(FlaskForm):
                            description=_l("Study time is counted while the page is open and visible, up to "
                                           "this many minutes; then the material is completed."))
     body_markdown = TextAreaField(_l("Text"), render_kw={"rows": 14}, description=MARKDOWN_HELP)
-    file = FileField(_l("Document"), validators=[FileAllowed(sorted(DOCUMENTS), _l(
-        "Upload a .pdf, .doc, .docx, .ppt or .pptx file."))],
-        description=_l("Up to %(mb)s MB. PDFs are shown in the page; other documents are downloaded.",
-                       mb=MAX_FILE_MB))
+    file = FileField(_l("Document"), validators=[FileAllowed(sorted(DOCUMENTS | VIDEOS), _l(
+        "Upload a .pdf, .doc, .docx, .ppt, .pptx, .mp4 or .webm file."))],
+        description=_l("Up to %(mb)s MB. PDFs and videos (.mp4, .webm) are shown in the page; other documents "
+                       "are downloaded.", mb=MAX_FILE_MB))
     video_url = StringField(_l("Video address"), validators=[Optional(), Length(max=500)],
                             render_kw={"inputmode": "url", "placeholder": "https://"},
-                            description=_l("A video file (.mp4, .webm) plays in the page; any other address "
-                                           "opens in a new window."))
+                            description=_l("A video file (.mp4, .webm) and a bilibili, Tencent Video (v.qq.com) or "
+                                           "Youku video page play in the page; any other address opens in a "
+                                           "new window."))
     submit = SubmitField(_l("Save"))
 
     def validate_body_markdown(self, field):

@@ -94,6 +94,11 @@ class Material(db.Model):
     def is_pdf(self) -> bool:
         return self.kind == "file" and (self.file_name or "").endswith(".pdf")
 
+    @property
+    def is_video_file(self) -> bool:
+        """An uploaded video: played in the page by an HTML5 <video>."""
+        return self.kind == "file" and (self.file_mimetype or "").startswith("video/")
+
 
 class StudyProgress(db.Model):
     """Time credited to one person on one material (see studytime.Progress)."""

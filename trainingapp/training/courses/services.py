@@ -23,7 +23,7 @@ from ...platform import signals
 from ...platform.clock import isoformat, now
 from ...platform.errors import DomainError
 from ...platform.extensions import db
-from ...platform.uploads import DOCUMENTS, StoredFile, delete_stored, store_upload
+from ...platform.uploads import DOCUMENTS, VIDEOS, StoredFile, delete_stored, store_upload
 from . import studytime
 from .models import Course, CourseCompletion, Material, StudyClock, StudyProgress
 
@@ -348,10 +348,10 @@ def save_material(course: Course, material: Material | None, fields: dict, uploa
     stored: StoredFile | None = None
     if upload is not None and getattr(upload, "filename", ""):
         # An UploadError is a DomainError: its message reaches the form as it is.
-        stored = store_upload(upload, kinds=DOCUMENTS, max_bytes=MAX_FILE_MB * 1024 * 1024)
+        stored = store_upload(upload, kinds=DOCUMENTS | VIDEOS, max_bytes=MAX_FILE_MB * 1024 * 1024)
     kind = fields["kind"]
     if kind == "file" and stored is None and (material is None or not material.file_name):
-        raise DomainError(_l("Choose the file to upload (.pdf, .doc, .docx, .ppt or .pptx)."))
+        raise DomainError(_l("Choose the file to upload (.pdf, .doc, .docx, .ppt, .pptx, .mp4 or .webm)."))
     if material is None:
         last = db.session.scalar(select(func.max(Material.position)).where(Material.course_id == course.id))
         material = Material(course_id=course.id, position=(last if last is not None else -1) + 1)

@@ -13,13 +13,14 @@ from sqlalchemy.orm import selectinload
 
 from ...accounts.forms import ConfirmForm
 from ...accounts.permissions import department_tree
-from ...platform.csp import CSP
+from ...platform.csp import with_sources
 from ...platform.errors import DomainError, flash_refusal
 from ...platform.extensions import db
 from ...platform.params import MAX_ID, json_object
 from ...platform.uploads import send_stored
 from ...questionbank.services import categories as question_categories
 from . import services
+from .embeds import embed_for
 from .forms import KIND_LABELS, CourseForm, MaterialForm
 from .markdown_render import render_markdown
 from .models import Course, CourseCompletion, Material
@@ -91,18 +92,22 @@ def study_material(course_id, material_id):
     card = services.course_cards(current_user.id, [course])[0]
     video_inline = (bool(material.video_url) and _origin(material.video_url) is not None
                     and urlsplit(material.video_url).path.lower().endswith(VIDEO_FILES))
+    embed = embed_for(material.video_url) if material.kind == "video" and not video_inline else None
     page = render_template(
         "training/courses/material.html", course=course, material=material, card=card,
         credited=progress.credited_seconds if progress else 0,
         completed=services.studytime.material_completed(progress, material.seconds),
         previous=course.materials[index - 1] if index > 0 else None,
         following=course.materials[index + 1] if index + 1 < len(course.materials) else None,
-        position=index + 1, body=_markdown(material.body_markdown), video_inline=video_inline,
+        position=index + 1, body=_markdown(material.body_markdown), video_inline=video_inline, embed=embed,
         can_study=services.can_study(current_user, course),
         interval=current_app.config.get("STUDY_HEARTBEAT_SECONDS", DEFAULT_HEARTBEAT_SECONDS))
     response = make_response(page)
     if video_inline:
         _allow_media_from(response, material.video_url)
+    elif embed is not None:
+        # The app-wide CSP frames our own origin only: add the one player this page frames.
+        response.headers["Content-Security-Policy"] = with_sources("frame-src", embed.origin)
     return response
 
 
@@ -110,7 +115,7 @@ def _allow_media_from(response, url: str) -> None:
     """The app-wide CSP allows media from our own origin only: add the video's origin for this page."""
     origin = _origin(url)
     if origin:
-        response.headers["Content-Security-Policy"] = f"{CSP}; media-src 'self' {origin}"
+        response.headers["Content-Security-Policy"] = with_sources("media-src", origin)
 
 
 def _origin(url: str) -> str | None:

@@ -32,7 +32,7 @@ class ExamLine:
     attempts_used: int
     attempts_left: int
     score: float | None   # the counting score, None when not taken or not to be shown
-    band: str             # excellent, pass, fail, absent
+    band: str             # excellent, pass, fail, absent, pending (awaits marks), hidden
     exempt_reason: str | None
 
 
@@ -136,14 +136,14 @@ def _exam_lines(person, year: int, *, own: bool) -> list[ExamLine]:
     for exam, candidate in rows:
         mine = [a for a in attempts if a.exam_id == exam.id]
         finished = [a for a in mine if a.is_finished]
-        best = marks.counting_score([a.score for a in finished], exam.counting)
+        best, pending = marks.attempts_result([a.score for a in finished], exam.counting)
         hidden = own and exam.review_policy == "never"
         lines.append(ExamLine(exam=exam, window=exam_window(exam, moment),
                               participation=participation(candidate, mine, exam_window(exam, moment)),
                               attempts_used=len(finished),
                               attempts_left=max(allowed_attempts(exam, candidate) - len(finished), 0),
                               score=None if hidden else best,
-                              band="hidden" if hidden and best is not None
+                              band=marks.PENDING if pending else "hidden" if hidden and best is not None
                               else marks.grade_band(best, exam.pass_mark, exam.excellent_mark),
                               exempt_reason=candidate.exempt_reason))
     return lines

@@ -1,5 +1,9 @@
 """Practice rounds and the wrong-answer book: one public function per action, one commit each.
 
+简答 and 案例分析 (questionbank.subjective) are marked by a person, never graded here: practice
+shows them for self-check (write, then see the reference answer and scoring points; no
+verdict), and they never enter the wrong-answer book.
+
 A round lives in the person's (signed) session as plain data: the drawn question ids, the
 position and the verdicts so far. Keys leave the server only in the feedback to an answer
 the server has already graded.
@@ -19,8 +23,11 @@ from ...exams.timing import grace, review_open
 from ...platform.clock import now
 from ...platform.extensions import db
 from ...questionbank.models import Question
+from ...questionbank.subjective import SUBJECTIVE_TYPES
 from .models import ROUND_SIZES, WrongAnswer, draw_round, exam_mistake_is_new, response_from_form
 
+#: The result of a 简答/案例分析 in a round: looked at, not graded.
+SELF_CHECKED = "self"
 #: Most characters of each blank kept in the session to show "your answer" back.
 _SHOWN_CHARS = 200
 
@@ -35,11 +42,17 @@ class PracticeRefused(Exception):
 
 @dataclass(frozen=True)
 class Verdict:
-    correct: bool
+    #: None for a self-checked 简答/案例分析.
+    correct: bool | None
     response: object
 
 
 # --- what can be practised ----------------------------------------------------------------
+
+#: Questions with a key to check an answer against (not 简答/案例分析, which a person marks):
+#: only these can be answered wrongly, so only these enter the wrong-answer book.
+_gradable = Question.qtype.not_in(SUBJECTIVE_TYPES)
+
 
 def practice_categories() -> tuple[list[tuple[str, int]], int]:
     """(law category, practicable question count) alphabetical, and how many active questions
@@ -94,7 +107,8 @@ def start_round(user, *, source: str, category: str, count: int) -> dict:
         raise PracticeRefused(_l("Choose 5, 10 or 20 questions."))
     held_back = protected_question_ids()
     if source == "book":
-        ids = [w.question_id for w in open_mistakes(user.id, category) if w.question.is_active]
+        ids = [w.question_id for w in open_mistakes(user.id, category)
+               if w.question.is_active and w.question.qtype not in SUBJECTIVE_TYPES]
         if not ids:
             raise PracticeRefused(_l("Your wrong-answer book has no open questions here. Practise a law "
                                      "category first: questions you get wrong are kept in the book."))
@@ -149,6 +163,11 @@ def answer_question(user, state: dict, question_id: int, form) -> tuple[dict, Ve
     if exam_running(user):
         raise PracticeRefused(_l("You have an exam in progress. Finish it first; practice shows the correct "
                                  "answers."))
+    if question.qtype in SUBJECTIVE_TYPES:
+        # Self-check: the reference answer is shown next to what was written; nothing is graded or kept.
+        state = {**state, "results": {**state["results"], str(question.id): SELF_CHECKED},
+                 "last": {"q": question.id, "given": None}}
+        return state, Verdict(None, None)
     raw = response_from_form(question.qtype, form, blank_count(question))
     try:
         response = grading.validate_response(question.qtype, raw, question.option_keys, blank_count(question))
@@ -223,8 +242,9 @@ def collect_exam_mistakes(user) -> int:
     attempts = [a for a in attempts if review_open(a, moment)]
     if not attempts:
         return 0
-    wrong = db.session.execute(select(Answer.attempt_id, Answer.question_id).where(
-        Answer.attempt_id.in_([a.id for a in attempts]), Answer.is_correct.is_(False))).all()
+    wrong = db.session.execute(select(Answer.attempt_id, Answer.question_id)
+                               .join(Question, Question.id == Answer.question_id).where(
+        Answer.attempt_id.in_([a.id for a in attempts]), Answer.is_correct.is_(False), _gradable)).all()
     held_back = protected_question_ids()
     by_attempt: dict[int, list[int]] = {}
     for attempt_id, question_id in wrong:
@@ -248,3 +268,9 @@ def collect_exam_mistakes(user) -> int:
     if added:
         _commit_with_retry()
     return added
+
+
+def mistake_weights(user_id: int) -> dict[int, int]:
+    """Question id -> how many times the person got it wrong (practice and reviewed exams), open or done."""
+    return dict(db.session.execute(select(WrongAnswer.question_id, WrongAnswer.wrong_count)
+                                   .where(WrongAnswer.user_id == user_id)).all())

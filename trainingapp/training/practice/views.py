@@ -9,8 +9,10 @@ from sqlalchemy import select
 from ...accounts.forms import ConfirmForm, choices
 from ...platform.extensions import db
 from ...platform.params import text_arg
+from ...questionbank.citing import cited_articles, most_cited
 from ...questionbank.models import Question
 from ...questionbank.parsing import OPTION_LETTERS
+from ...questionbank.subjective import MAX_ANSWER_CHARS, parts_of
 from ..courses.forms import PracticeForm
 from . import services
 
@@ -74,8 +76,9 @@ def start_practice():
 
 
 @bp.route("/practice/round")
-def practice_round():
-    """The current question (no key), or its feedback once answered, or the round's summary."""
+def practice_round(written: list[str] | None = None):
+    """The current question (no key), or its feedback once answered, or the round's summary.
+    `written`: what was just written to a 简答/案例分析, shown next to its reference answer."""
     state = _round()
     if state is None:
         flash(_("Start a round first: choose a law category and how many questions."), "info")
@@ -96,8 +99,10 @@ def practice_round():
                            correct=state["results"].get(str(question.id)) if answered else None,
                            given=(state.get("last") or {}).get("given") if answered else None,
                            blanks=services.blank_count(question) if question else 0, letters=OPTION_LETTERS,
-                           summary=summary, confirm=ConfirmForm(),
-                           right=sum(1 for ok in state["results"].values() if ok))
+                           summary=summary, confirm=ConfirmForm(), written=written or [],
+                           parts=parts_of(question.qtype, question.options, question.answer) if question else [],
+                           cited=cited_articles([question.id])[question.id] if answered else [],
+                           right=sum(1 for ok in state["results"].values() if ok is True))
 
 
 @bp.post("/practice/round/answer")
@@ -114,6 +119,10 @@ def answer():
         flash(str(refused.message), "warning")
         return redirect(url_for("practice.practice_round"))
     _store(state)
+    if verdict.correct is None:
+        # Self-check: shown at once with what was written (kept nowhere, so not after a redirect).
+        texts = [text[:MAX_ANSWER_CHARS] for text in request.form.getlist("written")]
+        return practice_round(written=texts)
     if verdict.correct and state["source"] == "book":
         flash(_("Correct: this question leaves your open wrong answers."), "success")
     return redirect(url_for("practice.practice_round") + "#feedback")
@@ -152,7 +161,10 @@ def wrong_answer_book():
     form = PracticeForm(source="book", category=category, count="10")
     form.category.choices = choices([("", _("All categories"))] + [(c, f"{c} ({n})")
                                                                    for c, n in sorted(counts.items()) if c])
+    held_back = services.protected_question_ids()
     return render_template("training/practice/book.html", entries=shown, total=len(everything), counts=counts,
-                           held_back=services.protected_question_ids(),
+                           held_back=held_back,
+                           articles=most_cited({qid: n for qid, n in services.mistake_weights(current_user.id).items()
+                                                if qid not in held_back}),
                            category=category, form=form, resolved=services.resolved_count(current_user.id),
                            exam_running=services.exam_running(current_user))

@@ -404,12 +404,21 @@ def session_for_code(code, moment: datetime | None = None, *, user=None) -> Trai
     return matches[0] if matches else None
 
 
+def sessions_of_day(moment: datetime | None = None) -> list[TrainingSession]:
+    """Every session starting on the local calendar day of `moment`, by start time, in one statement."""
+    start, end = _local_day_bounds(moment or now())
+    return list(db.session.scalars(select(TrainingSession).where(
+        TrainingSession.starts_at >= start, TrainingSession.starts_at < end).order_by(TrainingSession.starts_at)))
+
+
 def todays_sessions(user, moment: datetime | None = None) -> list[TrainingSession]:
     """Today's sessions (local calendar day) the person is expected at, by start time."""
-    start, end = _local_day_bounds(moment or now())
-    sessions = db.session.scalars(select(TrainingSession).where(
-        TrainingSession.starts_at >= start, TrainingSession.starts_at < end).order_by(TrainingSession.starts_at)).all()
-    return [s for s in sessions if is_expected(user, s)]
+    return [s for s in sessions_of_day(moment) if is_expected(user, s)]
+
+
+def todays_sessions_managed_by(user, moment: datetime | None = None) -> list[TrainingSession]:
+    """Today's sessions (local calendar day) this trainer or admin manages (`can_manage`), by start time."""
+    return [s for s in sessions_of_day(moment) if can_manage(user, s)]
 
 
 # --- sign-in sheets ---------------------------------------------------------------------------
