@@ -61,6 +61,10 @@ ACKS: dict[int, dict[int, list]] = {}
 SUBMITS: dict[int, dict] = {}
 #: attempt id -> login, for every attempt this process started.
 STARTED: dict[int, str] = {}
+#: Starts answered "in the queue" (503 queued, exams/admission.py) and then retried.
+QUEUED = {"answers": 0}
+#: Each candidate's start as they live it: from the first press to the paper, queue retries included.
+START_NAME = "start: first press to paper"
 _local_index = itertools.count()
 _first_host = itertools.count()
 _finished = {"users": 0}
@@ -83,7 +87,7 @@ def _record(request_type, name, response_time, response_length, exception=None, 
 def _dump(environment, **_kw):
     OUT.mkdir(parents=True, exist_ok=True)
     document = {"test_start": _test["start"], "samples": SAMPLES, "acks": ACKS, "submits": SUBMITS, "started": STARTED,
-                "peer_replies": PEER_ACKS["replies"]}
+                "peer_replies": PEER_ACKS["replies"], "queued": QUEUED["answers"]}
     (OUT / f"client-{PROCESS}.json").write_text(json.dumps(document))
 
 
@@ -173,7 +177,33 @@ class Candidate(FastHttpUser):
                 return None
 
     def start_attempt(self, exam_id: int) -> dict | None:
-        return self.api("POST", f"/api/exams/{exam_id}/attempts", "POST /api/exams/[id]/attempts", (200, 201))
+        """The paper, after as many queue answers as the server gives (each: wait, then retry,
+        as the exam page does); None on an error. Records the whole wait as START_NAME."""
+        began = time.time()
+        headers = {**self.headers, "X-CSRFToken": self.token}
+        while True:
+            with self.client.request("POST", self.url(f"/api/exams/{exam_id}/attempts"),
+                                     name="POST /api/exams/[id]/attempts", headers=headers,
+                                     catch_response=True) as response:
+                body = None
+                if response.status_code in (200, 201, 503):
+                    try:
+                        body = response.json()
+                    except ValueError:
+                        body = None
+                if response.status_code == 503 and body is not None and body.get("queued"):
+                    response.success()  # an answer, not an error: the candidate waits and presses again
+                    QUEUED["answers"] += 1
+                    wait = float(body["retry_after"]) + random.random()
+                elif response.status_code in (200, 201) and body is not None:
+                    response.success()
+                    SAMPLES.append((START_NAME, time.time(), (time.time() - began) * 1000, True))
+                    return body
+                else:
+                    response.failure(f"HTTP {response.status_code}: {(response.text or '')[:200]}")
+                    SAMPLES.append((START_NAME, time.time(), (time.time() - began) * 1000, False))
+                    return None
+            gevent.sleep(wait)
 
     def save(self, attempt_id: int, question: dict, answer, seq: int) -> bool:
         result = self.api("PUT", f"/api/attempts/{attempt_id}/answers/{question['id']}",

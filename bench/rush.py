@@ -1,6 +1,7 @@
 """The exam rush and the save-capacity benchmark (never part of the test suite).
 
     python -m bench.rush rush --candidates 1000 --login-window 120 --duration 5
+    python -m bench.rush burst --db postgres --candidates 5000      (the synchronized start)
     python -m bench.rush capacity --db postgres --steps 8,16,32,64
     python -m bench.rush --help          (every parameter, with its default)
 
@@ -22,6 +23,7 @@ import argparse
 import contextlib
 import importlib.util
 import json
+import math
 import os
 import re
 import secrets
@@ -642,6 +644,14 @@ def check_database(app, exam_id: int, records: list[dict]) -> dict:
             told = submits.get(attempt.id)
             if told is not None and (told.get("score") != attempt.score or told.get("receipt") != attempt.receipt):
                 submit_mismatch.append(attempt.id)
+        # Every paper is the one its stored seed gives (the burst's prepared papers included).
+        from trainingapp.exams import starting
+        from trainingapp.exams.models import PreparedPaper
+        inputs = starting.draw_inputs(exam)
+        not_from_seed = [a.id for a in attempts.values() if starting.draw_paper(exam, inputs, a.seed) != a.paper]
+        prepared = dict(db.session.execute(select(PreparedPaper.user_id, PreparedPaper.seed)
+                                           .where(PreparedPaper.exam_id == exam_id)).all())
+        from_prepared = sum(1 for a in attempts.values() if a.number == 1 and prepared.get(a.user_id) == a.seed)
         statuses: dict[str, int] = {}
         for attempt in attempts.values():
             statuses[attempt.status] = statuses.get(attempt.status, 0) + 1
@@ -655,6 +665,8 @@ def check_database(app, exam_id: int, records: list[dict]) -> dict:
             "regrade_mismatches": len(regrade_mismatch), "regrade_examples": regrade_mismatch[:5],
             "answer_score_mismatches": answer_score_mismatch,
             "submit_responses_checked": len(submits), "submit_response_mismatches": len(submit_mismatch),
+            "papers_checked": len(attempts), "papers_not_from_seed": len(not_from_seed),
+            "papers_from_prepared": from_prepared, "prepared_papers": len(prepared),
         }
 
 
@@ -669,6 +681,14 @@ def run_finalize(env: dict) -> tuple[str, float]:
     began = time.time()
     done = subprocess.run([sys.executable, "-m", "flask", "--app", "run", "exams", "finalize"],  # noqa: S603
                           cwd=APP["dir"], env=env, capture_output=True, text=True, timeout=600)
+    return (done.stdout + done.stderr).strip(), round(time.time() - began, 2)
+
+
+def run_prepare(env: dict, exam_id: int) -> tuple[str, float]:
+    """`flask --app run exams prepare EXAM_ID` as an operator runs it before the window opens."""
+    began = time.time()
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "run", "exams", "prepare", str(exam_id)],  # noqa: S603
+                          cwd=APP["dir"], env=env, capture_output=True, text=True, timeout=1800)
     return (done.stdout + done.stderr).strip(), round(time.time() - began, 2)
 
 
@@ -719,7 +739,8 @@ def healthz_run(args, procs, out, hosts, monitor, tag) -> list[dict]:
 
 
 def run_rush(args) -> int:
-    out = Path(args.out or ROOT / "bench" / "results" / f"rush-{args.db}-{args.candidates}-{args.servers}s").resolve()
+    out = Path(args.out or ROOT / "bench" / "results"
+               / f"{args.command}-{args.db}-{args.candidates}-{args.servers}s").resolve()
     out.mkdir(parents=True, exist_ok=True)
     procs = Processes(args.nice)
     try:
@@ -740,6 +761,21 @@ def run_rush(args) -> int:
         opens_at = datetime.fromtimestamp(opens, timezone.utc).replace(tzinfo=None, microsecond=0)
         closes_at = opens_at + timedelta(seconds=args.start_spread + args.duration * 60 + 300)
         exam_id, count = publish_exam(app, data, opens_at, closes_at, args.duration, args.grace)
+        prepared = None
+        if args.command == "burst" and args.prepare == "yes":
+            output, seconds = run_prepare(env, exam_id)
+            prepared = {"output": output, "seconds": seconds}
+            log(f"flask --app run exams prepare {exam_id}: {output} ({seconds} s)")
+            # The window moves by the time preparing took, so the sign-ins keep their whole window.
+            shift = timedelta(seconds=math.ceil(time.time() + lead - t0))
+            t0 += shift.total_seconds()
+            opens_at, closes_at = opens_at + shift, closes_at + shift
+            with app.app_context():
+                from trainingapp.exams.models import Exam
+                from trainingapp.platform.extensions import db
+                exam = db.session.get(Exam, exam_id)
+                exam.opens_at, exam.closes_at = opens_at, closes_at
+                db.session.commit()
         opens = opens_at.replace(tzinfo=timezone.utc).timestamp()
         log(f"exam {exam_id} published for {count} candidates; logins from {datetime.fromtimestamp(t0):%H:%M:%S}, "
             f"opens {datetime.fromtimestamp(opens):%H:%M:%S}, {args.duration} min")
@@ -789,9 +825,11 @@ def run_rush(args) -> int:
             "worker_rss_during_rush": monitor.peak_mib(until=rush_end),
             "worker_rss_whole_run": monitor.peak_mib(),
             "finalize": {"output": finalize_output, "seconds": finalize_seconds}, "check": check,
+            "prepare": prepared, "queue_answers": sum(r.get("queued", 0) for r in records),
         }
         errors = sum(s["errors"] for s in report["endpoints"].values())
         report["pass"] = (check["lost_answers"] == 0 and check["unfinished"] == 0 and errors == 0
+                          and check["papers_not_from_seed"] == 0
                           and check["regrade_mismatches"] == 0 and check["answer_score_mismatches"] == 0
                           and check["submit_response_mismatches"] == 0 and check["attempts"] == args.candidates)
         if proxy is not None:
@@ -1026,7 +1064,8 @@ def scheduling_text(p: dict) -> str:
 
 def rush_markdown(r: dict) -> str:
     p, c = r["parameters"], r["check"]
-    text = [f"# Exam rush, {r['date']}", "",
+    title = "The synchronized start" if p.get("command") == "burst" else "Exam rush"
+    text = [f"# {title}, {r['date']}", "",
             f"`python -m bench.rush {' '.join(r['argv'])}` (app {r['machine']['app']}; load average before "
             f"{r['machine']['load_average_at_start'][0]:.1f})", "",
             f"{p['db']}, {p['servers']} server(s) × {workers_text(p)} on CPU "
@@ -1050,7 +1089,14 @@ def rush_markdown(r: dict) -> str:
             f"- scores differing from a regrade: {c['regrade_mismatches']} (answers: {c['answer_score_mismatches']}); "
             f"submit responses differing from the database: {c['submit_response_mismatches']} "
             f"of {c['submit_responses_checked']}",
-            "", f"**{'PASS' if r['pass'] else 'FAIL'}** (zero lost answers, zero errors, all finished and regraded)",
+            f"- papers checked against their seeds: {c.get('papers_checked', '-')}, not the seed's paper: "
+            f"{c.get('papers_not_from_seed', '-')}; from prepared papers: {c.get('papers_from_prepared', '-')} "
+            f"of {c.get('prepared_papers', '-')} prepared",
+            f"- start answers \"in the queue\" (503 queued, retried by the client): {r.get('queue_answers', 0)}",
+            *([f"- `flask --app run exams prepare`: {r['prepare']['output']} in {r['prepare']['seconds']} s"]
+              if r.get("prepare") else []),
+            "", f"**{'PASS' if r['pass'] else 'FAIL'}** (zero lost answers, zero errors, all finished and regraded, "
+            "every paper its seed's)",
             ""]
     return "\n".join(text)
 
@@ -1216,15 +1262,24 @@ def main(argv=None) -> int:
     common.add_argument("--out", help="folder for the report and logs (default bench/results/...)")
     rush = commands.add_parser("rush", parents=[common], help="the exam rush with the database check",
                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    rush.add_argument("--candidates", type=int, default=1000)
-    rush.add_argument("--login-window", type=float, default=120, help="seconds before the start")
-    rush.add_argument("--start-spread", type=float, default=60, help="seconds after opening")
-    rush.add_argument("--duration", type=int, default=5, help="exam minutes")
-    rush.add_argument("--think", type=float, default=15, help="mean seconds between saves")
-    rush.add_argument("--submit-spread", type=float, default=60, help="submits in the last N seconds")
-    rush.add_argument("--no-submit", type=float, default=0.1, help="share that never submits")
-    rush.add_argument("--resubmit", type=float, default=0.15, help="share of saves changing an earlier answer")
-    rush.add_argument("--grace", type=int, default=60, help="the exam's grace seconds")
+    burst = commands.add_parser("burst", parents=[common], formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                                help="the synchronized start: every candidate signed in first, then all press start "
+                                     "within --start-spread seconds (papers prepared before), then the usual "
+                                     "answering and submit waves, with the database and paper checks")
+    for command, spread in ((rush, 60), (burst, 10)):
+        command.add_argument("--candidates", type=int, default=1000)
+        command.add_argument("--login-window", type=float, default=120 if command is rush else None,
+                             help="seconds before the start" + ("" if command is rush
+                                                                 else " (default: candidates / 12, at least 60)"))
+        command.add_argument("--start-spread", type=float, default=spread, help="seconds after opening")
+        command.add_argument("--duration", type=int, default=5, help="exam minutes")
+        command.add_argument("--think", type=float, default=15, help="mean seconds between saves")
+        command.add_argument("--submit-spread", type=float, default=60, help="submits in the last N seconds")
+        command.add_argument("--no-submit", type=float, default=0.1, help="share that never submits")
+        command.add_argument("--resubmit", type=float, default=0.15, help="share of saves changing an earlier answer")
+        command.add_argument("--grace", type=int, default=60, help="the exam's grace seconds")
+    burst.add_argument("--prepare", choices=("yes", "no"), default="yes",
+                       help="run `flask --app run exams prepare` after publishing (no: every start draws)")
     capacity = commands.add_parser("capacity", parents=[common], help="sustained save-answer capacity",
                                    formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     capacity.add_argument("--peer-python",
@@ -1254,11 +1309,13 @@ def main(argv=None) -> int:
     if args.server == "gunicorn" and args.threads is None:
         args.threads = 8
     if args.keep_alive is None:
-        args.keep_alive = "off" if args.command == "rush" else "on"
+        args.keep_alive = "off" if args.command in ("rush", "burst") else "on"
+    if args.command == "burst" and args.login_window is None:
+        args.login_window = max(60.0, args.candidates / 12)
     if args.http_parser == "auto":  # the report names the parser gunicorn will take
         args.http_parser = "fast" if importlib.util.find_spec("gunicorn_h1c") else "python"
     with sched_autogroup(args.sched_autogroup):
-        return run_rush(args) if args.command == "rush" else run_capacity(args)
+        return run_rush(args) if args.command in ("rush", "burst") else run_capacity(args)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@
 
 Builds the rush's data (bench/rush.py) in a fresh `bench_start` database, signs N candidates
 in through the real form with the Flask test client, then times `POST /api/exams/<id>/attempts`
-for each (a new attempt: 201), then again for each (the attempt in progress: 200); then saves
+for each (a new attempt: 201), then again for each (the attempt in progress: 200), then on a
+second exam whose papers were drawn in advance (`exams prepare`: a new attempt, 201); then saves
 an answer to every question of every paper (not timed: the first save of an attempt in a
 process reads it), saves them all again (timed: the one-statement save of an exam's steady
 minutes) and times `POST .../submit` for each.
@@ -105,29 +106,39 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--candidates", type=int, default=300)
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--db-name", default="bench_start", help="database to drop and create (bench_* only)")
     parser.add_argument("--app-dir", type=Path, default=rush.ROOT)
     parser.add_argument("--instance", type=Path, default=Path("/tmp/bench-start-instance"))  # noqa: S108 - bench only
     args = parser.parse_args()
     rush.APP["dir"] = args.app_dir.resolve()
     args.instance.mkdir(parents=True, exist_ok=True)
-    app = rush.make_app(rush.fresh_postgres(args.pg_url, "bench_start"), args.instance)
+    app = rush.make_app(rush.fresh_postgres(args.pg_url, args.db_name), args.instance)
     data = rush.build_data(app, args.candidates)
     from trainingapp.platform.clock import now
     moment = now()
     exam_id, _count = rush.publish_exam(app, data, moment - timedelta(minutes=1), moment + timedelta(hours=3), 120, 60)
+    prepared_id, _count = rush.publish_exam(app, data, moment - timedelta(minutes=1), moment + timedelta(hours=3),
+                                            120, 60)
+    with app.app_context():
+        from trainingapp.exams.models import Exam
+        from trainingapp.exams.preparing import prepare_papers
+        from trainingapp.platform.extensions import db
+        prepare_papers(db.session.get(Exam, prepared_id))
     clients = signed_in_clients(app, args.candidates)
-    papers, start = cpu_per_start(clients, exam_id, 201)
-    _papers, resume = cpu_per_start(clients, exam_id, 200)
+    papers, start = cpu_per_start(clients, exam_id, 201, args.db_name)
+    _papers, resume = cpu_per_start(clients, exam_id, 200, args.db_name)
+    _papers, prepared = cpu_per_start(clients, prepared_id, 201, args.db_name)
     answer_everything(clients, papers)
-    save = Meter("bench_start")
+    save = Meter(args.db_name)
     with save:
         save.count = answer_everything(clients, papers, first_seq=1000)
-    submit = cpu_per_submit(clients, papers)
+    submit = cpu_per_submit(clients, papers, args.db_name)
     print(f"app {rush.app_version()}, mean CPU ms per request over {args.candidates} candidates "
           f"(in process; app + PostgreSQL backends):")
-    for name, meter in (("start", start), ("resume", resume), ("save", save), ("submit", submit)):
+    for name, meter in (("start", start), ("resume", resume), ("start, prepared paper", prepared), ("save", save),
+                        ("submit", submit)):
         app_ms, db_ms = meter.figures()
-        print(f"  {name:7s} {app_ms:6.2f} + {db_ms:5.2f} = {app_ms + db_ms:6.2f}")
+        print(f"  {name:21s} {app_ms:6.2f} + {db_ms:5.2f} = {app_ms + db_ms:6.2f}")
     return 0
 
 

@@ -90,3 +90,37 @@ def test_every_acknowledged_save_is_graded_when_racing_a_submit(app, make):
                                          .where(Answer.attempt_id == body["attempt_id"])).all())
     assert set(acknowledged) == set(stored)  # nothing acknowledged was lost, nothing else stored
     assert all(score is not None for score in stored.values())  # every stored answer was graded
+
+
+def test_a_start_and_its_retry_racing_make_one_attempt_with_the_prepared_paper(app, make, runner):
+    # A candidate whose start timed out presses again (the rules page's form) while the first
+    # request (the page's API start) is still running: one attempt, the prepared paper, both
+    # answers lead to it.
+    from datetime import timedelta
+
+    from trainingapp.exams.models import PreparedPaper
+    from trainingapp.platform import clock
+    make.bank()
+    trainer, cadre = make.user(role="trainer"), make.user()
+    exam = make.exam(trainer, [cadre], opens_in=timedelta(minutes=10))
+    runner.invoke(args=["exams", "prepare", str(exam.id)])
+    clock.advance(timedelta(minutes=11))
+    for _round in range(3):
+        with app.app_context():
+            db.session.execute(Attempt.__table__.delete())
+            db.session.commit()
+            prepared_seed = db.session.scalar(select(PreparedPaper.seed))
+        api, form = _clients(app, cadre, 2)
+        barrier = threading.Barrier(2)
+
+        def start(client, by_form, barrier=barrier):
+            barrier.wait()
+            if by_form:
+                return int(client.post(f"/my/exams/{exam.id}/start").headers["Location"].rsplit("/", 1)[1])
+            return client.post(f"/api/exams/{exam.id}/attempts").get_json()["attempt_id"]
+
+        with ThreadPoolExecutor(2) as pool:
+            ids = set(pool.map(start, [api, form], [False, True]))
+        with app.app_context():
+            seeds = list(db.session.scalars(select(Attempt.seed)))
+        assert len(ids) == 1 and seeds == [prepared_seed]

@@ -87,3 +87,29 @@ def test_a_published_exams_rules_and_pool_are_read_once_per_process(app, make):
         assert body["total"] == 32
         assert sorted(q["type"] for q in body["questions"]) == ["single"] * 4 + ["truefalse"] * 6
         assert len({q["id"] for q in body["questions"]}) == 10
+
+
+def test_a_start_with_a_prepared_paper_is_three_statements_whatever_the_paper_size(app, make, runner):
+    # The synchronized start: with the paper drawn before the window opened, even the process's
+    # first start of the exam reads neither the pool nor the rules, and draws nothing.
+    from datetime import timedelta
+
+    from trainingapp.exams import starting
+    from trainingapp.platform import clock
+    counts = []
+    for size in (5, 40):
+        make.bank({"truefalse": size}, category=f"分类{size}")
+        trainer, cadre = make.user(role="trainer"), make.user()
+        exam = make.exam(trainer, [cadre], rules=[("truefalse", size, 1)], opens_in=timedelta(minutes=10))
+        assert "prepared 1 papers" in runner.invoke(args=["exams", "prepare", str(exam.id)]).output
+        clock.advance(timedelta(minutes=11))
+        starting.forget_draw_inputs()
+        client = app.test_client()
+        login(client, cadre)
+        with counting(app) as started:
+            body = client.post(f"/api/exams/{exam.id}/attempts").get_json()
+        assert len(body["questions"]) == size
+        counts.append(started)
+    # The exam with the session checks, the candidacy, the attempts so far and the prepared
+    # paper; the insert; the paper's questions.
+    assert counts[0] == counts[1] == ["SELECT", "INSERT", "SELECT"], counts

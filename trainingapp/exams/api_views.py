@@ -12,7 +12,7 @@ from ..accounts.session_rules import SIGNED_OUT, checks_person_itself, session_p
 from ..platform.clock import isoformat, now
 from ..platform.extensions import limiter
 from ..platform.params import json_object
-from . import finalising, payloads, saving, starting, tab_events, taking, timing
+from . import admission, finalising, payloads, saving, starting, tab_events, taking, timing
 from .my_exams import exam_views
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -21,6 +21,11 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 @bp.errorhandler(taking.Refused)
 def refused(error: taking.Refused):
     return {"error": str(error.message), "code": error.code}, error.status
+
+
+@bp.errorhandler(admission.Queued)
+def queued(error: admission.Queued):
+    return error.as_json(), 503, {"Retry-After": str(error.retry_after)}
 
 
 def _body() -> dict:
@@ -43,8 +48,10 @@ def start_attempt(exam_id):
     person = session_person()
     if person is None:
         raise taking.Refused.session(SIGNED_OUT)
-    attempt, created = starting.start_attempt(person, exam_id)
-    return payloads.attempt_payload(attempt, with_answers=not created), 201 if created else 200
+    # Beyond the worker's places for starts: 503 queued, with the time to come back (admission.py).
+    with admission.start_gate().admitted():
+        attempt, created = starting.start_attempt(person, exam_id)
+        return payloads.attempt_payload(attempt, with_answers=not created), 201 if created else 200
 
 
 @bp.get("/attempts/<int:attempt_id>")

@@ -1,11 +1,11 @@
 """My exams, the rules page, the exam page and the result for the person taking them."""
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.forms import ConfirmForm
 from ..platform.clock import now
-from . import bp, certificate_issuing, finalising, payloads, review, sections, starting, taking, timing
+from . import admission, bp, certificate_issuing, finalising, payloads, review, sections, starting, taking, timing
 from .mock import PERSONAL_MOCKS_WHILE_SECRET, personal_mock_exam
 from .my_exams import exam_views
 from .prerequisites import missing_prerequisites
@@ -49,17 +49,33 @@ def start_personal_mock(exam_id):
 
 
 def _start_then_take(start_with, exam_id):
-    """The start button of the rules page: to the exam page, or back to the rules saying why not."""
+    """The start button of the rules page: to the exam page, or back to the rules saying why not.
+
+    When the worker's places for starts are taken (admission.py): 503 with the place in the
+    queue, as JSON for the page's script (static/js/start.js asks with `Accept:
+    application/json` and gets {"location": ...} otherwise), else as a page that returns to the
+    rules page by itself."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    wants_json = request.headers.get("Accept", "").startswith("application/json")
     try:
-        attempt, _created = start_with(current_user, exam_id)
+        with admission.start_gate().admitted():
+            attempt, _created = start_with(current_user, exam_id)
+    except admission.Queued as queued:
+        headers = {"Retry-After": str(queued.retry_after)}
+        if wants_json:
+            return queued.as_json(), 503, headers
+        return render_template("exams/start_queue.html", queued=queued, exam_id=exam_id), 503, headers
     except taking.Refused as refused:
         if refused.status == 404:
             abort(404)
         flash(str(refused.message), "danger")
-        return redirect(url_for("exams.exam_rules", exam_id=exam_id))
-    return redirect(url_for("exams.take", attempt_id=attempt.id))
+        return _go(url_for("exams.exam_rules", exam_id=exam_id), wants_json)
+    return _go(url_for("exams.take", attempt_id=attempt.id), wants_json)
+
+
+def _go(location: str, wants_json: bool):
+    return {"location": location} if wants_json else redirect(location)
 
 
 @bp.route("/my/attempts/<int:attempt_id>")

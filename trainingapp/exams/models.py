@@ -298,6 +298,25 @@ class Attempt(db.Model):
         return self.status != "in_progress"
 
 
+class PreparedPaper(db.Model):
+    """A candidate's first paper, drawn before the window opens (`flask --app run exams prepare`),
+    so the synchronized start at the opening minute is one insert: exactly the paper `seed`
+    gives from the pool snapshot of the publication `published_at` (a paper of another
+    publication is never used). A start that finds none draws as before."""
+
+    __tablename__ = "prepared_paper"
+
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    #: The exam's publication time when drawn: the draw belongs to that pool snapshot.
+    published_at: Mapped[object] = mapped_column(db.DateTime)
+    seed: Mapped[int] = mapped_column(db.BigInteger)
+    #: As Attempt.paper.
+    paper: Mapped[list] = mapped_column(db.JSON)
+    total: Mapped[float] = mapped_column(db.Numeric(7, 2, asdecimal=False))
+    prepared_at: Mapped[object] = mapped_column(db.DateTime, default=now)
+
+
 class Answer(db.Model):
     """The latest acknowledged answer to one question of one attempt (saved by upsert)."""
 

@@ -1,10 +1,13 @@
 """Starting an attempt: the checks, the paper drawn for it, and the insert.
 
 At the start of a rush thousands of starts arrive in a minute, so a first start is three
-statements: the person's session checks with the exam, the candidacy and the number of
-attempts so far (`_EXAM_FOR_START`, which also reads whether questions came under review); the
-insert; and the paper's questions for the payload. A published exam's draw inputs are read once
-per process (`draw_inputs`), less the questions under review (待复核, `_without_pending`).
+statements: the person's session checks with the exam, the candidacy, the number of attempts
+so far, the paper prepared for them and whether questions came under review
+(`_EXAM_FOR_START`); the insert; and the paper's questions for the payload. A paper prepared
+before the window opened (`preparing.py`) is used as stored unless it holds a question under
+review; without one the paper is drawn here, from draw inputs read once per process
+(`draw_inputs`: two statements more for the process's first start of the exam), less the
+questions under review (待复核, `_without_pending`).
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ from ..questionbank.amendments import pending_question_ids
 from ..questionbank.models import QuestionReview
 from .finalising import finalize
 from .mock import DRAWS_TRIED, choose_paper, create_personal_mock_exam, personal_mock_exam
-from .models import Attempt, Exam, ExamCandidate
+from .models import Attempt, Exam, ExamCandidate, PreparedPaper
 from .prerequisites import missing_prerequisites
 from .saving import autocommit_options
 from .taking import Refused
@@ -201,11 +204,15 @@ def _exam_for_start():
     # The reviews' mark (open ones, latest id): changes whenever the set of questions under review does.
     open_reviews = select(func.count()).where(QuestionReview.confirmed_at.is_(None)).scalar_subquery()
     latest_review = select(func.max(QuestionReview.id)).scalar_subquery()
-    return (select(*session_rules.stored_session(), Exam, ExamCandidate, made, open_reviews, latest_review)
+    return (select(*session_rules.stored_session(), PreparedPaper.seed, PreparedPaper.paper, PreparedPaper.total,
+                   Exam, ExamCandidate, made, open_reviews, latest_review)
             .select_from(User)
             .outerjoin(Exam, Exam.id == bindparam("exam_id", type_=Exam.id.type))
             .outerjoin(ExamCandidate, (ExamCandidate.exam_id == Exam.id) & (ExamCandidate.user_id == person_id)
                        & ExamCandidate.removed.is_(False))
+            # Only a paper drawn from this publication's pool snapshot.
+            .outerjoin(PreparedPaper, (PreparedPaper.exam_id == Exam.id) & (PreparedPaper.user_id == person_id)
+                       & (PreparedPaper.published_at == Exam.published_at))
             .where(User.id == person_id))
 
 
@@ -224,7 +231,7 @@ def start_attempt(person, exam_id: int) -> tuple[Attempt, bool]:
     # transaction around them. A caller already in a transaction keeps it.
     options = autocommit_options(db.session.get_bind().dialect.name)
     db.session.connection(execution_options=options)
-    exam, candidate, attempts_so_far, review_mark = _candidacy(person, exam_id)
+    exam, candidate, attempts_so_far, prepared, review_mark = _candidacy(person, exam_id)
     moment = now()
     attempts = []
     if attempts_so_far:  # most starts are first starts: one statement less for them
@@ -244,15 +251,18 @@ def start_attempt(person, exam_id: int) -> tuple[Attempt, bool]:
         return start_attempt(person, exam_id)
     _refuse_unless_startable(person, exam, candidate, attempts, moment)
     avoid = _papers_to_avoid(person, exam)
+    if attempts or (prepared is not None and prepared.paper in avoid):
+        prepared = None  # prepared for the first attempt only, and never a paper to avoid
     return _insert_attempt(person, exam, candidate, len(attempts) + 1, moment, autocommitted=bool(options),
-                           avoid=avoid, need_choice=exam.personal_mock_of_id is not None, review_mark=review_mark)
+                           avoid=avoid, need_choice=exam.personal_mock_of_id is not None, prepared=prepared,
+                           review_mark=review_mark)
 
 
 def start_personal_mock(person, exam_id: int) -> tuple[Attempt, bool]:
     """An attempt at the person's personal mock exam of the real exam `exam_id` (created at the
     first one): refused unless they are a candidate, the trainer allows it, the exam is open
     and no real attempt of theirs is running."""
-    real, candidate, _made, _mark = _candidacy(person, exam_id)
+    real, candidate, _made, _prepared, _mark = _candidacy(person, exam_id)
     if real.is_mock or not real.allow_personal_mock:
         raise Refused("mock_not_offered", _l("This exam offers no personal mock exams."), 403)
     moment = now()
@@ -302,21 +312,32 @@ def _papers_to_avoid(person, exam: Exam) -> list[list[dict]]:
     return []
 
 
-def _candidacy(person, exam_id: int) -> tuple[Exam, ExamCandidate, int, tuple]:
-    """The exam, the person's candidacy and how many attempts they made, once the session, the
-    exam and the candidacy pass; refused otherwise."""
+@dataclass(frozen=True)
+class Prepared:
+    """A paper drawn before the window opened (models.PreparedPaper)."""
+
+    seed: int
+    paper: list
+    total: float
+
+
+def _candidacy(person, exam_id: int) -> tuple[Exam, ExamCandidate, int, Prepared | None, tuple]:
+    """The exam, the person's candidacy, how many attempts they made, the paper prepared for
+    them (None: none for this publication) and the reviews' mark, once the session, the exam and
+    the candidacy pass; refused otherwise."""
     found = db.session.execute(_EXAM_FOR_START, {"exam_id": exam_id, "person_id": person.id}).first()
     refusal = session_rules.SIGNED_OUT if found is None else session_rules.row_refusal(found, person.session_version)
     if refusal is not None:
         raise Refused.session(refusal)
-    exam, candidate, attempts_so_far, open_reviews, latest_review = found[-5:]
+    seed, paper, total, exam, candidate, attempts_so_far, open_reviews, latest_review = found[-8:]
     if exam is None or not exam.is_published:
         raise Refused("not_found", _l("There is no such exam."), 404)
     if candidate is None:
         raise Refused("not_candidate", _l("You are not a candidate of this exam."), 403)
     if candidate.is_exempt:
         raise Refused("exempt", _l("You are exempt from this exam (%(reason)s).", reason=candidate.exempt_reason), 403)
-    return exam, candidate, attempts_so_far, (open_reviews, latest_review)
+    return (exam, candidate, attempts_so_far, None if seed is None else Prepared(seed, paper, total),
+            (open_reviews, latest_review))
 
 
 def _refuse_unless_startable(person, exam: Exam, candidate: ExamCandidate, attempts: list[Attempt], moment) -> None:
@@ -335,11 +356,45 @@ def _refuse_unless_startable(person, exam: Exam, candidate: ExamCandidate, attem
 
 def _insert_attempt(person, exam: Exam, candidate: ExamCandidate, number: int, moment, *,
                     autocommitted: bool, avoid: list[list[dict]] = (), need_choice: bool = False,
-                    review_mark: tuple | None = None) -> tuple[Attempt, bool]:
-    """A new attempt with its drawn paper; (attempt, True), or another tab's start of the same moment.
+                    prepared: Prepared | None = None, review_mark: tuple | None = None) -> tuple[Attempt, bool]:
+    """A new attempt with its prepared or drawn paper; (attempt, True), or another tab's start of
+    the same moment.
 
     The paper repeats none in `avoid` (a real paper and a personal mock's never coincide);
-    `need_choice` (a personal mock): refused when the pool allows a single paper."""
+    `need_choice` (a personal mock): refused when the pool allows a single paper. A prepared
+    paper holding a question that came under review since (待复核) is not used."""
+    if prepared is not None and not (_pending_ids(review_mark) & {item["q"] for item in prepared.paper}):
+        # Drawn before the window opened: no draw inputs, no draw, no statement.
+        seed, paper, total = prepared.seed, prepared.paper, prepared.total
+    else:
+        seed, paper, total = _draw(exam, avoid, need_choice, review_mark)
+    values = {"exam_id": exam.id, "user_id": person.id, "number": number, "seed": seed,
+              "paper": paper, "started_at": moment,
+              "deadline_at": attempt_deadline(exam, candidate, moment),
+              "total": total, "status": "in_progress", "tab_switches": 0}
+    try:
+        # One Core insert rather than the ORM's unit of work: a fifth of a start's CPU.
+        attempt_id = db.session.execute(_INSERT_ATTEMPT, values).scalar_one()
+        if not autocommitted:  # under autocommit the insert is committed, and the payload's read stays so too
+            commit_keeping_loaded(db.session)  # the payload reads the exam next
+    except IntegrityError:
+        # Another tab or device started at the same moment (or a retry of this start that the
+        # client gave up waiting for): theirs is the attempt.
+        db.session.rollback()
+        other = db.session.scalar(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == person.id,
+                                                        Attempt.status == "in_progress"))
+        if other is None:
+            raise
+        return other, False
+    # The attempt as inserted, for the caller's payload; not in the session (nothing to track).
+    attempt = Attempt(id=attempt_id, **values)
+    set_committed_value(attempt, "exam", exam)
+    return attempt, True
+
+
+def _draw(exam: Exam, avoid: list[list[dict]], need_choice: bool,
+          review_mark: tuple | None) -> tuple[int, list[dict], float]:
+    """(seed, paper, total) of a paper drawn now, repeating none in `avoid`, without questions under review."""
     random_source = random.SystemRandom()
     inputs = draw_inputs(exam, review_mark)
     seed = random_source.randrange(1, 2**62)
@@ -352,27 +407,7 @@ def _insert_attempt(person, exam: Exam, candidate: ExamCandidate, number: int, m
             raise Refused("mock_same_paper", _SINGLE_PAPER)
         # A real exam's start is never refused for this: with a single possible paper no mock was offered.
     seed, paper = found or (seed, draw_paper(exam, inputs, seed))
-    values = {"exam_id": exam.id, "user_id": person.id, "number": number, "seed": seed,
-              "paper": paper, "started_at": moment,
-              "deadline_at": attempt_deadline(exam, candidate, moment),
-              "total": inputs.total, "status": "in_progress", "tab_switches": 0}
-    try:
-        # One Core insert rather than the ORM's unit of work: a fifth of a start's CPU.
-        attempt_id = db.session.execute(_INSERT_ATTEMPT, values).scalar_one()
-        if not autocommitted:  # under autocommit the insert is committed, and the payload's read stays so too
-            commit_keeping_loaded(db.session)  # the payload reads the exam next
-    except IntegrityError:
-        # Another tab or device started at the same moment: theirs is the attempt.
-        db.session.rollback()
-        other = db.session.scalar(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == person.id,
-                                                        Attempt.status == "in_progress"))
-        if other is None:
-            raise
-        return other, False
-    # The attempt as inserted, for the caller's payload; not in the session (nothing to track).
-    attempt = Attempt(id=attempt_id, **values)
-    set_committed_value(attempt, "exam", exam)
-    return attempt, True
+    return seed, paper, inputs.total
 
 
 def _local(moment) -> str:

@@ -32,6 +32,11 @@ class Config:
     #: The health check and the exam API are done with the database within this many seconds
     #: or answer 503 (PostgreSQL; a silent SQLite file does not happen).
     DB_REQUEST_BUDGET_SECONDS = float(os.environ.get("DB_REQUEST_BUDGET_SECONDS", "5"))
+    #: Starts one worker process runs at once (exams/admission.py): at an exam's opening minute
+    #: the rest wait up to START_QUEUE_WAIT_SECONDS for a place, then are answered 503 "in the
+    #: queue, number N, about M seconds" and retry by themselves, instead of all slowing down together.
+    START_CONCURRENCY = int(os.environ.get("START_CONCURRENCY", "4"))
+    START_QUEUE_WAIT_SECONDS = float(os.environ.get("START_QUEUE_WAIT_SECONDS", "2"))
     #: Where the demo data set is loaded: on first start with SQLite served on 127.0.0.1; with
     #: DATABASE_URL only when this is set (still on 127.0.0.1 only) or run.py --demo is given.
     LOAD_DEMO = _bool("LOAD_DEMO", False)
