@@ -1,7 +1,7 @@
 """prepared papers: first papers drawn before an exam opens (flask exams prepare)
 
 Revision ID: 55a551582e7f
-Revises: 044a6cf469a3
+Revises: a96f1ffb315d
 Create Date: 2026-12-07 19:15:40.623306
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '55a551582e7f'
-down_revision = '044a6cf469a3'
+down_revision = 'a96f1ffb315d'
 branch_labels = None
 depends_on = None
 
