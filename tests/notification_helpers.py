@@ -44,7 +44,7 @@ class SmtpInbox:
 class RobotServer:
     """An HTTP server answering like the robots ({"errcode": 0}); `on_request` may act first."""
 
-    def __init__(self, on_request=None, answer=None):
+    def __init__(self, on_request=None, answer=None, redirect_to=None):
         self.requests = []
         robot = self
 
@@ -56,6 +56,12 @@ class RobotServer:
                                        "json": body})
                 if on_request is not None and on_request(robot) is False:
                     return  # no answer at all
+                if redirect_to is not None:
+                    self.send_response(307)
+                    self.send_header("Location", redirect_to)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 data = json.dumps(answer or {"errcode": 0, "errmsg": "ok"}).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")

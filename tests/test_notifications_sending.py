@@ -126,6 +126,23 @@ def test_a_robot_error_code_is_a_failure_to_retry(app, make, runner, monkeypatch
     assert row.state == "queued" and row.attempts == 1 and "310000" in row.last_error
 
 
+def test_a_robot_address_that_redirects_is_not_followed(app, make, runner, monkeypatch):
+    # A checked robot address that answers with a redirect must not lead the server elsewhere.
+    with RobotServer() as elsewhere, RobotServer(redirect_to=f"{elsewhere.base}/internal") as server:
+        monkeypatch.setitem(app.config, "ROBOT_BASE_URLS", {"wecom": server.base, "dingtalk": server.base})
+        make.bank()
+        office = make.department()
+        with app.app_context():
+            db.session.add(DepartmentWebhook(department_id=office.id, kind="wecom",
+                                             url=f"{server.base}/cgi-bin/webhook/send?key=k"))
+            db.session.commit()
+        make.exam(make.user(role="trainer"), [make.user(department=office)])
+        _send(runner)
+        assert len(server.requests) == 1 and elsewhere.requests == []
+    (row,) = _rows(app)
+    assert row.state == "queued" and row.attempts == 1 and "307" in row.last_error
+
+
 def test_refused_connection_backs_off_then_fails_and_an_admin_retries(app, make, runner, as_role, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
     monkeypatch.setitem(app.config, "MAIL_PORT", free_port())  # nobody listens: connection refused
