@@ -111,17 +111,22 @@ def test_robots_receive_their_documented_json_and_dingtalk_is_signed(app, make, 
     assert {row.state for row in _rows(app)} == {"sent"}
 
 
+def _publish_to_a_robot(app, make, runner, monkeypatch, server, kind, path):
+    """A department whose robot is the local `server`, an exam published to one of its people,
+    and one sending run."""
+    monkeypatch.setitem(app.config, "ROBOT_BASE_URLS", {"wecom": server.base, "dingtalk": server.base})
+    make.bank()
+    office = make.department()
+    with app.app_context():
+        db.session.add(DepartmentWebhook(department_id=office.id, kind=kind, url=f"{server.base}{path}"))
+        db.session.commit()
+    make.exam(make.user(role="trainer"), [make.user(department=office)])
+    _send(runner)
+
+
 def test_a_robot_error_code_is_a_failure_to_retry(app, make, runner, monkeypatch):
     with RobotServer(answer={"errcode": 310000, "errmsg": "sign not match"}) as server:
-        monkeypatch.setitem(app.config, "ROBOT_BASE_URLS", {"wecom": server.base, "dingtalk": server.base})
-        make.bank()
-        office = make.department()
-        with app.app_context():
-            db.session.add(DepartmentWebhook(department_id=office.id, kind="dingtalk",
-                                             url=f"{server.base}/robot/send?access_token=t"))
-            db.session.commit()
-        make.exam(make.user(role="trainer"), [make.user(department=office)])
-        _send(runner)
+        _publish_to_a_robot(app, make, runner, monkeypatch, server, "dingtalk", "/robot/send?access_token=t")
     (row,) = _rows(app)
     assert row.state == "queued" and row.attempts == 1 and "310000" in row.last_error
 
@@ -129,15 +134,7 @@ def test_a_robot_error_code_is_a_failure_to_retry(app, make, runner, monkeypatch
 def test_a_robot_address_that_redirects_is_not_followed(app, make, runner, monkeypatch):
     # A checked robot address that answers with a redirect must not lead the server elsewhere.
     with RobotServer() as elsewhere, RobotServer(redirect_to=f"{elsewhere.base}/internal") as server:
-        monkeypatch.setitem(app.config, "ROBOT_BASE_URLS", {"wecom": server.base, "dingtalk": server.base})
-        make.bank()
-        office = make.department()
-        with app.app_context():
-            db.session.add(DepartmentWebhook(department_id=office.id, kind="wecom",
-                                             url=f"{server.base}/cgi-bin/webhook/send?key=k"))
-            db.session.commit()
-        make.exam(make.user(role="trainer"), [make.user(department=office)])
-        _send(runner)
+        _publish_to_a_robot(app, make, runner, monkeypatch, server, "wecom", "/cgi-bin/webhook/send?key=k")
         assert len(server.requests) == 1 and elsewhere.requests == []
     (row,) = _rows(app)
     assert row.state == "queued" and row.attempts == 1 and "307" in row.last_error
