@@ -97,13 +97,14 @@ def _clean_state(request):
     with application.app_context():
         _wipe()
     clock.reset()
-    from trainingapp.exams import saving, starting
+    from trainingapp.exams import paper_texts, saving, starting
     from trainingapp.platform.extensions import limiter
     limiter.reset()
     # Ids start again in each test's wiped database: what one test's saves taught this process
     # would make another's statement counts depend on the order tests run in.
     saving.forget_save_hints()
     starting.forget_draw_inputs()
+    paper_texts.forget()
     from trainingapp.web import first_start
     first_start.forget(application)  # another test's demo accounts must not put the warning on this one's pages
     yield

@@ -5,7 +5,7 @@ start that loaded the bank, would fail here long before it showed in a benchmark
 """
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from tests.conftest import login
 from trainingapp.platform.extensions import db
@@ -113,3 +113,50 @@ def test_a_start_with_a_prepared_paper_is_three_statements_whatever_the_paper_si
     # The exam with the session checks, the candidacy, the attempts so far and the prepared
     # paper; the insert; the paper's questions.
     assert counts[0] == counts[1] == ["SELECT", "INSERT", "SELECT"], counts
+
+
+def test_a_start_reads_the_papers_questions_once_per_process_and_shows_them_as_stored(app, make):
+    # A published exam locks its questions' stems and options, so once a process has read them
+    # for this publication the next candidates' starts are the candidacy read and the insert.
+    from trainingapp.questionbank.models import Question
+    make.bank({"single": 6, "truefalse": 6})
+    trainer, *people = make.user(role="trainer"), make.user(), make.user(), make.user()
+    exam = make.exam(trainer, people, rules=[("single", 6, 5), ("truefalse", 6, 5)])
+    counts, papers = [], []
+    for person in people:
+        client = app.test_client()
+        login(client, person)
+        with counting(app) as statements:
+            papers.append(client.post(f"/api/exams/{exam.id}/attempts").get_json())
+        counts.append(statements)
+    assert counts[1] == counts[2] == ["SELECT", "INSERT"], counts
+    with app.app_context():
+        stored = {q.id: q for q in db.session.scalars(select(Question))}
+        for body in papers:
+            assert [section["heading"] for section in body["sections"]] == [
+                "一、单项选择题（共6题，每题5分）", "二、判断题（共6题，每题5分）"]
+            for shown in body["questions"]:
+                question = stored[shown["id"]]
+                assert shown["stem"] == question.stem
+                # Each candidate's own option order, with the stored texts.
+                assert sorted(option["text"] for option in shown["options"]) == sorted(
+                    question.options if shown["type"] == "single" else [])
+    orders = {tuple(o["text"] for o in q["options"]) for body in papers for q in body["questions"] if q["options"]}
+    assert len(orders) > 6  # options shuffled per candidate, not one cached order
+
+
+def test_a_draft_preview_is_not_kept(app, make):
+    # Only a publication's texts are kept: a draft's questions can still be edited.
+    from trainingapp.exams import paper_texts
+    from trainingapp.exams.models import Exam
+    from trainingapp.questionbank.models import Question
+    make.bank({"truefalse": 3})
+    trainer = make.user(role="trainer")
+    exam = make.exam(trainer, [], rules=[("truefalse", 3, 10)], publish=False)
+    with app.app_context():
+        draft = db.session.get(Exam, exam.id)
+        ids = list(db.session.scalars(select(Question.id)))
+        assert set(paper_texts.question_texts(draft, ids)) == set(ids)
+        db.session.get(Question, ids[0]).stem = "改过的题干"
+        db.session.commit()
+        assert paper_texts.question_texts(draft, ids)[ids[0]][0] == "改过的题干"

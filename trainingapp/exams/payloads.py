@@ -2,13 +2,13 @@
 review, `review.py`) as the review policy allows the candidate to see it."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from flask_babel import get_locale
+from sqlalchemy import select
 
 from ..platform.clock import isoformat, now
 from ..platform.extensions import db
-from ..questionbank.models import Question
 from ..questionbank.subjective import MAX_ANSWER_CHARS, is_subjective
-from . import marks, review, sections
+from . import marks, paper_texts, review
 from .models import Answer, Attempt
 
 
@@ -25,11 +25,10 @@ def attempt_payload(attempt: Attempt, *, with_answers: bool = True) -> dict:
         payload["result"] = result_payload(attempt)
         payload["review"] = review.review_payload(attempt)
         return payload
-    ids = [item["q"] for item in attempt.paper]
-    # Only the columns the page shows: a start loads the whole paper, and 40 full Question objects
-    # (keys, explanations, legal basis) cost more than the rest of the request.
-    questions = {row.id: row for row in db.session.execute(_PAPER_QUESTIONS, {"ids": ids})}
-    payload["questions"] = [_question_json(position, item, questions[item["q"]])
+    # Only the texts the page shows (never keys, explanations, legal basis), from this process's
+    # copy once it has read them for this publication (paper_texts.py).
+    texts = paper_texts.question_texts(exam, [item["q"] for item in attempt.paper])
+    payload["questions"] = [_question_json(position, item, *texts[item["q"]])
                             for position, item in enumerate(attempt.paper, start=1)]
     _add_sections(payload, attempt)
     payload["answers"] = {}
@@ -40,20 +39,16 @@ def attempt_payload(attempt: Attempt, *, with_answers: bool = True) -> dict:
     return payload
 
 
-_PAPER_QUESTIONS = select(Question.id, Question.stem, Question.options).where(
-    Question.id.in_(bindparam("ids", expanding=True)))
-
-
-def _question_json(position: int, item: dict, question) -> dict:
+def _question_json(position: int, item: dict, stem: str, stored_options: list | None) -> dict:
     options = []
     if item["t"] in ("single", "multiple"):
-        options = [{"key": chr(ord("A") + index), "text": question.options[index]} for index in item["o"]]
-    body = {"id": question.id, "position": position, "type": item["t"], "stem": question.stem,
+        options = [{"key": chr(ord("A") + index), "text": stored_options[index]} for index in item["o"]]
+    body = {"id": item["q"], "position": position, "type": item["t"], "stem": stem,
             "options": options, "points": item["p"], "blanks": item["b"]}
     if is_subjective(item["t"]):
         # The texts to write, never the reference answers (the key, in Question.answer): for a
         # case analysis the sub-questions in order (the stem is the case material).
-        body["parts"] = [str(text) for text in question.options or []][:item["b"]] if item["t"] == "case" else []
+        body["parts"] = [str(text) for text in stored_options or []][:item["b"]] if item["t"] == "case" else []
         body["max_chars"] = MAX_ANSWER_CHARS
     return body
 
@@ -78,7 +73,7 @@ def result_payload(attempt: Attempt) -> dict:
 def _add_sections(payload: dict, attempt: Attempt) -> None:
     """The paper's sections in order, and each question's section heading, from the stored paper
     (never reordered: an attempt drawn before sections gets one mixed section)."""
-    found = sections.of_paper(attempt.paper, attempt.exam.sections)
+    found = paper_texts.paper_headings(attempt.paper, attempt.exam.sections, str(get_locale() or "zh"))
     payload["sections"] = [{"heading": text, "type": section.qtype, "count": section.count,
                             "points": section.total, "points_each": section.points_each,
                             "questions": list(section.positions)} for text, section in found]
