@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from .platform.config import Config
+from .platform.cookie_session import CookieSessionInterface
 from .platform.database import (
     bound_database_calls,
     configure_sqlite,
@@ -18,7 +19,7 @@ from .platform.database import (
     sqlite_uri,
 )
 from .platform.extensions import bootstrap, csrf, db, limiter, login_manager, mail, migrate
-from .platform.json_provider import FastJSONProvider
+from .platform.json_provider import FastJSONProvider, column_json
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,7 +36,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _stable_secret_key(Path(app.instance_path))
     uri = app.config.get("SQLALCHEMY_DATABASE_URI") or sqlite_uri(app.instance_path)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_url(uri)
-    options = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_timeout": app.config["DB_POOL_TIMEOUT_SECONDS"]}
+    options = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_timeout": app.config["DB_POOL_TIMEOUT_SECONDS"],
+               "json_serializer": column_json}
     if uri.startswith("sqlite"):
         options = sqlite_engine_options(options)
     elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
@@ -73,6 +75,7 @@ def _init_extensions(app: Flask) -> None:
     # Chinese text as UTF-8 rather than \u escapes (a 40-question paper is half the bytes
     # to encode, compress and send), keys in the order written, encoded by orjson.
     app.json = FastJSONProvider(app)
+    app.session_interface = CookieSessionInterface()
     db.init_app(app)
     seconds_left = None
     with app.app_context():

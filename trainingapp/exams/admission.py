@@ -77,7 +77,8 @@ class StartGate:
             with self._places:
                 self.running -= 1
                 self.mean_seconds = 0.8 * self.mean_seconds + 0.2 * took
-                self._places.notify()
+                if self.waiting:
+                    self._places.notify()
 
 
 _gate_lock = threading.Lock()

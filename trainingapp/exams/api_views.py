@@ -77,11 +77,15 @@ def save_answer(attempt_id, question_id):
     return saving.save_answer(person, attempt_id, question_id, body["answer"], body["seq"])
 
 
+#: The exam's hot paths: no rate limit applies to them.
+_NOT_LIMITED = frozenset({"exams.api.save_answer", "exams.api.start_attempt"})
+
+
 @limiter.request_filter
-def _saves_are_not_limited() -> bool:
-    # No limit applies to a save; saying so here skips the limiter's lookup of which limits
-    # apply, which costs more than a tenth of a save (limiter.exempt still does the lookup).
-    return request.endpoint == "exams.api.save_answer"
+def _hot_paths_are_not_limited() -> bool:
+    # No limit applies to a save or a start; saying so here skips the limiter's lookup of which
+    # limits apply, which costs more than a tenth of a save (limiter.exempt still does the lookup).
+    return request.endpoint in _NOT_LIMITED
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")
