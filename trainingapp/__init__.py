@@ -50,6 +50,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     import_models()
     _register_blueprints(app)
+    # Relationships resolved now rather than inside each worker's first request (at an exam's
+    # opening minute that request is a start, and this took it tens of milliseconds).
+    from sqlalchemy.orm import configure_mappers
+    configure_mappers()
     from .platform import errors, i18n
     from .web import cli
     from .web import pages as web
