@@ -900,16 +900,20 @@ def wrk_save_steps(args, out: Path, host: str, data: dict, exam_id: int, steps: 
     wrk_saves.write_script(script, candidates, args.wrk_threads)
     acked: dict[str, float] = {}
     rows = []
+    requests_so_far = 0
     monitor.mark("save_start")
     for index, connections in enumerate([steps[0], *steps]):
         summary = wrk_saves.run(args.client_cpus, host, script, args.wrk_threads, connections,
                                 args.warmup if index == 0 else args.step_seconds, out / f"wrk-save{index}.json",
-                                args.nice, monitor, args.warmup if index else 0, f"save{index}")
+                                args.nice, monitor, args.warmup if index else 0, f"save{index}",
+                                first_counter=requests_so_far)
+        requests_so_far += summary["requests"] + 1
         for key, seq in summary["acked"].items():
             acked[key] = max(acked.get(key, 0), seq)
         if index:  # the first run only warms the server up
             rows.append(_cpu_row(wrk_saves.step_row(connections, summary), monitor, f"save{index}"))
-            log(f"wrk {connections} connections: {rows[-1]['rps']} saves/s, p95 {rows[-1]['p95_ms']} ms")
+            log(f"wrk {connections} connections: {rows[-1]['rps']} saves/s, p95 {rows[-1]['p95_ms']} ms, "
+                f"{summary['stale']} not stored (a newer answer was)")
     monitor.mark("save_end")
     name = "PUT /api/attempts/[a]/answers/[q]"
     total = sum(r["count"] for r in rows)

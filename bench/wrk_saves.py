@@ -32,7 +32,7 @@ LUA = r"""
 local candidates = %(candidates)s
 local threads, counter = {}, 0
 -- Globals, not locals: setup() sets `id` in each thread, done() reads each thread's `acked`.
-id, acked = 0, {}
+id, acked, stale = 0, {}, 0
 
 function setup(thread)
   thread:set("id", #threads)
@@ -40,7 +40,10 @@ function setup(thread)
 end
 
 function init(args)
-  counter = 0
+  -- Each step's run goes on from the counters of the runs before it (rush.py passes the
+  -- requests made so far): restarting at 0 would make every save of a later step older than
+  -- what the earlier step stored, so each would be refused as stale by the full save.
+  counter = tonumber(args[1]) or 0
 end
 
 local function pick()
@@ -67,6 +70,7 @@ end
 
 function response(status, headers, body)
   if status == 200 then
+    if string.find(body, '"saved":%%s*false') then stale = stale + 1 end
     local seq = tonumber(string.match(body, '"seq":%%s*(%%d+)'))
     if seq then
       local key = seq %% 262144
@@ -88,7 +92,9 @@ function done(summary, latency, requests)
   out:write(string.format('"write": %d, "timeout": %d, "p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f, ',
     errors.write, errors.timeout, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
     latency:percentile(99) / 1000))
-  out:write(string.format('"max_ms": %.2f, "acked": {', latency.max / 1000))
+  local stale = 0
+  for _, thread in ipairs(threads) do stale = stale + (thread:get("stale") or 0) end
+  out:write(string.format('"max_ms": %.2f, "stale": %d, "acked": {', latency.max / 1000, stale))
   local first = true
   for _, thread in ipairs(threads) do
     for key, seq in pairs(thread:get("acked") or {}) do
@@ -166,13 +172,18 @@ def write_script(path: Path, candidates: list[dict], threads: int) -> None:
 
 
 def run(wrk_cpus: str, url: str, script: Path, threads: int, connections: int, seconds: float,
-        result: Path, nice: int = 0, monitor=None, warmup: float = 0.0, tag: str = "") -> dict:
-    """One closed-loop wrk run; its summary (latency in ms, error counts, acknowledged seqs).
+        result: Path, nice: int = 0, monitor=None, warmup: float = 0.0, tag: str = "",
+        first_counter: int = 0) -> dict:
+    """One closed-loop wrk run; its summary (latency in ms, error counts, acknowledged seqs, and
+    for saves `stale`: answers acknowledged but not stored because a newer one was).
+
+    `first_counter`: where the save script's per-thread counters begin (after every request of
+    the runs before, so this run's seqs are newer than any stored).
 
     With a monitor, wrk's CPU counts as the load tool's, and marks `<tag>_from` (after `warmup`)
     and `<tag>_to` (just before wrk stops) bound the step's CPU figures."""
     command = ["taskset", "-c", wrk_cpus, "wrk", "-t", str(threads), "-c", str(max(connections, threads)),
-               "-d", f"{int(seconds)}s", "--timeout", "10s", "-s", str(script), url]
+               "-d", f"{int(seconds)}s", "--timeout", "10s", "-s", str(script), url, "--", str(first_counter)]
     if nice:
         command = ["nice", "-n", str(nice), *command]
     result.unlink(missing_ok=True)
@@ -197,6 +208,7 @@ def step_row(connections: int, summary: dict) -> dict:
     errors = sum(summary[k] for k in ("non_2xx", "connect", "read", "write", "timeout"))
     return {"users": connections, "count": summary["requests"], "errors": errors,
             "rps": round(summary["requests"] / max(summary["seconds"], 1e-9), 1),
+            "stale": summary.get("stale", 0),
             **{k: summary[k] for k in ("p50_ms", "p95_ms", "p99_ms", "max_ms")}}
 
 
