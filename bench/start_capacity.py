@@ -155,6 +155,7 @@ def main() -> int:
                         help="py-spy --gil samples of the workers (pip install py-spy)")
     parser.add_argument("--out", type=Path, default=rush.ROOT / "bench" / "results" / "start-capacity")
     args = parser.parse_args()
+    args.out = args.out.resolve()  # the instance path must be absolute (Flask, and gunicorn elsewhere)
     snapshots = [Path(s).resolve() for s in args.snapshots.split(",")]
     steps = [int(c) for c in args.connections.split(",")]
     args.out.mkdir(parents=True, exist_ok=True)

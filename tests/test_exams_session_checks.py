@@ -130,6 +130,32 @@ def test_requests_in_an_exam_count_as_activity_and_survive_the_idle_timeout(app,
     assert client.get("/my/exams").status_code == 200  # still signed in
 
 
+def test_the_start_does_not_re_sign_the_cookie_and_the_first_save_notes_the_activity(app, make):
+    """At an exam's opening the whole hall presses start within seconds, most with a cookie
+    signed minutes before: the start leaves the cookie as it is; the first autosave notes the
+    activity (at most once a minute), so the idle timeout still counts from the exam."""
+    make.bank()
+    cadre = make.user()
+    exam = make.exam(make.user(role="trainer"), [cadre], duration=30, rules=[("truefalse", 3, 10)])
+    client = app.test_client()
+    login(client, cadre)
+    signed_in_minutes_ago = time.time() - 5 * 60
+    with client.session_transaction() as session:
+        session["seen_at"] = signed_in_minutes_ago
+    started = client.post(f"/api/exams/{exam.id}/attempts")
+    assert started.status_code == 201
+    assert not [v for k, v in started.headers.items() if k == "Set-Cookie" and v.startswith("session=")]
+    with client.session_transaction() as session:
+        assert session["seen_at"] == signed_in_minutes_ago
+    body = started.get_json()
+    saved = client.put(f"/api/attempts/{body['attempt_id']}/answers/{body['questions'][0]['id']}",
+                       json={"answer": True, "seq": 1})
+    assert saved.status_code == 200
+    assert [v for k, v in saved.headers.items() if k == "Set-Cookie" and v.startswith("session=")]
+    with client.session_transaction() as session:
+        assert session["seen_at"] > time.time() - 60
+
+
 def test_an_idle_session_cannot_start_an_exam(app, make):
     make.bank()
     cadre = make.user()

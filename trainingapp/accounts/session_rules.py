@@ -94,15 +94,31 @@ def session_person() -> SessionPerson | None:
     return SessionPerson(int(user_id), int(version))
 
 
-def checks_person_itself(view):
+def checks_person_itself(view=None, *, notes_activity: bool = True):
     """Marks a view that checks the session's person itself (with `session_person` and one of
     the rules above, in the first statement it runs anyway): loading the person first is a
-    fifth of an autosave's cost. The view refuses a bad session as any API call would."""
-    view.checks_person_itself = True
-    return view
+    fifth of an autosave's cost. The view refuses a bad session as any API call would.
+
+    `notes_activity=False`: the request does not re-sign the session cookie to note activity
+    (accounts.views._note_activity). For an exam's start: the whole hall presses it in the
+    same seconds, most with a cookie signed minutes before (re-signing it was a sixteenth of a
+    start), and a running attempt keeps its person signed in; the first autosave notes it."""
+    def mark(function):
+        function.checks_person_itself = True
+        function.notes_activity = notes_activity
+        return function
+    return mark if view is None else mark(view)
 
 
 def view_checks_person_itself() -> bool:
     """Whether the request's view is marked with `checks_person_itself`."""
-    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    return getattr(view, "checks_person_itself", False)
+    return getattr(_view(), "checks_person_itself", False)
+
+
+def view_notes_activity() -> bool:
+    """Whether the request counts as activity in the session cookie (see `checks_person_itself`)."""
+    return getattr(_view(), "notes_activity", True)
+
+
+def _view():
+    return current_app.view_functions.get(request.endpoint) if request.endpoint else None

@@ -19,7 +19,14 @@ from ..platform.params import safe_next
 from . import bp, services
 from .forms import ChangePasswordForm, LoginForm
 from .models import User
-from .session_rules import PASSWORD_CHANGE, SIGNED_OUT, refusal_of, session_person, view_checks_person_itself
+from .session_rules import (
+    PASSWORD_CHANGE,
+    SIGNED_OUT,
+    refusal_of,
+    session_person,
+    view_checks_person_itself,
+    view_notes_activity,
+)
 
 #: Endpoints a person who must change their password can still reach.
 OPEN_DURING_PASSWORD_CHANGE = SESSIONLESS | {"accounts.change_password", "accounts.logout", "accounts.set_language"}
@@ -63,7 +70,7 @@ def end_idle_sessions():
         # The view checks the person itself; a session within its timeouts only needs the
         # request counted as activity. A timed-out one takes the full check below, which keeps
         # it only for someone in the middle of an exam.
-        if session_person() is not None:
+        if session_person() is not None and view_notes_activity():
             _note_activity(moment)
         return None
     if not current_user.is_authenticated or request.endpoint in SESSIONLESS:
