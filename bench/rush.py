@@ -29,6 +29,7 @@ import re
 import secrets
 import signal
 import sqlite3
+import statistics
 import subprocess  # noqa: S404 - starts gunicorn, locust and flask with arguments we build
 import sys
 import threading
@@ -892,17 +893,18 @@ def _cpu_row(row: dict, monitor: Monitor, tag: str) -> dict:
 
 def wrk_save_steps(args, out: Path, host: str, data: dict, exam_id: int, steps: list[int], monitor: Monitor):
     """Save steps driven by wrk (bench/wrk_saves.py): candidates sign in and start first, then one wrk
-    run per step (connections = step), after a warm-up run. (rows, records, samples)."""
+    run per step (connections = step), after a warm-up run; with --step-rounds R the whole sequence
+    of steps R times, each step's rounds merged into its row (merged_step_row). (rows, records, samples)."""
     logins = [f"{LOGIN_PREFIX}{n:05d}" for n in range(1, data["candidates"] + 1)]
     candidates = wrk_saves.start_candidates(host, logins, PASSWORD, exam_id)
     log(f"wrk: {len(candidates)} candidates signed in and started")
     script = out / "saves.lua"
     wrk_saves.write_script(script, candidates, args.wrk_threads)
     acked: dict[str, float] = {}
-    rows = []
+    rounds: dict[int, list[dict]] = {}
     requests_so_far = 0
     monitor.mark("save_start")
-    for index, connections in enumerate([steps[0], *steps]):
+    for index, connections in enumerate([steps[0], *steps * args.step_rounds]):
         summary = wrk_saves.run(args.client_cpus, host, script, args.wrk_threads, connections,
                                 args.warmup if index == 0 else args.step_seconds, out / f"wrk-save{index}.json",
                                 args.nice, monitor, args.warmup if index else 0, f"save{index}",
@@ -911,14 +913,41 @@ def wrk_save_steps(args, out: Path, host: str, data: dict, exam_id: int, steps: 
         for key, seq in summary["acked"].items():
             acked[key] = max(acked.get(key, 0), seq)
         if index:  # the first run only warms the server up
-            rows.append(_cpu_row(wrk_saves.step_row(connections, summary), monitor, f"save{index}"))
-            log(f"wrk {connections} connections: {rows[-1]['rps']} saves/s, p95 {rows[-1]['p95_ms']} ms, "
+            row = _cpu_row(wrk_saves.step_row(connections, summary), monitor, f"save{index}")
+            rounds.setdefault(connections, []).append(row)
+            log(f"wrk {connections} connections: {row['rps']} saves/s, p95 {row['p95_ms']} ms, "
                 f"{summary['stale']} not stored (a newer answer was)")
     monitor.mark("save_end")
+    rows = [merged_step_row(rounds[connections]) for connections in steps]
     name = "PUT /api/attempts/[a]/answers/[q]"
     total = sum(r["count"] for r in rows)
     samples_summary = {name: {"count": total, "errors": sum(r["errors"] for r in rows)}}
     return rows, [wrk_saves.acks_record(candidates, acked)], samples_summary
+
+
+def merged_step_row(rounds: list[dict]) -> dict:
+    """One step's row from its rounds: requests and CPU summed over the rounds' measured time
+    (so the step's rate is the mean rate of its rounds); p50/p95/p99 the median of the rounds',
+    max the largest. Rounds of all steps alternate, so the machine's drift during a run falls
+    on every step alike."""
+    if len(rounds) == 1:
+        return rounds[0]
+    seconds = [r["count"] / max(r["rps"], 1e-9) for r in rounds]
+    row = {"users": rounds[0]["users"], "count": sum(r["count"] for r in rounds),
+           "errors": sum(r["errors"] for r in rounds), "stale": sum(r.get("stale", 0) for r in rounds),
+           "rps": round(sum(r["count"] for r in rounds) / max(sum(seconds), 1e-9), 1),
+           "rounds_rps": [r["rps"] for r in rounds],
+           **{k: round(statistics.median(r[k] for r in rounds), 2) for k in ("p50_ms", "p95_ms", "p99_ms")},
+           "max_ms": max(r["max_ms"] for r in rounds)}
+    if all("cpu" in r for r in rounds):
+        measured = sum(r["cpu"]["seconds"] for r in rounds)
+        row["cpu"] = {key: round(sum(r["cpu"][key] * r["cpu"]["seconds"] for r in rounds) / measured, 2)
+                      for key in rounds[0]["cpu"] if key != "seconds"} | {"seconds": round(measured, 1)}
+        for key, cores in (("server_cpu_ms_per_request", "server_cores"),
+                           ("postgres_cpu_ms_per_request", "postgres_cores")):
+            busy = sum(r["cpu"][cores] * r["cpu"]["seconds"] for r in rounds)
+            row[key] = round(busy / max(row["rps"] * measured, 1e-9) * 1000, 2)
+    return row
 
 
 def wrk_healthz_steps(args, out: Path, host: str, monitor: Monitor) -> list[dict]:
@@ -1119,12 +1148,27 @@ def capacity_markdown(r: dict) -> str:
             f"Best save rate with p95 < 100 ms: {best['rps'] if best else 'none'} req/s "
             f"({best['users'] if best else '-'} users); /healthz ceiling {r['healthz_ceiling_rps']} req/s; "
             f"share {r['save_share_of_healthz']}", "",
+            *overload_lines(r["save_steps"]),
             f"CPU during saves (cores): {r['cpu_during_saves']}; during /healthz: {r['cpu_during_healthz']}", "",
             f"gunicorn worker RSS: {r['worker_rss']}", "",
             f"Acknowledged answers {c['acknowledged_answers']}, lost {c['lost_answers']}.", "",
             *peer_lines(r),
             f"**{'PASS' if r['pass'] else 'FAIL'}** (zero lost answers, zero errors)", ""]
     return "\n".join(text)
+
+
+def overload_lines(rows: list[dict]) -> list[str]:
+    """The rate at the most connections against the best rate at any latency (does throughput
+    hold under overload?), and each step's rounds when --step-rounds merged several."""
+    if not rows:
+        return []
+    best, most = max(rows, key=lambda row: row["rps"]), max(rows, key=lambda row: row["users"])
+    lines = [f"Under overload: {most['rps']} saves/s at {most['users']} connections, "
+             f"{most['rps'] / max(best['rps'], 1e-9):.0%} of the best rate ({best['rps']} at {best['users']}).", ""]
+    if any("rounds_rps" in row for row in rows):
+        lines += ["Each step's rounds (saves/s, in the order run): " + "; ".join(
+            f"{row['users']}: {' / '.join(str(x) for x in row.get('rounds_rps', [row['rps']]))}" for row in rows), ""]
+    return lines
 
 
 def peer_lines(r: dict) -> list[str]:
@@ -1294,6 +1338,9 @@ def main(argv=None) -> int:
                           help="wrk (Debian's) costs far less CPU per request than locust (bench/wrk_saves.py)")
     capacity.add_argument("--wrk-threads", type=int, default=2, help="wrk threads (at most the client CPUs)")
     capacity.add_argument("--step-seconds", type=float, default=25)
+    capacity.add_argument("--step-rounds", type=int, default=1,
+                          help="with --load-tool wrk: run the steps in turn this many times and merge each "
+                               "step's rounds, so the machine's drift falls on every step alike")
     capacity.add_argument("--ready-seconds", type=float, default=40,
                           help="time for every user to sign in and start before the first step")
     summary = commands.add_parser("summary", help="medians over several runs' report.json")
