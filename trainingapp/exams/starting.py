@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts import session_rules
@@ -213,7 +214,11 @@ def _exam_for_start():
             # Only a paper drawn from this publication's pool snapshot.
             .outerjoin(PreparedPaper, (PreparedPaper.exam_id == Exam.id) & (PreparedPaper.user_id == person_id)
                        & (PreparedPaper.published_at == Exam.published_at))
-            .where(User.id == person_id))
+            .where(User.id == person_id)
+            # Nothing in a start reads these (a personal mock's creation reads the description,
+            # once, by itself); decoding an audience of thousands would be paid at every start.
+            .options(defer(Exam.description), defer(Exam.audience), defer(Exam.audience_added),
+                     defer(Exam.audience_removed)))
 
 
 _EXAM_FOR_START = _exam_for_start()
