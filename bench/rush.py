@@ -1157,6 +1157,12 @@ def capacity_markdown(r: dict) -> str:
     return "\n".join(text)
 
 
+def overload_share(rows: list[dict]) -> float:
+    """The save rate at the most connections as a share of the best rate at any step."""
+    best, most = max(row["rps"] for row in rows), max(rows, key=lambda row: row["users"])["rps"]
+    return most / max(best, 1e-9)
+
+
 def overload_lines(rows: list[dict]) -> list[str]:
     """The rate at the most connections against the best rate at any latency (does throughput
     hold under overload?), and each step's rounds when --step-rounds merged several."""
@@ -1164,7 +1170,7 @@ def overload_lines(rows: list[dict]) -> list[str]:
         return []
     best, most = max(rows, key=lambda row: row["rps"]), max(rows, key=lambda row: row["users"])
     lines = [f"Under overload: {most['rps']} saves/s at {most['users']} connections, "
-             f"{most['rps'] / max(best['rps'], 1e-9):.0%} of the best rate ({best['rps']} at {best['users']}).", ""]
+             f"{overload_share(rows):.0%} of the best rate ({best['rps']} at {best['users']}).", ""]
     if any("rounds_rps" in row for row in rows):
         lines += ["Each step's rounds (saves/s, in the order run): " + "; ".join(
             f"{row['users']}: {' / '.join(str(x) for x in row.get('rounds_rps', [row['rps']]))}" for row in rows), ""]
@@ -1239,6 +1245,10 @@ def summarise(paths: list[Path]) -> str:
                              f"{median(r['p99_ms'] for r in rows):.1f} | "
                              f"{sum(r['errors'] for r in rows)} | {round(median(cpu), 2) if cpu else '-'} |")
             lines.append("")
+        held = [overload_share(r["save_steps"]) for r in reports if r["save_steps"]]
+        if held:
+            lines += [f"Saves at the most connections against each run's best rate: median {median(held):.0%} "
+                      f"(runs: {', '.join(f'{x:.0%}' for x in held)})", ""]
         ratios = [r["save_to_peer_ratio"] for r in reports if r.get("save_to_peer_ratio")]
         if ratios:
             lines += [f"Our best save rate (p95 < 100 ms) against the peer's best rate: median {median(ratios)}× "
