@@ -1,7 +1,9 @@
 """Language choice: Simplified Chinese by default, English when a person picks it."""
+from functools import lru_cache
 from pathlib import Path
 
 import click
+from babel import Locale
 from flask import current_app, has_request_context, request
 from flask_login import current_user
 
@@ -37,8 +39,19 @@ def _view_loads_nobody() -> bool:
     return getattr(view, "checks_person_itself", False)
 
 
+@lru_cache(maxsize=16)
+def _parsed(identifier: str) -> Locale:
+    return Locale.parse(identifier)
+
+
+def _selected_locale() -> Locale:
+    # Flask-Babel parses what the selector answers on every request, and parsing looks for the
+    # locale's data file on disk each time: a language is parsed once per process instead.
+    return _parsed(select_locale())
+
+
 def init_app(app):
-    babel.init_app(app, locale_selector=select_locale,
+    babel.init_app(app, locale_selector=_selected_locale,
                    default_translation_directories=str(app.root_path) + "/translations")
 
 
