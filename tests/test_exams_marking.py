@@ -253,6 +253,31 @@ def test_the_second_marker_never_sees_the_first_mark(app, make):
     assert "第一评语" not in page and "11.5" not in page and 'id="earlier-marks"' not in page
 
 
+def test_a_manager_sees_and_changes_another_markers_blind_mark_only_once_both_marks_are_in(app, make):
+    # The admin manages every exam and gives the second mark: opening the first round must not
+    # show them the first mark while theirs is still to come.
+    trainer, exam, (_single, short, _case), _people, (attempt_id,) = setting_up(
+        app, make, cadres=1, double_marking=True, marking_tolerance=2)
+    admin = make.user(role="admin")
+    first, second = signed_in(app, trainer), signed_in(app, admin)
+    mark(first, exam, short, 1, {"p0_1": "11.5", "p0_2": "7", "p0_3": "2"}, comment="第一评语：要点不全")
+    page = second.get(url(exam, short, "first", 1)).get_data(as_text=True)
+    assert "第一评语" not in page and "11.5" not in page and 'id="marking-refusal"' in page
+    assert "盲评" in page  # the refusal says why
+    # Nor may they change it unseen; the first mark stays the trainer's.
+    assert mark(second, exam, short, 1, short_marks(3)).status_code == 422
+    assert marks_of(app, attempt_id, short.id)["first"] == (20.5, trainer.id)
+    # They still give the second mark, blind.
+    assert mark(second, exam, short, 1, short_marks(21), round_="second").status_code == 302
+    assert answer_score(app, attempt_id, short.id) == 21
+    # Both marks in: another admin, who manages every exam, now sees the first mark and may change it.
+    third = signed_in(app, make.user(role="admin"))
+    page = third.get(url(exam, short, "first", 1)).get_data(as_text=True)
+    assert 'id="marking-refusal"' not in page and "第一评语" in page and 'value="11.5"' in page
+    assert mark(third, exam, short, 1, short_marks(22), reason="复核：第一评分漏计要点").status_code == 302
+    assert marks_of(app, attempt_id, short.id)["first"][0] == 22.0
+
+
 # --- anonymity, access, claims ------------------------------------------------------------------
 
 def test_the_queue_shows_answer_numbers_never_names_unless_anonymity_is_off(app, make):

@@ -216,8 +216,14 @@ def _refusal_to_mark(script: Script, round_: str, user, exam: Exam) -> str | Non
     if user.id in others.values():
         return str(_l("You gave another mark of this answer: each round is marked by a different person."))
     own = script.marks.get(round_)
-    if own is not None and own.marker_id != user.id and not authoring.can_manage(user, exam):
-        return str(_l("Another marker has already marked this answer in this round."))
+    if own is not None and own.marker_id != user.id:
+        if not authoring.can_manage(user, exam):
+            return str(_l("Another marker has already marked this answer in this round."))
+        if round_ in (FIRST, SECOND) and script.final(exam).state in (marking.WAITING_FIRST, marking.WAITING_SECOND):
+            # Blind double marking: whoever manages the exam may be the one still to give the
+            # other mark, so a mark given is theirs to see only once both are in.
+            return str(_l("Blind marking: this answer still waits for its other mark, so this mark is seen and "
+                          "changed by its marker only until both marks are in."))
     if round_ == SECOND and FIRST not in script.marks:
         return str(_l("The second mark follows the first."))
     if round_ == ARBITRATION and own is None and script.final(exam).state != marking.WAITING_ARBITRATION:
