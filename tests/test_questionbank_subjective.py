@@ -114,6 +114,48 @@ def test_a_case_row_with_a_sub_question_column_shares_the_points():
     assert [p["marks"] for p in question.answer] == [5.0, 5.0]
 
 
+NESTED_REFERENCE = ("（1）违法。理由：（1）未告知甲公司陈述、申辩的权利；（2）未告知听证的权利。\n"
+                    "（2）依照行政复议法第十一条第（2）项，可以申请行政复议，也可以提起行政诉讼。")
+
+
+def test_a_reference_answer_may_number_its_own_points_when_each_sub_question_begins_a_line():
+    question, errors = _check(type="案例分析", stem="某县……",
+                              subquestions="（1）是否合法？（6分）\n（2）如何救济？（4分）", reference=NESTED_REFERENCE,
+                              rubric="（1）违法（2分）；理由（4分）\n（2）复议或者诉讼（4分）")
+    assert errors == []
+    assert [p["reference"] for p in question.answer] == [
+        "违法。理由：（1）未告知甲公司陈述、申辩的权利；（2）未告知听证的权利。",
+        "依照行政复议法第十一条第（2）项，可以申请行政复议，也可以提起行政诉讼。"]
+    assert [p["marks"] for p in question.answer] == [6.0, 4.0]
+
+
+def test_an_ambiguous_reference_answer_is_refused_with_the_way_to_write_it():
+    # All on one line: which （2） begins sub-question 2 cannot be told.
+    question, errors = _check(type="案例分析", stem="某县……", subquestions="（1）是否合法？（2）如何救济？",
+                              points="10",
+                              reference="（1）违法。理由：（1）未告知陈述申辩权利；（2）未告知听证权利。（2）申请复议。")
+    assert question is None
+    assert any(row == 7 and column == "参考答案" and "（1） appears more than once" in message
+               and "a line of its own" in message for row, column, message in errors), errors
+
+
+def test_a_spreadsheet_cell_with_numbered_points_inside_a_sub_question_imports(app):
+    # As trainers type it in Excel: Alt+Enter between the sub-questions' answers.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["题型", "题干", "小题", "参考答案", "分值"])
+    sheet.append(["案例分析", "某县市场监管局对甲公司罚款十五万元，未告知其陈述、申辩和听证的权利。",
+                  "（1）该处罚程序是否合法？为什么？\n（2）甲公司可以通过哪些途径寻求救济？", NESTED_REFERENCE, 10])
+    sheet.append(["案例分析", "某县……", "（1）甲？（2）乙？",
+                  "（1）违法：（1）未告知；（2）未听证。（2）复议。", 10])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with app.app_context():
+        result = parse_upload(buffer.getvalue(), "bank.xlsx", max_rows=10)
+    assert [(e.row, e.column) for e in result.errors] == [(3, "参考答案")]
+    assert "appears more than once" in str(result.errors[0].message)
+
+
 @pytest.mark.parametrize("fields, column, words", [
     ({"type": "简答", "stem": "简述。"}, "答案", "reference answer"),
     ({"type": "简答", "stem": "简述。", "answer": "甲", "rubric": "要点一（3分）；要点二"}, "评分要点", "要点二"),

@@ -39,8 +39,8 @@ from .subjective import (
     parse_rubric,
     parse_subquestions,
     parts_of,
+    split_by_subquestion,
     split_case_stem,
-    split_numbered,
     strip_marks,
 )
 
@@ -547,7 +547,11 @@ def _per_subquestion(check: _Check, key: str, text: str, count: int, *, required
     """One text per sub-question from "（1）…（2）…"; a single sub-question may go unnumbered."""
     if not text:
         return [""] * count
-    numbered = split_numbered(text, limit=count)
+    try:
+        numbered = split_by_subquestion(text, count)
+    except NotationError as exc:
+        check.add(key, exc.args[0])
+        return None
     if numbered is None:
         if count == 1:
             return [text]

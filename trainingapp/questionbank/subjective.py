@@ -227,6 +227,30 @@ def split_numbered(text: str, limit: int | None = None) -> list[tuple[int, str]]
     return pieces
 
 
+def split_by_subquestion(text: str, count: int) -> list[tuple[int, str]] | None:
+    """A case's reference answers (or scoring points) "（1）…（2）…" cut into at most `count`
+    sub-questions' texts, as `split_numbered`. A sub-question's own text may number its points
+    （1）（2）… too ("（1）违法。理由：（1）未告知……（2）未听取……"): then only the markers that begin a
+    line count, when they run 1, 2, 3… to `count` once each; NotationError when it cannot be told
+    where a sub-question's text begins. None when the text does not start with （1）."""
+    from flask_babel import lazy_gettext as _l
+
+    text = text or ""
+    markers = [m for m in _SUB_NUMBER.finditer(text) if 1 <= int(m.group(1)) <= count]
+    numbers = [int(m.group(1)) for m in markers]
+    repeated = next((n for index, n in enumerate(numbers) if n in numbers[:index]), None)
+    if repeated is None:
+        return split_numbered(text, limit=count)
+    starts = [m for m in markers if not text[text.rfind("\n", 0, m.start()) + 1:m.start()].strip(" \t\r\u3000")]
+    if ([int(m.group(1)) for m in starts] == list(range(1, count + 1))
+            and not text[:starts[0].start()].strip(_SEPARATORS)):
+        return [(index + 1, text[marker.end():starts[index + 1].start() if index + 1 < len(starts) else len(text)]
+                 .strip(_SEPARATORS)) for index, marker in enumerate(starts)]
+    raise NotationError(_l("（%(n)s） appears more than once, so it is unclear where each sub-question's text begins: "
+                           "start each sub-question's text on a line of its own with its number （1）（2）…, or "
+                           "number the points inside it ①② or 1. 2.", n=repeated))
+
+
 def format_numbered(texts: list[str]) -> str:
     """"（1）…\\n（2）…" (what `split_numbered` reads)."""
     return "\n".join(f"（{n}）{t}" for n, t in enumerate(texts, start=1))
