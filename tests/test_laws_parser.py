@@ -97,6 +97,21 @@ def test_effective_from_publication_takes_the_version_date():
     assert law.version_date == date(2024, 3, 1) and law.effective_date == date(2024, 3, 1)
 
 
+def test_dates_written_in_chinese_numerals_or_full_width_digits():
+    # Older texts and some gazettes write the 题注 and the closing article's dates in characters.
+    note = ("（一九九六年三月十七日第八届全国人民代表大会第四次会议通过　根据二〇〇九年八月二十七日"
+            "第十一届全国人民代表大会常务委员会第十次会议《关于修改部分法律的决定》第一次修正）")
+    law = parse_text(text("第一条　甲。", "第二条　本法自一九九六年十月一日起施行。", note=note))
+    assert law.version_date == date(2009, 8, 27) and law.effective_date == date(1996, 10, 1)
+    assert law.issuer == "全国人民代表大会常务委员会"
+    law = parse_text(text("第一条　甲。", "第二条　本规定自２０２４年３月１日起施行。",
+                          note="（２０２４年１月３０日发布）"))
+    assert law.version_date == date(2024, 1, 30) and law.effective_date == date(2024, 3, 1)
+    # A date that does not exist is not a date.
+    law = parse_text(text("第一条　甲。", note="（二〇二一年一月二十二日通过　二〇二三年二月三十日修正）"))
+    assert law.version_date == date(2021, 1, 22)
+
+
 # A constitution-shaped text: the 目录 lists the 序言, whose paragraphs stand before the first chapter.
 CONSTITUTION = """中华人民共和国示例宪法
 （1982年12月4日第五届全国人民代表大会第五次会议通过）

@@ -31,8 +31,13 @@ _HEADING = re.compile(rf"^第({_NUMERAL})(分编|编|章|节)(?:[{SPACES}]*)(.*)
 #: "第十二条之一　text": the separator after 条 is a space (or nothing, checked against the numbering).
 _ARTICLE = re.compile(rf"^第({_NUMERAL})条(?:之({_NUMERAL}))?([{SPACES}]+|$)(.*)$")
 _ARTICLE_LOOSE = re.compile(rf"^第({_NUMERAL})条(?:之({_NUMERAL}))?(.*)$")
-_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_EFFECTIVE = re.compile(r"自\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日起\s*施行")
+#: 2021年1月22日, ２０２１年１月２２日 or 二〇二一年一月二十二日 (older texts and some gazettes).
+_MONTH_OR_DAY = r"(\d{1,2}|[０-９]{1,2}|[一二三四五六七八九十]{1,3})"
+_DATE_TEXT = rf"(\d{{4}}|[０-９]{{4}}|[〇零一二三四五六七八九]{{4}})\s*年\s*{_MONTH_OR_DAY}\s*月\s*{_MONTH_OR_DAY}\s*日"
+_DATE = re.compile(_DATE_TEXT)
+_EFFECTIVE = re.compile(r"自\s*" + _DATE_TEXT + r"起\s*施行")
+#: A year's digits one by one: 二〇二一 → 2021 (not a numeral with units).
+_YEAR_DIGITS = str.maketrans("〇零一二三四五六七八九０１２３４５６７８９", "00123456789" "0123456789")
 _FROM_ISSUE = re.compile(r"自(?:公布|发布|印发)之日起\s*施行")
 _ISSUER = re.compile(r"第[^第届]{1,6}届(.+?)第[^第次]{1,6}次(?:会议|全体会议)")
 _BODY_SESSION = re.compile(r"\s*([^\s第（）()，,。、]{2,30}?)第[^第次]{1,6}次")
@@ -170,8 +175,9 @@ def _heading(line: str):
 
 
 def _date(match) -> date | None:
+    month, day = to_number(match.group(2)), to_number(match.group(3))
     try:
-        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        return date(int(match.group(1).translate(_YEAR_DIGITS)), month or 0, day or 0)
     except ValueError:
         return None
 
