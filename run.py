@@ -69,18 +69,19 @@ def raise_open_file_limit(wanted: int) -> int:
 
 
 def serve_embedded(app, host: str, port: int, threads: int) -> None:
-    """Serve `app` with waitress as the embedded default: file limit raised, the overdue-attempt
-    finaliser running in the background (there is no cron), then waitress until Ctrl+C."""
+    """Serve `app` with waitress as the embedded default: file limit raised, the scheduled jobs
+    (closing overdue attempts, sending the outbox, reminders, law versions, the daily backup)
+    running in the background (there is no cron), then waitress until Ctrl+C."""
     from waitress import serve
 
-    from trainingapp.exams.finalizer import start_finalizer
+    from trainingapp.web.scheduled import start_jobs
     limit = raise_open_file_limit(CONNECTION_LIMIT + SPARE_FILES)
     connections = CONNECTION_LIMIT
     if resource is not None and limit != resource.RLIM_INFINITY and limit < CONNECTION_LIMIT + SPARE_FILES:
         connections = max(limit - SPARE_FILES, 100)
         print(f"Warning: this system allows {limit} open files per process, so at most {connections} "
               "browsers at once (raise `ulimit -n` for more).")
-    start_finalizer(app)
+    start_jobs(app)
     serve(app, host=host, port=port, **waitress_settings(threads, connections))
 
 

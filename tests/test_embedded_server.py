@@ -16,12 +16,17 @@ import pytest
 from sqlalchemy import select
 
 import run
-from trainingapp.exams.finalizer import finalize_due
 from trainingapp.exams.models import Attempt
 from trainingapp.platform import clock
 from trainingapp.platform.extensions import db
+from trainingapp.web import scheduled
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def finalize_due(app) -> int:
+    """One pass of the embedded server's job that closes overdue attempts."""
+    return scheduled.run_job(app, next(job for job in scheduled.jobs_of(app) if job.name == "finalize"))
 
 
 def test_run_py_serves_a_town_not_a_hundred_browsers():
@@ -156,8 +161,8 @@ def _free_port() -> int:
 @pytest.mark.skipif(sys.platform != "linux", reason="starts run.py as a child process on loopback")
 def test_python_run_py_closes_overdue_attempts_without_cron(tmp_path):
     """`python run.py` on an instance holding an attempt abandoned three hours ago (30-minute exam):
-    with no cron and no page opened, the embedded server closes and grades it on its own; and it
-    answers 150 keep-alive browsers at once."""
+    with no cron and no page opened, the embedded server closes and grades it on its own and makes
+    the day's backup; and it answers 150 keep-alive browsers at once."""
     from flask_migrate import upgrade
 
     from tests.conftest import Factory
@@ -189,6 +194,12 @@ def test_python_run_py_closes_overdue_attempts_without_cron(tmp_path):
             time.sleep(0.25)
         assert server.poll() is None, (tmp_path / "run.log").read_text()
         assert status == ("auto_submitted", "deadline"), (tmp_path / "run.log").read_text()
+        # The other cron jobs run too, the day's backup among them (web/scheduled.py).
+        for _ in range(240):
+            if list((instance / "backups").glob("trainingapp-*.sqlite3")):
+                break
+            time.sleep(0.25)
+        assert len(list((instance / "backups").glob("trainingapp-*.sqlite3"))) == 1, (tmp_path / "run.log").read_text()
         # And run.py serves with its settings: 150 browsers at once, not waitress's 100.
         _wait_until_listening(port, server)
         assert _keep_alive_browsers(port) == [(200, None)] * 300

@@ -117,9 +117,13 @@ class Config:
     IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("IDLE_TIMEOUT_MINUTES", "120")))
     ABSOLUTE_TIMEOUT = timedelta(hours=int(os.environ.get("ABSOLUTE_TIMEOUT_HOURS", "12")))
     #: How often the embedded server (`python run.py`) closes attempts past their deadline and
-    #: grace in a background thread (exams/finalizer.py); under gunicorn a cron job runs
+    #: grace in its background jobs (web/scheduled.py); under gunicorn a cron job runs
     #: `flask --app run exams finalize` instead.
     FINALIZE_EVERY_SECONDS = float(os.environ.get("FINALIZE_EVERY_SECONDS", "60"))
+    #: The embedded server's daily backups: kept this many days (0: none), in this folder
+    #: (default: backups/ in the instance folder). Under gunicorn the backup is a cron job.
+    EMBEDDED_BACKUP_DAYS = int(os.environ.get("EMBEDDED_BACKUP_DAYS", "30"))
+    EMBEDDED_BACKUP_FOLDER = os.environ.get("EMBEDDED_BACKUP_FOLDER", "")
 
     #: Reverse proxies in front of the app (nginx: 1): their X-Forwarded-For/-Proto are trusted,
     #: so per-address limits and the audit log see the real client address.
