@@ -188,6 +188,34 @@ def test_repeal_sends_law_changed_without_a_new_version(app, as_role):
     assert 'data-status="repealed"' in admin.get("/laws/?status=repealed").get_data(as_text=True)
 
 
+def test_a_repeal_from_a_later_day_takes_effect_on_that_day(app, as_role, runner):
+    # A regulation announced to be repealed next month is in force until then: questions on it
+    # stay in papers until the day, and are marked for review on the day (by `laws activate`).
+    clock.freeze(datetime(2026, 3, 1, 4))
+    admin = as_role("admin")
+    _confirm(admin, _upload(admin, text=text("第一条　甲。")), issued_on="2019-06-01", effective_on="2020-01-01")
+    _confirm(admin, _upload(admin, text=text("第一条　乙。")), issued_on="2026-02-01", effective_on="2026-03-20")
+    with app.app_context():
+        law = db.session.scalar(select(Law))
+        law_id, (old_id, new_id) = law.id, [v.id for v in law.versions]
+    with received() as calls:
+        response = admin.post(f"/laws/{law_id}/repeal", data={"repealed_on": "2026-04-01"}, follow_redirects=True)
+        page = response.get_data(as_text=True)
+        assert "将于2026-04-01起废止" in page and calls == []
+        assert 'data-status="in_force"' in admin.get(f"/laws/{law_id}").get_data(as_text=True)
+        # The new version before the repeal day still becomes current on its own day.
+        clock.freeze(datetime(2026, 3, 20, 1))
+        assert "new version in force; 2 questions to review" in runner.invoke(args=["laws", "activate"]).output
+        clock.freeze(datetime(2026, 4, 1, 1))  # 09:00 in Shanghai
+        result = runner.invoke(args=["laws", "activate"])
+        assert "repealed; 2 questions to review" in result.output and "1 laws changed" in result.output
+        assert "0 laws changed" in runner.invoke(args=["laws", "activate"]).output
+    assert calls == [{"law_id": law_id, "old_version_id": old_id, "new_version_id": new_id},
+                     {"law_id": law_id, "old_version_id": new_id, "new_version_id": None}]
+    # (A month on, the admin's session has long ended: a fresh one reads the page.)
+    assert 'data-status="repealed"' in as_role("admin").get(f"/laws/{law_id}").get_data(as_text=True)
+
+
 def test_cadre_cannot_import_or_repeal(app, as_role):
     cadre = as_role("cadre")
     assert cadre.get("/laws/import").status_code == 403

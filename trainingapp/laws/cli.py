@@ -88,8 +88,10 @@ def import_command(file, dry_run, title, short_title, issuer, issued, effective,
 @laws.command("activate")
 @with_appcontext
 def activate_command():
-    """Make current every version whose effective date has come (run daily, e.g. from cron)."""
+    """Make current every version whose effective date has come, and apply every repeal whose day
+    has come (run daily, e.g. from cron)."""
     changed = services.activate_due()
     for law, marked in changed:
-        click.echo(f"《{law.title}》: new version in force; {marked} questions to review")
+        what = "repealed" if law.repeal_applied_at is not None else "new version in force"
+        click.echo(f"《{law.title}》: {what}; {marked} questions to review")
     click.echo(f"{len(changed)} laws changed")

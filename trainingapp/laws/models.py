@@ -24,6 +24,9 @@ class Law(db.Model):
     short_title: Mapped[str | None] = mapped_column(String(100), unique=True)
     #: 已废止 from this day (None: not repealed).
     repealed_on: Mapped[object | None] = mapped_column(db.Date)
+    #: When the repeal took effect here (questions citing the law marked for review): at once for
+    #: a day already come, else by the daily `laws activate` on that day.
+    repeal_applied_at: Mapped[object | None] = mapped_column(db.DateTime)
     created_at: Mapped[object] = mapped_column(db.DateTime, default=now)
 
     versions: Mapped[list[LawVersion]] = relationship(back_populates="law", order_by="LawVersion.effective_on",

@@ -218,22 +218,29 @@ def _marked(replies) -> int:
 
 
 def activate_due(on: date | None = None) -> list[tuple[Law, int]]:
-    """Every version whose effective date has come becomes current (the daily `laws activate`);
-    returns the laws changed with the number of questions each marked for review."""
+    """Every version whose effective date has come becomes current, and every repeal whose day
+    has come takes effect (the daily `laws activate`); returns the laws changed with the number
+    of questions each marked for review."""
+    day = on or today()
     changed = []
-    laws = db.session.scalars(select(Law).where(Law.repealed_on.is_(None))
+    laws = db.session.scalars(select(Law).where(Law.repeal_applied_at.is_(None))
                               .options(selectinload(Law.versions))).all()
     for law in laws:
-        marked = _activate(law, on or today())
+        if law.repealed_on is not None and law.repealed_on <= day:
+            changed.append((law, _apply_repeal(law)))
+            continue
+        marked = _activate(law, day)
         if marked is not None:
             changed.append((law, marked))
     db.session.commit()
     return changed
 
 
-def repeal_law(actor, law: Law, on: date) -> int:
-    """Mark the law 已废止 from `on`; law_changed is sent now with new_version_id=None. Returns the
-    number of questions marked for review."""
+def repeal_law(actor, law: Law, on: date) -> int | None:
+    """Mark the law 已废止 from `on`. From a day already come the repeal takes effect now:
+    law_changed is sent with new_version_id=None and the number of questions marked for review
+    is returned. From a later day the law stays in force until then, and so do the questions
+    citing it: `laws activate` applies the repeal on that day; None is returned."""
     if law.repealed_on is not None:
         raise DomainError(_l("《%(title)s》 is already repealed (from %(date)s).", title=law.title,
                              date=law.repealed_on.isoformat()))
@@ -241,11 +248,20 @@ def repeal_law(actor, law: Law, on: date) -> int:
         raise DomainError(_l("A law cannot be repealed before its first version takes effect (%(date)s).",
                              date=law.versions[0].effective_on.isoformat()))
     law.repealed_on = on
-    old = current_version(law, on) or shown_version(law, on)
-    marked = _marked(answers(law_changed, law_id=law.id, old_version_id=old.id if old else None,
-                             new_version_id=None))
+    marked = _apply_repeal(law) if on <= today() else None
     audit.record("law.repeal", actor=actor, subject=law.title, repealed_on=on.isoformat(), questions_marked=marked)
     db.session.commit()
+    return marked
+
+
+def _apply_repeal(law: Law) -> int:
+    """The repeal takes effect: law_changed is sent (new_version_id=None); the number of questions
+    marked for review. Caller commits."""
+    old = current_version(law, law.repealed_on) or shown_version(law, law.repealed_on)
+    marked = _marked(answers(law_changed, law_id=law.id, old_version_id=old.id if old else None,
+                             new_version_id=None))
+    law.repeal_applied_at = now()
+    audit.record("law.repealed", subject=law.title, repealed_on=law.repealed_on.isoformat(), questions_marked=marked)
     return marked
 
 

@@ -108,8 +108,13 @@ def repeal(law_id):
         return redirect(back)
     with returning_to(back):
         marked = services.repeal_law(current_user, law, form.repealed_on.data)
-    flash(_("《%(title)s》 is marked repealed from %(date)s; %(n)s questions citing it are to be reviewed.",
-            title=law.title, date=form.repealed_on.data.isoformat(), n=marked), "success")
+    if marked is None:
+        flash(_("《%(title)s》 will be repealed from %(date)s. It stays in force until then; on that day the "
+                "questions citing it are marked to be reviewed.", title=law.title,
+                date=form.repealed_on.data.isoformat()), "success")
+    else:
+        flash(_("《%(title)s》 is marked repealed from %(date)s; %(n)s questions citing it are to be reviewed.",
+                title=law.title, date=form.repealed_on.data.isoformat(), n=marked), "success")
     return redirect(back)
 
 
