@@ -309,6 +309,67 @@ def test_a_word_bank_with_a_case_missing_a_reference_says_where(app):
     assert all(e.row == 4 and e.column for e in result.errors)  # question 4, the paragraph named
 
 
+KEY_AT_THE_END = """一、单项选择题（每题2分）
+1．行政处罚由（  ）的行政机关管辖。
+A．违法行为发生地  B．当事人住所地
+二、简答题（每题10分）
+1．简述依法行政的基本要求。
+2．简述行政复议的申请期限。
+三、案例分析题
+1．某县市场监管局对甲公司罚款十五万元，未告知听证权利。
+问题：
+（1）该处罚程序是否合法？（6分）
+（2）甲公司可以如何救济？（4分）
+参考答案
+一、单项选择题
+1．A
+二、简答题
+1．答：合法行政、合理行政、程序正当。
+评分要点：合法行政（4分）；合理行政（3分）；程序正当（3分）
+2．答：自知道该行政行为之日起六十日内提出，
+法律规定的申请期限超过六十日的除外。
+三、案例分析题
+1．（1）不合法。较大数额罚款应当告知听证权利。
+（2）可以申请行政复议或者提起行政诉讼。
+"""
+
+
+def _word_file(text: str) -> bytes:
+    from docx import Document
+    document = Document()
+    for line in text.splitlines():
+        document.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name", ["bank.txt", "bank.docx"])
+def test_subjective_reference_answers_in_the_answer_key_at_the_end(app, name):
+    # As many Word banks are laid out: questions first, then 参考答案 section by section.
+    data = KEY_AT_THE_END.encode("utf-8") if name.endswith(".txt") else _word_file(KEY_AT_THE_END)
+    with app.app_context():
+        result = parse_upload(data, name, max_rows=100)
+    assert result.errors == [], [(e.row, e.column, str(e.message)) for e in result.errors]
+    single, short, short2, case = (q for _, q in result.questions)
+    assert single.answer == "A"
+    assert short.answer == [{"reference": "合法行政、合理行政、程序正当。", "marks": 10.0,
+                             "rubric": [{"point": "合法行政", "marks": 4.0}, {"point": "合理行政", "marks": 3.0},
+                                        {"point": "程序正当", "marks": 3.0}]}]
+    assert short2.answer[0]["reference"] == "自知道该行政行为之日起六十日内提出，\n法律规定的申请期限超过六十日的除外。"
+    assert [(p["reference"], p["marks"]) for p in case.answer] == [
+        ("不合法。较大数额罚款应当告知听证权利。", 6.0), ("可以申请行政复议或者提起行政诉讼。", 4.0)]
+
+
+def test_an_answer_in_the_key_that_numbers_its_points_1_2_is_refused_not_split():
+    text = KEY_AT_THE_END.replace("2．答：自知道", "1. 申请期限\n2. 起算点\n2．答：自知道").replace(
+        "评分要点：合法行政（4分）；合理行政（3分）；程序正当（3分）\n", "")
+    from trainingapp.questionbank.word_import import parse_text
+    result = parse_text(text, max_rows=100)
+    messages = [str(e.message) for e in result.errors]
+    assert any("numbers its own points 1. 2." in m and "（1）（2） or ①②" in m for m in messages), messages
+
+
 # --------------------------------------------------------------------------- the edit form and pages
 
 def _stored(app):

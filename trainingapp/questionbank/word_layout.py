@@ -13,7 +13,8 @@ Recognised, in any mix:
 - inline answers ("答案：B", "【答案】AC", "正确答案: A、C、D", "[参考答案]" once per blank),
   explanations over several paragraphs ("解析：", "【解析】", "[答案解析]"), the legal basis
   ("【法律依据】", "依据："), the knowledge point ("【考点】", "知识点：");
-- an answer key at the end under "参考答案"/"答案": "1-5 BACDA", "6.ABD 7.AC", "8.√ 9.×", "11. 五；5";
+- an answer key at the end under "参考答案"/"答案": "1-5 BACDA", "6.ABD 7.AC", "8.√ 9.×", "11. 五；5",
+  and under a 简答/案例分析 heading there "1．答：……" with its 评分要点 (`subjective_key_line`);
 - options marked ☑/√/✔ as correct, "（√）"/"（×）" after a true/false stem, "（B）" in a choice stem;
 - one question per table: rows labelled 题干/选项A…/答案/解析, a header row 题干 | 答案 over
   one question a row, or unlabelled cells (the question, then its answer last);
@@ -86,6 +87,9 @@ _RANGE = re.compile(r"(\d{1,4})\s*[-–—~～至]\s*(\d{1,4})\s*[.、．:：]?\
                     r"((?:[A-Ha-hＡ-Ｈ√×✓✔✗✘对错](?:\s(?=[A-Ha-hＡ-Ｈ√×✓✔✗✘对错](?:\s|$)))?)+)")
 _ITEM = re.compile(r"(\d{1,4})\s*[.、．:：)）]\s*(.*?)\s*(?=[\s,，;；]+\d{1,4}\s*(?:[.、．:：)）]|[-–—~～至]\s*\d)|$)")
 _KEY_GAP = re.compile(r"[\s,，;；]+")
+#: A question's number opening a subjective answer in the key: "1．" "1、" "第1题" (never "（1）").
+_KEY_NUMBER = re.compile(r"^(?:第\s*(\d{1,4})\s*题\s*[.、．:：]?|(\d{1,4})\s*(?:[.．](?!\d)|[、:：]))\s*(.*)$")
+_ANSWER_WORD = re.compile(r"^(?:答\s*[:：]|(?:参考)?答案\s*[:：]|【\s*(?:参考)?答案\s*】)\s*")
 _TABLE_LABELS = {
     "题干": "stem", "题目": "stem", "试题": "stem", "问题": "stem", "题型": "type", "答案": "answer",
     "正确答案": "answer", "参考答案": "answer", "解析": "explanation", "答案解析": "explanation",
@@ -244,6 +248,13 @@ class _Recogniser:
         self.key_section: list[RawQuestion] | None = None
         self.key_sections_used: set[int] = set()
         self.key_given: set[int] = set()
+        #: In the key at the end, under a 简答/案例分析 heading: the question whose reference
+        #: answer (or 评分要点, `key_mode`) the lines belong to, and whether that answer numbered
+        #: its own points "1." (then the next question's number cannot be told from them).
+        self.key_kind: str | None = None
+        self.key_target: RawQuestion | None = None
+        self.key_mode = "answer"
+        self.key_inner = False
 
     # --- blocks -----------------------------------------------------------------------------
 
@@ -650,7 +661,11 @@ class _Recogniser:
     def key_line(self, para: int, text: str) -> None:
         found = _HEADING.match(text)
         if found and section_type(found.group(1))[0] or _BARE_HEADING.match(text) or _GROUP_TAG.match(text):
-            self.key_section = self.section_for_key(section_type(found.group(1) if found else text)[1])
+            self.key_kind = section_type(found.group(1) if found else text)[1]
+            self.key_section = self.section_for_key(self.key_kind)
+            self.key_target = None
+            return
+        if self.key_kind in _SUBJECTIVE and self.subjective_key_line(para, text):
             return
         position, length = 0, len(text)
         while position < length:
@@ -681,6 +696,64 @@ class _Recogniser:
                                                "it as 1-5 BACDA, 6.ABD 7.AC or 8.√ 9.×.",
                                                text=_cut(text[position:]))))
             return
+
+    def subjective_key_line(self, para: int, text: str) -> bool:
+        """A 简答/案例分析's reference answer in the key at the end, under its section's heading:
+        "1．答：……" over as many paragraphs as it takes, "评分要点：……" likewise. A number starts an
+        answer only when it is the next question of the section still without one; an answer
+        that numbers its own points "1." makes the next number ambiguous, which is refused.
+        False: not such a line (an objective key line, read as before)."""
+        number = _KEY_NUMBER.match(text)
+        target = self._next_in_key(int(number.group(1) or number.group(2))) if number else None
+        if target is not None:
+            if self.key_inner and self.key_target is not None:
+                self.layout.stray.append((para, _l(
+                    "The answer of question %(n)s in the answer key numbers its own points 1. 2. …, so where the "
+                    "answer of question %(next)s begins cannot be told: number those points （1）（2） or ①②.",
+                    n=self.key_target.number, next=target.number)))
+                self.key_target = None
+                return True
+            self.key_given.add(target.ordinal)
+            self.key_target, self.key_mode, self.key_inner = target, "answer", False
+            if target.answers:
+                target.problems.append((para, _l("The reference answer is given both in the question and in the "
+                                                 "answer key; keep one.")))
+            else:
+                target.answers.append(_ANSWER_WORD.sub("", number.group(3)).strip())
+                target.note("answer", para)
+            if para not in target.paragraphs:
+                target.paragraphs.append(para)
+            return True
+        if self.key_target is None:
+            return False
+        question = self.key_target
+        if number:
+            self.key_inner = True  # "1." inside an answer: its own points
+        rubric = _RUBRIC.match(text)
+        if rubric:
+            self.key_mode = "rubric"
+            if rubric.group(1).strip():
+                question.rubric.append(rubric.group(1).strip())
+            question.note("rubric", para)
+        elif self.key_mode == "answer" and question.answers:
+            question.answers[-1] = (question.answers[-1] + "\n" + text).strip("\n")
+        else:
+            question.rubric.append(text)
+        if para not in question.paragraphs:
+            question.paragraphs.append(para)
+        return True
+
+    def _next_in_key(self, number: int) -> RawQuestion | None:
+        """The question `number` of the key's section if it is the next one the key has not
+        answered (questions answered in their own text may be skipped)."""
+        for question in self.key_section or []:
+            if question.ordinal in self.key_given:
+                continue
+            if question.number == number:
+                return question
+            if not question.answers:
+                return None
+        return None
 
     def section_for_key(self, kind: str | None) -> list[RawQuestion] | None:
         for index, (section, questions) in enumerate(self.sections):
