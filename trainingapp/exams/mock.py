@@ -22,8 +22,10 @@ from ..platform.extensions import db
 from .models import UNLIMITED_ATTEMPTS, Exam, ExamCandidate, ExamFixedItem, ExamRule
 
 #: Draws tried for a paper unlike the ones to avoid: a pool with two possible papers leaves
-#: one chance in 2**12 of refusing wrongly; a pool with one paper is refused after them.
-DRAWS_TRIED = 12
+#: one chance in 2**64 of refusing wrongly (with 12 it was one mock start in 4,096); a pool with
+#: one paper is refused after them. A draw stops at the first paper that will do, so only that
+#: refusal pays for all of them (about 10 ms for a 40-question paper).
+DRAWS_TRIED = 64
 
 #: Personal mocks of an exam whose questions are kept secret: each shows a score, and scores of
 #: unlimited mocks answered one question at a time would spell out the running exam's keys.
