@@ -180,6 +180,15 @@ class RawQuestion:
         if para not in self.paragraphs:
             self.paragraphs.append(para)
 
+    def add_subjective_line(self, mode: str, para: int, text: str) -> None:
+        """One more paragraph of the reference answer (`mode` "answer") or of the 评分要点."""
+        if mode == "answer" and self.answers:
+            self.answers[-1] = (self.answers[-1] + "\n" + text).strip("\n")
+        else:
+            self.rubric.append(text)
+        if para not in self.paragraphs:
+            self.paragraphs.append(para)
+
     def fields(self) -> dict:
         """The loose fields check_fields validates."""
         answer = self._answer()
@@ -529,12 +538,7 @@ class _Recogniser:
         if _EXPLANATION.match(text) or _BASIS.match(text) or _POINT.match(text):
             return False
         if self.mode in ("answer", "rubric"):
-            if self.mode == "answer":
-                question.answers[-1] = (question.answers[-1] + "\n" + text).strip("\n")
-            else:
-                question.rubric.append(text)
-            if para not in question.paragraphs:
-                question.paragraphs.append(para)
+            question.add_subjective_line(self.mode, para, text)
             return True
         if self.mode == "stem":
             question.stem.append(text)
@@ -735,12 +739,8 @@ class _Recogniser:
             if rubric.group(1).strip():
                 question.rubric.append(rubric.group(1).strip())
             question.note("rubric", para)
-        elif self.key_mode == "answer" and question.answers:
-            question.answers[-1] = (question.answers[-1] + "\n" + text).strip("\n")
         else:
-            question.rubric.append(text)
-        if para not in question.paragraphs:
-            question.paragraphs.append(para)
+            question.add_subjective_line(self.key_mode, para, text)
         return True
 
     def _next_in_key(self, number: int) -> RawQuestion | None:
